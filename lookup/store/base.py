@@ -1,0 +1,120 @@
+"""The protocol of the app-state store.
+
+Features keep their state as JSON documents in named collections and declare, once, which
+fields must be unique and which are looked up; the backends (SQLite, Elasticsearch) know nothing
+of agencies or officers. The audit log is append-only and has its own calls because an
+acknowledged audit record must be durable before a lookup answer leaves the server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+Document = dict[str, Any]
+Channel = Literal["api", "web", "sms", "qr"]
+Outcome = Literal["match", "no_match", "denied", "error"]
+
+
+class StoreError(Exception):
+    """Base class of the errors a state store raises."""
+
+
+class StoreUnavailable(StoreError):
+    """The store cannot be written or read; callers fail closed."""
+
+
+class DuplicateKey(StoreError):
+    """An insert or update would break a declared unique field."""
+
+    def __init__(self, collection: str, field_name: str) -> None:
+        super().__init__(f"{collection}: {field_name} already exists")
+        self.collection = collection
+        self.field_name = field_name
+
+
+class VersionConflict(StoreError):
+    """An update named a version that is no longer current (someone else wrote first)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionSpec:
+    """Declares a collection: `unique` fields are enforced, `indexed` fields are fast to find by."""
+
+    name: str
+    unique: tuple[str, ...] = ()
+    indexed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    id: str
+    version: int
+    data: Document
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    """One lookup or login attempt (DESIGN.md "Audit"). Holds the query value the officer typed;
+    the audit store is the one place such values are allowed to be kept."""
+
+    reference: str
+    at: datetime  # UTC, millisecond precision
+    agency_id: str | None
+    actor: str | None  # "officer:<id>" or "apikey:<id>"; None for an unknown login name
+    channel: Channel | Literal["login"]
+    action: str  # query kind (plate, plate_pattern, credential, license, person, qr, login)
+    query: str
+    reason: str | None
+    outcome: Outcome
+    client: str | None  # client address, or the hashed phone for SMS
+    detail: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    agency_id: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    channel: str | None = None
+    outcome: str | None = None
+    actor: str | None = None
+    limit: int | None = None
+
+
+class StateStore(Protocol):
+    name: str
+
+    def ensure(self, specs: Sequence[CollectionSpec]) -> None:
+        """Create collections and their indexes if missing (idempotent)."""
+
+    def insert(self, collection: str, data: Document, *, id: str | None = None) -> Stored:
+        """Add a document (a new random id unless given). Raises DuplicateKey."""
+
+    def get(self, collection: str, id: str) -> Stored | None: ...
+
+    def find(self, collection: str, **equals: Any) -> list[Stored]:
+        """Documents whose fields equal the given values (all of them), oldest first."""
+
+    def find_one(self, collection: str, **equals: Any) -> Stored | None: ...
+
+    def update(
+        self, collection: str, id: str, changes: Document, *, expect_version: int | None = None
+    ) -> Stored:
+        """Merge `changes` into the document. Raises KeyError when absent, VersionConflict when
+        `expect_version` is given and stale, DuplicateKey on a unique clash."""
+
+    def delete(self, collection: str, id: str) -> bool: ...
+
+    def append_audit(self, record: AuditRecord) -> None:
+        """Durably store one audit record before returning; raise StoreUnavailable otherwise."""
+
+    def iter_audit(self, filter: AuditFilter) -> Iterator[AuditRecord]:
+        """Audit records matching the filter, newest first."""
+
+    def ping(self) -> None:
+        """Raise StoreUnavailable when the store cannot answer."""
+
+    def close(self) -> None: ...

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the system packages the test suite drives for real: Debian's Chromium (Playwright
+# uses it; no browser download), redis-server (shared rate limits), the zbar QR decoder, and
+# axe-core from the npm registry (accessibility checks). Safe to re-run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+ldconfig -p 2>/dev/null | grep -q 'libzbar\.so\.0' || need+=(libzbar0)
+command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
+fonts_ok=$(fc-list 2>/dev/null | grep -ci dejavu || true)
+[ "${fonts_ok:-0}" -gt 0 ] || need+=(fonts-dejavu-core)
+
+if [ "${#need[@]}" -gt 0 ]; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
+fi
+
+if [ ! -f node_modules/axe-core/axe.min.js ]; then
+    npm install --no-audit --no-fund --silent
+fi

@@ -1,0 +1,103 @@
+"""The protocol every search backend (SQLite, Elasticsearch) implements.
+
+Readers work through a `Snapshot`: it pins one published data set for the length of a lookup,
+so a lookup that runs while an import publishes sees the old set or the new one, never a mix.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from datetime import date
+from typing import Protocol
+
+from search_index.records import (
+    Dataset,
+    DatasetInfo,
+    License,
+    Mission,
+    Person,
+    PersonHit,
+    PlateMatch,
+    Vehicle,
+)
+
+
+class BackendError(Exception):
+    """Base class of the errors a backend raises."""
+
+
+class BackendUnavailable(BackendError):
+    """The store cannot be reached or answered badly: callers must say "cannot verify now"."""
+
+
+class NoDataPublished(BackendError):
+    """No data set has been published yet."""
+
+
+class ImportBusy(BackendError):
+    """Another import is publishing right now."""
+
+
+class Snapshot(Protocol):
+    """Read access to one published data set."""
+
+    info: DatasetInfo
+
+    def find_plate(self, typed: str, *, limit: int = 10) -> list[PlateMatch]:
+        """Exact match first; when there is none, confusable candidates (at most 2 substitutions)
+        ranked best first. `typed` is raw officer input; the backend normalizes it."""
+
+    def find_plate_pattern(self, pattern: str, *, limit: int = 25) -> list[PlateMatch]:
+        """`?` one character, `*` any run; at least 4 known characters (ValueError otherwise)."""
+
+    def get_vehicle(self, plate: str) -> Vehicle | None: ...
+
+    def get_person(self, person_id: str) -> Person | None: ...
+
+    def get_mission(self, mission_id: str) -> Mission | None: ...
+
+    def find_credential(self, number: str) -> Person | None:
+        """The person holding a State Department ID card number (raw input)."""
+
+    def find_license(self, number: str) -> License | None:
+        """An OFM driver licence by number (raw input)."""
+
+    def license_of(self, person_id: str) -> License | None: ...
+
+    def family_of(self, person_id: str) -> list[Person]:
+        """Family members whose principal is this person."""
+
+    def members_of(self, mission_id: str, *, limit: int = 50) -> list[Person]:
+        """Members of a mission, principals before family members."""
+
+    def vehicles_of_person(self, person_id: str) -> list[Vehicle]: ...
+
+    def search_persons(
+        self,
+        name: str,
+        *,
+        date_of_birth: date | None = None,
+        country: str | None = None,
+        limit: int = 20,
+    ) -> list[PersonHit]:
+        """Typo-, accent- and word-order-tolerant name search, best first."""
+
+
+class SearchBackend(Protocol):
+    name: str
+
+    def snapshot(self) -> AbstractContextManager[Snapshot]:
+        """Pin the currently published set. Raises NoDataPublished or BackendUnavailable."""
+
+    def publish(self, dataset: Dataset) -> DatasetInfo:
+        """Replace the served set atomically with `dataset`. Raises ImportBusy when another import
+        is publishing; on any failure the previously published set stays served."""
+
+    def dataset_info(self) -> DatasetInfo | None:
+        """The published set's info, or None when nothing is published yet."""
+
+    def ping(self) -> None:
+        """Raise BackendUnavailable when the store cannot answer."""
+
+    def close(self) -> None: ...
+
