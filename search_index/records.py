@@ -25,6 +25,25 @@ RegistrationStatus = Literal["active", "suspended", "expired", "revoked", "stole
 LicenseStatus = Literal["valid", "suspended", "revoked", "expired"]
 MatchKind = Literal["exact", "confusable", "partial"]
 
+# The category codes of the DOMAIN.md immunity matrix, which the import accepts besides
+# FAMILY_MEMBER. search_index may not read lookup/rules (dependencies point one way), so the rules
+# package checks that its matrix has exactly these rows.
+PERSON_CATEGORIES: tuple[str, ...] = (
+    "diplomatic_agent",
+    "administrative_technical_staff",
+    "service_staff",
+    "career_consular_officer",
+    "honorary_consular_officer",
+    "consular_employee",
+    "international_organization_staff",
+    "io_mission_diplomatic_staff",
+    "io_mission_support_staff",
+    "tecro_designated_employee",
+    "teco_head_or_deputy",
+    "teco_designated_employee",
+)
+FAMILY_MEMBER = "family_member"
+
 
 @dataclass(frozen=True, slots=True)
 class Mission:

@@ -1,0 +1,674 @@
+"""The embedded search backend: one immutable SQLite file per published data set.
+
+Layout of the data directory:
+
+- `index-<dataset id>.sqlite`: a complete data set, built under a temporary name and never changed
+  after it is published (WAL mode, so readers never wait on a lock).
+- `CURRENT`: a small JSON pointer naming the served file. Publishing writes a new pointer beside it
+  and renames it over the old one (`os.replace`), so a reader finds the old set or the new one,
+  never a mix or nothing. The previous file is kept, so lookups that pinned it just before the
+  switch finish on it; older files are removed by the next publish.
+- `import.lock`: an exclusive `flock` held for a whole import; a second import fails at once
+  with ImportBusy instead of waiting.
+
+Readers keep one read-only connection per thread and per file. `snapshot()` costs one `stat` of the
+pointer; when the pointer has changed, the thread opens the new file and closes its connection to
+the old one once no snapshot of that thread still uses it.
+"""
+
+# SQL here is assembled only from the record types' own column names and "?" placeholders; every
+# value is a bound parameter.
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import secrets
+import sqlite3
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, fields
+from datetime import UTC, date, datetime
+from pathlib import Path
+from types import UnionType
+from typing import Any, TypeVar, get_args, get_type_hints
+from urllib.request import pathname2url
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from search_index.backend import BackendUnavailable, ImportBusy, NoDataPublished
+from search_index.confusables import (
+    confusable_key,
+    confusable_score,
+    parse_plate_pattern,
+    rank_key,
+    substitutions,
+)
+from search_index.normalize import (
+    name_tokens,
+    normalize_identifier,
+    normalize_name,
+    normalize_plate,
+)
+from search_index.records import (
+    FAMILY_MEMBER,
+    Dataset,
+    DatasetInfo,
+    License,
+    MatchKind,
+    Mission,
+    Person,
+    PersonHit,
+    PlateMatch,
+    Vehicle,
+)
+
+POINTER = "CURRENT"
+LOCK = "import.lock"
+_PREFIX = "index-"
+_SUFFIX = ".sqlite"
+_BUILDING = ".building"
+SCHEMA_VERSION = "1"
+
+R = TypeVar("R")
+
+
+# -- records <-> rows -----------------------------------------------------------------------------
+
+
+def _decoder(kind: Any) -> Callable[[Any], Any] | None:
+    """How to turn a stored column back into the dataclass field's type (None: as stored)."""
+    options = get_args(kind) if isinstance(kind, UnionType) else (kind,)
+    if date in options:
+        return date.fromisoformat
+    if bool in options:
+        return bool
+    if kind == tuple[str, ...]:
+        return lambda stored: tuple(stored.split(";")) if stored else ()
+    return None
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return ";".join(value)
+    return value  # str, int, bool (stored as 0/1) and None
+
+
+@dataclass(frozen=True)
+class _Codec:
+    """Column names and per-column decoders of one record type; columns follow field order."""
+
+    cls: type[Any]
+    columns: tuple[str, ...]
+    decoders: tuple[Callable[[Any], Any] | None, ...]
+
+    @classmethod
+    def of(cls, record: type[Any]) -> _Codec:
+        hints = get_type_hints(record)
+        names = tuple(f.name for f in fields(record))
+        return cls(record, names, tuple(_decoder(hints[name]) for name in names))
+
+    @property
+    def select(self) -> str:
+        return ", ".join(self.columns)
+
+    def encode(self, record: Any) -> list[Any]:
+        return [_encode(getattr(record, name)) for name in self.columns]
+
+    def decode(self, row: tuple[Any, ...]) -> Any:
+        return self.cls(
+            *(
+                value if decode is None or value is None else decode(value)
+                for value, decode in zip(row, self.decoders, strict=True)
+            )
+        )
+
+
+_MISSION = _Codec.of(Mission)
+_PERSON = _Codec.of(Person)
+_VEHICLE = _Codec.of(Vehicle)
+_LICENSE = _Codec.of(License)
+
+
+def _schema() -> str:
+    def columns(codec: _Codec) -> str:
+        return ", ".join(codec.columns)
+
+    return f"""
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+    CREATE TABLE missions ({columns(_MISSION)}, PRIMARY KEY (mission_id)) WITHOUT ROWID;
+    -- rowid keeps the import order: members_of and family_of answer in file order.
+    CREATE TABLE persons ({columns(_PERSON)}, name_key TEXT NOT NULL, country_key TEXT NOT NULL);
+    CREATE TABLE vehicles ({columns(_VEHICLE)}, confusable_key TEXT NOT NULL,
+                           PRIMARY KEY (plate)) WITHOUT ROWID;
+    CREATE TABLE licenses ({columns(_LICENSE)}, PRIMARY KEY (license_number)) WITHOUT ROWID;
+    -- Name search: each normalized word of a person's name, and the vocabulary with how many
+    -- persons use each word (to start from the rarest query word).
+    CREATE TABLE name_tokens (token TEXT NOT NULL, person INTEGER NOT NULL,
+                              PRIMARY KEY (token, person)) WITHOUT ROWID;
+    CREATE TABLE name_vocab (token TEXT PRIMARY KEY, persons INTEGER NOT NULL) WITHOUT ROWID;
+    -- Partial plates: a trigram index answers GLOB patterns that hold a run of 3 known characters.
+    CREATE VIRTUAL TABLE plate_grams USING fts5(plate, tokenize = 'trigram');
+    """
+
+
+_INDEXES = """
+CREATE UNIQUE INDEX persons_id ON persons (person_id);
+CREATE INDEX persons_credential ON persons (credential_number) WHERE credential_number IS NOT NULL;
+CREATE INDEX persons_principal ON persons (principal_id) WHERE principal_id IS NOT NULL;
+CREATE INDEX persons_mission ON persons (mission_id);
+CREATE INDEX vehicles_confusable ON vehicles (confusable_key);
+CREATE INDEX vehicles_person ON vehicles (owner_person_id) WHERE owner_person_id IS NOT NULL;
+CREATE INDEX vehicles_mission ON vehicles (owner_mission_id) WHERE owner_mission_id IS NOT NULL;
+CREATE INDEX licenses_person ON licenses (person_id);
+"""
+
+
+def _country_key(country: str) -> str:
+    try:
+        return normalize_name(country)
+    except ValueError:
+        return ""
+
+
+def _build(path: Path, dataset: Dataset, info: DatasetInfo) -> None:
+    """Write a complete data set into a new file at `path`."""
+    db = sqlite3.connect(path, isolation_level=None)
+    try:
+        # Nobody reads this file until it is complete, and a crash leaves only a temporary file
+        # to delete: no journal is needed while building.
+        db.execute("PRAGMA journal_mode = OFF")
+        db.execute("PRAGMA synchronous = OFF")
+        db.executescript(_schema())  # executescript commits on its own: keep it outside BEGIN
+        db.execute("BEGIN")
+        meta = {
+            "schema_version": SCHEMA_VERSION,
+            "dataset_id": info.dataset_id,
+            "published_at": info.published_at.isoformat(),
+            "counts": json.dumps(info.counts, sort_keys=True),
+        }
+        db.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
+        _insert(db, "missions", _MISSION, dataset.missions)
+        countries = {m.mission_id: _country_key(m.country) for m in dataset.missions}
+        vocabulary: Counter[str] = Counter()
+        person_rows: list[list[Any]] = []
+        token_rows: list[tuple[str, int]] = []
+        for number, person in enumerate(dataset.persons, start=1):
+            full_name = f"{person.given_names or ''} {person.family_name}"
+            words = sorted(set(name_tokens(full_name)))
+            vocabulary.update(words)
+            token_rows.extend((word, number) for word in words)
+            row = _PERSON.encode(person)
+            row += [" ".join(name_tokens(full_name)), countries.get(person.mission_id, "")]
+            person_rows.append([number, *row])
+        marks = ", ".join("?" * (len(_PERSON.columns) + 3))
+        db.executemany(
+            f"INSERT INTO persons (rowid, {_PERSON.select}, name_key, country_key) "
+            f"VALUES ({marks})",
+            person_rows,
+        )
+        db.executemany("INSERT INTO name_tokens VALUES (?, ?)", token_rows)
+        db.executemany("INSERT INTO name_vocab VALUES (?, ?)", sorted(vocabulary.items()))
+        vehicle_rows = [[*_VEHICLE.encode(v), confusable_key(v.plate)] for v in dataset.vehicles]
+        marks = ", ".join("?" * (len(_VEHICLE.columns) + 1))
+        db.executemany(f"INSERT INTO vehicles VALUES ({marks})", vehicle_rows)
+        db.executemany("INSERT INTO plate_grams VALUES (?)", ((v.plate,) for v in dataset.vehicles))
+        _insert(db, "licenses", _LICENSE, dataset.licenses)
+        db.execute("COMMIT")
+        db.executescript(_INDEXES)
+        db.execute("ANALYZE")
+        db.execute("PRAGMA journal_mode = WAL")
+    finally:
+        db.close()
+    # The rename into place must not expose a file whose pages are still in the page cache only.
+    with open(path, "rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def _insert(db: sqlite3.Connection, table: str, codec: _Codec, records: tuple[Any, ...]) -> None:
+    marks = ", ".join("?" * len(codec.columns))
+    db.executemany(f"INSERT INTO {table} VALUES ({marks})", (codec.encode(r) for r in records))
+
+
+def _read_info(db: sqlite3.Connection) -> DatasetInfo:
+    meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
+    if meta.get("schema_version") != SCHEMA_VERSION:
+        raise BackendUnavailable("the published index was written by another version")
+    return DatasetInfo(
+        dataset_id=meta["dataset_id"],
+        published_at=datetime.fromisoformat(meta["published_at"]),
+        counts=json.loads(meta["counts"]),
+    )
+
+
+# -- reading ---------------------------------------------------------------------------------------
+
+
+def _allowed_edits(token: str) -> int:
+    """Typos tolerated in one word of a name: none in very short words, then one, then two."""
+    if len(token) <= 2:
+        return 0
+    return 1 if len(token) <= 5 else 2
+
+
+# Below this score a name is not offered at all.
+NAME_MIN_SCORE = 0.6
+# Words of a query beyond this are ignored: a name search is not a full-text search.
+NAME_MAX_WORDS = 6
+
+
+@dataclass
+class _IndexFile:
+    """Process-wide facts about one published file, shared by every thread."""
+
+    name: str
+    path: Path
+    info: DatasetInfo
+    _vocabulary: tuple[list[str], dict[str, int]] | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def vocabulary(self, db: sqlite3.Connection) -> tuple[list[str], dict[str, int]]:
+        """Every distinct name word, and how many persons carry it (loaded once per file)."""
+        if self._vocabulary is None:
+            with self._lock:
+                if self._vocabulary is None:
+                    rows = db.execute("SELECT token, persons FROM name_vocab").fetchall()
+                    self._vocabulary = ([token for token, _ in rows], dict(rows))
+        return self._vocabulary
+
+
+class SQLiteSnapshot:
+    """One pinned published file, read through the calling thread's connection."""
+
+    __slots__ = ("_db", "_file", "info")
+
+    def __init__(self, db: sqlite3.Connection, index_file: _IndexFile) -> None:
+        self._db = db
+        self._file = index_file
+        self.info = index_file.info
+
+    def _all(self, codec: _Codec, sql: str, params: tuple[Any, ...]) -> list[Any]:
+        return [codec.decode(row) for row in self._db.execute(sql, params)]
+
+    def _one(self, codec: _Codec, sql: str, params: tuple[Any, ...]) -> Any:
+        row = self._db.execute(sql, params).fetchone()
+        return None if row is None else codec.decode(row)
+
+    def find_plate(self, typed: str, *, limit: int = 10) -> list[PlateMatch]:
+        """The exact plate first when it exists, then its confusable look-alikes, best first."""
+        plate = normalize_plate(typed)
+        vehicles: list[Vehicle] = self._all(
+            _VEHICLE,
+            f"SELECT {_VEHICLE.select} FROM vehicles WHERE confusable_key = ?",
+            (confusable_key(plate),),
+        )
+        matches = []
+        for vehicle in vehicles:
+            subs = substitutions(plate, vehicle.plate)
+            if subs is None:
+                continue
+            kind: MatchKind = "confusable" if subs else "exact"
+            matches.append(PlateMatch(kind, confusable_score(subs), vehicle, subs))
+        matches.sort(key=lambda m: rank_key(m.score, m.vehicle.plate))
+        return matches[:limit]
+
+    def find_plate_pattern(self, pattern: str, *, limit: int = 25) -> list[PlateMatch]:
+        parsed = parse_plate_pattern(pattern)
+        vehicles: list[Vehicle] = self._all(
+            _VEHICLE,
+            f"SELECT {', '.join('v.' + c for c in _VEHICLE.columns)} "
+            "FROM plate_grams g JOIN vehicles v ON v.plate = g.plate WHERE g.plate GLOB ?",
+            (parsed.text,),
+        )
+        matches = [
+            PlateMatch("partial", parsed.score(v.plate), v)
+            for v in vehicles
+            if parsed.matches(v.plate)
+        ]
+        matches.sort(key=lambda m: rank_key(m.score, m.vehicle.plate))
+        return matches[:limit]
+
+    def get_vehicle(self, plate: str) -> Vehicle | None:
+        try:
+            key = normalize_plate(plate)
+        except ValueError:
+            return None
+        vehicle: Vehicle | None = self._one(
+            _VEHICLE, f"SELECT {_VEHICLE.select} FROM vehicles WHERE plate = ?", (key,)
+        )
+        return vehicle
+
+    def get_person(self, person_id: str) -> Person | None:
+        person: Person | None = self._one(
+            _PERSON, f"SELECT {_PERSON.select} FROM persons WHERE person_id = ?", (person_id,)
+        )
+        return person
+
+    def get_mission(self, mission_id: str) -> Mission | None:
+        mission: Mission | None = self._one(
+            _MISSION, f"SELECT {_MISSION.select} FROM missions WHERE mission_id = ?", (mission_id,)
+        )
+        return mission
+
+    def find_credential(self, number: str) -> Person | None:
+        person: Person | None = self._one(
+            _PERSON,
+            f"SELECT {_PERSON.select} FROM persons WHERE credential_number = ?",
+            (normalize_identifier(number),),
+        )
+        return person
+
+    def find_license(self, number: str) -> License | None:
+        found: License | None = self._one(
+            _LICENSE,
+            f"SELECT {_LICENSE.select} FROM licenses WHERE license_number = ?",
+            (normalize_identifier(number),),
+        )
+        return found
+
+    def license_of(self, person_id: str) -> License | None:
+        found: License | None = self._one(
+            _LICENSE, f"SELECT {_LICENSE.select} FROM licenses WHERE person_id = ?", (person_id,)
+        )
+        return found
+
+    def family_of(self, person_id: str) -> list[Person]:
+        return self._all(
+            _PERSON,
+            f"SELECT {_PERSON.select} FROM persons WHERE principal_id = ? ORDER BY rowid",
+            (person_id,),
+        )
+
+    def members_of(self, mission_id: str, *, limit: int = 50) -> list[Person]:
+        return self._all(
+            _PERSON,
+            f"SELECT {_PERSON.select} FROM persons WHERE mission_id = ? "
+            "ORDER BY category = ?, rowid LIMIT ?",
+            (mission_id, FAMILY_MEMBER, limit),
+        )
+
+    def vehicles_of_person(self, person_id: str) -> list[Vehicle]:
+        return self._all(
+            _VEHICLE,
+            f"SELECT {_VEHICLE.select} FROM vehicles WHERE owner_person_id = ? ORDER BY plate",
+            (person_id,),
+        )
+
+    def search_persons(
+        self,
+        name: str,
+        *,
+        date_of_birth: date | None = None,
+        country: str | None = None,
+        limit: int = 20,
+    ) -> list[PersonHit]:
+        """Words of the query are matched to name words in any order, each within a few typos
+        (`_allowed_edits`); accents and case never matter. The score is the mean similarity of
+        the query words to their best name word, nudged up for names with fewer extra words."""
+        query = list(dict.fromkeys(name_tokens(name)))[:NAME_MAX_WORDS]
+        words, persons_with = self._file.vocabulary(self._db)
+        similar: list[dict[str, float]] = []
+        for token in query:
+            edits = _allowed_edits(token)
+            found = process.extract(
+                token, words, scorer=OSA.distance, score_cutoff=edits, limit=None
+            )
+            similar.append(
+                {word: 1.0 - distance / max(len(word), len(token)) for word, distance, _ in found}
+            )
+        usable = [s for s in similar if s]
+        if not usable:
+            return []
+        # Candidates come from the query word whose look-alikes name the fewest persons.
+        start = min(usable, key=lambda s: sum(persons_with[w] for w in s))
+        sql = (
+            "SELECT p.rowid, p.name_key FROM name_tokens t JOIN persons p ON p.rowid = t.person "
+            f"WHERE t.token IN ({', '.join('?' * len(start))})"
+        )
+        params: list[Any] = list(start)
+        if date_of_birth is not None:
+            sql += " AND p.date_of_birth = ?"
+            params.append(date_of_birth.isoformat())
+        if country is not None:
+            sql += " AND p.country_key = ?"
+            params.append(_country_key(country))
+        scored = []
+        for rowid, name_key in self._db.execute(sql, params):
+            candidate = name_key.split(" ")
+            best = [max(s.get(word, 0.0) for word in candidate) for s in similar]
+            score = sum(best) / len(best)
+            if score < NAME_MIN_SCORE:
+                continue
+            used = sum(any(word in s for s in similar) for word in candidate) / len(candidate)
+            scored.append((round(0.9 * score + 0.1 * used, 4), name_key, rowid))
+        scored.sort(key=lambda hit: (-hit[0], hit[1], hit[2]))
+        top = scored[:limit]
+        if not top:
+            return []
+        marks = ", ".join("?" * len(top))
+        rows = self._db.execute(
+            f"SELECT rowid, {_PERSON.select} FROM persons WHERE rowid IN ({marks})",
+            [rowid for _, _, rowid in top],
+        )
+        by_rowid = {row[0]: _PERSON.decode(row[1:]) for row in rows}
+        return [PersonHit(person=by_rowid[rowid], score=score) for score, _, rowid in top]
+
+
+@dataclass
+class _ThreadState:
+    connections: dict[str, sqlite3.Connection] = field(default_factory=dict)
+    pins: Counter[str] = field(default_factory=Counter)
+    holds_import_lock: bool = False
+
+
+class SQLiteBackend:
+    """SearchBackend over immutable SQLite files in `data_dir` (see the module docstring)."""
+
+    name = "sqlite"
+
+    def __init__(self, data_dir: Path | str) -> None:
+        self.data_dir = Path(data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._pointer_path = self.data_dir / POINTER
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._pointer: tuple[tuple[int, int, int], str] | None = None
+        self._files: dict[str, _IndexFile] = {}
+        self._opened: list[sqlite3.Connection] = []
+
+    # -- reading
+
+    def _state(self) -> _ThreadState:
+        state: _ThreadState | None = getattr(self._local, "state", None)
+        if state is None:
+            state = self._local.state = _ThreadState()
+        return state
+
+    def _current_name(self) -> str:
+        """The served file's name; one stat when the pointer has not changed."""
+        try:
+            st = os.stat(self._pointer_path)
+        except FileNotFoundError:
+            raise NoDataPublished("no data set has been published yet") from None
+        except OSError as exc:
+            raise BackendUnavailable(f"cannot read the data directory ({exc.strerror})") from exc
+        signature = (st.st_ino, st.st_mtime_ns, st.st_size)
+        cached = self._pointer
+        if cached is not None and cached[0] == signature:
+            return cached[1]
+        try:
+            name = json.loads(self._pointer_path.read_text(encoding="utf-8"))["file"]
+        except FileNotFoundError:
+            raise NoDataPublished("no data set has been published yet") from None
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise BackendUnavailable("the data pointer is unreadable") from exc
+        if not (isinstance(name, str) and name.startswith(_PREFIX) and "/" not in name):
+            raise BackendUnavailable("the data pointer is invalid")
+        self._pointer = (signature, name)
+        return name
+
+    def _open(self, name: str) -> sqlite3.Connection:
+        path = self.data_dir / name
+        if not path.exists():
+            raise BackendUnavailable("the published index file is missing")
+        try:
+            db = sqlite3.connect(
+                f"file:{pathname2url(str(path))}?mode=ro",
+                uri=True,
+                check_same_thread=False,  # used by one thread only; close() may run elsewhere
+                isolation_level=None,
+            )
+            db.execute("PRAGMA query_only = ON")
+            db.execute("PRAGMA mmap_size = 268435456")
+        except sqlite3.Error as exc:
+            raise BackendUnavailable("cannot open the published index") from exc
+        with self._lock:
+            self._opened.append(db)
+            if name not in self._files:
+                try:
+                    info = _read_info(db)
+                except sqlite3.Error as exc:
+                    raise BackendUnavailable("the published index is unreadable") from exc
+                self._files[name] = _IndexFile(name, path, info)
+        return db
+
+    @contextmanager
+    def snapshot(self) -> Iterator[SQLiteSnapshot]:
+        name = self._current_name()
+        state = self._state()
+        db = state.connections.get(name)
+        if db is None:
+            db = state.connections[name] = self._open(name)
+        state.pins[name] += 1
+        try:
+            yield SQLiteSnapshot(db, self._files[name])
+        except sqlite3.Error as exc:
+            raise BackendUnavailable("the index could not answer") from exc
+        finally:
+            state.pins[name] -= 1
+            if len(state.connections) > 1:
+                self._close_stale(state, keep=name)
+
+    def _close_stale(self, state: _ThreadState, keep: str) -> None:
+        """Close this thread's connections to files no longer served and no longer pinned."""
+        try:
+            current = self._current_name()
+        except (NoDataPublished, BackendUnavailable):
+            current = keep
+        for name in list(state.connections):
+            if name != current and state.pins[name] == 0:
+                db = state.connections.pop(name)
+                del state.pins[name]
+                with self._lock:
+                    if db in self._opened:
+                        self._opened.remove(db)
+                db.close()
+
+    def dataset_info(self) -> DatasetInfo | None:
+        try:
+            with self.snapshot() as snap:
+                return snap.info
+        except NoDataPublished:
+            return None
+
+    def ping(self) -> None:
+        if not self.data_dir.is_dir():
+            raise BackendUnavailable("the data directory is missing")
+        try:
+            with self.snapshot() as snap:
+                snap._db.execute("SELECT 1").fetchone()
+        except NoDataPublished:
+            return
+
+    def close(self) -> None:
+        with self._lock:
+            opened, self._opened = self._opened, []
+        for db in opened:
+            db.close()
+        self._local = threading.local()
+
+    # -- publishing
+
+    @contextmanager
+    def import_lock(self) -> Iterator[None]:
+        """Hold the exclusive import lock (ImportBusy when another import holds it).
+
+        `publish` takes it on its own; an import command takes it around validation and publish
+        together, so a second import is refused from its start."""
+        state = self._state()
+        if state.holds_import_lock:
+            yield
+            return
+        handle = open(self.data_dir / LOCK, "a+b")  # noqa: SIM115 - held for the whole block
+        try:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise ImportBusy(
+                    "another import is running; try again when it has finished"
+                ) from None
+            state.holds_import_lock = True
+            try:
+                yield
+            finally:
+                state.holds_import_lock = False
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        finally:
+            handle.close()
+
+    def publish(self, dataset: Dataset) -> DatasetInfo:
+        with self.import_lock():
+            published_at = datetime.now(UTC)
+            dataset_id = f"{published_at:%Y%m%dT%H%M%S%fZ}-{secrets.token_hex(3)}"
+            info = DatasetInfo(dataset_id, published_at, dataset.counts())
+            name = f"{_PREFIX}{dataset_id}{_SUFFIX}"
+            building = self.data_dir / f"{_PREFIX}{dataset_id}{_BUILDING}"
+            try:
+                _build(building, dataset, info)
+                os.replace(building, self.data_dir / name)
+            except BaseException:
+                building.unlink(missing_ok=True)
+                raise
+            previous = self._read_pointer_name()
+            self._write_pointer(name)
+            self._remove_old(keep={name, previous})
+            return info
+
+    def _read_pointer_name(self) -> str | None:
+        try:
+            return self._current_name()
+        except (NoDataPublished, BackendUnavailable):
+            return None
+
+    def _write_pointer(self, name: str) -> None:
+        temporary = self.data_dir / f"{POINTER}.{secrets.token_hex(4)}.tmp"
+        with open(temporary, "w", encoding="utf-8") as handle:
+            json.dump({"file": name}, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, self._pointer_path)
+        directory = os.open(self.data_dir, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+
+    def _remove_old(self, keep: set[str | None]) -> None:
+        """Delete index files two publishes old and files left by interrupted imports (only the
+        lock holder runs this, so nothing is being built)."""
+        for path in self.data_dir.iterdir():
+            stem = path.name.removesuffix("-wal").removesuffix("-shm")
+            if not stem.startswith(_PREFIX) and not path.name.startswith(f"{POINTER}."):
+                continue
+            if stem in keep:
+                continue
+            path.unlink(missing_ok=True)
+            with self._lock:
+                self._files.pop(stem, None)
