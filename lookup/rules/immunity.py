@@ -1,0 +1,529 @@
+"""The immunity answer for one person as of one day, read from immunity_matrix.yaml.
+
+Order of the rules (first that applies wins):
+1. accreditation not active today -> `unverified` (call the 24/7 number);
+2. an OFM override -> its level, actions from the level, "recorded by OFM" with its reason;
+3. U.S. national or permanent resident -> the level from the matrix's `us_national_or_resident`;
+4. family member -> the principal's `family` column (`unverified` when the principal is not on
+   record, not a mission member, or not active today);
+5. the category's own row.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, Final, Literal, get_args
+
+import yaml
+
+from lookup.rules.people import accreditation_on, display_name
+from search_index.records import MissionType, Person
+
+DEFAULT_MATRIX_PATH: Final = Path(__file__).with_name("immunity_matrix.yaml")
+
+ACTION_CODES: Final = (
+    "arrest_or_detain",
+    "enter_residence",
+    "issue_citation",
+    "subpoena_witness",
+    "prosecute",
+)
+ACTION_VALUES: Final[Mapping[str, tuple[str, ...]]] = {
+    "arrest_or_detain": ("no", "felony_warrant_only", "yes"),
+    "enter_residence": ("no", "yes"),
+    "issue_citation": ("yes",),
+    "subpoena_witness": ("no", "not_for_official_acts", "yes"),
+    "prosecute": ("no", "official_acts_immune", "yes"),
+}
+LEVELS: Final = ("full", "official_acts", "none", "unverified")
+# Levels a category row, an override or a U.S.-national rule can give (not `unverified`).
+RECORDED_LEVELS: Final = ("full", "official_acts", "none")
+FAMILY_CODES: Final = ("same_as_principal", "none", "consult_state")
+FAMILY_MEMBER: Final = "family_member"
+MISSION_TYPES: Final = get_args(MissionType)
+# The footnote that plate answers attach to the vehicle of a fully immune registrant.
+VEHICLE_RULE: Final = "vehicle_full_immunity"
+_CATEGORY_DEFAULT: Final = "category_default"
+
+Level = Literal["full", "official_acts", "none", "unverified"]
+BasisCode = Literal[
+    "category_default",
+    "family",
+    "us_national",
+    "ofm_override",
+    "accreditation_not_active",
+    "principal_not_verified",
+    "category_unknown",
+]
+
+
+class MatrixError(ValueError):
+    """The matrix file is malformed; the message names the entry."""
+
+
+@dataclass(frozen=True, slots=True)
+class ActionValue:
+    code: str
+    text: str
+    short: str
+
+
+@dataclass(frozen=True, slots=True)
+class ActionSpec:
+    code: str
+    label: str
+    values: Mapping[str, ActionValue]
+
+
+@dataclass(frozen=True, slots=True)
+class LevelRule:
+    code: Level
+    label: str
+    headline: str
+    actions: Mapping[str, str]
+    instruction: str | None = None  # may hold {verify_phone}
+
+
+@dataclass(frozen=True, slots=True)
+class Footnote:
+    code: str
+    text: str
+    always: bool = False
+    levels: frozenset[str] = frozenset()
+    categories: frozenset[str] = frozenset()
+    mission_types: frozenset[str] = frozenset()
+
+    def applies(self, level: str, category: str | None) -> bool:
+        return self.always or level in self.levels or category in self.categories
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryRule:
+    code: str
+    label: str
+    group: str
+    actions: Mapping[str, str]
+    family: str
+    level: Level
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ImmunityMatrix:
+    actions: Mapping[str, ActionSpec]
+    family: Mapping[str, str]
+    levels: Mapping[str, LevelRule]
+    footnotes: tuple[Footnote, ...]
+    us_national: Mapping[str, str]  # category code -> level or "category_default"
+    us_national_default: str
+    categories: Mapping[str, CategoryRule]
+
+    def category_label(self, code: str) -> str:
+        if code == FAMILY_MEMBER:
+            return "Family member"
+        rule = self.categories.get(code)
+        return rule.label if rule else code
+
+    def action_text(self, code: str, value: str) -> str:
+        return self.actions[code].values[value].text
+
+    def vehicle_rule(
+        self, *, level: str | None = None, mission_type: str | None = None
+    ) -> Footnote | None:
+        """The vehicle rule when it applies to a registrant of this level or mission type."""
+        for note in self.footnotes:
+            if note.code == VEHICLE_RULE and (
+                level in note.levels or mission_type in note.mission_types
+            ):
+                return note
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Immunity:
+    level: Level
+    basis: str
+    basis_code: BasisCode
+    actions: Mapping[str, str]
+    family: str | None
+    notes: tuple[str, ...]
+    summary: str
+    footnotes: tuple[Footnote, ...]
+
+
+# -- loading ---------------------------------------------------------------------------------------
+
+
+def load_matrix(path: Path | None = None) -> ImmunityMatrix:
+    """The matrix from `path` (default: the file beside this module), parsed once per path."""
+    return _load_cached((path or DEFAULT_MATRIX_PATH).resolve())
+
+
+@functools.cache
+def _load_cached(path: Path) -> ImmunityMatrix:
+    with path.open(encoding="utf-8") as handle:
+        raw = yaml.safe_load(handle)
+    return parse_matrix(raw)
+
+
+def parse_matrix(raw: object) -> ImmunityMatrix:
+    """Validate and convert the YAML document; raises MatrixError naming the bad entry."""
+    doc = _mapping(raw, "matrix")
+    actions = {code: _parse_action(code, doc) for code in ACTION_CODES}
+    family = _mapping(doc.get("family"), "family")
+    for code in FAMILY_CODES:
+        _text(family.get(code), f"family.{code}")
+    _only_keys(family, FAMILY_CODES, "family")
+    levels_raw = _mapping(doc.get("levels"), "levels")
+    _only_keys(levels_raw, LEVELS, "levels")
+    levels = {code: _parse_level(code, levels_raw.get(code)) for code in LEVELS}
+    categories: dict[str, CategoryRule] = {}
+    for index, entry in enumerate(_list(doc.get("categories"), "categories")):
+        rule = _parse_category(index, entry)
+        if rule.code in categories or rule.code == FAMILY_MEMBER:
+            raise MatrixError(f"categories[{index}].code: duplicate or reserved code {rule.code!r}")
+        categories[rule.code] = rule
+    footnotes = tuple(
+        _parse_footnote(code, value, categories)
+        for code, value in _mapping(doc.get("footnotes"), "footnotes").items()
+    )
+    if VEHICLE_RULE not in {note.code for note in footnotes}:
+        raise MatrixError(f"footnotes.{VEHICLE_RULE}: required (plate answers show it)")
+    us_raw = _mapping(doc.get("us_national_or_resident"), "us_national_or_resident")
+    us_national: dict[str, str] = {}
+    for key, value in us_raw.items():
+        where = f"us_national_or_resident.{key}"
+        if key != "default" and key != FAMILY_MEMBER and key not in categories:
+            raise MatrixError(f"{where}: unknown category")
+        allowed = (*LEVELS, _CATEGORY_DEFAULT) if key != "default" else LEVELS
+        us_national[str(key)] = _choice(value, allowed, where)
+    default = us_national.pop("default", None)
+    if default is None:
+        raise MatrixError("us_national_or_resident.default: required")
+    return ImmunityMatrix(
+        actions=actions,
+        family=dict(family),
+        levels=levels,
+        footnotes=footnotes,
+        us_national=us_national,
+        us_national_default=default,
+        categories=categories,
+    )
+
+
+def _parse_action(code: str, doc: Mapping[str, Any]) -> ActionSpec:
+    where = f"actions.{code}"
+    entry = _mapping(_mapping(doc.get("actions"), "actions").get(code), where)
+    values_raw = _mapping(entry.get("values"), f"{where}.values")
+    _only_keys(values_raw, ACTION_VALUES[code], f"{where}.values")
+    values = {}
+    for value in ACTION_VALUES[code]:
+        item = _mapping(values_raw.get(value), f"{where}.values.{value}")
+        values[value] = ActionValue(
+            code=value,
+            text=_text(item.get("text"), f"{where}.values.{value}.text"),
+            short=_text(item.get("short"), f"{where}.values.{value}.short"),
+        )
+    return ActionSpec(code=code, label=_text(entry.get("label"), f"{where}.label"), values=values)
+
+
+def _parse_level(code: Level, raw: object) -> LevelRule:
+    where = f"levels.{code}"
+    entry = _mapping(raw, where)
+    instruction = entry.get("instruction")
+    return LevelRule(
+        code=code,
+        label=_text(entry.get("label"), f"{where}.label"),
+        headline=_text(entry.get("headline"), f"{where}.headline"),
+        actions=_actions(entry.get("actions"), f"{where}.actions"),
+        instruction=None if instruction is None else _text(instruction, f"{where}.instruction"),
+    )
+
+
+def _parse_category(index: int, raw: object) -> CategoryRule:
+    where = f"categories[{index}]"
+    entry = _mapping(raw, where)
+    code = _text(entry.get("code"), f"{where}.code")
+    where = f"categories[{index}] ({code})"
+    notes = tuple(_text(n, f"{where}.notes") for n in _list(entry.get("notes", []), where))
+    level = _choice(entry.get("level"), RECORDED_LEVELS, f"{where}.level")
+    return CategoryRule(
+        code=code,
+        label=_text(entry.get("label"), f"{where}.label"),
+        group=_text(entry.get("group"), f"{where}.group"),
+        actions=_actions({k: entry.get(k) for k in ACTION_CODES}, where),
+        family=_choice(entry.get("family"), FAMILY_CODES, f"{where}.family"),
+        level=_as_level(level),
+        notes=notes,
+    )
+
+
+def _parse_footnote(code: object, raw: object, categories: Mapping[str, object]) -> Footnote:
+    where = f"footnotes.{code}"
+    entry = _mapping(raw, where)
+    show = entry.get("show")
+    levels = frozenset(
+        _choice(v, LEVELS, f"{where}.levels") for v in _list(entry.get("levels", []), where)
+    )
+    cats = frozenset(
+        _text(v, f"{where}.categories") for v in _list(entry.get("categories", []), where)
+    )
+    if unknown := sorted(cats - set(categories)):
+        raise MatrixError(f"{where}.categories: unknown category {unknown[0]!r}")
+    if show not in (None, "always"):
+        raise MatrixError(f"{where}.show: must be 'always' when given")
+    mission_types = frozenset(
+        _choice(v, MISSION_TYPES, f"{where}.mission_types")
+        for v in _list(entry.get("mission_types", []), where)
+    )
+    if show is None and not levels and not cats and not mission_types:
+        raise MatrixError(f"{where}: needs show: always, levels, categories or mission_types")
+    return Footnote(
+        code=str(code),
+        text=_text(entry.get("text"), f"{where}.text"),
+        always=show == "always",
+        levels=levels,
+        categories=cats,
+        mission_types=mission_types,
+    )
+
+
+def _actions(raw: object, where: str) -> dict[str, str]:
+    entry = _mapping(raw, where)
+    return {
+        code: _choice(entry.get(code), ACTION_VALUES[code], f"{where}.{code}")
+        for code in ACTION_CODES
+    }
+
+
+def _mapping(raw: object, where: str) -> Mapping[str, Any]:
+    if not isinstance(raw, Mapping):
+        raise MatrixError(f"{where}: expected a mapping")
+    return raw
+
+
+def _list(raw: object, where: str) -> list[Any]:
+    if not isinstance(raw, list):
+        raise MatrixError(f"{where}: expected a list")
+    return raw
+
+
+def _text(raw: object, where: str) -> str:
+    if not isinstance(raw, str) or not raw.strip():
+        raise MatrixError(f"{where}: expected non-empty text")
+    return raw.strip()
+
+
+def _choice(raw: object, allowed: tuple[str, ...], where: str) -> str:
+    # A bare YAML no/yes arrives as a bool: name the fix rather than "not one of".
+    if isinstance(raw, bool):
+        raise MatrixError(f"{where}: write {'yes' if raw else 'no'!r} in quotes")
+    if raw not in allowed:
+        raise MatrixError(f"{where}: {raw!r} is not one of {', '.join(allowed)}")
+    return str(raw)
+
+
+def _only_keys(entry: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:
+    for key in entry:
+        if key not in allowed:
+            raise MatrixError(f"{where}: unknown entry {key!r}")
+
+
+def _as_level(value: str) -> Level:
+    for level in LEVELS:
+        if value == level:
+            return level
+    raise MatrixError(f"unknown level {value!r}")
+
+
+# -- deriving an answer ----------------------------------------------------------------------------
+
+
+def derive_immunity(
+    person: Person,
+    principal: Person | None,
+    *,
+    matrix: ImmunityMatrix,
+    today: date,
+    verify_phone: str,
+) -> Immunity:
+    """The immunity answer for `person` as of `today`. `principal` is the record named by a family
+    member's principal_id (None when absent or not a family member)."""
+    answer = _Answer(matrix, verify_phone)
+    own_rule = matrix.categories.get(person.category)
+    is_family = person.category == FAMILY_MEMBER
+    principal_rule = matrix.categories.get(principal.category) if principal else None
+    # The household's footnotes and family column come from the principal's category.
+    rule = principal_rule if is_family else own_rule
+
+    accreditation = accreditation_on(person, today)
+    if not accreditation.active:
+        return answer.unverified(
+            "accreditation_not_active",
+            f"{accreditation.label}: the record does not show current status",
+            rule,
+        )
+
+    if person.immunity_override is not None:
+        reason = person.override_reason or "no reason recorded"
+        return answer.at_level(
+            person.immunity_override,
+            "ofm_override",
+            f"OFM override: {reason} (recorded by OFM)",
+            rule,
+            notes=(f"Level recorded by OFM: {reason}.",),
+        )
+
+    if person.us_national_or_resident:
+        key = FAMILY_MEMBER if is_family else person.category
+        us_level = matrix.us_national.get(key, matrix.us_national_default)
+        if us_level != _CATEGORY_DEFAULT:
+            return answer.at_level(
+                _as_level(us_level),
+                "us_national",
+                "U.S. national or permanent resident rule",
+                rule,
+                notes=(
+                    ()
+                    if us_level != "unverified"
+                    else (
+                        "U.S. national or permanent resident: the level for this category is "
+                        f"decided case by case; call {verify_phone}.",
+                    )
+                ),
+            )
+
+    if is_family:
+        return _family_answer(answer, person, principal, principal_rule, today)
+
+    if own_rule is None:
+        return answer.unverified(
+            "category_unknown", f"Category {person.category!r} is not in the immunity matrix", None
+        )
+    return answer.from_category(own_rule, "category_default", f"Category default: {own_rule.label}")
+
+
+def _family_answer(
+    answer: _Answer,
+    person: Person,
+    principal: Person | None,
+    principal_rule: CategoryRule | None,
+    today: date,
+) -> Immunity:
+    if principal is None or principal_rule is None:
+        missing = "not on record" if principal is None else "not a mission member"
+        return answer.unverified(
+            "principal_not_verified", f"Family member; principal {missing}", principal_rule
+        )
+    of_whom = f"Family member of {display_name(principal)} ({principal_rule.label})"
+    principal_accreditation = accreditation_on(principal, today)
+    if not principal_accreditation.active:
+        return answer.unverified(
+            "principal_not_verified",
+            f"{of_whom}; principal: {principal_accreditation.label.lower()}",
+            principal_rule,
+        )
+    if principal_rule.family == "same_as_principal":
+        notes: tuple[str, ...] = ()
+        if principal.immunity_override is not None or principal.us_national_or_resident:
+            notes = (
+                "The principal's own level differs from the category default; verify this family "
+                "member's status with the State Department.",
+            )
+        return answer.from_category(
+            principal_rule, "family", f"{of_whom}: same as principal", notes=notes, copy_notes=False
+        )
+    if principal_rule.family == "none":
+        return answer.at_level(
+            "none", "family", f"{of_whom}: family has no immunity", principal_rule
+        )
+    return answer.unverified(
+        "family",
+        f"{of_whom}: family status set by the State Department",
+        principal_rule,
+        notes=(f"Consult the State Department about family members of a {principal_rule.label}.",),
+    )
+
+
+class _Answer:
+    """Builds Immunity values with the matrix's wording, footnotes and summary."""
+
+    def __init__(self, matrix: ImmunityMatrix, verify_phone: str) -> None:
+        self.matrix = matrix
+        self.verify_phone = verify_phone
+
+    def from_category(
+        self,
+        rule: CategoryRule,
+        basis_code: BasisCode,
+        basis: str,
+        *,
+        notes: tuple[str, ...] = (),
+        copy_notes: bool = True,
+    ) -> Immunity:
+        own_notes = rule.notes if copy_notes else ()
+        return self._build(rule.level, basis_code, basis, rule.actions, rule, (*own_notes, *notes))
+
+    def at_level(
+        self,
+        level: Level,
+        basis_code: BasisCode,
+        basis: str,
+        rule: CategoryRule | None,
+        *,
+        notes: tuple[str, ...] = (),
+    ) -> Immunity:
+        actions = self.matrix.levels[level].actions
+        return self._build(level, basis_code, basis, actions, rule, notes)
+
+    def unverified(
+        self,
+        basis_code: BasisCode,
+        basis: str,
+        rule: CategoryRule | None,
+        *,
+        notes: tuple[str, ...] = (),
+    ) -> Immunity:
+        call = f"Call {self.verify_phone} (24/7) to verify; until then act as for full immunity."
+        return self.at_level("unverified", basis_code, basis, rule, notes=(*notes, call))
+
+    def _build(
+        self,
+        level: Level,
+        basis_code: BasisCode,
+        basis: str,
+        actions: Mapping[str, str],
+        rule: CategoryRule | None,
+        notes: tuple[str, ...],
+    ) -> Immunity:
+        category = rule.code if rule else None
+        return Immunity(
+            level=level,
+            basis=basis,
+            basis_code=basis_code,
+            actions=dict(actions),
+            family=rule.family if rule else None,
+            notes=notes,
+            summary=self._summary(level, actions),
+            footnotes=tuple(f for f in self.matrix.footnotes if f.applies(level, category)),
+        )
+
+    def _summary(self, level: Level, actions: Mapping[str, str]) -> str:
+        level_rule = self.matrix.levels[level]
+        phrases = self.matrix.actions
+
+        def short(code: str) -> str:
+            return phrases[code].values[actions[code]].short
+
+        restraint = short("arrest_or_detain")
+        if actions["enter_residence"] == "no":
+            restraint += ", " + short("enter_residence")
+        if level_rule.instruction:
+            restraint = (
+                level_rule.instruction.format(verify_phone=self.verify_phone) + " " + restraint
+            )
+        return f"{level_rule.headline}: {restraint}; {short('issue_citation')}."

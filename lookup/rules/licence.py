@@ -1,0 +1,76 @@
+"""OFM driver licence status and points alerts as of the day of the lookup.
+
+The record holds one points figure: the points OFM counts within its two-year window. The expiry
+date is the last valid day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from search_index.records import License, LicenseStatus
+
+PointsAlert = Literal["none", "review", "suspension"]
+
+_LABELS: dict[LicenseStatus, str] = {
+    "valid": "Licence valid",
+    "suspended": "Licence suspended",
+    "revoked": "Licence revoked",
+    "expired": "Licence expired",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PointsThresholds:
+    """OFM's demerit thresholds within 24 months (configuration: re-check before deployment)."""
+
+    review: int = 8
+    suspension: int = 12
+
+    def __post_init__(self) -> None:
+        if not 0 < self.review < self.suspension:
+            raise ValueError("points thresholds: need 0 < review < suspension")
+
+
+@dataclass(frozen=True, slots=True)
+class Licence:
+    status: LicenseStatus
+    recorded_status: LicenseStatus
+    label: str
+    may_drive: bool
+    points: int
+    points_alert: PointsAlert
+    notes: tuple[str, ...]
+
+
+def licence_on(licence: License, today: date, thresholds: PointsThresholds) -> Licence:
+    status = licence.status
+    if status == "valid" and licence.expiry is not None and licence.expiry < today:
+        status = "expired"
+    alert: PointsAlert = "none"
+    notes: list[str] = []
+    if licence.points >= thresholds.suspension:
+        alert = "suspension"
+        notes.append(
+            f"{licence.points} points: at or above {thresholds.suspension}, where OFM suspends "
+            "all driving privileges."
+        )
+    elif licence.points >= thresholds.review:
+        alert = "review"
+        notes.append(
+            f"{licence.points} points: at or above {thresholds.review}, where OFM reviews the "
+            "driving record."
+        )
+    if status != "valid":
+        notes.append("Not licensed to drive today.")
+    return Licence(
+        status=status,
+        recorded_status=licence.status,
+        label=_LABELS[status],
+        may_drive=status == "valid",
+        points=licence.points,
+        points_alert=alert,
+        notes=tuple(notes),
+    )

@@ -1,0 +1,130 @@
+"""A small in-memory Snapshot for answer tests: the protocol's reads over plain lists."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+
+from search_index.records import (
+    DatasetInfo,
+    License,
+    Mission,
+    Person,
+    PersonHit,
+    PlateMatch,
+    Vehicle,
+)
+
+
+class FakeSnapshot:
+    """Implements search_index.backend.Snapshot. Plate and name search are exact-only: answer
+    tests hand their PlateMatch values in directly."""
+
+    def __init__(
+        self,
+        *,
+        missions: Iterable[Mission] = (),
+        persons: Iterable[Person] = (),
+        vehicles: Iterable[Vehicle] = (),
+        licenses: Iterable[License] = (),
+    ) -> None:
+        self.missions = {m.mission_id: m for m in missions}
+        self.persons = {p.person_id: p for p in persons}
+        self.vehicles = {v.plate: v for v in vehicles}
+        self.licenses = {lic.license_number: lic for lic in licenses}
+        self.info = DatasetInfo("fake", datetime(2026, 1, 1, tzinfo=UTC), {})
+        self.calls: list[str] = []
+
+    def find_plate(self, typed: str, *, limit: int = 10) -> list[PlateMatch]:
+        vehicle = self.vehicles.get(typed.upper())
+        return [PlateMatch("exact", 1.0, vehicle)] if vehicle else []
+
+    def find_plate_pattern(self, pattern: str, *, limit: int = 25) -> list[PlateMatch]:
+        raise NotImplementedError("not used by answer tests")
+
+    def get_vehicle(self, plate: str) -> Vehicle | None:
+        return self.vehicles.get(plate)
+
+    def get_person(self, person_id: str) -> Person | None:
+        self.calls.append(f"get_person:{person_id}")
+        return self.persons.get(person_id)
+
+    def get_mission(self, mission_id: str) -> Mission | None:
+        self.calls.append(f"get_mission:{mission_id}")
+        return self.missions.get(mission_id)
+
+    def find_credential(self, number: str) -> Person | None:
+        return next((p for p in self.persons.values() if p.credential_number == number), None)
+
+    def find_license(self, number: str) -> License | None:
+        return self.licenses.get(number)
+
+    def license_of(self, person_id: str) -> License | None:
+        return next((lic for lic in self.licenses.values() if lic.person_id == person_id), None)
+
+    def family_of(self, person_id: str) -> list[Person]:
+        return [p for p in self.persons.values() if p.principal_id == person_id]
+
+    def members_of(self, mission_id: str, *, limit: int = 50) -> list[Person]:
+        members = [p for p in self.persons.values() if p.mission_id == mission_id]
+        members.sort(key=lambda p: p.principal_id is not None)
+        return members[:limit]
+
+    def vehicles_of_person(self, person_id: str) -> list[Vehicle]:
+        return [v for v in self.vehicles.values() if v.owner_person_id == person_id]
+
+    def search_persons(
+        self,
+        name: str,
+        *,
+        date_of_birth: date | None = None,
+        country: str | None = None,
+        limit: int = 20,
+    ) -> list[PersonHit]:
+        wanted = name.casefold()
+        return [
+            PersonHit(p, 1.0) for p in self.persons.values() if p.family_name.casefold() == wanted
+        ][:limit]
+
+
+# -- record builders with sensible defaults -----------------------------------------------------
+
+
+def make_mission(mission_id: str = "M1", **fields: object) -> Mission:
+    values: dict[str, object] = {
+        "name": "Embassy of Testland",
+        "country": "Testland",
+        "mission_type": "embassy",
+        "city": "Washington",
+        "state": "DC",
+    }
+    values.update(fields)
+    return Mission(mission_id=mission_id, **values)  # type: ignore[arg-type]
+
+
+def make_person(person_id: str = "P1", **fields: object) -> Person:
+    values: dict[str, object] = {
+        "mission_id": "M1",
+        "family_name": "Example",
+        "given_names": "Alex",
+        "category": "diplomatic_agent",
+        "accreditation_status": "active",
+    }
+    values.update(fields)
+    return Person(person_id=person_id, **values)  # type: ignore[arg-type]
+
+
+def make_vehicle(plate: str = "DAB123", **fields: object) -> Vehicle:
+    values: dict[str, object] = {
+        "registration_status": "active",
+        "owner_person_id": "P1",
+        "vehicle_type": "car",
+    }
+    values.update(fields)
+    return Vehicle(plate=plate, **values)  # type: ignore[arg-type]
+
+
+def make_license(number: str = "L1", **fields: object) -> License:
+    values: dict[str, object] = {"person_id": "P1", "status": "valid"}
+    values.update(fields)
+    return License(license_number=number, **values)  # type: ignore[arg-type]
