@@ -8,7 +8,7 @@ import pytest
 
 from lookup.rules.immunity import Immunity, derive_immunity, load_matrix
 from search_index.records import Person
-from tests.lookup.fakes import make_person
+from tests.factories import make_person
 
 TODAY = date(2026, 3, 15)
 PHONE = "(571) 345-3146"
@@ -35,7 +35,7 @@ def answer(person: Person, principal: Person | None = None) -> Immunity:
 
 def family_of(principal: Person, **fields: object) -> Person:
     return make_person(
-        "F1",
+        person_id="F1",
         category="family_member",
         principal_id=principal.person_id,
         given_names="Sam",
@@ -90,7 +90,7 @@ def test_family_same_as_principal_copies_the_row(category: str) -> None:
     assert result.level == "full"
     assert result.actions == FULL
     assert result.basis_code == "family"
-    assert result.basis.startswith("Family member of Example, Alex")
+    assert result.basis.startswith("Family member of Ostrander, Mirela")
     assert result.basis.endswith("same as principal")
 
 
@@ -127,7 +127,9 @@ def test_family_consult_state_is_unverified_with_note() -> None:
 
 
 def test_family_of_missing_principal_is_unverified() -> None:
-    result = answer(make_person("F1", category="family_member", principal_id="GONE"), None)
+    result = answer(
+        make_person(person_id="F1", category="family_member", principal_id="GONE"), None
+    )
     assert result.level == "unverified"
     assert result.basis_code == "principal_not_verified"
     assert "not on record" in result.basis

@@ -1,0 +1,411 @@
+"""Records in, contract JSON out (DESIGN.md "JSON API"), as of the day in an AnswerContext.
+
+Every channel renders these dicts; the shapes are the models in lookup/answer_models.py. Functions
+read related records (principal, family, licence, mission) through the lookup's pinned Snapshot,
+so one answer never mixes two published data sets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from lookup import answer_models as m
+from lookup.rules.credential import credential_on
+from lookup.rules.immunity import (
+    FAMILY_MEMBER,
+    Immunity,
+    ImmunityMatrix,
+    derive_immunity,
+    load_matrix,
+)
+from lookup.rules.insurance import InsuranceRules, insurance_on
+from lookup.rules.licence import PointsThresholds, licence_on
+from lookup.rules.people import accreditation_on, display_name
+from lookup.rules.registration import registration_on
+from lookup.rules.travel import travel_on
+from search_index.backend import Snapshot
+from search_index.records import License, Mission, Person, PersonHit, PlateMatch, Vehicle
+
+PLATE_NOTICE = (
+    "A plate identifies the registrant, not the driver. Check the driver's own ID card or licence; "
+    "anyone, with or without immunity, may be driving."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerContext:
+    """What an answer depends on besides records; the app builds it from its settings per lookup.
+
+    `include_date_of_birth` adds the date of birth to persons (for an officer comparing a card);
+    leave it off for SMS and for anything a third party may see.
+    """
+
+    today: date
+    verify_phone: str
+    points: PointsThresholds = field(default_factory=PointsThresholds)
+    insurance: InsuranceRules = field(default_factory=InsuranceRules)
+    members_limit: int = 25
+    include_date_of_birth: bool = False
+    matrix: ImmunityMatrix = field(default_factory=load_matrix)
+
+
+def person_json(snapshot: Snapshot, person: Person, ctx: AnswerContext) -> dict[str, Any]:
+    return _Builder(snapshot, ctx).person(person).model_dump(mode="json")
+
+
+def person_hit_json(snapshot: Snapshot, hit: PersonHit, ctx: AnswerContext) -> dict[str, Any]:
+    """A name-search result: the person plus its relevance score."""
+    person = _Builder(snapshot, ctx).person(hit.person)
+    return m.PersonHitOut(**dict(person), score=hit.score).model_dump(mode="json")
+
+
+def plate_match_json(snapshot: Snapshot, match: PlateMatch, ctx: AnswerContext) -> dict[str, Any]:
+    return _Builder(snapshot, ctx).plate_match(match).model_dump(mode="json")
+
+
+def license_match_json(snapshot: Snapshot, licence: License, ctx: AnswerContext) -> dict[str, Any]:
+    """A licence found by number, with its holder (null when the holder is not on record)."""
+    builder = _Builder(snapshot, ctx)
+    holder = builder.get_person(licence.person_id)
+    answer = m.LicenseMatchOut(
+        license=_licence(licence, ctx),
+        person=builder.person(holder, licence=licence) if holder else None,
+    )
+    return answer.model_dump(mode="json")
+
+
+def credential_match_json(snapshot: Snapshot, person: Person, ctx: AnswerContext) -> dict[str, Any]:
+    """A State Department ID card found by number: the holder, whose `credential` is the card."""
+    return person_json(snapshot, person, ctx)
+
+
+def matrix_json(matrix: ImmunityMatrix) -> dict[str, Any]:
+    """The whole matrix for the public GET /api/v1/immunity-matrix and the training pages."""
+    categories = [
+        m.MatrixCategory(
+            code=rule.code,
+            label=rule.label,
+            group=rule.group,
+            level=rule.level,
+            level_label=matrix.levels[rule.level].label,
+            actions=m.Actions.model_validate(rule.actions),
+            actions_text=_actions_text(matrix, rule.actions),
+            family=_family_code(rule.family),
+            family_text=matrix.family[rule.family],
+            notes=list(rule.notes),
+            footnotes=[f.code for f in matrix.footnotes if f.applies(rule.level, rule.code)],
+        )
+        for rule in matrix.categories.values()
+    ]
+    answer = m.MatrixOut(
+        categories=categories,
+        levels=[
+            m.MatrixLevel(
+                code=level.code,
+                label=level.label,
+                headline=level.headline,
+                actions=m.Actions.model_validate(level.actions),
+            )
+            for level in matrix.levels.values()
+        ],
+        actions=[
+            m.MatrixAction(
+                code=spec.code,
+                label=spec.label,
+                values=[
+                    m.MatrixActionValue(code=v.code, text=v.text, short=v.short)
+                    for v in spec.values.values()
+                ],
+            )
+            for spec in matrix.actions.values()
+        ],
+        family=dict(matrix.family),
+        footnotes=[
+            m.MatrixFootnote(
+                code=f.code,
+                text=f.text,
+                always=f.always,
+                levels=sorted(f.levels),
+                categories=sorted(f.categories),
+                mission_types=sorted(f.mission_types),
+            )
+            for f in matrix.footnotes
+        ],
+        us_national_or_resident=m.UsNationalRules(
+            by_category=dict(matrix.us_national), default=matrix.us_national_default
+        ),
+    )
+    return answer.model_dump(mode="json")
+
+
+class _Builder:
+    """Builds the models of one answer, reading each related record at most once."""
+
+    def __init__(self, snapshot: Snapshot, ctx: AnswerContext) -> None:
+        self.snapshot = snapshot
+        self.ctx = ctx
+        self._persons: dict[str, Person | None] = {}
+        self._missions: dict[str, Mission | None] = {}
+
+    def get_person(self, person_id: str) -> Person | None:
+        if person_id not in self._persons:
+            self._persons[person_id] = self.snapshot.get_person(person_id)
+        return self._persons[person_id]
+
+    def get_mission(self, mission_id: str) -> Mission | None:
+        if mission_id not in self._missions:
+            self._missions[mission_id] = self.snapshot.get_mission(mission_id)
+        return self._missions[mission_id]
+
+    def principal_of(self, person: Person) -> Person | None:
+        if person.category != FAMILY_MEMBER or person.principal_id is None:
+            return None
+        return self.get_person(person.principal_id)
+
+    def immunity(self, person: Person) -> Immunity:
+        return derive_immunity(
+            person,
+            self.principal_of(person),
+            matrix=self.ctx.matrix,
+            today=self.ctx.today,
+            verify_phone=self.ctx.verify_phone,
+        )
+
+    def person(self, person: Person, *, licence: License | None = None) -> m.PersonOut:
+        ctx = self.ctx
+        matrix = ctx.matrix
+        principal = self.principal_of(person)
+        accreditation = accreditation_on(person, ctx.today)
+        credential = credential_on(person, ctx.today)
+        travel = travel_on(person, ctx.today)
+        mission = self.get_mission(person.mission_id)
+        if licence is None:
+            licence = self.snapshot.license_of(person.person_id)
+        return m.PersonOut(
+            person_id=person.person_id,
+            name=display_name(person),
+            family_name=person.family_name,
+            given_names=person.given_names,
+            date_of_birth=person.date_of_birth if ctx.include_date_of_birth else None,
+            mission=_mission(mission) if mission else None,
+            title=person.title,
+            category=person.category,
+            category_label=matrix.category_label(person.category),
+            us_national_or_resident=person.us_national_or_resident,
+            immunity=_immunity(matrix, self.immunity(person)),
+            principal=(
+                m.PrincipalOut(
+                    person_id=principal.person_id,
+                    name=display_name(principal),
+                    category=principal.category,
+                    category_label=matrix.category_label(principal.category),
+                )
+                if principal
+                else None
+            ),
+            accreditation=m.AccreditationOut(
+                status=accreditation.status,
+                recorded_status=accreditation.recorded_status,
+                label=accreditation.label,
+                start=accreditation.start,
+                end=accreditation.end,
+            ),
+            credential=(
+                m.CredentialOut(
+                    number=credential.number,
+                    type=credential.type,
+                    type_label=credential.type_label,
+                    status=credential.status,
+                    recorded_status=credential.recorded_status,
+                    label=credential.label,
+                    expiry=credential.expiry,
+                    notes=list(credential.notes),
+                )
+                if credential
+                else None
+            ),
+            license=_licence(licence, ctx) if licence else None,
+            travel_control=m.TravelControlOut(
+                regime=travel.regime,
+                zone=travel.zone,
+                zone_label=travel.zone_label,
+                notice_until=travel.notice_until,
+                covers_today=travel.covers_today,
+                label=travel.label,
+            ),
+            flags=list(person.flags),
+        )
+
+    def plate_match(self, match: PlateMatch) -> m.PlateMatchOut:
+        vehicle = match.vehicle
+        registrant: m.RegistrantPerson | m.RegistrantMission | m.RegistrantMissing
+        persons: list[Person]
+        truncated = False
+        immune_rule: str | None = None
+        if vehicle.owner_person_id is not None:
+            owner = self.get_person(vehicle.owner_person_id)
+            persons = self.household(owner) if owner else []
+            if owner:
+                registrant_out = self.person(owner)
+                registrant = m.RegistrantPerson(person=registrant_out)
+                note = self.ctx.matrix.vehicle_rule(level=registrant_out.immunity.level)
+                immune_rule = note.text if note else None
+            else:
+                registrant = m.RegistrantMissing(missing="person")
+        else:
+            mission_id = vehicle.owner_mission_id
+            mission = self.get_mission(mission_id) if mission_id else None
+            if mission:
+                registrant = m.RegistrantMission(mission=_mission(mission))
+                limit = self.ctx.members_limit
+                members = self.snapshot.members_of(mission.mission_id, limit=limit + 1)
+                persons, truncated = members[:limit], len(members) > limit
+                note = self.ctx.matrix.vehicle_rule(mission_type=mission.mission_type)
+                immune_rule = note.text if note else None
+            else:
+                registrant, persons = m.RegistrantMissing(missing="mission"), []
+        return m.PlateMatchOut(
+            match=match.match,
+            score=match.score,
+            substitutions=[
+                m.SubstitutionOut(position=s.position, typed=s.typed, matched=s.matched)
+                for s in match.substitutions
+            ],
+            vehicle=self.vehicle(vehicle, immune_rule),
+            registrant=registrant,
+            persons=[self.person(p) for p in persons],
+            persons_truncated=truncated,
+            notice=PLATE_NOTICE,
+        )
+
+    def household(self, owner: Person) -> list[Person]:
+        """The registrant first, then their principal (for a family member) and the family."""
+        head = self.principal_of(owner) or owner
+        people = [owner, head, *self.snapshot.family_of(head.person_id)]
+        seen: set[str] = set()
+        unique = []
+        for person in people:
+            if person.person_id not in seen:
+                seen.add(person.person_id)
+                unique.append(person)
+        return unique
+
+    def vehicle(self, vehicle: Vehicle, immune_rule: str | None) -> m.VehicleOut:
+        ctx = self.ctx
+        registration = registration_on(vehicle, ctx.today)
+        insurance = insurance_on(vehicle, ctx.today, ctx.insurance)
+        minimum = insurance.minimum
+        return m.VehicleOut(
+            plate=vehicle.plate,
+            vin=vehicle.vin,
+            make=vehicle.make,
+            model=vehicle.model,
+            year=vehicle.year,
+            color=vehicle.color,
+            vehicle_type=vehicle.vehicle_type,
+            registration=m.RegistrationOut(
+                status=registration.status,
+                recorded_status=registration.recorded_status,
+                label=registration.label,
+                expiry=registration.expiry,
+                may_confiscate_plates=registration.may_confiscate_plates,
+                notes=list(registration.notes),
+            ),
+            insurance=m.InsuranceOut(
+                status=insurance.status,
+                label=insurance.label,
+                may_be_driven=insurance.may_be_driven,
+                insurer=vehicle.insurer,
+                policy_number=vehicle.policy_number,
+                effective=vehicle.policy_effective,
+                expiry=vehicle.policy_expiry,
+                cancelled=vehicle.policy_cancelled,
+                days_left=insurance.days_left,
+                coverage=m.CoverageOut(
+                    csl=vehicle.coverage_csl,
+                    bi_person=vehicle.coverage_bi_person,
+                    bi_accident=vehicle.coverage_bi_accident,
+                    pd=vehicle.coverage_pd,
+                ),
+                minimum=(
+                    m.MinimumOut(
+                        csl=minimum.csl,
+                        bi_person=minimum.bi_person,
+                        bi_accident=minimum.bi_accident,
+                        pd=minimum.pd,
+                    )
+                    if minimum
+                    else None
+                ),
+                meets_minimum=insurance.meets_minimum,
+                notes=list(insurance.notes),
+            ),
+            immune_vehicle_rule=immune_rule,
+        )
+
+
+def _immunity(matrix: ImmunityMatrix, immunity: Immunity) -> m.ImmunityOut:
+    return m.ImmunityOut(
+        level=immunity.level,
+        label=matrix.levels[immunity.level].label,
+        basis=immunity.basis,
+        basis_code=immunity.basis_code,
+        actions=m.Actions.model_validate(immunity.actions),
+        actions_text=_actions_text(matrix, immunity.actions),
+        family=_family_code(immunity.family) if immunity.family else None,
+        family_text=matrix.family[immunity.family] if immunity.family else None,
+        notes=list(immunity.notes),
+        summary=immunity.summary,
+        footnotes=[m.FootnoteOut(code=f.code, text=f.text) for f in immunity.footnotes],
+    )
+
+
+def _actions_text(matrix: ImmunityMatrix, actions: Mapping[str, str]) -> m.ActionsText:
+    return m.ActionsText.model_validate(
+        {code: matrix.action_text(code, value) for code, value in actions.items()}
+    )
+
+
+_FAMILY_CODES: dict[str, m.FamilyCode] = {
+    "same_as_principal": "same_as_principal",
+    "none": "none",
+    "consult_state": "consult_state",
+}
+
+
+def _family_code(code: str) -> m.FamilyCode:
+    # The matrix loader has validated the code already; this only narrows its type.
+    return _FAMILY_CODES[code]
+
+
+def _mission(mission: Mission) -> m.MissionOut:
+    return m.MissionOut(
+        mission_id=mission.mission_id,
+        name=mission.name,
+        country=mission.country,
+        mission_type=mission.mission_type,
+        city=mission.city,
+        state=mission.state,
+        phone=mission.phone,
+    )
+
+
+def _licence(licence: License, ctx: AnswerContext) -> m.LicenseOut:
+    status = licence_on(licence, ctx.today, ctx.points)
+    return m.LicenseOut(
+        license_number=licence.license_number,
+        license_class=licence.license_class,
+        restrictions=licence.restrictions,
+        status=status.status,
+        recorded_status=status.recorded_status,
+        label=status.label,
+        may_drive=status.may_drive,
+        issued=licence.issued,
+        expiry=licence.expiry,
+        points=licence.points,
+        points_alert=status.points_alert,
+        notes=list(status.notes),
+    )
