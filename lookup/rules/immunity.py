@@ -21,6 +21,9 @@ from typing import Any, Final, Literal, get_args
 import yaml
 
 from lookup.rules.people import accreditation_on, display_name
+
+# Re-exported: the category code of family members is defined once, with the records.
+from search_index.records import FAMILY_MEMBER as FAMILY_MEMBER
 from search_index.records import MissionType, Person
 
 DEFAULT_MATRIX_PATH: Final = Path(__file__).with_name("immunity_matrix.yaml")
@@ -43,7 +46,6 @@ LEVELS: Final = ("full", "official_acts", "none", "unverified")
 # Levels a category row, an override or a U.S.-national rule can give (not `unverified`).
 RECORDED_LEVELS: Final = ("full", "official_acts", "none")
 FAMILY_CODES: Final = ("same_as_principal", "none", "consult_state")
-FAMILY_MEMBER: Final = "family_member"
 MISSION_TYPES: Final = get_args(MissionType)
 # The footnote that plate answers attach to the vehicle of a fully immune registrant.
 VEHICLE_RULE: Final = "vehicle_full_immunity"
@@ -415,7 +417,12 @@ def _family_answer(
     today: date,
 ) -> Immunity:
     if principal is None or principal_rule is None:
-        missing = "not on record" if principal is None else "not a mission member"
+        if principal is None:
+            missing = "not on record"
+        elif principal.category == FAMILY_MEMBER:
+            missing = "not a mission member"
+        else:
+            missing = "of a category not in the immunity matrix"
         return answer.unverified(
             "principal_not_verified", f"Family member; principal {missing}", principal_rule
         )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lookup.rules.immunity import Immunity, derive_immunity, load_matrix
 from search_index.records import Person
@@ -276,3 +278,51 @@ def test_every_category_summary_is_one_short_sentence(category: str) -> None:
     assert summary.count(".") == 1
     assert summary.endswith("you may issue a citation.")
     assert len(summary) <= 110
+
+
+CATEGORIES = [*load_matrix().categories, "family_member", "unknown_category"]
+
+
+@given(
+    category=st.sampled_from(CATEGORIES),
+    principal_category=st.sampled_from(CATEGORIES),
+    status=st.sampled_from(["active", "pending", "terminated"]),
+    principal_status=st.sampled_from(["active", "pending", "terminated"]),
+    us_national=st.booleans(),
+    override=st.sampled_from([None, "full", "official_acts", "none"]),
+    with_principal=st.booleans(),
+)
+def test_any_record_gets_a_well_formed_answer(
+    category: str,
+    principal_category: str,
+    status: str,
+    principal_status: str,
+    us_national: bool,
+    override: str | None,
+    with_principal: bool,
+) -> None:
+    principal = make_person(category=principal_category, accreditation_status=principal_status)
+    person = make_person(
+        person_id="X1",
+        category=category,
+        accreditation_status=status,
+        principal_id="P-0001" if category == "family_member" else None,
+        us_national_or_resident=us_national,
+        immunity_override=override,
+        override_reason="reason" if override else None,
+    )
+    matrix = load_matrix()
+    result = answer(person, principal if with_principal else None)
+    # A citation is never prohibited, whatever the record says.
+    assert result.actions["issue_citation"] == "yes"
+    assert result.level in matrix.levels
+    assert result.summary.endswith("you may issue a citation.")
+    if status != "active":
+        assert result.level == "unverified"
+    elif override is not None:
+        assert (result.level, result.basis_code) == (override, "ofm_override")
+    if result.level == "unverified":
+        assert result.actions == FULL
+        assert any(PHONE in n for n in result.notes)
+    elif result.basis_code != "category_default" and result.basis_code != "family":
+        assert result.actions == matrix.levels[result.level].actions
