@@ -7,9 +7,9 @@ them describes exactly what is sent. Dates are ISO `YYYY-MM-DD` strings on the w
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
+from pydantic import BaseModel, ConfigDict, Field
 
 ImmunityLevel = Literal["full", "official_acts", "none", "unverified"]
 BasisCode = Literal[
@@ -141,8 +141,10 @@ class PersonOut(_Out):
     name: str = Field(description="'Family, Given names'.")
     family_name: str
     given_names: str | None
+    # An absent key rather than a null, so no renderer can show an empty "date of birth" line.
     date_of_birth: date | None = Field(
         default=None,
+        exclude_if=lambda value: value is None,
         description="Only present when the caller asked for it (never on SMS).",
     )
     mission: MissionOut | None
@@ -157,14 +159,6 @@ class PersonOut(_Out):
     license: LicenseOut | None
     travel_control: TravelControlOut
     flags: list[str]
-
-    @model_serializer(mode="wrap")
-    def _omit_absent_date_of_birth(self, handler: SerializerFunctionWrapHandler) -> Any:
-        # An absent key, not a null, so no renderer can show an empty "date of birth" line.
-        data = handler(self)
-        if isinstance(data, dict) and data.get("date_of_birth") is None:
-            data.pop("date_of_birth", None)
-        return data
 
 
 class PersonHitOut(PersonOut):

@@ -310,3 +310,12 @@ def test_matrix_json_matches_the_matrix() -> None:
     assert [lv["code"] for lv in body["levels"]] == ["full", "official_acts", "none", "unverified"]
     assert body["us_national_or_resident"]["by_category"]["family_member"] == "none"
     json.dumps(body)
+
+
+def test_models_give_a_full_openapi_schema() -> None:
+    schema = PlateMatchOut.model_json_schema(mode="serialization")
+    person_schema = schema["$defs"]["PersonOut"]
+    assert PERSON_KEYS | {"date_of_birth"} == set(person_schema["properties"])
+    assert "date_of_birth" not in person_schema["required"]
+    immunity = schema["$defs"]["ImmunityOut"]
+    assert set(immunity["properties"]) == IMMUNITY_KEYS
