@@ -1,0 +1,94 @@
+"""DipCheck: the Flask application.
+
+`create_app()` reads the `DIPCHECK_*` settings (failing at once, with one line, when one is
+missing or invalid), wires the search backend, the state store, the rate limiter, logging and the
+error handlers, and registers the channel blueprints listed in `_register_blueprints`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from lookup.config import (
+    SETTINGS_KEY,
+    ConfigError,
+    Settings,
+    load_settings,
+    persistent_secret,
+    setting_names,
+    with_overrides,
+)
+
+__all__ = ["ConfigError", "Settings", "create_app"]
+
+
+def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
+    """Build the app. Keyword overrides whose lower-cased name is a Settings field (`data_dir`,
+    `ratelimit_lookups` ...) replace that setting and are validated like it; any other keyword is
+    a Flask config key (`TESTING=True`, `RATELIMIT_ENABLED=False` ...). Raises ConfigError."""
+    fields = setting_names()
+    setting_values = {k.lower(): v for k, v in overrides.items() if k.lower() in fields}
+    flask_config = {k: v for k, v in overrides.items() if k.lower() not in fields}
+    if settings is None:
+        settings = load_settings(**setting_values)
+    else:
+        settings = with_overrides(settings, setting_values)
+
+    app = Flask(__name__, instance_relative_config=True)
+    data_dir = Path(settings.data_dir or app.instance_path).resolve()
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ConfigError(
+            f"DIPCHECK_DATA_DIR: cannot create {data_dir}: {error.strerror}"
+        ) from None
+    secret = (
+        settings.secret_key.get_secret_value()
+        if settings.secret_key is not None
+        else persistent_secret(data_dir)
+    )
+    app.config.from_mapping(
+        SECRET_KEY=secret,
+        DATA_DIR=str(data_dir),
+        MAX_CONTENT_LENGTH=settings.max_request_bytes,
+        RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
+        RATELIMIT_HEADERS_ENABLED=True,
+        # If Redis goes away, keep limiting in each process rather than not at all.
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
+        JSON_SORT_KEYS=False,
+    )
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.config.update(flask_config)
+    app.extensions[SETTINGS_KEY] = settings
+
+    _init_extensions(app, settings, data_dir)
+    _register_blueprints(app)
+    return app
+
+
+def _init_extensions(app: Flask, settings: Settings, data_dir: Path) -> None:
+    from lookup import accounts
+    from lookup.errors import register_error_handlers
+    from lookup.extensions import init_services, limiter
+    from lookup.logs import configure_logging, init_request_logging
+
+    configure_logging(settings)
+    services = init_services(app, settings, data_dir)
+    services.declare(accounts.COLLECTIONS)
+    limiter.init_app(app)
+    init_request_logging(app)
+    register_error_handlers(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    """Each channel adds its one line here."""
+    from lookup.api import api_blueprint, health_blueprint
+
+    app.register_blueprint(health_blueprint)
+    app.register_blueprint(api_blueprint, url_prefix="/api/v1")
+    from lookup.qr.views import qr_blueprint
+
+    app.register_blueprint(qr_blueprint)

@@ -1,0 +1,36 @@
+"""The JSON API (`/api/v1`) and the health endpoints (`/healthz`, `/readyz`)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, request
+
+from lookup.api import audit_log, health, lookups, public
+from lookup.errors import ApiError
+
+api_blueprint = Blueprint("api", __name__)
+api_blueprint.register_blueprint(lookups.bp)
+api_blueprint.register_blueprint(audit_log.bp)
+api_blueprint.register_blueprint(public.bp)
+health_blueprint = health.bp
+
+MAX_QUERY_STRING = 4096
+
+
+@api_blueprint.before_request
+def _bounded_request() -> None:
+    # GET routes read no body; refuse one anyway rather than let a client think it was read.
+    from lookup.config import current_settings
+
+    if (request.content_length or 0) > current_settings().max_request_bytes:
+        raise ApiError(413, "request_too_large", "the request body is too large")
+    if len(request.query_string) > MAX_QUERY_STRING:
+        raise ApiError(413, "request_too_large", "the query string is too long")
+
+
+@api_blueprint.after_request
+def _no_sniff(response: Response) -> Response:
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    return response
+
+
+__all__ = ["api_blueprint", "health_blueprint"]

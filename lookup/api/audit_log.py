@@ -1,0 +1,83 @@
+"""GET /api/v1/audit: a supervisor reads their own agency's audit trail, never another's.
+
+Officers get 403. The agency filter is always the caller's own; no parameter can widen it. Each
+read leaves an audit record itself (CJIS AU-2: access to the audit log is an audited event).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+from spectree import Response as Responses
+
+from lookup import audit
+from lookup.api import schemas
+from lookup.api.params import parse
+from lookup.api.spec import AUTHENTICATED, spec
+from lookup.auth import Principal, require_principal
+from lookup.errors import ApiError
+from lookup.store.base import AuditFilter, Outcome
+
+bp = Blueprint("api_audit", __name__)
+
+
+@bp.get("/audit")
+@spec.validate(
+    query=schemas.AuditQuery,
+    resp=Responses(
+        HTTP_200=schemas.AuditPage,
+        HTTP_400=schemas.ErrorBody,
+        HTTP_401=schemas.ErrorBody,
+        HTTP_403=schemas.ErrorBody,
+        HTTP_503=schemas.ErrorBody,
+    ),
+    tags=["audit"],
+    security=AUTHENTICATED,
+    skip_validation=True,
+)
+def audit_log() -> Response:
+    """Your agency's audit records, newest first (supervisors and admins only)."""
+    principal = require_principal()
+    query_text = request.query_string.decode("utf-8", "replace")[:500]
+    if not principal.can_read_audit:
+        _record_read(principal, query_text, "denied")
+        raise ApiError(403, "forbidden", "only supervisors may read the audit trail")
+    query = parse(schemas.AuditQuery)
+    entries = list(
+        audit.records(
+            AuditFilter(
+                agency_id=principal.agency_id,
+                since=query.since,
+                until=query.until,
+                channel=query.channel,
+                outcome=query.outcome,
+                actor=query.actor,
+                limit=query.limit,
+            )
+        )
+    )
+    _record_read(principal, query_text, "match" if entries else "no_match")
+    full_page = len(entries) == query.limit
+    response = jsonify(
+        {
+            "records": [audit.record_json(entry) for entry in entries],
+            "next_until": audit.record_json(entries[-1])["at"] if full_page else None,
+        }
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _record_read(principal: Principal, query_text: str, outcome: Outcome) -> None:
+    try:
+        audit.record(
+            principal,
+            channel="api",
+            action="audit_read",
+            query=query_text,
+            outcome=outcome,
+            client=request.remote_addr,
+        )
+    except audit.AuditUnavailable:
+        raise ApiError(
+            503, "audit_unavailable", "the audit log cannot be written now; try again later"
+        ) from None

@@ -1,0 +1,32 @@
+"""Routes anyone may call: the immunity matrix and the OpenAPI document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify
+from spectree import Response as Responses
+
+from lookup.answer_models import MatrixOut
+from lookup.answers import matrix_json
+from lookup.api.spec import spec
+from lookup.rules.immunity import load_matrix
+
+bp = Blueprint("api_public", __name__)
+
+
+@bp.get("/immunity-matrix")
+@spec.validate(resp=Responses(HTTP_200=MatrixOut), tags=["reference"], skip_validation=True)
+def immunity_matrix() -> Response:
+    """The action matrix by category: what an officer may do, and what each answer means."""
+    response = jsonify(matrix_json(load_matrix()))
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@bp.get("/openapi.json")
+@spec.validate(tags=["reference"], skip_validation=True)
+def openapi() -> Response:
+    """This document."""
+    document: dict[str, Any] = spec.spec
+    return jsonify(document)

@@ -1,0 +1,111 @@
+"""The audit log: one record per lookup and per login attempt, written before any answer.
+
+`record(...)` fails closed: when the store cannot durably take the record it raises
+`AuditUnavailable`, and the caller refuses the lookup. References are what an officer quotes on
+the radio: `DC-` plus two groups of five Crockford base-32 characters (no I, L, O or U, so they
+cannot be misread as 1 or 0), 50 random bits; the store's unique constraint catches the rare
+collision and a fresh reference is drawn.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from lookup.auth import Principal
+from lookup.extensions import state_store
+from lookup.store.base import (
+    AuditFilter,
+    AuditRecord,
+    Channel,
+    DuplicateKey,
+    Outcome,
+    StoreError,
+)
+
+REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+REFERENCE_PREFIX = "DC-"
+_ATTEMPTS = 3
+
+
+class AuditUnavailable(Exception):
+    """The audit record could not be written; the lookup must be refused."""
+
+
+def new_reference() -> str:
+    chars = [secrets.choice(REFERENCE_ALPHABET) for _ in range(10)]
+    return f"{REFERENCE_PREFIX}{''.join(chars[:5])}-{''.join(chars[5:])}"
+
+
+def now_utc() -> datetime:
+    """UTC, truncated to the millisecond the audit log keeps."""
+    moment = datetime.now(UTC)
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def record(
+    principal: Principal | None,
+    *,
+    channel: Channel | Literal["login"],
+    action: str,
+    query: str,
+    outcome: Outcome,
+    reason: str | None = None,
+    client: str | None = None,
+    detail: Mapping[str, Any] | None = None,
+    reference: str | None = None,
+    actor: str | None = None,
+    agency_id: str | None = None,
+) -> AuditRecord:
+    """Durably append one record and return it. `actor`/`agency_id` name who acted when there
+    is no principal yet (a login attempt for a known username). Raises AuditUnavailable."""
+    entry = AuditRecord(
+        reference=reference or new_reference(),
+        at=now_utc(),
+        agency_id=principal.agency_id if principal else agency_id,
+        actor=principal.actor if principal else actor,
+        channel=channel,
+        action=action,
+        query=query,
+        reason=reason,
+        outcome=outcome,
+        client=client,
+        detail=dict(detail or {}),
+    )
+    for _attempt in range(_ATTEMPTS):
+        try:
+            state_store().append_audit(entry)
+        except DuplicateKey:
+            # Only a reference we drew ourselves may be replaced; a caller's is already quoted.
+            if reference is not None:
+                raise AuditUnavailable("audit reference already used") from None
+            entry = replace(entry, reference=new_reference())
+            continue
+        except StoreError as error:
+            raise AuditUnavailable(str(error)) from error
+        return entry
+    raise AuditUnavailable("could not draw an unused audit reference")
+
+
+def records(filter: AuditFilter) -> Iterator[AuditRecord]:
+    return state_store().iter_audit(filter)
+
+
+def record_json(entry: AuditRecord) -> dict[str, Any]:
+    """The record as the audit API and the export show it."""
+    return {
+        "reference": entry.reference,
+        "at": entry.at.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "agency_id": entry.agency_id,
+        "actor": entry.actor,
+        "channel": entry.channel,
+        "action": entry.action,
+        "query": entry.query,
+        "reason": entry.reason,
+        "outcome": entry.outcome,
+        "client": entry.client,
+        "detail": dict(entry.detail),
+    }

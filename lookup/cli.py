@@ -1,0 +1,341 @@
+"""The `dipcheck` command: a Flask CLI group over `create_app`.
+
+Every command has `--help`; a failure exits non-zero with one line (`Error: ...`). Secrets (API
+keys, passwords, TOTP secrets) are printed once, when created, and never stored in clear.
+Other channels register their own command groups at the end of this file, one line each.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+import click
+from flask import Flask
+from flask.cli import AppGroup, FlaskGroup
+
+from lookup import accounts, create_app
+from lookup.audit import record_json, records
+from lookup.config import ConfigError
+from lookup.extensions import search_backend, services
+from lookup.store.base import AuditFilter, StoreError
+
+DEMO_AGENCY = "Demo Police Department"
+DEMO_OFFICER = "demo"
+DEMO_DATA_DIR = "demo-data"
+AUDIT_COLUMNS = (
+    "reference",
+    "at",
+    "agency_id",
+    "actor",
+    "channel",
+    "action",
+    "query",
+    "reason",
+    "outcome",
+    "client",
+    "detail",
+)
+
+
+def _make_app() -> Flask:
+    return create_app()
+
+
+class DipCheckGroup(FlaskGroup):
+    """Turns a configuration or store failure into one line and a non-zero exit."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ConfigError as error:
+            raise click.ClickException(str(error)) from None
+        except StoreError as error:
+            raise click.ClickException(f"state store: {error}") from None
+
+
+cli = DipCheckGroup(
+    create_app=_make_app,
+    help="DipCheck: verify foreign-mission members (diplomatic plates, ID cards, licences).",
+)
+
+
+def _agency(name: str) -> accounts.Agency:
+    agency = accounts.find_agency(name)
+    if agency is None:
+        raise click.ClickException(f"no agency named {name!r} (see `dipcheck agency list`)")
+    return agency
+
+
+def _account_call(function: Any, *args: Any, **kwargs: Any) -> Any:
+    try:
+        return function(*args, **kwargs)
+    except accounts.AccountError as error:
+        raise click.ClickException(str(error)) from None
+
+
+# -- agencies ------------------------------------------------------------------------------
+
+agency_cli = AppGroup("agency", help="Police agencies (each sees only its own audit trail).")
+
+
+@agency_cli.command("create")
+@click.argument("name")
+@click.option("--ori", help="The agency's 9-character NCIC originating-agency identifier.")
+def agency_create(name: str, ori: str | None) -> None:
+    """Create an agency called NAME."""
+    agency = _account_call(accounts.create_agency, name, ori=ori)
+    click.echo(f"agency created: {agency.name} (id {agency.id})")
+
+
+@agency_cli.command("list")
+def agency_list() -> None:
+    """List the agencies."""
+    for agency in accounts.list_agencies():
+        click.echo(f"{agency.id}  {agency.name}  {agency.ori or '-'}")
+
+
+# -- API keys ------------------------------------------------------------------------------
+
+apikey_cli = AppGroup("apikey", help="Agency API keys (shown once; only a hash is stored).")
+
+
+@apikey_cli.command("create")
+@click.option("--agency", "agency_name", required=True, help="The agency's name.")
+@click.option(
+    "--role",
+    type=click.Choice(accounts.API_KEY_ROLES),
+    default="officer",
+    show_default=True,
+    help="supervisor keys may also read the agency's audit trail.",
+)
+@click.option("--label", help="What the key is for, e.g. the CAD system's name.")
+def apikey_create(agency_name: str, role: accounts.ApiKeyRole, label: str | None) -> None:
+    """Create an API key for an agency and print it once."""
+    agency = _agency(agency_name)
+    api_key, secret = _account_call(accounts.create_api_key, agency, role=role, label=label)
+    click.echo(f"API key {api_key.key_id} ({role}) for {agency.name}:")
+    click.echo(f"  {secret}")
+    click.echo("This key is shown once and cannot be recovered; store it now.")
+
+
+@apikey_cli.command("revoke")
+@click.argument("key_id")
+def apikey_revoke(key_id: str) -> None:
+    """Revoke the key KEY_ID (the 8 characters after `dck_`, or the whole key)."""
+    api_key = accounts.find_api_key(key_id)
+    if api_key is None:
+        raise click.ClickException("no such API key")
+    if api_key.revoked:
+        click.echo(f"API key {api_key.key_id} was already revoked")
+        return
+    accounts.revoke_api_key(api_key)
+    seconds = services().settings.apikey_cache_seconds
+    click.echo(f"API key {api_key.key_id} revoked (running servers refuse it within {seconds:g} s)")
+
+
+@apikey_cli.command("list")
+@click.option("--agency", "agency_name", required=True, help="The agency's name.")
+def apikey_list(agency_name: str) -> None:
+    """List an agency's API keys (never the keys themselves)."""
+    for api_key in accounts.list_api_keys(_agency(agency_name)):
+        state = "revoked" if api_key.revoked else "active"
+        click.echo(f"{api_key.key_id}  {api_key.role:<10}  {state:<7}  {api_key.label or ''}")
+
+
+# -- officers ------------------------------------------------------------------------------
+
+officer_cli = AppGroup("officer", help="Officer accounts for the web and SMS channels.")
+
+
+@officer_cli.command("create")
+@click.argument("username")
+@click.option("--agency", "agency_name", required=True, help="The agency's name.")
+@click.option("--display-name", default="", help="Name shown on screen (default: username).")
+@click.option(
+    "--role",
+    type=click.Choice(accounts.OFFICER_ROLES),
+    default="officer",
+    show_default=True,
+)
+@click.option(
+    "--password-prompt/--generate-password",
+    default=False,
+    help="Type the password, or (default) generate one and print it once.",
+)
+def officer_create(
+    username: str,
+    agency_name: str,
+    display_name: str,
+    role: accounts.OfficerRole,
+    password_prompt: bool,
+) -> None:
+    """Create an officer USERNAME; prints the password (if generated) and TOTP secret once."""
+    agency = _agency(agency_name)
+    if password_prompt:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = accounts.generate_password()
+    officer = _account_call(
+        accounts.create_officer,
+        agency,
+        username=username,
+        display_name=display_name,
+        password=password,
+        role=role,
+    )
+    _print_officer_secrets(officer, None if password_prompt else password)
+
+
+def _print_officer_secrets(officer: accounts.Officer, password: str | None) -> None:
+    click.echo(f"officer created: {officer.username} ({officer.role})")
+    if password is not None:
+        click.echo(f"  password:    {password}")
+    click.echo(f"  TOTP secret: {officer.totp_secret}")
+    click.echo(f"  TOTP URI:    {officer.provisioning_uri()}")
+    click.echo("These secrets are shown once; give them to the officer now.")
+
+
+@officer_cli.command("unlock")
+@click.argument("username")
+def officer_unlock(username: str) -> None:
+    """Release an officer locked out after failed logins."""
+    officer = accounts.find_officer(username)
+    if officer is None:
+        raise click.ClickException("no such officer")
+    accounts.update_officer(officer, {"locked": False, "locked_at": None, "failed_logins": []})
+    click.echo(f"officer {officer.username} unlocked")
+
+
+@officer_cli.command("disable")
+@click.argument("username")
+@click.option("--enable", is_flag=True, help="Enable the account again instead.")
+def officer_disable(username: str, enable: bool) -> None:
+    """Disable (or with --enable, re-enable) an officer account."""
+    officer = accounts.find_officer(username)
+    if officer is None:
+        raise click.ClickException("no such officer")
+    accounts.set_disabled(officer, not enable)
+    click.echo(f"officer {officer.username} {'enabled' if enable else 'disabled'}")
+
+
+# -- audit ---------------------------------------------------------------------------------
+
+audit_cli = AppGroup("audit", help="The audit log (append-only).")
+
+
+@audit_cli.command("export")
+@click.option("--agency", "agency_name", help="Only this agency's records (default: all).")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["jsonl", "csv"]),
+    default="jsonl",
+    show_default=True,
+)
+@click.option("--since", type=click.DateTime(["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d"]))
+@click.option("--until", type=click.DateTime(["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d"]))
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Default: stdout.")
+def audit_export(
+    agency_name: str | None,
+    output_format: str,
+    since: datetime | None,
+    until: datetime | None,
+    output: Path | None,
+) -> None:
+    """Export audit records, newest first, as JSON lines or CSV (times without an offset are
+    UTC)."""
+    agency_id = _agency(agency_name).id if agency_name else None
+    filter = AuditFilter(
+        agency_id=agency_id,
+        since=since.replace(tzinfo=since.tzinfo or UTC) if since else None,
+        until=until.replace(tzinfo=until.tzinfo or UTC) if until else None,
+    )
+    rows = (record_json(entry) for entry in records(filter))
+    if output is None:
+        count = _write_audit(rows, output_format, sys.stdout)
+    else:
+        with output.open("w", encoding="utf-8", newline="") as handle:
+            count = _write_audit(rows, output_format, handle)
+    click.echo(f"{count} audit records exported", err=True)
+
+
+def _write_audit(rows: Iterator[dict[str, Any]], output_format: str, out: TextIO) -> int:
+    count = 0
+    if output_format == "csv":
+        writer = csv.DictWriter(out, fieldnames=AUDIT_COLUMNS)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({**row, "detail": json.dumps(row["detail"], sort_keys=True)})
+            count += 1
+        return count
+    for row in rows:
+        out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        count += 1
+    return count
+
+
+# -- bootstrap (make run) ------------------------------------------------------------------
+
+
+@cli.command("bootstrap")
+@click.option(
+    "--scale",
+    type=click.Choice(["small", "full"]),
+    default="small",
+    show_default=True,
+    help="Size of the synthetic data set generated when none is published.",
+)
+def bootstrap(scale: str) -> None:
+    """Make a fresh install usable: publish synthetic demo data if no data set is published, and
+    create a demo agency, API key and officer if there is none (their secrets printed once)."""
+    backend = search_backend()
+    info = backend.dataset_info()
+    if info is None:
+        from search_index.demo_data import write_demo_data
+        from search_index.importer import ImportFailed, load_directory
+
+        directory = services().data_dir / DEMO_DATA_DIR
+        write_demo_data(directory, scale="full" if scale == "full" else "small")
+        try:
+            dataset = load_directory(directory)
+        except ImportFailed as error:
+            raise click.ClickException(f"demo data did not import: {error}") from None
+        info = backend.publish(dataset)
+        counts = ", ".join(f"{n} {name}" for name, n in info.counts.items())
+        click.echo(f"synthetic demo data published ({counts})")
+    else:
+        click.echo(f"data set {info.dataset_id} already published")
+
+    if accounts.find_agency(DEMO_AGENCY) is not None:
+        click.echo(f"{DEMO_AGENCY} exists; its secrets were printed when it was created")
+        return
+    agency = accounts.create_agency(DEMO_AGENCY)
+    api_key, secret = accounts.create_api_key(agency, role="supervisor", label="demo")
+    password = accounts.generate_password()
+    officer = accounts.create_officer(
+        agency,
+        username=DEMO_OFFICER,
+        display_name="Demo Officer",
+        password=password,
+        role="officer",
+    )
+    click.echo(f"created {DEMO_AGENCY}, shown once:")
+    click.echo(f"  API key ({api_key.role}): {secret}")
+    _print_officer_secrets(officer, password)
+
+
+cli.add_command(agency_cli)
+cli.add_command(apikey_cli)
+cli.add_command(officer_cli)
+cli.add_command(audit_cli)
+# Other packages' command groups: one line each below.
+
+
+def main() -> None:
+    cli.main(prog_name="dipcheck")

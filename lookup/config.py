@@ -1,0 +1,185 @@
+"""Settings read from `DIPCHECK_*` environment variables, validated once at start-up.
+
+A missing or invalid setting stops the app (or the CLI) before it serves anything, with one line
+that names the variable: `ConfigError` carries that line.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any, Literal
+
+from flask import current_app
+from limits import parse_many
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "DIPCHECK_"
+SETTINGS_KEY = "dipcheck.settings"
+SECRET_KEY_FILE = "secret_key"  # noqa: S105 (a file name, not a secret)
+
+
+class ConfigError(Exception):
+    """A setting is missing or invalid. `str()` is the one line shown to the operator."""
+
+
+class Settings(BaseSettings):
+    """Every knob of a deployment. Field `foo` is read from `DIPCHECK_FOO`."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", frozen=True)
+
+    data_dir: Path | None = Field(
+        default=None, description="Where the SQLite files live; default: the Flask instance folder."
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Signs sessions and QR tokens; default: a random key kept in DATA_DIR.",
+    )
+    elasticsearch_url: str | None = Field(
+        default=None, description="Set: Elasticsearch holds records and app state; unset: SQLite."
+    )
+    ratelimit_storage_uri: str = Field(
+        default="memory://", description="Rate-limit counters: memory:// or redis://host:port."
+    )
+    ratelimit_lookups: str = Field(
+        default="600/minute", description="Lookups allowed per API key or officer."
+    )
+    public_url: str | None = Field(
+        default=None, description="External base URL (Twilio signatures and QR links)."
+    )
+    twilio_auth_token: SecretStr | None = None
+    verify_phone: str = Field(
+        default="(571) 345-3146",
+        description="The 24/7 verification number every answer carries.",
+    )
+    verify_phone_label: str = "Diplomatic Security Command Center (24/7)"
+    points_review: int = Field(
+        default=8, ge=1, le=100, description="Licence points (24 months) that trigger review."
+    )
+    points_suspension: int = Field(
+        default=12, ge=2, le=100, description="Licence points (24 months) that suspend."
+    )
+    insurance_expiring_days: int = Field(
+        default=30, ge=0, le=365, description="A policy ending within this many days is expiring."
+    )
+    apikey_cache_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        le=300,
+        description="How long a verified API key is trusted before the store is asked again "
+        "(bounds how long a revoked key keeps working in other processes).",
+    )
+    max_request_bytes: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["json", "console"] = "json"
+
+    @field_validator("elasticsearch_url", "public_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("http://", "https://")) or len(value) < 10:
+            raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/")
+
+    @field_validator("ratelimit_storage_uri")
+    @classmethod
+    def _storage_uri(cls, value: str) -> str:
+        if "://" not in value:
+            raise ValueError("must be a storage URI such as memory:// or redis://host:6379")
+        return value
+
+    @field_validator("ratelimit_lookups")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ValueError('must be a rate limit such as "600/minute"') from None
+        return value
+
+    @field_validator("verify_phone")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        if sum(ch.isdigit() for ch in value) < 7:
+            raise ValueError("must be a telephone number")
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _secret_length(self) -> Settings:
+        if self.secret_key is not None and len(self.secret_key.get_secret_value()) < 32:
+            raise ValueError("DIPCHECK_SECRET_KEY must be at least 32 characters")
+        if self.points_review >= self.points_suspension:
+            raise ValueError("DIPCHECK_POINTS_REVIEW must be below DIPCHECK_POINTS_SUSPENSION")
+        return self
+
+
+def _one_line(error: ValidationError) -> str:
+    first = error.errors()[0]
+    loc = [str(part) for part in first.get("loc", ())]
+    message = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
+    if loc:
+        return f"{ENV_PREFIX}{loc[0].upper()}: {message}"
+    return f"invalid configuration: {message}"
+
+
+def load_settings(**values: Any) -> Settings:
+    """Read the environment; keyword arguments win over it. Raises ConfigError."""
+    try:
+        return Settings(**values)
+    except ValidationError as error:
+        raise ConfigError(_one_line(error)) from None
+
+
+def with_overrides(settings: Settings, values: dict[str, Any]) -> Settings:
+    """A copy of `settings` with some fields replaced, validated again."""
+    if not values:
+        return settings
+    merged = settings.model_dump()
+    merged.update(values)
+    try:
+        return Settings.model_validate(merged)
+    except ValidationError as error:
+        raise ConfigError(_one_line(error)) from None
+
+
+def setting_names() -> frozenset[str]:
+    return frozenset(Settings.model_fields)
+
+
+def persistent_secret(data_dir: Path) -> str:
+    """The development secret: generated once and kept (mode 0600) in the data directory, so
+    sessions and signed links survive restarts and every worker of one deployment agrees."""
+    path = data_dir / SECRET_KEY_FILE
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        pass
+    secret = secrets.token_urlsafe(48)
+    # Write a private temporary file, then link it into place: the link either wins whole or
+    # finds another worker's key, so nobody ever reads a half-written file.
+    temporary = data_dir / f".{SECRET_KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+        handle.write(secret)
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        secret = path.read_text(encoding="ascii").strip()
+    finally:
+        temporary.unlink()
+    return secret
+
+
+def current_settings() -> Settings:
+    """The settings of the app handling this request or CLI command."""
+    settings: Settings = current_app.extensions[SETTINGS_KEY]
+    return settings

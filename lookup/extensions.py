@@ -1,0 +1,148 @@
+"""The app's shared services: the search backend, the state store and the rate limiter.
+
+The backend and the store are chosen by configuration (SQLite by default, Elasticsearch when
+`DIPCHECK_ELASTICSEARCH_URL` is set) and created once per app; the Elasticsearch classes are
+imported only when configured, so the embedded set-up never needs a cluster.
+
+Channels reach them through `search_backend()`, `state_store()` and `limiter`; a channel that keeps
+its own state declares its collections with `ensure_collections(...)`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+from flask import Flask, current_app, request
+from flask_limiter import Limiter
+
+from lookup.config import Settings, current_settings
+from lookup.store.base import CollectionSpec, StateStore
+from search_index.backend import SearchBackend
+
+EXTENSION_KEY = "dipcheck"
+STATE_DB_FILE = "state.sqlite3"
+LOOKUP_SCOPE = "lookups"
+
+F = TypeVar("F", bound=Callable[..., object])
+
+
+@dataclass
+class Services:
+    settings: Settings
+    data_dir: Path
+    backend: SearchBackend
+    store: StateStore
+    _declared: list[CollectionSpec] = field(default_factory=list)
+    _ensured: bool = False
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def ensured_store(self) -> StateStore:
+        """The store, with every declared collection created. Retried on each call until it
+        succeeds, so an app can start while its Elasticsearch cluster is still coming up."""
+        if not self._ensured:
+            with self._lock:
+                if not self._ensured:
+                    self.store.ensure(self._declared)
+                    self._ensured = True
+        return self.store
+
+    def declare(self, specs: Sequence[CollectionSpec]) -> None:
+        with self._lock:
+            self._declared.extend(specs)
+            if self._ensured:
+                self.store.ensure(specs)
+
+
+def _make_backend(settings: Settings, data_dir: Path) -> SearchBackend:
+    if settings.elasticsearch_url:
+        from search_index.elasticsearch_backend import ElasticsearchBackend
+
+        return ElasticsearchBackend(settings.elasticsearch_url)
+    from search_index.sqlite_backend import SQLiteBackend
+
+    return SQLiteBackend(data_dir)
+
+
+def _make_store(settings: Settings, data_dir: Path) -> StateStore:
+    if settings.elasticsearch_url:
+        from lookup.store.elasticsearch import ElasticsearchStateStore
+
+        return ElasticsearchStateStore(settings.elasticsearch_url)
+    from lookup.store.sqlite import SQLiteStateStore
+
+    return SQLiteStateStore(data_dir / STATE_DB_FILE)
+
+
+def init_services(
+    app: Flask,
+    settings: Settings,
+    data_dir: Path,
+    *,
+    backend: SearchBackend | None = None,
+    store: StateStore | None = None,
+) -> Services:
+    services = Services(
+        settings=settings,
+        data_dir=data_dir,
+        backend=backend if backend is not None else _make_backend(settings, data_dir),
+        store=store if store is not None else _make_store(settings, data_dir),
+    )
+    app.extensions[EXTENSION_KEY] = services
+    return services
+
+
+def services() -> Services:
+    found: Services = current_app.extensions[EXTENSION_KEY]
+    return found
+
+
+def search_backend() -> SearchBackend:
+    """The search backend serving the published data set."""
+    return services().backend
+
+
+def state_store() -> StateStore:
+    """The app-state store, with every declared collection in place."""
+    return services().ensured_store()
+
+
+def ensure_collections(specs: Sequence[CollectionSpec]) -> None:
+    """Declare collections a feature keeps (idempotent; call at app creation)."""
+    services().declare(specs)
+
+
+# -- rate limits ---------------------------------------------------------------------------
+
+
+def rate_limit_key() -> str:
+    """Lookups are counted per API key or per officer (officers of one agency often share a
+    NATed address); unauthenticated requests per client address."""
+    from lookup.auth import AuthError, current_principal
+
+    try:
+        principal = current_principal()
+    except AuthError:  # a bad key is counted against its address; the view answers 401
+        principal = None
+    if principal is not None:
+        return principal.actor
+    return f"addr:{request.remote_addr or 'unknown'}"
+
+
+def _lookup_limit_value() -> str:
+    return current_settings().ratelimit_lookups
+
+
+limiter = Limiter(
+    key_func=rate_limit_key,
+    default_limits=[],
+    headers_enabled=True,
+    strategy="moving-window",
+)
+
+# One counter shared by every lookup route of every channel (API, web, SMS, QR): decorate a view
+# with `@lookup_limit` and it counts against the caller's lookup allowance.
+lookup_limit = limiter.shared_limit(_lookup_limit_value, scope=LOOKUP_SCOPE)

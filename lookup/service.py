@@ -1,0 +1,368 @@
+"""One lookup, the same on every channel (API, web, SMS, QR).
+
+`run_lookup` validates the input, pins one published data set, builds the answer with
+lookup/answers.py, and writes the audit record before it returns. Every outcome leaves exactly one
+audit record: `match`, `no_match`, `denied` (input refused, or a caller refused by the channel
+through `record_denied`), `error` (the index could not answer). When the audit record cannot be
+written, nothing is answered (`AuditUnavailable`); when the index is down, the caller gets
+`LookupUnavailable` and says "cannot verify now, call ...", never "no record".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any, Literal, get_args
+
+from lookup import answers
+from lookup.audit import AuditUnavailable, new_reference, record
+from lookup.auth import Principal
+from lookup.config import current_settings
+from lookup.extensions import search_backend
+from lookup.rules.insurance import InsuranceRules
+from lookup.rules.licence import PointsThresholds
+from lookup.store.base import Channel, Outcome
+from search_index.backend import BackendError, NoDataPublished, SearchBackend, Snapshot
+from search_index.confusables import parse_plate_pattern
+from search_index.normalize import normalize_identifier, normalize_name, normalize_plate
+
+__all__ = [
+    "REASONS",
+    "AuditUnavailable",
+    "InvalidQuery",
+    "LookupKind",
+    "LookupResult",
+    "LookupUnavailable",
+    "Reason",
+    "record_denied",
+    "run_lookup",
+]
+
+LookupKind = Literal["plate", "plate_pattern", "credential", "license", "person"]
+Reason = Literal[
+    "traffic_stop",
+    "crash",
+    "investigation",
+    "citation_follow_up",
+    "warrant_service",
+    "training",
+    "other",
+]
+KINDS: tuple[str, ...] = get_args(LookupKind)
+REASONS: tuple[str, ...] = get_args(Reason)
+# The input field each kind reads, as the API names it (errors name the field).
+VALUE_FIELD: Mapping[str, str] = {
+    "plate": "plate",
+    "plate_pattern": "pattern",
+    "credential": "number",
+    "license": "number",
+    "person": "name",
+}
+PLATE_LIMIT = 10
+PATTERN_LIMIT = 25
+PERSON_LIMIT = 20
+MAX_NAME_LENGTH = 200
+MAX_COUNTRY_LENGTH = 100
+_MAX_AUDITED_IDS = 25
+
+
+class InvalidQuery(ValueError):
+    """Input the lookup refuses; `field` names the offending input (400)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+class LookupUnavailable(Exception):
+    """The index cannot answer now: say "cannot verify now, call <verify phone>" (503)."""
+
+    def __init__(self, reference: str, message: str) -> None:
+        super().__init__(message)
+        self.reference = reference
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class LookupResult:
+    reference: str
+    outcome: Outcome
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class _Query:
+    kind: LookupKind
+    typed: str
+    normalized: str
+    reason: str
+    date_of_birth: date | None = None
+    country: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "kind": self.kind,
+            "typed": self.typed,
+            "normalized": self.normalized,
+            "reason": self.reason,
+        }
+        if self.kind == "person":
+            out["date_of_birth"] = self.date_of_birth.isoformat() if self.date_of_birth else None
+            out["country"] = self.country
+        return out
+
+    def audit_detail(self) -> dict[str, Any]:
+        detail: dict[str, Any] = {"normalized": self.normalized}
+        if self.date_of_birth is not None:
+            detail["date_of_birth"] = self.date_of_birth.isoformat()
+        if self.country is not None:
+            detail["country"] = self.country
+        return detail
+
+
+def _normalized(kind: str, value: str) -> str:
+    field = VALUE_FIELD[kind]
+    try:
+        if kind == "plate":
+            return normalize_plate(value)
+        if kind == "plate_pattern":
+            return parse_plate_pattern(value).text
+        if kind in ("credential", "license"):
+            return normalize_identifier(value)
+        if len(value) > MAX_NAME_LENGTH:
+            raise ValueError(f"name must have at most {MAX_NAME_LENGTH} characters")
+        return normalize_name(value)
+    except ValueError as error:
+        raise InvalidQuery(field, str(error)) from None
+
+
+def _parse_query(
+    kind: str, value: str, reason: str | None, params: Mapping[str, Any] | None
+) -> _Query:
+    if kind not in KINDS:
+        raise InvalidQuery("kind", f"must be one of {', '.join(KINDS)}")
+    if reason is None or reason == "":
+        raise InvalidQuery("reason", f"required: one of {', '.join(REASONS)}")
+    if reason not in REASONS:
+        raise InvalidQuery("reason", f"must be one of {', '.join(REASONS)}")
+    normalized = _normalized(kind, value)
+    date_of_birth: date | None = None
+    country: str | None = None
+    if kind == "person" and params:
+        date_of_birth = _date_param(params.get("date_of_birth"))
+        country = _country_param(params.get("country"))
+    return _Query(kind, value, normalized, reason, date_of_birth, country)  # type: ignore[arg-type]
+
+
+def _date_param(raw: Any) -> date | None:
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, date):
+        return raw
+    try:
+        return date.fromisoformat(str(raw))
+    except ValueError:
+        raise InvalidQuery("date_of_birth", "must be a date as YYYY-MM-DD") from None
+
+
+def _country_param(raw: Any) -> str | None:
+    if raw is None:
+        return None
+    country = " ".join(str(raw).split())
+    if not country:
+        return None
+    if len(country) > MAX_COUNTRY_LENGTH:
+        raise InvalidQuery("country", f"must have at most {MAX_COUNTRY_LENGTH} characters")
+    return country
+
+
+def _verify() -> dict[str, str]:
+    settings = current_settings()
+    return {
+        "phone": settings.verify_phone,
+        "label": settings.verify_phone_label,
+        "notice": (
+            "This is the recorded State Department record, not proof of status. "
+            f"Call {settings.verify_phone} to verify."
+        ),
+    }
+
+
+def _context(include_date_of_birth: bool) -> answers.AnswerContext:
+    settings = current_settings()
+    return answers.AnswerContext(
+        today=datetime.now(UTC).date(),
+        verify_phone=settings.verify_phone,
+        points=PointsThresholds(
+            review=settings.points_review, suspension=settings.points_suspension
+        ),
+        insurance=InsuranceRules(expiring_within_days=settings.insurance_expiring_days),
+        include_date_of_birth=include_date_of_birth,
+    )
+
+
+def _find(
+    snapshot: Snapshot, query: _Query, context: answers.AnswerContext
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The answer's matches and the record ids the audit record keeps."""
+    if query.kind == "plate":
+        plates = snapshot.find_plate(query.typed, limit=PLATE_LIMIT)
+        return [answers.plate_match_json(snapshot, m, context) for m in plates], [
+            m.vehicle.plate for m in plates
+        ]
+    if query.kind == "plate_pattern":
+        plates = snapshot.find_plate_pattern(query.normalized, limit=PATTERN_LIMIT)
+        return [answers.plate_match_json(snapshot, m, context) for m in plates], [
+            m.vehicle.plate for m in plates
+        ]
+    if query.kind == "credential":
+        person = snapshot.find_credential(query.typed)
+        if person is None:
+            return [], []
+        return [answers.credential_match_json(snapshot, person, context)], [person.person_id]
+    if query.kind == "license":
+        found = snapshot.find_license(query.typed)
+        if found is None:
+            return [], []
+        return [answers.license_match_json(snapshot, found, context)], [found.license_number]
+    hits = snapshot.search_persons(
+        query.typed,
+        date_of_birth=query.date_of_birth,
+        country=query.country,
+        limit=PERSON_LIMIT,
+    )
+    return [answers.person_hit_json(snapshot, hit, context) for hit in hits], [
+        hit.person.person_id for hit in hits
+    ]
+
+
+def _audit(
+    principal: Principal | None,
+    *,
+    reference: str,
+    channel: Channel,
+    kind: str,
+    value: str,
+    reason: str | None,
+    outcome: Outcome,
+    client: str | None,
+    detail: Mapping[str, Any],
+) -> None:
+    record(
+        principal,
+        reference=reference,
+        channel=channel,
+        action=kind,
+        query=value,
+        reason=reason,
+        outcome=outcome,
+        client=client,
+        detail=detail,
+    )
+
+
+def record_denied(
+    principal: Principal | None,
+    *,
+    channel: Channel,
+    kind: str,
+    value: str,
+    reason: str | None,
+    client: str | None,
+    code: str,
+) -> str:
+    """Audit a lookup the channel refused before running it (bad credentials, rate limit,
+    missing role); returns the reference. Raises AuditUnavailable."""
+    reference = new_reference()
+    _audit(
+        principal,
+        reference=reference,
+        channel=channel,
+        kind=kind,
+        value=value[:256],
+        reason=reason if reason in REASONS else None,
+        outcome="denied",
+        client=client,
+        detail={"denied": code},
+    )
+    return reference
+
+
+def run_lookup(
+    principal: Principal,
+    *,
+    channel: Channel,
+    kind: LookupKind,
+    value: str,
+    reason: str | None,
+    client: str | None,
+    params: Mapping[str, Any] | None = None,
+    backend: SearchBackend | None = None,
+    include_date_of_birth: bool = True,
+) -> LookupResult:
+    """Run one lookup and audit it. Raises InvalidQuery (audited as denied), LookupUnavailable
+    (audited as error) and AuditUnavailable (nothing answered). `backend` replaces the app's
+    search backend (the training mode serves synthetic data from its own)."""
+    reference = new_reference()
+    try:
+        query = _parse_query(kind, value, reason, params)
+    except InvalidQuery as error:
+        _audit(
+            principal,
+            reference=reference,
+            channel=channel,
+            kind=kind,
+            value=value[:256],
+            reason=reason if reason in REASONS else None,
+            outcome="denied",
+            client=client,
+            detail={"denied": "invalid_query", "field": error.field},
+        )
+        raise
+
+    def audit(outcome: Outcome, detail: Mapping[str, Any]) -> None:
+        _audit(
+            principal,
+            reference=reference,
+            channel=channel,
+            kind=kind,
+            value=value,
+            reason=query.reason,
+            outcome=outcome,
+            client=client,
+            detail={**query.audit_detail(), **detail},
+        )
+
+    try:
+        with (backend or search_backend()).snapshot() as snapshot:
+            context = _context(include_date_of_birth)
+            matches, ids = _find(snapshot, query, context)
+            info = snapshot.info
+    except (BackendError, OSError) as error:
+        cause = "no_data_published" if isinstance(error, NoDataPublished) else "index_unavailable"
+        audit("error", {"error": cause})
+        raise LookupUnavailable(reference, cause) from error
+    except Exception:
+        # A fault of ours: still one audit record, then the app's 500 handler answers.
+        audit("error", {"error": "internal"})
+        raise
+
+    outcome: Outcome = "match" if matches else "no_match"
+    audit(
+        outcome,
+        {"dataset_id": info.dataset_id, "matches": len(matches), "ids": ids[:_MAX_AUDITED_IDS]},
+    )
+    body = {
+        "matches": matches,
+        "reference": reference,
+        "data_as_of": _iso(info.published_at),
+        "query": query.as_json(),
+        "verify": _verify(),
+    }
+    return LookupResult(reference=reference, outcome=outcome, body=body)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

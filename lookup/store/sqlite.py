@@ -1,0 +1,367 @@
+"""The embedded app-state store: one SQLite file in WAL mode.
+
+Each collection is a table of JSON documents; declared unique and indexed fields become expression
+indexes on `json_extract`, so a lookup by API-key hash or username is one index probe. The audit
+log is its own table that triggers keep append-only, and every write is committed with
+`synchronous=FULL`, so an audit record is on disk before `append_audit` returns.
+
+Connections are per thread (SQLite connections must not be shared across threads) and per
+process (a gunicorn worker forked after start-up opens its own).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from lookup.store.base import (
+    AuditFilter,
+    AuditRecord,
+    CollectionSpec,
+    Document,
+    DuplicateKey,
+    Stored,
+    StoreUnavailable,
+    VersionConflict,
+)
+
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
+_FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+_UNIQUE_INDEX = re.compile(r"ux__(?P<collection>[a-z0-9_]+?)__(?P<field>[A-Za-z0-9_]+)")
+BUSY_TIMEOUT_MS = 10_000
+
+_AUDIT_SCHEMA = """
+CREATE TABLE IF NOT EXISTS audit (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    reference TEXT NOT NULL UNIQUE,
+    at_ms INTEGER NOT NULL,
+    agency_id TEXT,
+    actor TEXT,
+    channel TEXT NOT NULL,
+    action TEXT NOT NULL,
+    query TEXT NOT NULL,
+    reason TEXT,
+    outcome TEXT NOT NULL,
+    client TEXT,
+    detail TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_agency_at ON audit (agency_id, at_ms);
+CREATE INDEX IF NOT EXISTS audit_at ON audit (at_ms);
+CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+"""
+
+
+def _table(collection: str) -> str:
+    if not _NAME.match(collection):
+        raise ValueError(f"invalid collection name: {collection!r}")
+    return f"c_{collection}"
+
+
+def _path_expr(field_name: str) -> str:
+    if not _FIELD.match(field_name):
+        raise ValueError(f"invalid field name: {field_name!r}")
+    return f"json_extract(data, '$.{field_name}')"
+
+
+def _sql_value(value: Any) -> Any:
+    """How json_extract reports a JSON value, so equality matches what was stored."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, (dict, list, tuple)):
+        return json.dumps(value, separators=(",", ":"), sort_keys=True)
+    return value
+
+
+def _ms(moment: datetime) -> int:
+    if moment.tzinfo is None:
+        raise ValueError("audit times must be timezone-aware")
+    return int(moment.timestamp() * 1000)
+
+
+class SQLiteStateStore:
+    name = "sqlite"
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._local = threading.local()
+        self._known: dict[str, CollectionSpec] = {}
+        self._schema_lock = threading.Lock()
+        self._audit_ready = False
+
+    # -- connections ---------------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(
+                self.path,
+                timeout=BUSY_TIMEOUT_MS / 1000,
+                isolation_level=None,  # explicit BEGIN/COMMIT below
+                check_same_thread=True,
+            )
+            connection.execute("PRAGMA journal_mode=WAL")
+            # FULL: a commit (and so an acknowledged audit record) survives power loss.
+            connection.execute("PRAGMA synchronous=FULL")
+            connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            connection.execute("PRAGMA foreign_keys=ON")
+        except sqlite3.Error as error:
+            raise StoreUnavailable(f"cannot open the state store: {error}") from error
+        return connection
+
+    def _connection(self) -> sqlite3.Connection:
+        local = self._local
+        connection: sqlite3.Connection | None = getattr(local, "connection", None)
+        if connection is None or getattr(local, "pid", None) != os.getpid():
+            connection = self._connect()
+            local.connection = connection
+            local.pid = os.getpid()
+        return connection
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        connection = self._connection()
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as error:
+            raise StoreUnavailable(f"state store is not writable: {error}") from error
+        try:
+            yield connection
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        try:
+            connection.execute("COMMIT")
+        except sqlite3.Error as error:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            raise StoreUnavailable(f"state store commit failed: {error}") from error
+
+    def _read(self, sql: str, parameters: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        connection = self._connection()
+        try:
+            cursor = connection.execute(sql, parameters)
+            rows: list[sqlite3.Row] = cursor.fetchall()
+        except sqlite3.OperationalError as error:
+            raise StoreUnavailable(f"state store read failed: {error}") from error
+        return rows
+
+    # -- schema --------------------------------------------------------------------------
+
+    def ensure(self, specs: Sequence[CollectionSpec]) -> None:
+        with self._schema_lock:
+            for spec in specs:
+                self._create(spec)
+                self._known[spec.name] = spec
+
+    def _create(self, spec: CollectionSpec) -> None:
+        table = _table(spec.name)
+        statements = [
+            f"CREATE TABLE IF NOT EXISTS {table} ("
+            "seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, "
+            "version INTEGER NOT NULL, data TEXT NOT NULL)"
+        ]
+        for field_name in spec.unique:
+            statements.append(
+                f"CREATE UNIQUE INDEX IF NOT EXISTS ux__{spec.name}__{field_name} "
+                f"ON {table} ({_path_expr(field_name)})"
+            )
+        for field_name in spec.indexed:
+            statements.append(
+                f"CREATE INDEX IF NOT EXISTS ix__{spec.name}__{field_name} "
+                f"ON {table} ({_path_expr(field_name)})"
+            )
+        try:
+            with self._write() as connection:
+                for statement in statements:
+                    connection.execute(statement)
+        except sqlite3.Error as error:
+            raise StoreUnavailable(f"cannot create {spec.name}: {error}") from error
+
+    def _collection(self, collection: str) -> str:
+        """The table of a collection, created (with no indexes) if it was never declared."""
+        if collection not in self._known:
+            self.ensure([CollectionSpec(collection)])
+        return _table(collection)
+
+    def _ensure_audit(self) -> None:
+        if self._audit_ready:
+            return
+        with self._schema_lock:
+            try:
+                self._connection().executescript(_AUDIT_SCHEMA)
+            except sqlite3.Error as error:
+                raise StoreUnavailable(f"cannot create the audit log: {error}") from error
+            self._audit_ready = True
+
+    # -- documents -----------------------------------------------------------------------
+
+    @staticmethod
+    def _duplicate(collection: str, error: sqlite3.IntegrityError) -> DuplicateKey:
+        found = _UNIQUE_INDEX.search(str(error))
+        if found:
+            return DuplicateKey(collection, found.group("field"))
+        return DuplicateKey(collection, "id")
+
+    def insert(self, collection: str, data: Document, *, id: str | None = None) -> Stored:
+        table = self._collection(collection)
+        document_id = id or uuid.uuid4().hex
+        encoded = json.dumps(data, separators=(",", ":"))
+        try:
+            with self._write() as connection:
+                connection.execute(
+                    f"INSERT INTO {table} (id, version, data) VALUES (?, 1, ?)",  # noqa: S608
+                    (document_id, encoded),
+                )
+        except sqlite3.IntegrityError as error:
+            raise self._duplicate(collection, error) from None
+        return Stored(document_id, 1, json.loads(encoded))
+
+    def get(self, collection: str, id: str) -> Stored | None:
+        table = self._collection(collection)
+        rows = self._read(f"SELECT id, version, data FROM {table} WHERE id = ?", (id,))  # noqa: S608
+        return Stored(rows[0][0], rows[0][1], json.loads(rows[0][2])) if rows else None
+
+    def find(self, collection: str, **equals: Any) -> list[Stored]:
+        table = self._collection(collection)
+        clauses: list[str] = []
+        parameters: list[Any] = []
+        for field_name, value in equals.items():
+            if value is None:
+                clauses.append(f"{_path_expr(field_name)} IS NULL")
+            else:
+                clauses.append(f"{_path_expr(field_name)} = ?")
+                parameters.append(_sql_value(value))
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = self._read(
+            f"SELECT id, version, data FROM {table}{where} ORDER BY seq",  # noqa: S608
+            parameters,
+        )
+        return [Stored(row[0], row[1], json.loads(row[2])) for row in rows]
+
+    def find_one(self, collection: str, **equals: Any) -> Stored | None:
+        found = self.find(collection, **equals)
+        return found[0] if found else None
+
+    def update(
+        self, collection: str, id: str, changes: Document, *, expect_version: int | None = None
+    ) -> Stored:
+        table = self._collection(collection)
+        try:
+            with self._write() as connection:
+                row = connection.execute(
+                    f"SELECT version, data FROM {table} WHERE id = ?",  # noqa: S608
+                    (id,),
+                ).fetchone()
+                if row is None:
+                    raise KeyError(id)
+                version, data = row[0], json.loads(row[1])
+                if expect_version is not None and expect_version != version:
+                    raise VersionConflict(f"{collection}/{id}: version {version}")
+                data.update(changes)
+                encoded = json.dumps(data, separators=(",", ":"))
+                connection.execute(
+                    f"UPDATE {table} SET version = ?, data = ? WHERE id = ?",  # noqa: S608
+                    (version + 1, encoded, id),
+                )
+        except sqlite3.IntegrityError as error:
+            raise self._duplicate(collection, error) from None
+        return Stored(id, version + 1, json.loads(encoded))
+
+    def delete(self, collection: str, id: str) -> bool:
+        table = self._collection(collection)
+        with self._write() as connection:
+            cursor = connection.execute(f"DELETE FROM {table} WHERE id = ?", (id,))  # noqa: S608
+            return cursor.rowcount > 0
+
+    # -- audit ---------------------------------------------------------------------------
+
+    def append_audit(self, record: AuditRecord) -> None:
+        self._ensure_audit()
+        row = (
+            record.reference,
+            _ms(record.at),
+            record.agency_id,
+            record.actor,
+            record.channel,
+            record.action,
+            record.query,
+            record.reason,
+            record.outcome,
+            record.client,
+            json.dumps(dict(record.detail), separators=(",", ":"), default=str),
+        )
+        connection = self._connection()
+        try:
+            # One statement in autocommit mode is one durable transaction (synchronous=FULL).
+            connection.execute(
+                "INSERT INTO audit (reference, at_ms, agency_id, actor, channel, action, query,"
+                " reason, outcome, client, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                row,
+            )
+        except sqlite3.IntegrityError as error:
+            raise DuplicateKey("audit", "reference") from error
+        except sqlite3.Error as error:
+            raise StoreUnavailable(f"audit write failed: {error}") from error
+
+    def iter_audit(self, filter: AuditFilter) -> Iterator[AuditRecord]:
+        self._ensure_audit()
+        clauses: list[str] = []
+        parameters: list[Any] = []
+        for column in ("agency_id", "channel", "outcome", "actor"):
+            value = getattr(filter, column)
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                parameters.append(value)
+        if filter.since is not None:
+            clauses.append("at_ms >= ?")
+            parameters.append(_ms(filter.since))
+        if filter.until is not None:
+            clauses.append("at_ms < ?")
+            parameters.append(_ms(filter.until))
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        limit = ""
+        if filter.limit is not None:
+            limit = " LIMIT ?"
+            parameters.append(max(filter.limit, 0))
+        columns = (
+            "reference, at_ms, agency_id, actor, channel, action, query, reason, outcome, client,"
+            " detail"
+        )
+        sql = f"SELECT {columns} FROM audit{where} ORDER BY at_ms DESC, seq DESC{limit}"  # noqa: S608
+        for row in self._read(sql, parameters):
+            yield AuditRecord(
+                reference=row[0],
+                at=datetime.fromtimestamp(row[1] / 1000, tz=UTC),
+                agency_id=row[2],
+                actor=row[3],
+                channel=row[4],
+                action=row[5],
+                query=row[6],
+                reason=row[7],
+                outcome=row[8],
+                client=row[9],
+                detail=json.loads(row[10]),
+            )
+
+    # -- health --------------------------------------------------------------------------
+
+    def ping(self) -> None:
+        self._read("SELECT 1")
+
+    def close(self) -> None:
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is not None and getattr(self._local, "pid", None) == os.getpid():
+            connection.close()
+        self._local = threading.local()
