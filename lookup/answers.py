@@ -51,6 +51,10 @@ class AnswerContext:
     include_date_of_birth: bool = False
     matrix: ImmunityMatrix = field(default_factory=load_matrix)
 
+    def __post_init__(self) -> None:
+        if self.members_limit < 1:
+            raise ValueError("members_limit: must be at least 1")
+
 
 def person_json(snapshot: Snapshot, person: Person, ctx: AnswerContext) -> dict[str, Any]:
     return _Builder(snapshot, ctx).person(person).model_dump(mode="json")
@@ -243,13 +247,14 @@ class _Builder:
         vehicle = match.vehicle
         registrant: m.RegistrantPerson | m.RegistrantMission | m.RegistrantMissing
         persons: list[Person]
+        built: dict[str, m.PersonOut] = {}  # the registrant's answer, reused in `persons`
         truncated = False
         immune_rule: str | None = None
         if vehicle.owner_person_id is not None:
             owner = self.get_person(vehicle.owner_person_id)
             persons = self.household(owner) if owner else []
             if owner:
-                registrant_out = self.person(owner)
+                registrant_out = built[owner.person_id] = self.person(owner)
                 registrant = m.RegistrantPerson(person=registrant_out)
                 note = self.ctx.matrix.vehicle_rule(level=registrant_out.immunity.level)
                 immune_rule = note.text if note else None
@@ -276,7 +281,7 @@ class _Builder:
             ],
             vehicle=self.vehicle(vehicle, immune_rule),
             registrant=registrant,
-            persons=[self.person(p) for p in persons],
+            persons=[built.get(p.person_id) or self.person(p) for p in persons],
             persons_truncated=truncated,
             notice=PLATE_NOTICE,
         )

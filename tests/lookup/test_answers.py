@@ -319,3 +319,8 @@ def test_models_give_a_full_openapi_schema() -> None:
     assert "date_of_birth" not in person_schema["required"]
     immunity = schema["$defs"]["ImmunityOut"]
     assert set(immunity["properties"]) == IMMUNITY_KEYS
+
+
+def test_context_refuses_a_members_limit_below_one() -> None:
+    with pytest.raises(ValueError, match="members_limit"):
+        AnswerContext(today=TODAY, verify_phone=PHONE, members_limit=0)
