@@ -7,6 +7,7 @@ error handlers, and registers the channel blueprints listed in `_register_bluepr
 
 from __future__ import annotations
 
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,8 @@ from lookup.config import (
 )
 
 __all__ = ["ConfigError", "Settings", "create_app"]
+
+PLUGIN_GROUP = "dipcheck.plugins"
 
 
 def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
@@ -66,6 +69,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
 
     _init_extensions(app, settings, data_dir)
     _register_blueprints(app)
+    _register_plugins(app)
     return app
 
 
@@ -83,8 +87,17 @@ def _init_extensions(app: Flask, settings: Settings, data_dir: Path) -> None:
     register_error_handlers(app)
 
 
+def _register_plugins(app: Flask) -> None:
+    """Packages that build on lookup (outreach) plug in here without lookup importing them
+    (DESIGN.md: dependencies point outreach -> lookup -> search_index). Such a package names an
+    `init_app(app)` function in the `dipcheck.plugins` entry-point group of pyproject.toml."""
+    for entry_point in entry_points(group=PLUGIN_GROUP):
+        init_app = entry_point.load()
+        init_app(app)
+
+
 def _register_blueprints(app: Flask) -> None:
-    """Each channel adds its one line here."""
+    """Each channel of lookup adds its one line here; outreach plugs in via _register_plugins."""
     from lookup.api import api_blueprint, health_blueprint
 
     app.register_blueprint(health_blueprint)
