@@ -1,0 +1,45 @@
+"""`dipcheck officer enroll-phone USERNAME PHONE [--disable]`."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from lookup import accounts
+from lookup.extensions import state_store
+from lookup.sms import phones
+
+
+@click.command("enroll-phone")
+@click.argument("username")
+@click.argument("phone")
+@click.option("--disable", is_flag=True, help="Disable this phone's enrolment instead.")
+@with_appcontext
+def enroll_phone_command(username: str, phone: str, disable: bool) -> None:
+    """Enrol PHONE (international form, e.g. +15715550123) for SMS lookups by officer USERNAME,
+    or disable its enrolment with --disable. Only a keyed hash of the number is stored."""
+    try:
+        number = phones.normalize_phone(phone)
+    except phones.InvalidPhone as error:
+        raise click.ClickException(str(error)) from None
+    store = state_store()
+    officer = accounts.find_officer(username)
+    if officer is None:
+        raise click.ClickException(f"no officer with username {username!r}")
+    hashed = phones.phone_hash(current_app.secret_key or "", number)
+    ending = number[-2:]
+    if disable:
+        enrolment = phones.find(store, hashed)
+        if enrolment is None or enrolment.officer_id != officer.id:
+            raise click.ClickException(f"this number is not enrolled for {officer.username}")
+        phones.set_disabled(store, enrolment, True)
+        click.echo(f"SMS lookups disabled for the phone ending {ending} of {officer.username}")
+        return
+    if officer.disabled:
+        raise click.ClickException(f"officer {officer.username} is disabled")
+    try:
+        phones.enrol(store, hashed, officer_id=officer.id, agency_id=officer.agency_id)
+    except phones.AlreadyEnrolled as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"SMS lookups enabled for the phone ending {ending} of {officer.username}")

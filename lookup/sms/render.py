@@ -1,0 +1,73 @@
+"""From a lookup's answer (the API's JSON body, built by lookup/answers.py) to one SMS reply.
+
+Only the fields an SMS may carry are read: immunity level and the arrest and residence actions,
+card and licence status, insurance and registration status, the surname and the first initial,
+the mission's country. Dates of birth, addresses, family members and notes never reach a reply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from lookup.sms import replies
+from lookup.sms.replies import PersonFacts, PlateFacts, VehicleFacts
+
+
+def person_facts(person: Mapping[str, Any]) -> PersonFacts:
+    immunity = person.get("immunity") or {}
+    actions = immunity.get("actions") or {}
+    credential = person.get("credential") or {}
+    licence = person.get("license") or {}
+    return PersonFacts(
+        family_name=str(person.get("family_name") or ""),
+        given_names=person.get("given_names"),
+        level=str(immunity.get("level", "unverified")),
+        arrest=str(actions.get("arrest_or_detain", "no")),
+        residence=str(actions.get("enter_residence", "no")),
+        credential=credential.get("status"),
+        licence=licence.get("status"),
+    )
+
+
+def plate_facts(match: Mapping[str, Any]) -> PlateFacts:
+    vehicle = match["vehicle"]
+    registrant = match.get("registrant") or {}
+    person = registrant.get("person")
+    mission = registrant.get("mission")
+    return PlateFacts(
+        vehicle=VehicleFacts(
+            plate=str(vehicle["plate"]),
+            match=str(match.get("match", "partial")),
+            registration=str(vehicle["registration"]["status"]),
+            insurance=str(vehicle["insurance"]["status"]),
+        ),
+        registrant=person_facts(person) if person else None,
+        mission_country=mission.get("country") if mission else None,
+    )
+
+
+def reply_for(kind: str, typed: str, body: Mapping[str, Any], verify_phone: str) -> str:
+    """The reply to a lookup of `kind` whose answer is `body`."""
+    reference = str(body["reference"])
+    matches: list[Mapping[str, Any]] = list(body.get("matches") or [])
+    shown = str((body.get("query") or {}).get("normalized") or typed)
+    if not matches:
+        return replies.no_match_reply(kind, shown, reference, verify_phone)
+    if kind == "plate":
+        exact = [m for m in matches if m.get("match") == "exact"]
+        if exact:
+            return replies.plate_reply(plate_facts(exact[0]), reference, verify_phone)
+        if len(matches) == 1:
+            return replies.plate_reply(plate_facts(matches[0]), reference, verify_phone)
+        plates = [str(m["vehicle"]["plate"]) for m in matches]
+        return replies.candidates_reply(plates, reference, verify_phone)
+    if kind == "license":
+        found = matches[0]
+        person = found.get("person")
+        status = str(found["license"]["status"])
+        if person is None:
+            return replies.licence_only_reply(shown, status, reference, verify_phone)
+        facts = person_facts({**person, "license": found["license"]})
+        return replies.person_reply(kind, shown, facts, reference, verify_phone)
+    return replies.person_reply(kind, shown, person_facts(matches[0]), reference, verify_phone)
