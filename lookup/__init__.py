@@ -105,3 +105,6 @@ def _register_blueprints(app: Flask) -> None:
     from lookup.qr.views import qr_blueprint
 
     app.register_blueprint(qr_blueprint)
+    from lookup.web import web_blueprint
+
+    app.register_blueprint(web_blueprint)

@@ -23,6 +23,7 @@ from lookup import accounts, create_app
 from lookup.audit import record_json, records
 from lookup.config import ConfigError
 from lookup.extensions import search_backend, services
+from lookup.qr.cli import qr_cli
 from lookup.store.base import AuditFilter, StoreError
 
 DEMO_AGENCY = "Demo Police Department"
@@ -335,6 +336,7 @@ cli.add_command(apikey_cli)
 cli.add_command(officer_cli)
 cli.add_command(audit_cli)
 # Other packages' command groups: one line each below.
+cli.add_command(qr_cli)
 
 
 def main() -> None:

@@ -1,0 +1,431 @@
+"""The QR channel's routes: the verification page, the public key set, and lookup receipts.
+
+- `GET /v/<token>`: anyone may scan. The token is checked (format, key, signature, dates), then
+  the live record (credential, registration, accreditation status). Each scan is audited with
+  channel "qr" and action "qr" (actor and agency empty for the public) and rate limited per client
+  address. A signed-in officer (web session or Bearer key) may also ask for the full answer,
+  with a reason: that runs the ordinary lookup on channel "qr", audited like any other.
+- `GET /.well-known/dipcheck-keys.json`: the public keys that verify tokens, for offline apps.
+- `GET /api/v1/receipts/<reference>`: a signed receipt QR for one of the caller agency's lookups.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+)
+from flask.blueprints import BlueprintSetupState
+from flask_limiter import RateLimitExceeded
+
+from lookup.audit import REFERENCE_ALPHABET, REFERENCE_PREFIX, AuditUnavailable, record
+from lookup.auth import AuthError, Principal, current_principal, require_principal
+from lookup.config import current_settings
+from lookup.errors import ApiError, wants_json
+from lookup.extensions import limiter, search_backend, state_store
+from lookup.qr import documents, receipts
+from lookup.qr.keys import KeyStore, KeyStoreError
+from lookup.qr.render import QrTooLarge
+from lookup.qr.screens import SCREENS, Screen, failure_notice
+from lookup.qr.tokens import Claims, Verdict, Verification, verify
+from lookup.service import REASONS, InvalidQuery, LookupKind, LookupUnavailable, run_lookup
+from lookup.store.base import Outcome, StoreError
+from search_index.backend import BackendError
+
+KEYS_DIR_ENV = "DIPCHECK_QR_KEYS_DIR"
+KEYSTORE_EXTENSION = "dipcheck.qr.keystore"
+# Public scans per client address. Flask config `QR_RATELIMIT` overrides it (tests, deployments
+# whose scanners share one address).
+DEFAULT_RATELIMIT = "30/minute"
+KEYS_PATH = "/.well-known/dipcheck-keys.json"
+REASON_LABELS = {
+    "traffic_stop": "Traffic stop",
+    "crash": "Crash",
+    "investigation": "Investigation",
+    "citation_follow_up": "Citation follow-up",
+    "warrant_service": "Warrant service",
+    "training": "Training",
+    "other": "Other",
+}
+_OUTCOMES: dict[Verdict, Outcome] = {
+    Verdict.VALID: "match",
+    Verdict.REVOKED: "no_match",
+    Verdict.EXPIRED: "no_match",
+    Verdict.NOT_YET_VALID: "no_match",
+    Verdict.INVALID: "denied",
+    Verdict.UNKNOWN_KEY: "denied",
+    Verdict.UNAVAILABLE: "error",
+}
+
+qr_blueprint = Blueprint(
+    "qr",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/qr/static",
+)
+
+
+def keys_directory(data_dir: Path) -> Path:
+    """`DIPCHECK_QR_KEYS_DIR` when set (e.g. a mounted secret volume), else `<data_dir>/qr_keys`."""
+    configured = os.environ.get(KEYS_DIR_ENV, "").strip()
+    if configured:
+        return Path(configured).expanduser().resolve()
+    return data_dir / "qr_keys"
+
+
+@qr_blueprint.record_once
+def _attach_keystore(state: BlueprintSetupState) -> None:
+    data_dir = Path(state.app.config["DATA_DIR"])
+    state.app.extensions[KEYSTORE_EXTENSION] = KeyStore(keys_directory(data_dir))
+
+
+def keystore() -> KeyStore:
+    """The current app's QR key ring."""
+    store: KeyStore = current_app.extensions[KEYSTORE_EXTENSION]
+    return store
+
+
+def base_url() -> str:
+    """Where codes point: DIPCHECK_PUBLIC_URL, else (development) the URL this request came to."""
+    return current_settings().public_url or request.url_root.rstrip("/")
+
+
+# -- verification -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """The outcome of one scan: the screen, and what the valid screen may show."""
+
+    screen: Screen
+    code: str
+    verification: Verification
+    reason: str = ""  # live-record reason for a revoked or expired document
+    facts: tuple[tuple[str, str], ...] = ()
+    data_as_of: datetime | None = None
+
+    @property
+    def claims(self) -> Claims | None:
+        return self.verification.shown_claims if self.screen.verdict is Verdict.VALID else None
+
+
+def check_token(token: str, now: datetime) -> Checked:
+    """Verify a token, then the live record. Never raises for bad input or a backend failure."""
+    try:
+        keys = keystore().keyset()
+    except KeyStoreError:
+        unchecked = Verification(Verdict.INVALID, "")
+        return _checked(Verdict.UNAVAILABLE, "QR-KEYS-UNAVAILABLE", unchecked)
+    result = verify(token, keys, now)
+    if result.verdict is not Verdict.VALID or result.claims is None:
+        return _checked(result.verdict, result.code, result)
+    claims = result.claims
+    if claims.kind == "receipt":
+        return _checked(Verdict.VALID, result.code, result)
+    try:
+        with search_backend().snapshot() as snapshot:
+            live = documents.live_check(snapshot, claims, now.date())
+            published = snapshot.info.published_at
+    except (BackendError, OSError):
+        return _checked(Verdict.UNAVAILABLE, "QR-INDEX-UNAVAILABLE", result)
+    if live.state == "revoked":
+        return _checked(Verdict.REVOKED, "QR-REVOKED", result, reason=live.reason)
+    if live.state == "expired":
+        return _checked(Verdict.EXPIRED, "QR-DOCUMENT-EXPIRED", result, reason=live.reason)
+    return Checked(SCREENS[Verdict.VALID], result.code, result, "", live.facts, published)
+
+
+def _checked(verdict: Verdict, code: str, verification: Verification, reason: str = "") -> Checked:
+    return Checked(SCREENS[verdict], code, verification, reason)
+
+
+def _audit_scan(token: str, checked: Checked, principal: Principal | None) -> None:
+    """One audit record per scan. The subject is recorded only once the signature verified;
+    for a rejected code, a hash of it lets an investigator match a seized forgery."""
+    verification = checked.verification
+    verified = verification.claims
+    detail: dict[str, Any] = {
+        "result": checked.screen.verdict.value,
+        "code": checked.code,
+        "kid": verification.kid,
+        "token_sha256": hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()[:32],
+    }
+    if verified is not None:
+        detail["token_type"] = verified.kind
+    record(
+        principal,
+        channel="qr",
+        action="qr",
+        query=verified.subject if verified is not None else "",
+        outcome=_OUTCOMES[checked.screen.verdict],
+        client=request.remote_addr,
+        detail=detail,
+    )
+
+
+def _scan_limit() -> str:
+    return str(current_app.config.get("QR_RATELIMIT", DEFAULT_RATELIMIT))
+
+
+def _client_address() -> str:
+    return f"qr:{request.remote_addr or 'unknown'}"
+
+
+@dataclass
+class FullAnswer:
+    """A signed-in officer's full answer (or why there is none)."""
+
+    reasons: Mapping[str, str]
+    chosen: str | None = None
+    body: dict[str, Any] | None = None
+    error: str | None = None
+    status: int = 200
+
+
+@qr_blueprint.get("/v/<token>")
+@limiter.limit(_scan_limit, key_func=_client_address)
+def verify_page(token: str) -> Response:
+    now = datetime.now(UTC)
+    try:
+        principal = current_principal()
+    except AuthError:  # a bad Bearer key: this page still serves the public check
+        principal = None
+    checked = check_token(token, now)
+    try:
+        _audit_scan(token, checked, principal)
+    except AuditUnavailable:
+        checked = _checked(Verdict.UNAVAILABLE, "QR-AUDIT-UNAVAILABLE", checked.verification)
+    full = _full_answer(principal, checked) if principal is not None else None
+    status = full.status if full is not None and full.status != 200 else checked.screen.status
+    if wants_json():
+        response = jsonify(_json(checked, full))
+    else:
+        response = Response(_html(checked, full, principal), mimetype="text/html")
+    response.status_code = status
+    _private_headers(response)
+    return response
+
+
+def _full_answer(principal: Principal, checked: Checked) -> FullAnswer | None:
+    claims = checked.claims
+    if claims is None or claims.kind == "receipt":
+        return None
+    full = FullAnswer(reasons=REASON_LABELS)
+    reason = request.args.get("reason")
+    if not reason:
+        full.chosen = _remembered_reason()
+        return full
+    full.chosen = reason
+    kind: LookupKind = "credential" if claims.kind == "credential" else "plate"
+    try:
+        result = run_lookup(
+            principal,
+            channel="qr",
+            kind=kind,
+            value=claims.subject,
+            reason=reason,
+            client=request.remote_addr,
+        )
+    except InvalidQuery as error:
+        full.error, full.status = f"{error.field}: {error.message}", 400
+    except (LookupUnavailable, AuditUnavailable):
+        phone = current_settings().verify_phone
+        full.error, full.status = f"Cannot show the full record now; call {phone}.", 503
+    else:
+        full.body = result.body
+    return full
+
+
+def _remembered_reason() -> str | None:
+    """The reason the officer last chose on the web pages, if there is a web session."""
+    try:
+        from lookup.sessions import current_web_session
+    except ImportError:
+        return None
+    session = current_web_session()
+    return session.reason if session is not None and session.reason in REASONS else None
+
+
+def _json(checked: Checked, full: FullAnswer | None) -> dict[str, Any]:
+    settings = current_settings()
+    out: dict[str, Any] = {
+        "result": checked.screen.verdict.value,
+        "code": checked.code,
+        "title": checked.screen.title,
+        "message": checked.screen.message,
+        "verify": {"phone": settings.verify_phone, "label": settings.verify_phone_label},
+    }
+    claims = checked.claims
+    if claims is None:
+        out["notice"] = failure_notice(settings.verify_phone_label, settings.verify_phone)
+        if checked.reason:
+            out["reason"] = checked.reason
+        return out
+    out["document"] = {
+        "type": claims.kind,
+        "expires_at": claims.expires.isoformat(),
+        "facts": [{"label": label, "value": value} for label, value in checked.facts],
+    }
+    if claims.receipt is not None:
+        out["receipt"] = _receipt_view(claims)
+    if checked.data_as_of is not None:
+        out["data_as_of"] = checked.data_as_of.isoformat()
+    if full is not None and full.body is not None:
+        out["answer"] = full.body
+    elif full is not None and full.error is not None:
+        out["answer_error"] = full.error
+    return out
+
+
+def _receipt_view(claims: Claims) -> dict[str, Any]:
+    facts = claims.receipt
+    assert facts is not None
+    levels, insurance = receipts.describe_summary(facts.summary)
+    return {
+        "reference": claims.subject,
+        "looked_up_at": claims.issued.isoformat(),
+        "channel": facts.channel,
+        "query_kind": facts.query_kind,
+        "query": facts.query,
+        "outcome": facts.outcome,
+        "matches": facts.matches,
+        "immunity_levels": levels,
+        "insurance": insurance,
+    }
+
+
+def _html(checked: Checked, full: FullAnswer | None, principal: Principal | None) -> str:
+    settings = current_settings()
+    claims = checked.claims
+    return render_template(
+        "qr/verify.html",
+        checked=checked,
+        screen=checked.screen,
+        claims=claims,
+        receipt=_receipt_view(claims) if claims is not None and claims.receipt else None,
+        full=full,
+        principal=principal,
+        notice=failure_notice(settings.verify_phone_label, settings.verify_phone),
+        settings=settings,
+        site=base_url(),
+    )
+
+
+def _private_headers(response: Response) -> None:
+    response.headers["Cache-Control"] = "no-store"
+    # The token is in the path: never hand it to another site as a Referer.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    )
+
+
+@qr_blueprint.errorhandler(RateLimitExceeded)
+def _too_many(error: RateLimitExceeded) -> Response:
+    settings = current_settings()
+    message = (
+        f"Too many checks from this address; wait a minute. To verify now call "
+        f"{settings.verify_phone}."
+    )
+    if wants_json():
+        response = jsonify({"error": {"code": "rate_limited", "message": message}})
+    else:
+        response = Response(
+            render_template("qr/limited.html", message=message, settings=settings),
+            mimetype="text/html",
+        )
+    response.status_code = 429
+    _private_headers(response)
+    return response
+
+
+# -- public key set ---------------------------------------------------------------------------
+
+
+@qr_blueprint.get(KEYS_PATH)
+def public_keys() -> Response:
+    try:
+        keyset = keystore().keyset()
+    except KeyStoreError:
+        raise ApiError(503, "unavailable", "the key set cannot be read now") from None
+    response = jsonify(keyset.to_json(datetime.now(UTC), issuer=base_url()))
+    response.headers["Cache-Control"] = "public, max-age=300"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+# -- receipts ---------------------------------------------------------------------------------
+
+_REFERENCE_LENGTH = len(REFERENCE_PREFIX) + 11
+
+
+def _parse_reference(raw: str) -> str:
+    reference = raw.strip().upper()
+    body = reference.removeprefix(REFERENCE_PREFIX).replace("-", "")
+    if (
+        len(reference) != _REFERENCE_LENGTH
+        or not reference.startswith(REFERENCE_PREFIX)
+        or len(body) != 10
+        or not set(body) <= set(REFERENCE_ALPHABET)
+    ):
+        raise ApiError(
+            400, "bad_request", "must be a lookup reference like DC-7K2QM-9XR4B", field="reference"
+        )
+    return reference
+
+
+def receipt_for(reference: str, principal: Principal) -> receipts.Receipt:
+    """A signed receipt for one of the principal's agency's lookups.
+    Raises ReceiptNotFound, KeyStoreError, StoreError or QrTooLarge."""
+    found = receipts.find_lookup(state_store(), reference, principal.agency_id)
+    return receipts.issue_receipt(found, keystore().signer(), base_url())
+
+
+def receipt_qr_svg(reference: str, principal: Principal | None = None) -> str:
+    """The receipt QR (an SVG document) for a lookup, for the answer page. The principal defaults
+    to the request's; raises ReceiptNotFound when its agency did not make that lookup, and
+    KeyStoreError when no signing key is set up."""
+    who = principal if principal is not None else require_principal()
+    return receipt_for(reference, who).svg
+
+
+@qr_blueprint.get("/api/v1/receipts/<string(maxlength=64):reference>")
+def receipt_api(reference: str) -> Response:
+    principal = require_principal()
+    wanted = _parse_reference(reference)
+    try:
+        receipt = receipt_for(wanted, principal)
+    except receipts.ReceiptNotFound:
+        raise ApiError(404, "not_found", "no lookup with this reference for your agency") from None
+    except (KeyStoreError, StoreError, QrTooLarge):
+        raise ApiError(503, "unavailable", "receipts cannot be signed now") from None
+    response = jsonify(
+        {
+            "reference": receipt.reference,
+            "token": receipt.token,
+            "url": receipt.url,
+            "svg": receipt.svg,
+            "kid": receipt.kid,
+            "looked_up_at": receipt.claims.issued.isoformat(),
+            "expires_at": receipt.claims.expires.isoformat(),
+        }
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
