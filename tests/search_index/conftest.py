@@ -1,0 +1,52 @@
+"""Fixtures of the search_index tests: the contract suite runs once per backend.
+
+`backend` is parametrised over "sqlite" and "elasticsearch". The Elasticsearch run needs a live
+cluster named by ELASTICSEARCH_URL and is skipped without one; every backend-neutral test in
+test_backend_contract.py then runs against both.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from search_index.backend import SearchBackend
+from search_index.sqlite_backend import SQLiteBackend
+from tests.factories import small_dataset
+
+
+def make_elasticsearch_backend(url: str) -> SearchBackend:
+    """One backend on a live cluster, isolated from other test runs by a unique index prefix.
+
+    Owned by the Elasticsearch backend: adjust here how a test backend is built."""
+    from search_index.elasticsearch_backend import ElasticsearchBackend
+
+    backend: SearchBackend = ElasticsearchBackend(url, prefix=f"dipcheck-test-{uuid.uuid4().hex}")
+    return backend
+
+
+@pytest.fixture(params=["sqlite", "elasticsearch"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SearchBackend]:
+    """An empty backend; nothing is published yet."""
+    if request.param == "sqlite":
+        built: SearchBackend = SQLiteBackend(tmp_path / "data")
+    else:
+        url = os.environ.get("ELASTICSEARCH_URL")
+        if not url:
+            pytest.skip("ELASTICSEARCH_URL not set: no live Elasticsearch to run the contract on")
+        built = make_elasticsearch_backend(url)
+    try:
+        yield built
+    finally:
+        built.close()
+
+
+@pytest.fixture
+def published(backend: SearchBackend) -> SearchBackend:
+    """The backend with tests.factories.small_dataset() published."""
+    backend.publish(small_dataset())
+    return backend

@@ -1,0 +1,306 @@
+"""What every SearchBackend must do, run against each backend (see conftest.py)."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from search_index.backend import NoDataPublished, SearchBackend
+from search_index.confusables import MAX_SUBSTITUTIONS, substitutions
+from search_index.records import Dataset, Substitution
+from tests.factories import (
+    CHILD_ID,
+    CONSUL_ID,
+    DIPLOMAT_CREDENTIAL,
+    DIPLOMAT_ID,
+    DIPLOMAT_PLATE,
+    MISSION_ID,
+    SECOND_MISSION_ID,
+    SERVICE_ID,
+    SPOUSE_ID,
+    make_license,
+    make_mission,
+    make_person,
+    make_vehicle,
+    small_dataset,
+)
+
+fixture_scoped = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+def plates_of(matches: list) -> list[str]:  # type: ignore[type-arg]
+    return [m.vehicle.plate for m in matches]
+
+
+def test_nothing_published(backend: SearchBackend) -> None:
+    assert backend.dataset_info() is None
+    with pytest.raises(NoDataPublished), backend.snapshot():
+        pass
+    backend.ping()
+
+
+def test_publish_reports_counts_and_time(backend: SearchBackend) -> None:
+    info = backend.publish(small_dataset())
+    assert info.counts == {"missions": 2, "persons": 5, "vehicles": 5, "licenses": 3}
+    assert info.published_at.tzinfo is not None
+    assert backend.dataset_info() == info
+    with backend.snapshot() as snap:
+        assert snap.info == info
+
+
+def test_records_round_trip_exactly(published: SearchBackend) -> None:
+    dataset = small_dataset()
+    with published.snapshot() as snap:
+        for mission in dataset.missions:
+            assert snap.get_mission(mission.mission_id) == mission
+        for person in dataset.persons:
+            assert snap.get_person(person.person_id) == person
+        for vehicle in dataset.vehicles:
+            assert snap.get_vehicle(vehicle.plate) == vehicle
+        for licence in dataset.licenses:
+            assert snap.find_license(licence.license_number) == licence
+        assert snap.get_person("P-none") is None
+        assert snap.get_mission("M-none") is None
+        assert snap.get_vehicle("ZZ999") is None
+
+
+@pytest.mark.parametrize(
+    "typed", ["DVL1234", "dvl 1234", "D-V-L 1234", "ＤＶＬ１２３４", "dvl.1234"]
+)
+def test_exact_plate_first_whatever_the_formatting(published: SearchBackend, typed: str) -> None:
+    with published.snapshot() as snap:
+        matches = snap.find_plate(typed)
+    assert matches[0].match == "exact"
+    assert matches[0].score == 1.0
+    assert matches[0].substitutions == ()
+    assert matches[0].vehicle.plate == DIPLOMAT_PLATE
+
+
+def test_confusable_candidates_ranked_with_substitutions(published: SearchBackend) -> None:
+    with published.snapshot() as snap:
+        matches = snap.find_plate("DVL1234")
+    assert [(m.match, m.vehicle.plate) for m in matches] == [
+        ("exact", "DVL1234"),
+        ("confusable", "DVLI234"),
+        ("confusable", "DVLIZ34"),
+    ]
+    assert matches[1].substitutions == (Substitution(3, "1", "I"),)
+    assert matches[2].substitutions == (Substitution(3, "1", "I"), Substitution(4, "2", "Z"))
+    assert matches[0].score > matches[1].score > matches[2].score
+
+
+def test_confusable_without_exact_match(published: SearchBackend) -> None:
+    with published.snapshot() as snap:
+        assert snap.find_plate("DVLIZ3A") == []  # A/4 is not a confusion
+        assert snap.find_plate("DVL12345") == []  # another length
+        matches = snap.find_plate("0VLIZ34")  # D read as 0
+    # DVLIZ34 is one substitution away, DVLI234 two; DVL1234 would need three.
+    assert plates_of(matches) == ["DVLIZ34", "DVLI234"]
+    assert all(m.match == "confusable" for m in matches)
+    assert matches[0].substitutions == (Substitution(0, "0", "D"),)
+
+
+def test_plate_limit_and_invalid_input(published: SearchBackend) -> None:
+    with published.snapshot() as snap:
+        assert plates_of(snap.find_plate("DVL1234", limit=2)) == ["DVL1234", "DVLI234"]
+        with pytest.raises(ValueError, match="plate"):
+            snap.find_plate("D")
+        with pytest.raises(ValueError, match="plate"):
+            snap.find_plate("DVL/1234")
+
+
+@given(typed=st.text(alphabet="DVL0OI12Z34", min_size=5, max_size=8))
+@fixture_scoped
+def test_every_plate_answer_respects_the_rules(published: SearchBackend, typed: str) -> None:
+    with published.snapshot() as snap:
+        matches = snap.find_plate(typed)
+    scores = [m.score for m in matches]
+    assert scores == sorted(scores, reverse=True)
+    for m in matches:
+        subs = substitutions(typed, m.vehicle.plate)
+        assert subs is not None
+        assert len(subs) <= MAX_SUBSTITUTIONS
+        assert m.substitutions == subs
+        assert m.match == ("exact" if not subs else "confusable")
+
+
+def test_partial_patterns(published: SearchBackend) -> None:
+    with published.snapshot() as snap:
+        matches = snap.find_plate_pattern("DVL?234")
+        assert plates_of(matches) == ["DVL1234", "DVLI234"]
+        assert all(m.match == "partial" for m in matches)
+        assert plates_of(snap.find_plate_pattern("dvl 7*")) == ["DVL77"]
+        assert plates_of(snap.find_plate_pattern("*0581")) == ["CCR0581"]
+        assert plates_of(snap.find_plate_pattern("DV*34")) == ["DVL1234", "DVLI234", "DVLIZ34"]
+        assert snap.find_plate_pattern("XX??99*") == []
+        assert plates_of(snap.find_plate_pattern("DV*34", limit=1)) == ["DVL1234"]
+
+
+def test_partial_ranks_the_more_specific_match_first(backend: SearchBackend) -> None:
+    backend.publish(
+        Dataset(
+            missions=(make_mission(),),
+            persons=(make_person(),),
+            vehicles=(make_vehicle(plate="DVL100"), make_vehicle(plate="DVL19")),
+            licenses=(),
+        )
+    )
+    with backend.snapshot() as snap:
+        matches = snap.find_plate_pattern("DVL1*")
+    # 4 known characters of 5 beat 4 of 6, although DVL100 sorts first as text.
+    assert plates_of(matches) == ["DVL19", "DVL100"]
+    assert matches[0].score > matches[1].score
+
+
+@pytest.mark.parametrize("pattern", ["DVL*", "*34", "??????", "DVL%", ""])
+def test_partial_patterns_reject_bad_input(published: SearchBackend, pattern: str) -> None:
+    with published.snapshot() as snap, pytest.raises(ValueError, match="pattern"):
+        snap.find_plate_pattern(pattern)
+
+
+def test_credentials_and_licences(published: SearchBackend) -> None:
+    with published.snapshot() as snap:
+        person = snap.find_credential("da-123 456")
+        assert person is not None
+        assert person.person_id == DIPLOMAT_ID
+        consul = snap.find_credential("CN-55.0101")
+        assert consul is not None
+        assert consul.person_id == CONSUL_ID
+        assert snap.find_credential("XX000000") is None
+        licence = snap.find_license("ofm 100201")
+        assert licence is not None
+        assert (licence.person_id, licence.points) == (CONSUL_ID, 8)
+        assert snap.find_license("OFM999") is None
+        held = snap.license_of(SERVICE_ID)
+        assert held is not None
+        assert held.status == "suspended"
+        assert snap.license_of(CHILD_ID) is None
+        with pytest.raises(ValueError, match="number"):
+            snap.find_credential(" - ")
+
+
+def test_relations(published: SearchBackend) -> None:
+    with published.snapshot() as snap:
+        assert [p.person_id for p in snap.family_of(DIPLOMAT_ID)] == [SPOUSE_ID, CHILD_ID]
+        assert snap.family_of(SERVICE_ID) == []
+        members = [p.person_id for p in snap.members_of(MISSION_ID)]
+        assert members == [DIPLOMAT_ID, SERVICE_ID, SPOUSE_ID, CHILD_ID]
+        assert len(snap.members_of(MISSION_ID, limit=2)) == 2
+        assert [p.person_id for p in snap.members_of(SECOND_MISSION_ID)] == [CONSUL_ID]
+        assert plates_of_vehicles(snap.vehicles_of_person(DIPLOMAT_ID)) == ["DVL1234", "DVL77"]
+        assert snap.vehicles_of_person(CHILD_ID) == []
+
+
+def plates_of_vehicles(vehicles: list) -> list[str]:  # type: ignore[type-arg]
+    return [v.plate for v in vehicles]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("Mirela Ostrander", DIPLOMAT_ID),
+        ("ostrander mirela", DIPLOMAT_ID),  # word order
+        ("Mirela Ostrnader", DIPLOMAT_ID),  # transposed letters
+        ("Mirella Ostrander", DIPLOMAT_ID),  # an extra letter
+        ("Jorg Brezina", CONSUL_ID),  # accents
+        ("BRÉZINA JÖRG ANSELM", CONSUL_ID),
+        ("tomas ostrander kiely", SPOUSE_ID),
+        ("Anika Quel", SERVICE_ID),
+    ],
+)
+def test_name_search_tolerates_order_typos_and_accents(
+    published: SearchBackend, query: str, expected: str
+) -> None:
+    with published.snapshot() as snap:
+        hits = snap.search_persons(query)
+    assert hits
+    assert hits[0].person.person_id == expected
+    scores = [hit.score for hit in hits]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_name_search_filters(published: SearchBackend) -> None:
+    with published.snapshot() as snap:
+        everyone = {h.person.person_id for h in snap.search_persons("Ostrander")}
+        assert {DIPLOMAT_ID, CHILD_ID} <= everyone
+        born = snap.search_persons("Ostrander", date_of_birth=date(2012, 6, 2))
+        assert [h.person.person_id for h in born] == [CHILD_ID]
+        assert snap.search_persons("Ostrander", country="Corvania") == []
+        abroad = snap.search_persons("brezina", country="corvania")
+        assert [h.person.person_id for h in abroad] == [CONSUL_ID]
+        assert snap.search_persons("Zzyzx Qwerty") == []
+        assert len(snap.search_persons("Ostrander", limit=1)) == 1
+        with pytest.raises(ValueError, match="name"):
+            snap.search_persons(" ' ")
+
+
+def _second_set() -> Dataset:
+    return Dataset(
+        missions=(make_mission(),),
+        persons=(make_person(family_name="Vantongeren"),),
+        vehicles=(make_vehicle(plate="SVL9001"),),
+        licenses=(make_license(points=3),),
+    )
+
+
+def test_publish_replaces_the_whole_set(published: SearchBackend) -> None:
+    before = published.dataset_info()
+    info = published.publish(_second_set())
+    assert before is not None
+    assert info.dataset_id != before.dataset_id
+    assert published.dataset_info() == info
+    with published.snapshot() as snap:
+        assert snap.find_plate(DIPLOMAT_PLATE) == []
+        assert plates_of(snap.find_plate("SVL9001")) == ["SVL9001"]
+        assert snap.get_person(CONSUL_ID) is None
+        assert [h.person.family_name for h in snap.search_persons("vantongeren")] == ["Vantongeren"]
+        assert snap.search_persons("Brezina") == []
+        licence = snap.find_license(make_license().license_number)
+        assert licence is not None
+        assert licence.points == 3
+
+
+def test_publishing_the_same_set_again_gives_the_same_answers(published: SearchBackend) -> None:
+    with published.snapshot() as snap:
+        first = (snap.find_plate("DVL1234"), snap.search_persons("ostrander"))
+    published.publish(small_dataset())
+    with published.snapshot() as snap:
+        again = (snap.find_plate("DVL1234"), snap.search_persons("ostrander"))
+    assert again == first
+
+
+def test_optional_fields_left_empty_round_trip(backend: SearchBackend) -> None:
+    bare_person = dataclasses.replace(
+        make_person(),
+        given_names=None,
+        date_of_birth=None,
+        title=None,
+        credential_number=None,
+        credential_type=None,
+        credential_expiry=None,
+        credential_status=None,
+        accreditation_start=None,
+    )
+    bare_vehicle = make_vehicle(
+        vin=None, make=None, model=None, year=None, color=None, registration_expiry=None,
+        insurer=None, policy_number=None, policy_effective=None, policy_expiry=None,
+        coverage_csl=None,
+    )  # fmt: skip
+    backend.publish(
+        Dataset(
+            missions=(make_mission(city=None, state=None, phone=None),),
+            persons=(bare_person,),
+            vehicles=(bare_vehicle,),
+            licenses=(),
+        )
+    )
+    with backend.snapshot() as snap:
+        assert snap.get_person(DIPLOMAT_ID) == bare_person
+        assert snap.get_vehicle(DIPLOMAT_PLATE) == bare_vehicle
+        assert snap.find_credential(DIPLOMAT_CREDENTIAL) is None
