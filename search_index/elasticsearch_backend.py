@@ -1,0 +1,547 @@
+"""The Elasticsearch search backend (used when DIPCHECK_ELASTICSEARCH_URL is set).
+
+Publishing (blue/green): each import builds a fresh index `<prefix>-records-<dataset id>` from the
+index template, with refreshes off and no replica, checks every bulk item, refreshes, verifies the
+document count, makes the index read-only, records dataset id, publication time and counts in the
+index `_meta`, and then moves the alias `<prefix>-records` to it in one atomic `_aliases` request.
+Any failure deletes the new index and leaves the alias where it was. A lease document created with
+op_type=create in `<prefix>-locks` keeps two imports (from any instance) from racing.
+
+Reading: `snapshot()` resolves the alias to its concrete index once, and every read of that lookup
+goes to that index, so a lookup never mixes two sets even if an import publishes meanwhile. The
+previous index is kept until the next publish, so a lookup pinned to it can finish.
+
+Every failure to reach the cluster, a timeout or an error answer raises BackendUnavailable; the
+client is stateless between calls, so the next lookup after the cluster recovers simply works.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from elastic_transport import ObjectApiResponse
+from elasticsearch import ConflictError, Elasticsearch, NotFoundError, helpers
+from rapidfuzz.distance import OSA
+
+from search_index import es_documents as docs
+from search_index import es_queries as queries
+from search_index.backend import (
+    BackendError,
+    BackendUnavailable,
+    ImportBusy,
+    NoDataPublished,
+)
+from search_index.confusables import (
+    confusable_key,
+    confusable_score,
+    parse_plate_pattern,
+    rank_key,
+    substitutions,
+)
+from search_index.es_client import ClientOptions, connect, describe, unavailable_on_failure
+from search_index.es_mappings import (
+    LOADING_SETTINGS,
+    LOCK_MAPPINGS,
+    READ_ONLY_SETTINGS,
+    SERVING_SETTINGS,
+    template_body,
+)
+from search_index.normalize import name_tokens, normalize_identifier, normalize_plate
+from search_index.records import (
+    Dataset,
+    DatasetInfo,
+    License,
+    MatchKind,
+    Mission,
+    Person,
+    PersonHit,
+    PlateMatch,
+    Vehicle,
+)
+
+# One rule for names on both backends: the typo allowance and score thresholds live with the
+# SQLite backend, which wrote them first.
+from search_index.sqlite_backend import NAME_MAX_WORDS, NAME_MIN_SCORE, _allowed_edits
+
+log = logging.getLogger(__name__)
+
+BULK_CHUNK = 1000
+LOCK_ID = "import"
+
+
+class PublishFailed(BackendError):
+    """The new set could not be loaded or verified; nothing was published."""
+
+
+@dataclass
+class _Lease:
+    """Our hold on the lock document: its current _seq_no/_primary_term for compare-and-set."""
+
+    seq_no: int
+    primary_term: int
+    renewed: float
+
+    @classmethod
+    def of(cls, resp: ObjectApiResponse[Any]) -> _Lease:
+        return cls(int(resp["_seq_no"]), int(resp["_primary_term"]), time.monotonic())
+
+
+class ElasticsearchBackend:
+    name = "elasticsearch"
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        prefix: str = "dipcheck",
+        options: ClientOptions | None = None,
+        lock_lease: float = 900.0,
+        client: Elasticsearch | None = None,
+    ) -> None:
+        self._options = options or ClientOptions()
+        self._es = client if client is not None else connect(url, self._options)
+        self.alias = f"{prefix}-records"
+        self.lock_index = f"{prefix}-locks"
+        self.template_name = f"{prefix}-records"
+        self._lock_lease = lock_lease
+
+    # --- reading ------------------------------------------------------------------------------
+    def _published(self) -> tuple[str, DatasetInfo] | None:
+        """The concrete index behind the alias and its info, in one request."""
+        with unavailable_on_failure(BackendUnavailable, "alias lookup"):
+            try:
+                resp = self._es.indices.get_mapping(index=self.alias)
+            except NotFoundError:
+                return None
+        if len(resp) != 1:
+            raise BackendUnavailable(f"alias {self.alias} points at {len(resp)} indices")
+        ((index, body),) = resp.items()
+        meta = body["mappings"].get("_meta") or {}
+        try:
+            info = DatasetInfo(
+                dataset_id=str(meta["dataset_id"]),
+                published_at=datetime.fromisoformat(meta["published_at"]),
+                counts={k: int(v) for k, v in meta["counts"].items()},
+            )
+        except (KeyError, TypeError, ValueError) as e:
+            raise BackendUnavailable(f"published index {index} has no valid _meta") from e
+        return index, info
+
+    @contextmanager
+    def snapshot(self) -> Iterator[ElasticsearchSnapshot]:
+        published = self._published()
+        if published is None:
+            raise NoDataPublished("no data set has been published")
+        index, info = published
+        yield ElasticsearchSnapshot(self._es, index, info)
+
+    def dataset_info(self) -> DatasetInfo | None:
+        published = self._published()
+        return None if published is None else published[1]
+
+    def ping(self) -> None:
+        with unavailable_on_failure(BackendUnavailable, "ping"):
+            self._es.info()
+
+    def close(self) -> None:
+        self._es.close()
+
+    # --- publishing ---------------------------------------------------------------------------
+    def publish(self, dataset: Dataset) -> DatasetInfo:
+        with self._import_lock() as renew:
+            published_at = datetime.now(UTC)
+            dataset_id = f"{published_at:%Y%m%dt%H%M%S%fz}-{secrets.token_hex(3)}"
+            index = f"{self.alias}-{dataset_id}"
+            info = DatasetInfo(dataset_id, published_at, dataset.counts())
+            admin = self._es.options(request_timeout=self._options.bulk_timeout)
+            with unavailable_on_failure(BackendUnavailable, "template"):
+                admin.indices.put_index_template(
+                    name=self.template_name, **template_body(f"{self.alias}-*")
+                )
+            created = False
+            try:
+                with unavailable_on_failure(BackendUnavailable, "publish"):
+                    admin.indices.create(index=index, settings=LOADING_SETTINGS)
+                    created = True
+                    self._load(admin, index, dataset, renew)
+                    admin.indices.put_settings(index=index, settings=SERVING_SETTINGS)
+                    admin.indices.refresh(index=index)
+                    self._verify_count(admin, index, info)
+                    admin.indices.put_settings(index=index, settings=READ_ONLY_SETTINGS)
+                    admin.indices.put_mapping(index=index, meta=_meta(info))
+                    renew()
+                    previous = self._swap_alias(admin, index)
+            except BaseException:
+                if created:
+                    self._delete_quietly(index)
+                raise
+            self._prune(admin, keep={index, *previous})
+        log.info(
+            "published data set %s (%s)",
+            dataset_id,
+            ", ".join(f"{k}={v}" for k, v in info.counts.items()),
+        )
+        return info
+
+    def _load(
+        self, es: Elasticsearch, index: str, dataset: Dataset, renew: Callable[[], None]
+    ) -> None:
+        failed = 0
+        first_error = ""
+        for n, (ok, item) in enumerate(
+            helpers.streaming_bulk(
+                es,
+                _actions(index, dataset),
+                chunk_size=BULK_CHUNK,
+                raise_on_error=False,  # we count and report item failures ourselves
+                raise_on_exception=True,
+                max_retries=2,  # 429 (queue full) only; any other item failure fails the import
+                initial_backoff=1,
+            ),
+            start=1,
+        ):
+            if not ok:
+                failed += 1
+                if not first_error:
+                    (_, detail), *_ = item.items()
+                    first_error = str(detail.get("error", {}).get("type", detail.get("status")))
+            if n % BULK_CHUNK == 0:
+                renew()
+        if failed:
+            raise PublishFailed(f"{failed} documents were rejected (first: {first_error})")
+
+    def _verify_count(self, es: Elasticsearch, index: str, info: DatasetInfo) -> None:
+        expected = sum(info.counts.values())
+        found = int(es.count(index=index)["count"])
+        if found != expected:
+            raise PublishFailed(
+                f"document count mismatch: expected {expected}, index holds {found}"
+            )
+
+    def _swap_alias(self, es: Elasticsearch, index: str) -> list[str]:
+        """Move the alias to `index`; returns the indices it pointed at before."""
+        try:
+            holders = list(es.indices.get_alias(name=self.alias))
+        except NotFoundError:
+            holders = []
+        actions: list[dict[str, Any]] = [
+            {"remove": {"index": old, "alias": self.alias, "must_exist": True}} for old in holders
+        ]
+        actions.append({"add": {"index": index, "alias": self.alias}})
+        # One request: Elasticsearch applies all actions or none, so readers see old or new.
+        es.indices.update_aliases(actions=actions)
+        return holders
+
+    def _prune(self, es: Elasticsearch, *, keep: set[str]) -> None:
+        """Delete every record index but the new and the previous one: older sets, and indices
+        left by imports that crashed before they could clean up (we hold the lock, so no other
+        import is building one). Best effort."""
+        try:
+            names = list(es.indices.get(index=f"{self.alias}-*", expand_wildcards="open"))
+        except Exception as e:  # noqa: BLE001 - pruning must never fail a publish that succeeded
+            log.warning("could not list old record indices: %s", describe(e))
+            return
+        for name in names:
+            if name not in keep:
+                self._delete_quietly(name)
+
+    def _delete_quietly(self, index: str) -> None:
+        try:
+            self._es.options(request_timeout=self._options.bulk_timeout).indices.delete(
+                index=index, ignore_unavailable=True
+            )
+        except Exception as e:
+            log.warning("could not delete index %s: %s", index, describe(e))
+
+    # --- the import lease ---------------------------------------------------------------------
+    @contextmanager
+    def _import_lock(self) -> Iterator[Callable[[], None]]:
+        """Hold the import lease for the block; yields `renew`, to be called as work progresses."""
+        owner = secrets.token_hex(8)
+        with unavailable_on_failure(BackendUnavailable, "import lock"):
+            self._ensure_lock_index()
+            lease = self._acquire(owner)
+
+        def renew() -> None:
+            """Extend the lease; raises ImportBusy if another import took it over."""
+            if time.monotonic() - lease.renewed < self._lock_lease / 3:
+                return
+            with unavailable_on_failure(BackendUnavailable, "import lock renewal"):
+                try:
+                    resp = self._es.index(
+                        index=self.lock_index,
+                        id=LOCK_ID,
+                        document=self._lease(owner),
+                        if_seq_no=lease.seq_no,
+                        if_primary_term=lease.primary_term,
+                        refresh=True,
+                    )
+                except ConflictError:
+                    raise ImportBusy("the import lease was taken over by another import") from None
+            lease.seq_no = int(resp["_seq_no"])
+            lease.primary_term = int(resp["_primary_term"])
+            lease.renewed = time.monotonic()
+
+        try:
+            yield renew
+        finally:
+            try:
+                self._es.delete(
+                    index=self.lock_index,
+                    id=LOCK_ID,
+                    if_seq_no=lease.seq_no,
+                    if_primary_term=lease.primary_term,
+                    refresh=True,
+                )
+            except Exception as e:
+                log.warning("could not release the import lock: %s", describe(e))
+
+    def _ensure_lock_index(self) -> None:
+        if self._es.indices.exists(index=self.lock_index):
+            return
+        try:
+            self._es.indices.create(
+                index=self.lock_index,
+                settings={"number_of_shards": 1, "auto_expand_replicas": "0-1"},
+                mappings=LOCK_MAPPINGS,
+            )
+        except Exception as e:
+            if getattr(e, "error", None) != "resource_already_exists_exception":
+                raise
+
+    def _lease(self, owner: str) -> dict[str, Any]:
+        now = time.time()
+        return {"owner": owner, "acquired_at": now, "expires_at": now + self._lock_lease}
+
+    def _acquire(self, owner: str) -> _Lease:
+        try:
+            resp = self._es.create(
+                index=self.lock_index, id=LOCK_ID, document=self._lease(owner), refresh=True
+            )
+            return _Lease.of(resp)
+        except ConflictError:
+            pass
+        try:
+            current = self._es.get(index=self.lock_index, id=LOCK_ID)
+        except NotFoundError:  # released in between: one more try
+            try:
+                resp = self._es.create(
+                    index=self.lock_index, id=LOCK_ID, document=self._lease(owner), refresh=True
+                )
+            except ConflictError:
+                raise ImportBusy("another import is publishing") from None
+            return _Lease.of(resp)
+        if float(current["_source"]["expires_at"]) > time.time():
+            raise ImportBusy("another import is publishing")
+        # The holder's lease ran out (it crashed or hung): take over, unless someone else does.
+        try:
+            resp = self._es.index(
+                index=self.lock_index,
+                id=LOCK_ID,
+                document=self._lease(owner),
+                if_seq_no=current["_seq_no"],
+                if_primary_term=current["_primary_term"],
+                refresh=True,
+            )
+        except ConflictError:
+            raise ImportBusy("another import is publishing") from None
+        log.warning("took over an expired import lease")
+        return _Lease.of(resp)
+
+
+def name_score(typos: list[tuple[str, int]], candidate: list[str]) -> float | None:
+    """The SQLite backend's name score for one candidate (None below NAME_MIN_SCORE): the mean,
+    over query words, of the best similarity 1 - distance/longer length among the candidate's
+    words within the allowed typos, nudged up when the name has fewer words the query missed."""
+    best: list[float] = []
+    used: set[int] = set()
+    for token, edits in typos:
+        top = 0.0
+        for i, word in enumerate(candidate):
+            distance = OSA.distance(token, word, score_cutoff=edits)
+            if distance <= edits:
+                used.add(i)
+                top = max(top, 1.0 - distance / max(len(word), len(token)))
+        best.append(top)
+    score = sum(best) / len(best)
+    if score < NAME_MIN_SCORE:
+        return None
+    return round(0.9 * score + 0.1 * len(used) / len(candidate), 4)
+
+
+def _meta(info: DatasetInfo) -> dict[str, Any]:
+    return {
+        "dataset_id": info.dataset_id,
+        "published_at": info.published_at.isoformat(),
+        "counts": dict(info.counts),
+    }
+
+
+def _actions(index: str, dataset: Dataset) -> Iterator[dict[str, Any]]:
+    countries = {m.mission_id: m.country for m in dataset.missions}
+    for m in dataset.missions:
+        yield {
+            "_index": index,
+            "_id": docs.mission_id(m.mission_id),
+            "_source": docs.mission_doc(m),
+        }
+    for seq, p in enumerate(dataset.persons, start=1):
+        source = docs.person_doc(p, countries.get(p.mission_id), seq)
+        yield {"_index": index, "_id": docs.person_id(p.person_id), "_source": source}
+    for v in dataset.vehicles:
+        yield {"_index": index, "_id": docs.vehicle_id(v.plate), "_source": docs.vehicle_doc(v)}
+    for lic in dataset.licenses:
+        yield {
+            "_index": index,
+            "_id": docs.license_id(lic.license_number),
+            "_source": docs.license_doc(lic),
+        }
+
+
+class ElasticsearchSnapshot:
+    """Reads of one lookup, all against the concrete index resolved when the lookup began."""
+
+    def __init__(self, es: Elasticsearch, index: str, info: DatasetInfo) -> None:
+        self._es = es
+        self.index = index
+        self.info = info
+
+    def _search(self, body: dict[str, Any]) -> list[dict[str, Any]]:
+        hits: list[dict[str, Any]] = self._search_raw(body)["hits"]["hits"]
+        return hits
+
+    def _get(self, doc_id: str) -> dict[str, Any] | None:
+        with unavailable_on_failure(BackendUnavailable, "get"):
+            try:
+                resp = self._es.get(index=self.index, id=doc_id)
+            except NotFoundError:
+                return None
+        record: dict[str, Any] = resp["_source"]["record"]
+        return record
+
+    def find_plate(self, typed: str, *, limit: int = 10) -> list[PlateMatch]:
+        plate = normalize_plate(typed)
+        hits = self._search(queries.plate_candidates(confusable_key(plate)))
+        ranked: list[PlateMatch] = []
+        for v in (docs.from_record(Vehicle, h["_source"]["record"]) for h in hits):
+            subs = substitutions(plate, v.plate)
+            if subs is None:
+                continue
+            kind: MatchKind = "confusable" if subs else "exact"
+            ranked.append(PlateMatch(kind, confusable_score(subs), v, subs))
+        ranked.sort(key=lambda m: rank_key(m.score, m.vehicle.plate))
+        return ranked[:limit]
+
+    def find_plate_pattern(self, pattern: str, *, limit: int = 25) -> list[PlateMatch]:
+        parsed = parse_plate_pattern(pattern)
+        hits = self._search(queries.plate_pattern(parsed.text, limit))
+        matches = [
+            PlateMatch(match="partial", score=parsed.score(v.plate), vehicle=v)
+            for v in (docs.from_record(Vehicle, h["_source"]["record"]) for h in hits)
+            if parsed.matches(v.plate)
+        ]
+        matches.sort(key=lambda m: rank_key(m.score, m.vehicle.plate))
+        return matches
+
+    def get_vehicle(self, plate: str) -> Vehicle | None:
+        try:
+            key = normalize_plate(plate)
+        except ValueError:
+            return None
+        record = self._get(docs.vehicle_id(key))
+        return None if record is None else docs.from_record(Vehicle, record)
+
+    def get_person(self, person_id: str) -> Person | None:
+        record = self._get(docs.person_id(person_id))
+        return None if record is None else docs.from_record(Person, record)
+
+    def get_mission(self, mission_id: str) -> Mission | None:
+        record = self._get(docs.mission_id(mission_id))
+        return None if record is None else docs.from_record(Mission, record)
+
+    def find_credential(self, number: str) -> Person | None:
+        hits = self._search(queries.credential(normalize_identifier(number)))
+        return docs.from_record(Person, hits[0]["_source"]["record"]) if hits else None
+
+    def find_license(self, number: str) -> License | None:
+        record = self._get(docs.license_id(normalize_identifier(number)))
+        return None if record is None else docs.from_record(License, record)
+
+    def license_of(self, person_id: str) -> License | None:
+        found = self._records(License, queries.license_of(person_id))
+        return found[0] if found else None
+
+    def family_of(self, person_id: str) -> list[Person]:
+        return self._records(Person, queries.family_of(person_id))
+
+    def members_of(self, mission_id: str, *, limit: int = 50) -> list[Person]:
+        return self._records(Person, queries.members_of(mission_id, limit))
+
+    def vehicles_of_person(self, person_id: str) -> list[Vehicle]:
+        return self._records(Vehicle, queries.vehicles_of_person(person_id))
+
+    def search_persons(
+        self,
+        name: str,
+        *,
+        date_of_birth: date | None = None,
+        country: str | None = None,
+        limit: int = 20,
+    ) -> list[PersonHit]:
+        """The SQLite backend's name search, with Elasticsearch finding the candidates: query
+        words within a few typos of name words, any order; accents and case never matter."""
+        words = list(dict.fromkeys(name_tokens(name)))[:NAME_MAX_WORDS]
+        typos = [(w, _allowed_edits(w)) for w in words]
+        ck = None if country is None else docs.country_key(country)
+        counts_body = queries.name_word_counts(typos, date_of_birth=date_of_birth, country_key=ck)
+        counts = self._search_raw(counts_body)["aggregations"]
+        reach = [int(counts[f"w{i}"]["doc_count"]) for i in range(len(typos))]
+        if not any(reach):
+            return []
+        start = min((r, i) for i, r in enumerate(reach) if r)[1]
+        scored: list[tuple[float, str, int, str]] = []
+        after: list[Any] | None = None
+        while True:
+            body = queries.name_candidates(
+                *typos[start], date_of_birth=date_of_birth, country_key=ck, after=after
+            )
+            hits = self._search(body)
+            for h in hits:
+                src = h["_source"]
+                score = name_score(typos, src["name_key"].split(" "))
+                if score is not None:
+                    scored.append((score, src["name_key"], int(src["seq"]), src["person_id"]))
+            if len(hits) < queries.NAME_PAGE:
+                break
+            after = hits[-1]["sort"]
+        scored.sort(key=lambda hit: (-hit[0], hit[1], hit[2]))
+        top = scored[:limit]
+        persons = self._mget([docs.person_id(pid) for *_, pid in top])
+        return [
+            PersonHit(person=docs.from_record(Person, record), score=score)
+            for (score, *_), record in zip(top, persons, strict=True)
+        ]
+
+    def _mget(self, ids: list[str]) -> list[dict[str, Any]]:
+        if not ids:
+            return []
+        with unavailable_on_failure(BackendUnavailable, "mget"):
+            resp = self._es.mget(index=self.index, ids=ids)
+        found = [d["_source"]["record"] for d in resp["docs"] if d.get("found")]
+        if len(found) != len(ids):
+            raise BackendUnavailable("a person vanished from a read-only index")
+        return found
+
+    def _search_raw(self, body: dict[str, Any]) -> dict[str, Any]:
+        with unavailable_on_failure(BackendUnavailable, "search"):
+            return dict(self._es.search(index=self.index, **body))
+
+    def _records(self, cls: type[docs.R], body: dict[str, Any]) -> list[docs.R]:
+        return [docs.from_record(cls, h["_source"]["record"]) for h in self._search(body)]

@@ -1,0 +1,139 @@
+"""Records to Elasticsearch documents and back.
+
+One index holds a whole published set; `kind` tells the record type. Each document carries the
+full record under `record` (stored, not indexed: Elasticsearch returns it, it never searches it)
+and, beside it, the few search fields, computed here in Python with the same functions the SQLite
+backend uses, so both backends look up the same keys.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from datetime import date
+from typing import Any, TypeVar
+
+from search_index.confusables import confusable_key
+from search_index.normalize import name_tokens, normalize_name
+from search_index.records import FAMILY_MEMBER, License, Mission, Person, Vehicle
+
+Json = dict[str, Any]
+R = TypeVar("R", Mission, Person, Vehicle, License)
+
+
+def vehicle_id(plate: str) -> str:
+    return f"vehicle:{plate}"
+
+
+def person_id(pid: str) -> str:
+    return f"person:{pid}"
+
+
+def mission_id(mid: str) -> str:
+    return f"mission:{mid}"
+
+
+def license_id(number: str) -> str:
+    return f"license:{number}"
+
+
+def _record(obj: Mission | Person | Vehicle | License) -> Json:
+    out: Json = {}
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        if isinstance(value, date):
+            value = value.isoformat()
+        elif isinstance(value, tuple):
+            value = list(value)
+        out[f.name] = value
+    return out
+
+
+def _date_fields(cls: type) -> frozenset[str]:
+    hints = typing.get_type_hints(cls)
+    found = set()
+    for name, hint in hints.items():
+        args = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+        if date in args:
+            found.add(name)
+    return frozenset(found)
+
+
+_DATES: dict[type, frozenset[str]] = {
+    c: _date_fields(c) for c in (Mission, Person, Vehicle, License)
+}
+
+
+def from_record(cls: type[R], record: Json) -> R:
+    values: Json = {}
+    dates = _DATES[cls]
+    for f in dataclasses.fields(cls):
+        if f.name not in record:
+            continue
+        value = record[f.name]
+        if value is not None and f.name in dates:
+            value = date.fromisoformat(value)
+        elif isinstance(value, list):
+            value = tuple(value)
+        values[f.name] = value
+    return cls(**values)
+
+
+def _name_text(person: Person) -> str:
+    return " ".join(p for p in (person.given_names, person.family_name) if p)
+
+
+def country_key(country: str) -> str:
+    """A country as the name search filters it (the SQLite backend's rule: a normalized name,
+    empty when nothing is left)."""
+    try:
+        return normalize_name(country)
+    except ValueError:
+        return ""
+
+
+def mission_doc(m: Mission) -> Json:
+    return {"kind": "mission", "mission_id": m.mission_id, "record": _record(m)}
+
+
+def person_doc(p: Person, country: str | None, seq: int) -> Json:
+    """`seq` is the person's position in the import file: lists of family and mission members
+    keep file order, as on the SQLite backend."""
+    words = name_tokens(f"{p.given_names or ''} {p.family_name}")
+    return {
+        "kind": "person",
+        "seq": seq,
+        "person_id": p.person_id,
+        "mission_id": p.mission_id,
+        "principal_id": p.principal_id,
+        "is_family": p.category == FAMILY_MEMBER,
+        "country_key": country_key(country or ""),
+        "credential_number": p.credential_number,
+        "name": _name_text(p),
+        "name_words": sorted(set(words)),
+        "name_key": " ".join(words),
+        "date_of_birth": p.date_of_birth.isoformat() if p.date_of_birth else None,
+        "record": _record(p),
+    }
+
+
+def vehicle_doc(v: Vehicle) -> Json:
+    return {
+        "kind": "vehicle",
+        "plate": v.plate,
+        "plate_key": confusable_key(v.plate),
+        "plate_length": len(v.plate),
+        "owner_person_id": v.owner_person_id,
+        "owner_mission_id": v.owner_mission_id,
+        "record": _record(v),
+    }
+
+
+def license_doc(lic: License) -> Json:
+    return {
+        "kind": "license",
+        "license_number": lic.license_number,
+        "person_id": lic.person_id,
+        "record": _record(lic),
+    }

@@ -1,0 +1,147 @@
+"""Search request bodies the Elasticsearch backend sends, as pure functions of normalized input.
+
+Elasticsearch only shortlists; ranking happens in Python with the functions the SQLite backend
+uses (search_index.confusables), so both backends order results the same way. Sorting here exists
+only where a limit cuts a list, so that the cut keeps the same records on both backends.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+Json = dict[str, Any]
+
+# Shortlist sizes: far above what one key or one family can hold, small enough to stay cheap.
+PLATE_CANDIDATES = 100
+RELATED = 200
+NAME_PAGE = 1000
+NAME_EXPANSIONS = 1000
+
+IN_FILE_ORDER = [{"seq": "asc"}]
+
+
+def _filtered(kind: str, *clauses: Json) -> Json:
+    return {"bool": {"filter": [{"term": {"kind": kind}}, *clauses]}}
+
+
+def plate_candidates(key: str) -> Json:
+    """Every vehicle whose confusable key is `key` (the exact plate shares it)."""
+    return {
+        "query": _filtered("vehicle", {"term": {"plate_key": key}}),
+        "sort": [{"plate": "asc"}],
+        "size": PLATE_CANDIDATES,
+    }
+
+
+def plate_pattern(wildcard: str, limit: int) -> Json:
+    """Vehicles whose plate matches a `?`/`*` pattern; shorter plates first (the pattern then
+    pins down more of the plate, the same order as PlatePattern.score), then by plate."""
+    return {
+        "query": _filtered("vehicle", {"wildcard": {"plate": {"value": wildcard}}}),
+        "sort": [{"plate_length": "asc"}, {"plate": "asc"}],
+        "size": limit,
+    }
+
+
+def credential(number: str) -> Json:
+    return {
+        "query": _filtered("person", {"term": {"credential_number": number}}),
+        "sort": [{"person_id": "asc"}],
+        "size": 1,
+    }
+
+
+def license_of(person_id: str) -> Json:
+    """A person's licence; should there be several, the lowest number (as on SQLite)."""
+    return {
+        "query": _filtered("license", {"term": {"person_id": person_id}}),
+        "sort": [{"license_number": "asc"}],
+        "size": 1,
+    }
+
+
+def family_of(person_id: str) -> Json:
+    return {
+        "query": _filtered("person", {"term": {"principal_id": person_id}}),
+        "sort": IN_FILE_ORDER,
+        "size": RELATED,
+    }
+
+
+def members_of(mission_id: str, limit: int) -> Json:
+    return {
+        "query": _filtered("person", {"term": {"mission_id": mission_id}}),
+        "sort": [{"is_family": "asc"}, *IN_FILE_ORDER],
+        "size": limit,
+    }
+
+
+def vehicles_of_person(person_id: str) -> Json:
+    return {
+        "query": _filtered("vehicle", {"term": {"owner_person_id": person_id}}),
+        "sort": [{"plate": "asc"}],
+        "size": RELATED,
+    }
+
+
+def _name_filters(date_of_birth: date | None, country_key: str | None) -> list[Json]:
+    clauses: list[Json] = []
+    if date_of_birth is not None:
+        clauses.append({"term": {"date_of_birth": date_of_birth.isoformat()}})
+    if country_key is not None:
+        clauses.append({"term": {"country_key": country_key}})
+    return clauses
+
+
+def name_word(token: str, edits: int) -> Json:
+    """Persons with a name word within `edits` typos of `token` (a transposition is one typo,
+    as in the OSA distance the ranking uses)."""
+    if edits == 0:
+        return {"term": {"name_words": token}}
+    return {
+        "fuzzy": {
+            "name_words": {
+                "value": token,
+                "fuzziness": edits,
+                "transpositions": True,
+                "prefix_length": 0,
+                # Every look-alike word must be expanded, or candidates would go missing.
+                "max_expansions": NAME_EXPANSIONS,
+            }
+        }
+    }
+
+
+def name_word_counts(
+    words: list[tuple[str, int]], *, date_of_birth: date | None, country_key: str | None
+) -> Json:
+    """How many persons each query word (with its allowed typos) reaches, in one request: the
+    search then starts from the word that reaches the fewest, as the SQLite backend does."""
+    return {
+        "size": 0,
+        "query": _filtered("person", *_name_filters(date_of_birth, country_key)),
+        "aggs": {f"w{i}": {"filter": name_word(t, e)} for i, (t, e) in enumerate(words)},
+    }
+
+
+def name_candidates(
+    token: str,
+    edits: int,
+    *,
+    date_of_birth: date | None,
+    country_key: str | None,
+    after: list[Any] | None = None,
+) -> Json:
+    """One page of the persons reached by one query word: only what the ranking reads."""
+    body: Json = {
+        "query": _filtered(
+            "person", name_word(token, edits), *_name_filters(date_of_birth, country_key)
+        ),
+        "sort": [{"seq": "asc"}],
+        "size": NAME_PAGE,
+        "_source": ["person_id", "name_key", "seq"],
+    }
+    if after is not None:
+        body["search_after"] = after
+    return body
