@@ -238,6 +238,24 @@ def _find(
     ]
 
 
+def _result_summary(matches: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the answer showed, in brief, for the audit record (lookup receipts sign it): the
+    immunity level of each person shown, in order, and the first vehicle's insurance status."""
+    levels: list[str] = []
+    insurance: str | None = None
+    for match in matches:
+        vehicle = match.get("vehicle")
+        if vehicle is not None:
+            insurance = insurance or vehicle["insurance"]["status"]
+            persons = match.get("persons", [])
+        elif "immunity" in match:  # a person (credential, name search)
+            persons = [match]
+        else:  # a licence with its holder, who may be missing
+            persons = [match["person"]] if match.get("person") else []
+        levels.extend(person["immunity"]["level"] for person in persons)
+    return {"levels": levels[:_MAX_AUDITED_IDS], "insurance": insurance}
+
+
 def _audit(
     principal: Principal | None,
     *,
@@ -352,7 +370,12 @@ def run_lookup(
     outcome: Outcome = "match" if matches else "no_match"
     audit(
         outcome,
-        {"dataset_id": info.dataset_id, "matches": len(matches), "ids": ids[:_MAX_AUDITED_IDS]},
+        {
+            "dataset_id": info.dataset_id,
+            "matches": len(matches),
+            "ids": ids[:_MAX_AUDITED_IDS],
+            "summary": _result_summary(matches),
+        },
     )
     body = {
         "matches": matches,

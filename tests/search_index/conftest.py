@@ -24,9 +24,30 @@ def make_elasticsearch_backend(url: str) -> SearchBackend:
 
     Owned by the Elasticsearch backend: adjust here how a test backend is built."""
     from search_index.elasticsearch_backend import ElasticsearchBackend
+    from search_index.es_client import ClientOptions
 
-    backend: SearchBackend = ElasticsearchBackend(url, prefix=f"dipcheck-test-{uuid.uuid4().hex}")
+    # A shared CI cluster can be slow: a longer read timeout than production's.
+    options = ClientOptions(request_timeout=10.0)
+    prefix = f"dipcheck-test-{uuid.uuid4().hex}"
+    backend: SearchBackend = ElasticsearchBackend(url, prefix=prefix, options=options)
     return backend
+
+
+def drop_elasticsearch_indices(url: str, backend: SearchBackend) -> None:
+    """Delete the indices one test backend created (each by name: clusters refuse wildcard
+    deletes by default)."""
+    from search_index.elasticsearch_backend import ElasticsearchBackend
+    from search_index.es_client import ClientOptions, connect
+
+    assert isinstance(backend, ElasticsearchBackend)
+    admin = connect(url, ClientOptions(request_timeout=30.0))
+    try:
+        pattern = f"{backend.alias}-*,{backend.lock_index}"
+        found = admin.indices.get(index=pattern, expand_wildcards="all", ignore_unavailable=True)
+        for name in found:
+            admin.indices.delete(index=name)
+    finally:
+        admin.close()
 
 
 @pytest.fixture(params=["sqlite", "elasticsearch"])
@@ -43,6 +64,8 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SearchBa
         yield built
     finally:
         built.close()
+        if request.param == "elasticsearch":
+            drop_elasticsearch_indices(os.environ["ELASTICSEARCH_URL"], built)
 
 
 @pytest.fixture
