@@ -1,0 +1,142 @@
+"""Lookup receipts: built from the audit record, authorized per agency, checked by the page and
+by the offline verifier."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from lookup.audit import record
+from lookup.auth import Principal
+from lookup.cli import cli
+from lookup.extensions import state_store
+from lookup.qr.receipts import (
+    ReceiptNotFound,
+    describe_summary,
+    find_lookup,
+    summary_code,
+)
+from lookup.qr.views import receipt_qr_svg
+from tests.factories import DIPLOMAT_PLATE
+from tests.lookup.qr.conftest import PUBLIC_URL, QrEnv
+from tests.lookup.qr.zbar import decode_png
+
+
+def _lookup(env: QrEnv, path: str, key: str | None = None) -> str:
+    response = env.client.get(path, headers=env.auth(key))
+    assert response.status_code == 200, response.get_json()
+    return str(response.get_json()["reference"])
+
+
+def _receipt(env: QrEnv, reference: str, key: str | None = None):  # type: ignore[no-untyped-def]
+    return env.client.get(f"/api/v1/receipts/{reference}", headers=env.auth(key))
+
+
+def test_summary_codes_round_trip() -> None:
+    code = summary_code({"levels": ["full", "none", "unverified"], "insurance": "lapsed"})
+    assert code == "FNU/L"
+    assert describe_summary(code) == (["full", "none", "unverified"], "lapsed")
+    assert summary_code({"levels": ["full"] * 20, "insurance": None}) == "FFFFFF"
+    assert summary_code(None) == ""
+    assert summary_code({"levels": ["bogus"], "insurance": "bogus"}) == ""
+
+
+def test_plate_lookup_receipt_verifies_on_the_page(qr_env: QrEnv) -> None:
+    reference = _lookup(qr_env, f"/api/v1/plates/{DIPLOMAT_PLATE}?reason=traffic_stop")
+    response = _receipt(qr_env, reference)
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["reference"] == reference
+    assert body["url"] == f"{PUBLIC_URL}/v/{body['token']}"
+    assert body["svg"].startswith("<svg")
+    # The same receipt twice: deterministic signature over the same audit facts.
+    assert _receipt(qr_env, reference).get_json()["token"] == body["token"]
+
+    page = qr_env.client.get(f"/v/{body['token']}", headers={"Accept": "application/json"})
+    shown = page.get_json()
+    assert shown["result"] == "valid"
+    receipt = shown["receipt"]
+    assert receipt["reference"] == reference
+    assert receipt["query"] == DIPLOMAT_PLATE
+    assert receipt["query_kind"] == "plate"
+    assert receipt["channel"] == "api"
+    assert receipt["outcome"] == "match"
+    assert receipt["matches"] >= 1
+    assert receipt["immunity_levels"][0] == "full"
+    assert receipt["insurance"] is not None
+    html = qr_env.client.get(f"/v/{body['token']}", headers={"Accept": "text/html"})
+    assert "Lookup receipt" in html.get_data(as_text=True)
+
+
+def test_receipt_is_only_for_the_agency_that_looked_up(qr_env: QrEnv) -> None:
+    reference = _lookup(qr_env, f"/api/v1/plates/{DIPLOMAT_PLATE}?reason=crash")
+    other = _receipt(qr_env, reference, qr_env.other_api_key)
+    assert other.status_code == 404
+    assert other.get_json()["error"]["code"] == "not_found"
+    unknown = _receipt(qr_env, "DC-00000-00000")
+    assert unknown.status_code == 404
+    anonymous = qr_env.client.get(f"/api/v1/receipts/{reference}")
+    assert anonymous.status_code == 401
+
+
+@pytest.mark.parametrize("bad", ["x", "DC-ABCDE", "DC-ABCDE-FGHIU", "'; drop table audit"])
+def test_malformed_reference_is_400_naming_the_field(qr_env: QrEnv, bad: str) -> None:
+    response = _receipt(qr_env, bad)
+    assert response.status_code == 400
+    assert response.get_json()["error"]["field"] == "reference"
+
+
+def test_reference_is_accepted_in_lower_case(qr_env: QrEnv) -> None:
+    reference = _lookup(qr_env, f"/api/v1/plates/{DIPLOMAT_PLATE}?reason=crash")
+    assert _receipt(qr_env, reference.lower()).status_code == 200
+
+
+def test_login_records_are_not_receipts(qr_env: QrEnv) -> None:
+    with qr_env.app.test_request_context():
+        agency_id = _principal(qr_env).agency_id
+        entry = record(
+            None,
+            channel="login",
+            action="login",
+            query="someone",
+            outcome="denied",
+            agency_id=agency_id,
+        )
+        with pytest.raises(ReceiptNotFound):
+            receipt_qr_svg(entry.reference, _principal(qr_env))
+
+
+def _principal(env: QrEnv) -> Principal:
+    from lookup.auth import principal_for_api_key
+
+    return principal_for_api_key(env.api_key)
+
+
+def test_receipt_qr_svg_for_the_answer_page(qr_env: QrEnv) -> None:
+    reference = _lookup(qr_env, "/api/v1/credentials/DA123456?reason=investigation")
+    with qr_env.app.test_request_context():
+        svg = receipt_qr_svg(reference, _principal(qr_env))
+        assert svg.startswith("<svg")
+        found = find_lookup(state_store(), reference, _principal(qr_env).agency_id)
+        assert found.action == "credential"
+        assert found.detail["summary"]["levels"] == ["full"]
+
+
+def test_receipt_png_decodes_and_verifies_offline(qr_env: QrEnv, tmp_path: Path) -> None:
+    from lookup.qr import render
+
+    reference = _lookup(qr_env, f"/api/v1/plates/{DIPLOMAT_PLATE}?reason=traffic_stop")
+    body = _receipt(qr_env, reference).get_json()
+    (scanned,) = decode_png(render.png(body["url"]))
+    assert scanned == body["url"]
+    keys_file = tmp_path / "keys.json"
+    keys_file.write_bytes(qr_env.client.get("/.well-known/dipcheck-keys.json").data)
+    result = CliRunner().invoke(cli, ["qr", "verify", scanned, "--keys", str(keys_file), "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert out["result"] == "valid"
+    assert out["subject"] == reference
+    assert out["receipt"]["query"] == DIPLOMAT_PLATE
