@@ -1,0 +1,181 @@
+"""The lookup screen: one search box, the remembered reason, the answer as an action card.
+
+Lookups are POSTed, never sent as GET query strings, so plates, numbers and names stay out of
+URLs, browser history and access logs. Each submission is one call of `run_lookup(...,
+channel="web")`, which writes the audit record; choosing a candidate is a new, audited lookup of
+that plate (or, for a name, the same search narrowed to the chosen person).
+
+The reason is remembered on the server-side session: the officer picks it once per stop and
+every later lookup of the session starts with it selected; it is forgotten at sign-out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Response, make_response, render_template, request
+
+from lookup import sessions
+from lookup.audit import AuditUnavailable
+from lookup.extensions import lookup_limit, state_store
+from lookup.service import REASONS, InvalidQuery, LookupUnavailable, run_lookup
+from lookup.web import present
+from lookup.web.blueprint import bp, error_page
+from lookup.web.guards import require_session, signed_in
+from lookup.web.kinds import CHOICES, KIND_LABELS, Detected, detect_kind, parse_choice
+
+MAX_QUERY_LENGTH = 200
+REASON_CHOICES = tuple((code, code.replace("_", " ").capitalize()) for code in REASONS)
+# Where a search that found nothing offers the same text again, as another kind.
+ALTERNATIVES: Mapping[str, tuple[str, ...]] = {
+    "credential": ("license",),
+    "license": ("credential",),
+    "plate": ("credential", "license"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class LookupForm:
+    q: str = ""
+    kind: str = "auto"
+    reason: str = ""
+    date_of_birth: str = ""
+    country: str = ""
+    pick: str = ""
+
+    @classmethod
+    def from_request(cls) -> LookupForm:
+        form = request.form
+        return cls(
+            q=form.get("q", "").strip()[: MAX_QUERY_LENGTH + 1],
+            kind=parse_choice(form.get("kind")),
+            reason=form.get("reason", "").strip()[:64],
+            date_of_birth=form.get("date_of_birth", "").strip()[:32],
+            country=form.get("country", "").strip()[:128],
+            pick=form.get("pick", "").strip()[:128],
+        )
+
+
+def _page(
+    form: LookupForm,
+    *,
+    status: int = 200,
+    form_error: str | None = None,
+    form_error_field: str | None = None,
+    **answer: Any,
+) -> Response:
+    html = render_template(
+        "web/lookup.html",
+        form=form,
+        form_error=form_error,
+        form_error_field=form_error_field,
+        kind_choices=CHOICES,
+        reasons=REASON_CHOICES,
+        **answer,
+    )
+    return make_response(html, status)
+
+
+@bp.get("/lookup")
+@signed_in()
+def lookup_form() -> Response:
+    session = require_session()
+    return _page(LookupForm(reason=session.reason or ""))
+
+
+@bp.post("/lookup")
+@signed_in()
+@lookup_limit
+def lookup() -> Response:
+    session = require_session()
+    principal = sessions.current_web_principal()
+    assert principal is not None  # signed_in() guarantees a live session
+    form = LookupForm.from_request()
+    if not form.q:
+        return _page(
+            form, status=400, form_error="Type a plate, a number or a name.", form_error_field="q"
+        )
+    if form.reason in REASONS:
+        sessions.remember_reason(state_store(), session, form.reason)
+    detected = detect_kind(form.q, parse_choice(form.kind))
+    params = (
+        {"date_of_birth": form.date_of_birth, "country": form.country}
+        if detected.kind == "person"
+        else None
+    )
+    try:
+        result = run_lookup(
+            principal,
+            channel="web",
+            kind=detected.kind,
+            value=form.q,
+            reason=form.reason or None,
+            client=request.remote_addr,
+            params=params,
+        )
+    except InvalidQuery as error:
+        field = "reason" if error.field == "reason" else "q"
+        return _page(
+            form,
+            status=400,
+            form_error=f"{_field_label(error.field, detected)}: {error.message}",
+            form_error_field=field,
+        )
+    except (LookupUnavailable, AuditUnavailable):
+        return error_page(
+            503,
+            "Cannot verify now",
+            "DipCheck cannot answer at the moment. Call the 24/7 number to verify status; "
+            "do not treat this as “no record”.",
+            show_call=True,
+        )
+    return _answer_page(form, detected, result.body)
+
+
+def _field_label(field: str, detected: Detected) -> str:
+    if field == "reason":
+        return "Reason"
+    if field in ("date_of_birth", "country"):
+        return field.replace("_", " ").capitalize()
+    return KIND_LABELS[detected.kind].capitalize()
+
+
+def _answer_page(form: LookupForm, detected: Detected, body: dict[str, Any]) -> Response:
+    matches: list[dict[str, Any]] = body["matches"]
+    kind = detected.kind
+    view, shown, similar = "no_match", matches, []
+    if kind == "plate" and matches:
+        exact = [m for m in matches if m["match"] == "exact"]
+        if exact:
+            view, shown = "plate", exact[:1]
+            similar = [m for m in matches if m is not exact[0]]
+        else:
+            view = "plate_candidates"
+    elif kind == "plate_pattern" and matches:
+        view = "plate_candidates"
+    elif kind == "credential" and matches:
+        view = "person"
+    elif kind == "license" and matches:
+        view = "license"
+    elif kind == "person" and matches:
+        picked = [m for m in matches if form.pick and m["person_id"] == form.pick]
+        if picked:
+            view, shown = "person", picked
+        elif len(matches) == 1:
+            view = "person"
+        else:
+            view = "person_candidates"
+    alternatives = [{"kind": alt, "label": KIND_LABELS[alt]} for alt in ALTERNATIVES.get(kind, ())]
+    return _page(
+        LookupForm(reason=form.reason),
+        body=body,
+        view=view,
+        matches=shown,
+        similar=similar,
+        alternatives=alternatives if view == "no_match" else [],
+        searched={"kind_label": KIND_LABELS[kind], "why": detected.why},
+        data_age=present.data_age(body["data_as_of"], sessions.now()),
+        verify_tel=present.tel_href(body["verify"]["phone"]),
+    )

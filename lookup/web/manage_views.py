@@ -1,0 +1,371 @@
+"""Supervisor and admin pages.
+
+Supervisors see their own agency only: its audit trail (filters, CSV export) and its officers
+(unlock after a lockout, disable, enable). Asking for another agency's records is a 403, never an
+empty list. Admins see every agency, and manage agencies, API keys and officers.
+
+Every change made here is written to the operational log with ids only (who did what to whom).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from flask import Response, abort, make_response, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
+
+from lookup import accounts
+from lookup.audit import record_json, records
+from lookup.sessions import WebSession
+from lookup.store.base import AuditFilter, AuditRecord
+from lookup.web import login_flow
+from lookup.web.blueprint import bp
+from lookup.web.guards import ADMIN_ROLES, SUPERVISOR_ROLES, require_session, signed_in
+
+log = logging.getLogger(__name__)
+
+PAGE_ROWS = 200
+CSV_COLUMNS = (
+    "reference",
+    "at",
+    "agency_id",
+    "actor",
+    "channel",
+    "action",
+    "query",
+    "reason",
+    "outcome",
+    "client",
+    "detail",
+)
+CHANNELS = ("web", "api", "sms", "qr")
+OUTCOMES = ("match", "no_match", "denied", "error")
+# A cell starting with one of these is a formula to a spreadsheet (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class FormError(Exception):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def _agency_in_scope(session: WebSession, requested: str | None) -> str | None:
+    """The agency a page shows: the supervisor's own; for an admin, the one asked for (None:
+    all). A supervisor naming another agency gets a 403."""
+    if session.role == "admin":
+        return requested or None
+    if requested and requested != session.agency_id:
+        abort(403)
+    return session.agency_id
+
+
+# -- audit trail -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AuditQuery:
+    agency: str = ""
+    since: str = ""
+    until: str = ""
+    channel: str = ""
+    outcome: str = ""
+    actor: str = ""
+
+    @classmethod
+    def from_args(cls) -> AuditQuery:
+        args = request.args
+        return cls(**{name: args.get(name, "").strip()[:128] for name in cls.__slots__})
+
+    def to_filter(self, agency_id: str | None, limit: int | None) -> AuditFilter:
+        since = _day(self.since, "since")
+        until = _day(self.until, "until")
+        if self.channel and self.channel not in CHANNELS:
+            raise FormError("channel", f"must be one of {', '.join(CHANNELS)}")
+        if self.outcome and self.outcome not in OUTCOMES:
+            raise FormError("outcome", f"must be one of {', '.join(OUTCOMES)}")
+        return AuditFilter(
+            agency_id=agency_id,
+            since=datetime.combine(since, time.min, UTC) if since else None,
+            # The whole "until" day is included.
+            until=datetime.combine(until + timedelta(days=1), time.min, UTC) if until else None,
+            channel=self.channel or None,
+            outcome=self.outcome or None,
+            actor=self.actor or None,
+            limit=limit,
+        )
+
+
+def _day(raw: str, field: str) -> date | None:
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise FormError(field, "must be a date as YYYY-MM-DD") from None
+
+
+@bp.get("/supervisor/audit")
+@signed_in(*SUPERVISOR_ROLES)
+def audit_trail() -> Response:
+    session = require_session()
+    query = AuditQuery.from_args()
+    agency_id = _agency_in_scope(session, query.agency)
+    want_csv = request.args.get("format") == "csv"
+    try:
+        audit_filter = query.to_filter(agency_id, None if want_csv else PAGE_ROWS)
+    except FormError as error:
+        return _audit_page(session, query, agency_id, [], error=error, status=400)
+    if want_csv:
+        return _csv_response(records(audit_filter))
+    return _audit_page(session, query, agency_id, list(records(audit_filter)))
+
+
+def _audit_page(
+    session: WebSession,
+    query: AuditQuery,
+    agency_id: str | None,
+    rows: list[AuditRecord],
+    *,
+    error: FormError | None = None,
+    status: int = 200,
+) -> Response:
+    officers = _officers_in(agency_id)
+    names = {f"officer:{o.id}": o.username for o in officers}
+    html = render_template(
+        "web/audit.html",
+        query=query,
+        rows=rows,
+        names=names,
+        officers=officers,
+        agencies=accounts.list_agencies() if session.role == "admin" else [],
+        agency_id=agency_id,
+        channels=CHANNELS,
+        outcomes=OUTCOMES,
+        page_rows=PAGE_ROWS,
+        error=error,
+        csv_args={**request.args.to_dict(), "format": "csv"},
+    )
+    return make_response(html, status)
+
+
+def _csv_cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return f"'{text}" if text.startswith(_FORMULA_START) else text
+
+
+def _csv_lines(entries: Iterable[AuditRecord]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for entry in entries:
+        row = record_json(entry)
+        row["detail"] = json.dumps(row["detail"], sort_keys=True)
+        writer.writerow([_csv_cell(row[column]) for column in CSV_COLUMNS])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    yield buffer.getvalue()
+
+
+def _csv_response(entries: Iterable[AuditRecord]) -> Response:
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    response = Response(_csv_lines(entries), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="audit-{stamp}.csv"'
+    return response
+
+
+# -- officers -------------------------------------------------------------------------------------
+
+
+def _officers_in(agency_id: str | None) -> list[accounts.Officer]:
+    if agency_id is None:
+        return [o for agency in accounts.list_agencies() for o in accounts.list_officers(agency)]
+    agency = accounts.get_agency(agency_id)
+    return accounts.list_officers(agency) if agency else []
+
+
+@bp.get("/supervisor/officers")
+@signed_in(*SUPERVISOR_ROLES)
+def officers() -> Response:
+    session = require_session()
+    agency_id = _agency_in_scope(session, request.args.get("agency", "").strip()[:128])
+    return _officers_page(session, agency_id)
+
+
+def _officers_page(
+    session: WebSession,
+    agency_id: str | None,
+    *,
+    created: dict[str, str] | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> Response:
+    agencies = accounts.list_agencies()
+    html = render_template(
+        "web/officers.html",
+        officers=_officers_in(agency_id),
+        agency_names={a.id: a.name for a in agencies},
+        agencies=agencies if session.role == "admin" else [],
+        agency_id=agency_id,
+        roles=accounts.OFFICER_ROLES,
+        created=created,
+        error=error,
+    )
+    return make_response(html, status)
+
+
+def _target_officer(session: WebSession, officer_id: str) -> accounts.Officer:
+    officer = accounts.get_officer(officer_id[:128])
+    if officer is None:
+        abort(404)
+    if session.role != "admin" and officer.agency_id != session.agency_id:
+        abort(403)
+    if session.role != "admin" and officer.role == "admin":
+        abort(403)  # a supervisor never changes an administrator's account
+    return officer
+
+
+def _back_to_officers(officer: accounts.Officer) -> BaseResponse:
+    session = require_session()
+    if session.role == "admin":
+        return redirect(url_for("web.officers", agency=officer.agency_id), code=303)
+    return redirect(url_for("web.officers"), code=303)
+
+
+@bp.post("/supervisor/officers/<officer_id>/unlock")
+@signed_in(*SUPERVISOR_ROLES)
+def officer_unlock(officer_id: str) -> BaseResponse:
+    session = require_session()
+    officer = _target_officer(session, officer_id)
+    login_flow.unlock(officer)
+    log.info("officer unlocked", extra={"officer_id": officer.id, "by": session.officer_id})
+    return _back_to_officers(officer)
+
+
+@bp.post("/supervisor/officers/<officer_id>/disable")
+@signed_in(*SUPERVISOR_ROLES)
+def officer_disable(officer_id: str) -> BaseResponse:
+    session = require_session()
+    officer = _target_officer(session, officer_id)
+    if officer.id == session.officer_id:
+        abort(400)  # disabling oneself would only lock the last supervisor out
+    login_flow.set_disabled(officer, True)
+    log.info("officer disabled", extra={"officer_id": officer.id, "by": session.officer_id})
+    return _back_to_officers(officer)
+
+
+@bp.post("/supervisor/officers/<officer_id>/enable")
+@signed_in(*SUPERVISOR_ROLES)
+def officer_enable(officer_id: str) -> BaseResponse:
+    session = require_session()
+    officer = _target_officer(session, officer_id)
+    login_flow.set_disabled(officer, False)
+    log.info("officer enabled", extra={"officer_id": officer.id, "by": session.officer_id})
+    return _back_to_officers(officer)
+
+
+@bp.post("/admin/officers")
+@signed_in(*ADMIN_ROLES)
+def officer_create() -> Response:
+    session = require_session()
+    form = request.form
+    agency = accounts.get_agency(form.get("agency_id", "")[:128])
+    if agency is None:
+        return _officers_page(session, None, error="Agency: choose an agency.", status=400)
+    role = form.get("role", "officer")
+    password = accounts.generate_password()
+    try:
+        officer = accounts.create_officer(
+            agency,
+            username=form.get("username", "")[:128],
+            display_name=form.get("display_name", "")[:200],
+            password=password,
+            role=role if role in accounts.OFFICER_ROLES else "officer",
+        )
+    except accounts.AccountError as error:
+        return _officers_page(session, agency.id, error=str(error), status=400)
+    log.info("officer created", extra={"officer_id": officer.id, "by": session.officer_id})
+    created = {"username": officer.username, "password": password}
+    return _officers_page(session, agency.id, created=created)
+
+
+# -- agencies and API keys (admin) -------------------------------------------------------------
+
+
+@bp.get("/admin/agencies")
+@signed_in(*ADMIN_ROLES)
+def agencies() -> Response:
+    return _agencies_page()
+
+
+def _agencies_page(
+    *,
+    error: str | None = None,
+    status: int = 200,
+    new_key: dict[str, str] | None = None,
+) -> Response:
+    listed = accounts.list_agencies()
+    html = render_template(
+        "web/agencies.html",
+        agencies=listed,
+        keys={agency.id: accounts.list_api_keys(agency) for agency in listed},
+        key_roles=accounts.API_KEY_ROLES,
+        error=error,
+        new_key=new_key,
+    )
+    return make_response(html, status)
+
+
+@bp.post("/admin/agencies")
+@signed_in(*ADMIN_ROLES)
+def agency_create() -> Response:
+    session = require_session()
+    ori = request.form.get("ori", "").strip()[:32] or None
+    try:
+        agency = accounts.create_agency(request.form.get("name", "")[:300], ori=ori)
+    except accounts.AccountError as error:
+        return _agencies_page(error=str(error), status=400)
+    log.info("agency created", extra={"agency_id": agency.id, "by": session.officer_id})
+    return _agencies_page()
+
+
+@bp.post("/admin/agencies/<agency_id>/keys")
+@signed_in(*ADMIN_ROLES)
+def apikey_create(agency_id: str) -> Response:
+    session = require_session()
+    agency = accounts.get_agency(agency_id[:128])
+    if agency is None:
+        abort(404)
+    role = request.form.get("role", "officer")
+    label = request.form.get("label", "").strip()[:100] or None
+    try:
+        api_key, secret = accounts.create_api_key(
+            agency,
+            role=role if role in accounts.API_KEY_ROLES else "officer",
+            label=label,
+        )
+    except accounts.AccountError as error:
+        return _agencies_page(error=str(error), status=400)
+    log.info("api key created", extra={"api_key_id": api_key.id, "by": session.officer_id})
+    return _agencies_page(new_key={"agency": agency.name, "key": secret})
+
+
+@bp.post("/admin/keys/<key_id>/revoke")
+@signed_in(*ADMIN_ROLES)
+def apikey_revoke(key_id: str) -> BaseResponse:
+    session = require_session()
+    api_key = accounts.find_api_key(key_id[:64])
+    if api_key is None:
+        abort(404)
+    accounts.revoke_api_key(api_key)
+    log.info("api key revoked", extra={"api_key_id": api_key.id, "by": session.officer_id})
+    return redirect(url_for("web.agencies"), code=303)

@@ -1,0 +1,138 @@
+"""Small helpers that turn the API answer (lookup/answers.py) into what the page shows.
+
+The page renders the very dict the JSON API returns; the words of levels and actions come from
+the immunity matrix (lookup/rules/immunity_matrix.yaml) through its loader, never from here.
+Only the choice of badge colour for a status lives in this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from lookup.rules.immunity import ACTION_CODES, ImmunityMatrix
+
+# Badge tone by status. Anything unlisted is shown as "bad": an unknown status must not look fine.
+_INSURANCE_TONE = {"active": "good", "expiring": "warn", "not_required": "neutral"}
+_REGISTRATION_TONE = {"active": "good", "expired": "warn"}
+_CREDENTIAL_TONE = {"valid": "good", "unknown": "neutral"}
+
+
+@dataclass(frozen=True, slots=True)
+class Badge:
+    tone: str  # good | warn | bad | neutral (a CSS class suffix)
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ActionRow:
+    label: str
+    text: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlateChar:
+    char: str
+    typed: str | None  # what the officer typed here, when the record holds another character
+
+
+def tel_href(phone: str) -> str:
+    """A tel: link for a displayed number; ten digits are read as a North American number."""
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    if phone.strip().startswith("+"):
+        return f"tel:+{digits}"
+    if len(digits) == 10:
+        return f"tel:+1{digits}"
+    return f"tel:{digits}"
+
+
+def level_headline(matrix: ImmunityMatrix, level: str) -> str:
+    rule = matrix.levels.get(level)
+    return rule.headline if rule else level.upper()
+
+
+def action_rows(matrix: ImmunityMatrix, immunity: Mapping[str, Any]) -> list[ActionRow]:
+    """The five actions in matrix order: the action's label and the answer in plain words."""
+    texts: Mapping[str, str] = immunity.get("actions_text") or {}
+    values: Mapping[str, str] = immunity.get("actions") or {}
+    rows = []
+    for code in ACTION_CODES:
+        value = values.get(code, "")
+        text = texts.get(code) or matrix.action_text(code, value)
+        rows.append(ActionRow(label=matrix.actions[code].label, text=text, value=value))
+    return rows
+
+
+def insurance_badge(insurance: Mapping[str, Any]) -> Badge:
+    tone = _INSURANCE_TONE.get(str(insurance.get("status")), "bad")
+    text = str(insurance.get("label") or insurance.get("status"))
+    if insurance.get("may_be_driven") is False:
+        tone = "bad"
+        text = f"{text}: may not be driven"
+    return Badge(tone, f"Insurance: {text}")
+
+
+def registration_badge(registration: Mapping[str, Any]) -> Badge:
+    tone = _REGISTRATION_TONE.get(str(registration.get("status")), "bad")
+    return Badge(tone, f"Registration: {registration.get('label') or registration.get('status')}")
+
+
+def licence_badge(licence: Mapping[str, Any]) -> Badge:
+    tone = "good" if licence.get("may_drive") else "bad"
+    return Badge(tone, f"Licence: {licence.get('label') or licence.get('status')}")
+
+
+def credential_badge(credential: Mapping[str, Any]) -> Badge:
+    tone = _CREDENTIAL_TONE.get(str(credential.get("status")), "bad")
+    return Badge(tone, f"ID card: {credential.get('label') or credential.get('status')}")
+
+
+def travel_badge(travel: Mapping[str, Any]) -> Badge:
+    if travel.get("regime") == "none":
+        tone = "neutral"
+    elif travel.get("covers_today"):
+        tone = "good"
+    else:
+        tone = "warn"
+    return Badge(tone, f"Travel: {travel.get('label') or travel.get('regime')}")
+
+
+def plate_chars(plate: str, substitutions: Sequence[Mapping[str, Any]]) -> list[PlateChar]:
+    """The record's plate, each character paired with what was typed where they differ."""
+    typed_at = {int(s["position"]): str(s["typed"]) for s in substitutions}
+    return [PlateChar(ch, typed_at.get(i)) for i, ch in enumerate(plate)]
+
+
+def data_age(data_as_of: str, now: datetime) -> str:
+    """`2026-11-23 14:00 UTC, 5 hours old` for the published data set's timestamp."""
+    try:
+        published = datetime.fromisoformat(data_as_of.replace("Z", "+00:00"))
+    except ValueError:
+        return data_as_of
+    if published.tzinfo is None:
+        published = published.replace(tzinfo=UTC)
+    minutes = max(0, int((now - published).total_seconds() // 60))
+    if minutes < 60:
+        age = f"{minutes} min old"
+    elif minutes < 48 * 60:
+        age = f"{minutes // 60} h old"
+    else:
+        age = f"{minutes // (24 * 60)} days old"
+    return f"{published.astimezone(UTC):%Y-%m-%d %H:%M} UTC, {age}"
+
+
+def vehicle_line(vehicle: Mapping[str, Any]) -> str:
+    parts = [vehicle.get("color"), vehicle.get("year"), vehicle.get("make"), vehicle.get("model")]
+    described = " ".join(str(p) for p in parts if p)
+    return described or str(vehicle.get("vehicle_type") or "vehicle")
+
+
+def mission_line(mission: Mapping[str, Any] | None) -> str:
+    if not mission:
+        return "Mission not on record"
+    place = ", ".join(str(p) for p in (mission.get("city"), mission.get("state")) if p)
+    name = f"{mission.get('name')} ({mission.get('country')})"
+    return f"{name}, {place}" if place else name

@@ -1,0 +1,85 @@
+"""Response headers and CSRF protection for the officer web pages.
+
+Headers: a content security policy with no inline script or style and nothing from another
+origin, no framing, no referrer, no caching (the pages show personal data; CJIS 5.13.3 and
+ASVS 14.3.2 want nothing left behind on the phone), and HSTS when served over https.
+
+CSRF: signed-in forms carry the session's random token (kept server-side with the session).
+The login form has no session yet, so it uses a signed double-submit: a random nonce in a
+short-lived cookie and, in the form, an HMAC of that nonce under the app's secret key. A
+cross-site page can neither read the cookie nor forge the HMAC.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from flask import Response, current_app, request
+
+from lookup.sessions import secure_cookies
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+    )
+)
+LOGIN_NONCE_COOKIE = "dipcheck_login"
+LOGIN_NONCE_MAX_AGE = 30 * 60
+
+
+def add_security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["X-Frame-Options"] = "DENY"
+    headers["Referrer-Policy"] = "no-referrer"
+    headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    headers["Cross-Origin-Resource-Policy"] = "same-origin"
+    headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
+    if request.endpoint != "web.static":
+        headers["Cache-Control"] = "no-store"
+    if secure_cookies():
+        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    return response
+
+
+def _login_mac(nonce: str) -> str:
+    key = str(current_app.secret_key).encode("utf-8")
+    return hmac.new(key, b"login-form:" + nonce.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def login_csrf_token() -> tuple[str, str | None]:
+    """The token for the login form, and a new nonce to set as a cookie (None: keep the one the
+    browser sent)."""
+    nonce = request.cookies.get(LOGIN_NONCE_COOKIE)
+    if nonce and 16 <= len(nonce) <= 64:
+        return _login_mac(nonce), None
+    fresh = secrets.token_urlsafe(24)
+    return _login_mac(fresh), fresh
+
+
+def set_login_nonce(response: Response, nonce: str) -> None:
+    response.set_cookie(
+        LOGIN_NONCE_COOKIE,
+        nonce,
+        max_age=LOGIN_NONCE_MAX_AGE,
+        httponly=True,
+        secure=secure_cookies(),
+        samesite="Strict",
+        path="/",
+    )
+
+
+def login_csrf_valid(submitted: str | None) -> bool:
+    nonce = request.cookies.get(LOGIN_NONCE_COOKIE)
+    if not nonce or not submitted or not 16 <= len(nonce) <= 64:
+        return False
+    return hmac.compare_digest(_login_mac(nonce), submitted)
