@@ -410,9 +410,10 @@ class _Loader:
         category = row.required("category")
         if category is not None and category != FAMILY_MEMBER and category not in PERSON_CATEGORIES:
             row.error("category", f"unknown category code {_show(category)}")
-        if person_id is not None and category is not None:
+        if person_id is not None:
             self.person_lines.setdefault(person_id, row.line)
-            self.person_category.setdefault(person_id, category)
+            if category is not None:
+                self.person_category.setdefault(person_id, category)
         principal_id = row.text("principal_id")
         if category == FAMILY_MEMBER and principal_id is None:
             row.error("principal_id", "required for a family_member")
@@ -597,6 +598,8 @@ class _Loader:
                     )
         for ref in self.principals:
             category = self.person_category.get(ref.key)
+            if category is None and self.person_lines is not None and ref.key in self.person_lines:
+                continue  # the principal's own row lacks a category; reported there
             if category is None:
                 self.errors.append(
                     f"{ref.row_file}:{ref.line}: principal_id: no person {_show(ref.key)} "
