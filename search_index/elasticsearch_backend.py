@@ -27,7 +27,15 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from elastic_transport import ObjectApiResponse
-from elasticsearch import ConflictError, Elasticsearch, NotFoundError, helpers
+from elasticsearch import (
+    ApiError,
+    BadRequestError,
+    ConflictError,
+    Elasticsearch,
+    NotFoundError,
+    TransportError,
+    helpers,
+)
 from rapidfuzz.distance import OSA
 
 from search_index import es_documents as docs
@@ -245,7 +253,7 @@ class ElasticsearchBackend:
         import is building one). Best effort."""
         try:
             names = list(es.indices.get(index=f"{self.alias}-*", expand_wildcards="open"))
-        except Exception as e:  # noqa: BLE001 - pruning must never fail a publish that succeeded
+        except (ApiError, TransportError) as e:  # pruning must never fail a publish that succeeded
             log.warning("could not list old record indices: %s", describe(e))
             return
         for name in names:
@@ -257,7 +265,7 @@ class ElasticsearchBackend:
             self._es.options(request_timeout=self._options.bulk_timeout).indices.delete(
                 index=index, ignore_unavailable=True
             )
-        except Exception as e:
+        except (ApiError, TransportError) as e:  # a failed clean-up must not hide the real error
             log.warning("could not delete index %s: %s", index, describe(e))
 
     # --- the import lease ---------------------------------------------------------------------
@@ -300,7 +308,7 @@ class ElasticsearchBackend:
                     if_primary_term=lease.primary_term,
                     refresh=True,
                 )
-            except Exception as e:
+            except (ApiError, TransportError) as e:  # the lease then simply expires
                 log.warning("could not release the import lock: %s", describe(e))
 
     def _ensure_lock_index(self) -> None:
@@ -312,8 +320,8 @@ class ElasticsearchBackend:
                 settings={"number_of_shards": 1, "auto_expand_replicas": "0-1"},
                 mappings=LOCK_MAPPINGS,
             )
-        except Exception as e:
-            if getattr(e, "error", None) != "resource_already_exists_exception":
+        except BadRequestError as e:  # another instance created it between our check and create
+            if e.error != "resource_already_exists_exception":
                 raise
 
     def _lease(self, owner: str) -> dict[str, Any]:

@@ -24,7 +24,8 @@ ANALYSIS: Json = {
         }
     },
     "normalizer": {
-        "plate_key": {
+        # Plates, credential and licence numbers: [A-Z0-9] only, whatever was typed.
+        "identifier": {
             "type": "custom",
             "char_filter": ["key_separators"],
             "filter": ["asciifolding", "uppercase"],
@@ -42,7 +43,7 @@ ANALYSIS: Json = {
     },
 }
 
-KEY = {"type": "keyword", "normalizer": "plate_key"}
+KEY = {"type": "keyword", "normalizer": "identifier"}
 ID = {"type": "keyword"}
 
 MAPPINGS: Json = {

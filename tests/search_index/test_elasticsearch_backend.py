@@ -88,7 +88,7 @@ def test_publish_builds_a_fresh_index_and_points_the_alias_at_it(
     settings = cluster.indices[index].settings["index"]
     assert settings["refresh_interval"] is None  # back to the cluster default
     assert settings["blocks"]["write"] is True
-    assert settings["analysis"]["normalizer"]["plate_key"]["filter"] == [
+    assert settings["analysis"]["normalizer"]["identifier"]["filter"] == [
         "asciifolding",
         "uppercase",
     ]
