@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from datetime import date
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from search_index.records import (
     Dataset,
@@ -36,6 +36,10 @@ class NoDataPublished(BackendError):
 
 class ImportBusy(BackendError):
     """Another import is publishing right now."""
+
+
+class PublishFailed(BackendError):
+    """The new set could not be written; the previously published set stays served."""
 
 
 class Snapshot(Protocol):
@@ -101,3 +105,12 @@ class SearchBackend(Protocol):
 
     def close(self) -> None: ...
 
+
+@runtime_checkable
+class ImportLocking(Protocol):
+    """A backend whose import lock can be held around a whole import (reading and validating the
+    files, then publishing), so a second import is refused from its start rather than only when
+    it reaches `publish`. `publish` called inside the block uses the lock already held."""
+
+    def import_lock(self) -> AbstractContextManager[None]:
+        """Hold the import lock; raises ImportBusy at once when another import holds it."""

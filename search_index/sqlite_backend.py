@@ -41,7 +41,12 @@ from urllib.request import pathname2url
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from search_index.backend import BackendUnavailable, ImportBusy, NoDataPublished
+from search_index.backend import (
+    BackendUnavailable,
+    ImportBusy,
+    NoDataPublished,
+    PublishFailed,
+)
 from search_index.confusables import (
     confusable_key,
     confusable_score,
@@ -633,6 +638,9 @@ class SQLiteBackend:
             try:
                 _build(building, dataset, info)
                 os.replace(building, self.data_dir / name)
+            except (sqlite3.Error, OSError) as exc:
+                building.unlink(missing_ok=True)
+                raise PublishFailed(f"could not write the new index: {exc}") from exc
             except BaseException:
                 building.unlink(missing_ok=True)
                 raise

@@ -215,7 +215,7 @@ def _cell(value: Any) -> str:
 def write_dataset_csv(dataset: Dataset, directory: Path) -> Path:
     """Write `dataset` as the four import files, so importer tests start from a valid set."""
     directory.mkdir(parents=True, exist_ok=True)
-    files = {
+    files: dict[str, tuple[Any, ...]] = {
         MISSIONS: dataset.missions,
         PERSONS: dataset.persons,
         VEHICLES: dataset.vehicles,
