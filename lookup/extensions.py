@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from flask import Flask, current_app, request
 from flask_limiter import Limiter
@@ -22,6 +22,9 @@ from flask_limiter import Limiter
 from lookup.config import Settings, current_settings
 from lookup.store.base import CollectionSpec, StateStore
 from search_index.backend import SearchBackend
+
+if TYPE_CHECKING:
+    from search_index.es_client import ClientOptions
 
 EXTENSION_KEY = "dipcheck"
 STATE_DB_FILE = "state.sqlite3"
@@ -57,21 +60,30 @@ class Services:
                 self.store.ensure(specs)
 
 
-def _make_backend(settings: Settings, data_dir: Path) -> SearchBackend:
+def _es_options(app: Flask) -> ClientOptions:
+    """Client options of both Elasticsearch classes. The Flask config key
+    ELASTICSEARCH_NODE_CLASS (tests only, never an environment setting) swaps the client's HTTP
+    layer for a fake node, so failure tests drive the real client through the whole app."""
+    from search_index.es_client import ClientOptions
+
+    return ClientOptions(node_class=app.config.get("ELASTICSEARCH_NODE_CLASS"))
+
+
+def _make_backend(settings: Settings, data_dir: Path, app: Flask) -> SearchBackend:
     if settings.elasticsearch_url:
         from search_index.elasticsearch_backend import ElasticsearchBackend
 
-        return ElasticsearchBackend(settings.elasticsearch_url)
+        return ElasticsearchBackend(settings.elasticsearch_url, options=_es_options(app))
     from search_index.sqlite_backend import SQLiteBackend
 
     return SQLiteBackend(data_dir)
 
 
-def _make_store(settings: Settings, data_dir: Path) -> StateStore:
+def _make_store(settings: Settings, data_dir: Path, app: Flask) -> StateStore:
     if settings.elasticsearch_url:
         from lookup.store.elasticsearch import ElasticsearchStateStore
 
-        return ElasticsearchStateStore(settings.elasticsearch_url)
+        return ElasticsearchStateStore(settings.elasticsearch_url, options=_es_options(app))
     from lookup.store.sqlite import SQLiteStateStore
 
     return SQLiteStateStore(data_dir / STATE_DB_FILE)
@@ -88,8 +100,8 @@ def init_services(
     services = Services(
         settings=settings,
         data_dir=data_dir,
-        backend=backend if backend is not None else _make_backend(settings, data_dir),
-        store=store if store is not None else _make_store(settings, data_dir),
+        backend=backend if backend is not None else _make_backend(settings, data_dir, app),
+        store=store if store is not None else _make_store(settings, data_dir, app),
     )
     app.extensions[EXTENSION_KEY] = services
     return services
