@@ -108,3 +108,6 @@ def _register_blueprints(app: Flask) -> None:
     from lookup.web import web_blueprint
 
     app.register_blueprint(web_blueprint)
+    from lookup.sms import sms_blueprint
+
+    app.register_blueprint(sms_blueprint, url_prefix="/sms")

@@ -24,6 +24,7 @@ from lookup.audit import record_json, records
 from lookup.config import ConfigError
 from lookup.extensions import search_backend, services
 from lookup.qr.cli import qr_cli
+from lookup.sms.cli import enroll_phone_command
 from lookup.store.base import AuditFilter, StoreError
 
 DEMO_AGENCY = "Demo Police Department"
@@ -337,6 +338,7 @@ cli.add_command(officer_cli)
 cli.add_command(audit_cli)
 # Other packages' command groups: one line each below.
 cli.add_command(qr_cli)
+officer_cli.add_command(enroll_phone_command)
 
 
 def main() -> None:

@@ -40,7 +40,8 @@ sms_blueprint = Blueprint("sms", __name__)
 
 # Texts cost money and an SMS sender is weakly identified: a phone gets a handful of lookups a
 # minute (an officer at one stop sends a few), and the whole channel a ceiling well under what
-# a Twilio number is provisioned for. Moving windows (lookup/extensions.py's limiter).
+# a Twilio number is provisioned for. Moving windows (lookup/extensions.py's limiter). Flask
+# config keys SMS_RATELIMIT_PHONE and SMS_RATELIMIT_ALL override them.
 PHONE_LIMITS = "6/minute;60/hour"
 GLOBAL_LIMITS = "300/minute"
 TWIML_MIMETYPE = "application/xml"
@@ -181,10 +182,14 @@ def _within_limits(hashed: str) -> bool:
     if not limiter.enabled:
         return True
     strategy = limiter.limiter
+    config = current_app.config
     checks: list[tuple[RateLimitItem, tuple[str, ...]]] = [
-        (item, ("sms-phone", hashed)) for item in parse_many(PHONE_LIMITS)
+        (item, ("sms-phone", hashed))
+        for item in parse_many(config.get("SMS_RATELIMIT_PHONE", PHONE_LIMITS))
     ]
-    checks += [(item, ("sms-all",)) for item in parse_many(GLOBAL_LIMITS)]
+    checks += [
+        (item, ("sms-all",)) for item in parse_many(config.get("SMS_RATELIMIT_ALL", GLOBAL_LIMITS))
+    ]
     try:
         if not all(strategy.test(item, *key) for item, key in checks):
             return False
