@@ -21,6 +21,7 @@ from flask.cli import AppGroup, FlaskGroup
 
 from lookup import accounts, create_app
 from lookup.audit import record_json, records
+from lookup.cli_data import demo_data_command, import_command
 from lookup.config import ConfigError
 from lookup.extensions import search_backend, services
 from lookup.qr.cli import qr_cli
@@ -339,6 +340,8 @@ cli.add_command(audit_cli)
 # Other packages' command groups: one line each below.
 cli.add_command(qr_cli)
 officer_cli.add_command(enroll_phone_command)
+cli.add_command(import_command)
+cli.add_command(demo_data_command)
 
 
 def main() -> None:
