@@ -1,2 +1,38 @@
 """Outreach and training: seminar decks, handouts, the pocket card, the immunity matrix page,
-trainer-led sessions with quizzes, attendance and certificates, and training mode."""
+trainer-led sessions with quizzes, attendance and certificates, seminar requests and training
+mode. `init_app(app)` is the one call create_app makes; nothing in lookup/ imports this package
+otherwise (dependencies point outreach -> lookup -> search_index)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the blueprint at /outreach/, its CLI group `dipcheck outreach`, its state-store
+    collections, the content library and the training backend. Needs lookup's services."""
+    # The view modules add their routes to the blueprint when imported.
+    from lookup.extensions import EXTENSION_KEY, Services
+    from outreach import (  # noqa: F401
+        agency_requests,
+        attendee_views,
+        cli,
+        pages,
+        request_views,
+        seminars,
+        trainer_views,
+        trainers,
+        training_views,
+    )
+    from outreach.blueprint import bp
+    from outreach.content import TRAINING_RECORDS_DIR
+    from outreach.library import content_dir, init_library
+    from outreach.training_data import init_training
+
+    services: Services = app.extensions[EXTENSION_KEY]
+    services.declare((*trainers.SPECS, *seminars.SPECS, *agency_requests.SPECS))
+    init_library(app)
+    init_training(app, Path(app.config["DATA_DIR"]), content_dir(app) / TRAINING_RECORDS_DIR)
+    app.register_blueprint(bp)

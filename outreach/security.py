@@ -1,0 +1,58 @@
+"""Response headers and CSRF protection for the outreach pages.
+
+The pages load only their own CSS and JS (no inline script, nothing from another origin), so the
+slides, handouts and quiz work offline in a training room and a stray tag in content could not run
+even if it escaped the Markdown renderer. Forms carry a random token kept in the signed session
+cookie; a cross-site page cannot read it.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import Final
+
+from flask import Response, abort, request, session
+
+CONTENT_SECURITY_POLICY: Final = "; ".join(
+    (
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+    )
+)
+CSRF_KEY: Final = "outreach_csrf"
+CSRF_FIELD: Final = "csrf_token"
+
+
+def add_headers(response: Response) -> Response:
+    headers = response.headers
+    headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["X-Frame-Options"] = "DENY"
+    headers["Referrer-Policy"] = "no-referrer"
+    headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    if request.endpoint != "outreach.static" and "Cache-Control" not in headers:
+        # Rosters and quiz answers are personal data; public pages are cheap to re-send.
+        headers["Cache-Control"] = "no-store"
+    return response
+
+
+def csrf_token() -> str:
+    token = session.get(CSRF_KEY)
+    if not isinstance(token, str):
+        token = secrets.token_urlsafe(32)
+        session[CSRF_KEY] = token
+    return token
+
+
+def check_csrf() -> None:
+    """Abort with 400 unless the submitted form carries this browser's token."""
+    expected = session.get(CSRF_KEY)
+    submitted = request.form.get(CSRF_FIELD, "")
+    if not isinstance(expected, str) or not hmac.compare_digest(expected, submitted):
+        abort(400, description="csrf_token: the form expired; reload the page and try again")

@@ -1,0 +1,166 @@
+"""Training mode: the real lookup (run_lookup, the same answer and audit path as every channel)
+and the web channel's action-card templates, run against the synthetic training set only.
+
+Every training page carries the TRAINING banner. The principal is a training principal (agency
+"training", actor "training:<attendee or visitor>") and the reason is always `training`, so the
+audit trail shows these lookups for what they are. The backend passed to run_lookup always comes
+from outreach.training_data.training_backend(); this module never touches the app's live backend.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from flask import abort, render_template, request, session
+from flask_limiter.util import get_remote_address
+
+from lookup.audit import AuditUnavailable
+from lookup.auth import Principal
+from lookup.config import current_settings
+from lookup.extensions import limiter
+from lookup.service import InvalidQuery, LookupUnavailable, run_lookup
+from lookup.web import present
+from outreach.attendee_views import ATTENDANCE_KEY
+from outreach.blueprint import bp
+from outreach.library import current_content, current_matrix, placeholders
+from outreach.markdown_render import render_markdown
+from outreach.security import check_csrf
+from outreach.trainer_auth import current_trainer
+from outreach.training_data import training_backend
+
+KINDS: Final = {
+    "plate": "plate",
+    "plate_pattern": "partial plate (? and *)",
+    "credential": "State Department ID card number",
+    "license": "OFM driver licence number",
+    "person": "name",
+}
+TRAINING_AGENCY_ID: Final = "training"
+
+
+class _Ui:
+    """The presentation helpers the web channel's card templates call as `ui.*`, reading the
+    same matrix the training pages show."""
+
+    def __init__(self) -> None:
+        self.matrix = current_matrix()
+
+    def headline(self, level: str) -> str:
+        return present.level_headline(self.matrix, level)
+
+    def action_rows(self, immunity: dict[str, Any]) -> list[present.ActionRow]:
+        return present.action_rows(self.matrix, immunity)
+
+    insurance_badge = staticmethod(present.insurance_badge)
+    registration_badge = staticmethod(present.registration_badge)
+    licence_badge = staticmethod(present.licence_badge)
+    credential_badge = staticmethod(present.credential_badge)
+    travel_badge = staticmethod(present.travel_badge)
+    plate_chars = staticmethod(present.plate_chars)
+    vehicle_line = staticmethod(present.vehicle_line)
+    mission_line = staticmethod(present.mission_line)
+
+
+def training_principal() -> Principal:
+    """Who a training lookup is recorded as: never an officer or an API key of an agency."""
+    trainer = current_trainer()
+    if trainer is not None:
+        who = f"trainer-{trainer.id}"
+    else:
+        attendance = session.get(ATTENDANCE_KEY)
+        ids = sorted(attendance.values()) if isinstance(attendance, dict) else []
+        who = f"attendee-{ids[-1]}" if ids else "visitor"
+    return Principal(
+        agency_id=TRAINING_AGENCY_ID,
+        agency_name="Training mode",
+        actor=f"training:{who}",
+        role="officer",
+    )
+
+
+def _render(status: int = 200, **context: Any) -> tuple[str, int]:
+    settings = current_settings()
+    context.setdefault("errors", {})
+    context.setdefault("form", {"kind": "plate", "q": ""})
+    context.setdefault("scenario", None)
+    scenario = context["scenario"]
+    context["situation"] = (
+        render_markdown(scenario.situation, placeholders()) if scenario is not None else None
+    )
+    html = render_template(
+        "outreach/training.html",
+        training=True,
+        ui=_Ui(),
+        kinds=KINDS,
+        verify_phone=settings.verify_phone,
+        verify_tel=present.tel_href(settings.verify_phone),
+        **context,
+    )
+    return html, status
+
+
+@bp.get("/training/")
+def training_home() -> tuple[str, int]:
+    return _render(scenarios=list(current_content().scenarios.values()))
+
+
+@bp.get("/training/scenarios/<scenario_id>")
+def training_scenario(scenario_id: str) -> tuple[str, int]:
+    found = current_content().scenarios.get(scenario_id)
+    if found is None:
+        abort(404, description="No scenario with that name.")
+    return _render(
+        scenario=found,
+        form={"kind": found.lookup.kind, "q": found.lookup.value},
+    )
+
+
+@bp.post("/training/lookup")
+@limiter.limit("60/minute", key_func=get_remote_address)
+def training_lookup() -> tuple[str, int]:
+    check_csrf()
+    form = {
+        "kind": request.form.get("kind", "plate"),
+        "q": request.form.get("q", "")[:256],
+        "scenario": request.form.get("scenario", ""),
+    }
+    scenario = current_content().scenarios.get(form["scenario"])
+    if form["kind"] not in KINDS:
+        return _render(400, form=form, scenario=scenario, errors={"kind": "choose a search type"})
+    if not form["q"].strip():
+        return _render(400, form=form, scenario=scenario, errors={"q": "type what to search"})
+    try:
+        result = run_lookup(
+            training_principal(),
+            channel="web",
+            kind=form["kind"],  # type: ignore[arg-type]  # checked against KINDS above
+            value=form["q"],
+            reason="training",
+            client=request.remote_addr,
+            params={} if form["kind"] == "person" else None,
+            backend=training_backend(),
+        )
+    except InvalidQuery as error:
+        errors = {"q": f"{KINDS[form['kind']]}: {error.message}"}
+        return _render(400, form=form, scenario=scenario, errors=errors)
+    except (LookupUnavailable, AuditUnavailable):
+        abort(503, description="Training lookups are unavailable right now; try again shortly.")
+    return _render(form=form, scenario=scenario, body=result.body, **_view(form, result.body))
+
+
+def _view(form: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+    """Which card to show, the way the officer screens decide it."""
+    matches: list[dict[str, Any]] = body["matches"]
+    kind = form["kind"]
+    if not matches:
+        return {"view": "no_match", "matches": []}
+    if kind == "plate":
+        exact = [m for m in matches if m["match"] == "exact"]
+        if exact:
+            return {"view": "plate", "matches": exact[:1]}
+        return {"view": "plate_candidates", "matches": matches}
+    if kind == "plate_pattern":
+        return {"view": "plate_candidates", "matches": matches}
+    if kind == "license":
+        return {"view": "license", "matches": matches[:1]}
+    return {"view": "person", "matches": matches}
