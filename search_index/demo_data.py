@@ -337,7 +337,7 @@ class _Generator:
         )
         if category in ("diplomatic_agent", "consular_employee", "service_staff"):
             row["us_national_or_resident"] = self.choose.pick(
-                "us_national_principal", ((True, 1.0), (False, 30.0))
+                f"us_national:{category}", ((True, 1.0), (False, 30.0))
             )
         if category in _OVERRIDES and self.choose.pick(
             f"has_override:{category}", ((True, 1.0), (False, 150.0))
@@ -482,7 +482,7 @@ class _Generator:
             "vin": f"1DC{index:014d}",
             "make": make,
             "model": model,
-            "year": self.rng.randint(2010, self.today.year),
+            "year": self.today.year - self.rng.randint(0, 12),
             "color": self.rng.choice(_COLORS),
             "vehicle_type": kind,
             "registration_status": status,
