@@ -104,6 +104,7 @@ class FakeCluster:
         self.requests: list[Request] = []
         self.down = False  # every request: connection refused
         self.latency = 0.0  # seconds each request would take; beyond the request timeout: timeout
+        self.slow_paths: list[tuple[str, float]] = []  # (path regex, seconds): slowness per path
         self.faults: list[tuple[str, str, Fault | str | int, int]] = []
         self.bulk_item_error: Callable[[str, str, Json], str | None] | None = None
         self._lock = threading.RLock()
@@ -545,12 +546,15 @@ class FakeNode(BaseNode):
         if cluster.down:
             cluster.requests.append(req)
             raise ConnectionError("fake: connection refused")
-        if cluster.latency:
+        latency = max(
+            [cluster.latency] + [s for r, s in cluster.slow_paths if re.search(r, req.path)]
+        )
+        if latency:
             timeout = request_timeout if isinstance(request_timeout, (int, float)) else None
             if timeout is None:
                 raise AssertionError("request sent without a bounded timeout")
-            time.sleep(min(cluster.latency, timeout))
-            if cluster.latency > timeout:
+            time.sleep(min(latency, timeout))
+            if latency > timeout:
                 cluster.requests.append(req)
                 raise ConnectionTimeout("fake: read timed out")
         fault = cluster._take_fault(req)
