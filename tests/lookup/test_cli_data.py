@@ -49,7 +49,8 @@ def test_an_invalid_set_lists_every_problem_and_publishes_nothing(
     with app.app_context():
         before = search_backend().dataset_info()
     directory = write_dataset_csv(small_dataset(), tmp_path / "set")
-    rows = list(csv.DictReader(open(directory / "vehicles.csv", encoding="utf-8")))
+    with open(directory / "vehicles.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
     rows[0]["plate"] = "DVL/1"
     rows[1]["owner_person_id"] = "P-nobody"
     with open(directory / "vehicles.csv", "w", newline="", encoding="utf-8") as handle:
@@ -90,7 +91,7 @@ def test_an_import_is_refused_while_another_runs(make_app: AppFactory, tmp_path:
         other = SQLiteBackend(Path(app.config["DATA_DIR"]))
     try:
         with other.import_lock():
-            code, out, err = run_import(app, directory)
+            code, _, err = run_import(app, directory)
     finally:
         other.close()
     assert code == 1
