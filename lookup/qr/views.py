@@ -29,7 +29,11 @@ from flask import (
 )
 from flask.blueprints import BlueprintSetupState
 from flask_limiter import RateLimitExceeded
+from pydantic import BaseModel, Field
+from spectree import Response as Responses
 
+from lookup.api.schemas import ErrorBody
+from lookup.api.spec import AUTHENTICATED, spec
 from lookup.audit import REFERENCE_ALPHABET, REFERENCE_PREFIX, AuditUnavailable, record
 from lookup.auth import AuthError, Principal, current_principal, require_principal
 from lookup.config import current_settings
@@ -406,8 +410,35 @@ def receipt_qr_svg(reference: str, principal: Principal | None = None) -> str:
     return receipt_for(reference, who).svg
 
 
-@qr_blueprint.get("/api/v1/receipts/<string(maxlength=64):reference>")
+class ReceiptOut(BaseModel):
+    """A signed lookup receipt (OpenAPI document only; the view builds the JSON itself)."""
+
+    reference: str
+    token: str = Field(description="The signed token (base64url), as carried in `url`.")
+    url: str = Field(description="The verification page address the QR code holds.")
+    svg: str = Field(description="The QR code as a standalone SVG document.")
+    kid: str = Field(description="The signing key id (see /.well-known/dipcheck-keys.json).")
+    looked_up_at: datetime
+    expires_at: datetime
+
+
+@qr_blueprint.get("/api/v1/receipts/<reference>")
+@spec.validate(
+    resp=Responses(
+        HTTP_200=ReceiptOut,
+        HTTP_400=ErrorBody,
+        HTTP_401=ErrorBody,
+        HTTP_404=ErrorBody,
+        HTTP_503=ErrorBody,
+    ),
+    tags=["receipts"],
+    security=AUTHENTICATED,
+    path_parameter_descriptions={"reference": "A lookup's reference, e.g. DC-7K2QM-9XR4B."},
+    skip_validation=True,
+)
 def receipt_api(reference: str) -> Response:
+    """A signed receipt QR for one of the caller agency's lookups: proves later what was shown.
+    Another agency's reference answers 404, like an unknown one."""
     principal = require_principal()
     wanted = _parse_reference(reference)
     try:
