@@ -28,6 +28,7 @@ import os
 import secrets
 import sqlite3
 import threading
+import weakref
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -79,6 +80,7 @@ _PREFIX = "index-"
 _SUFFIX = ".sqlite"
 _BUILDING = ".building"
 SCHEMA_VERSION = "1"
+_FILES_REMEMBERED = 3
 
 R = TypeVar("R")
 
@@ -466,7 +468,7 @@ class SQLiteSnapshot:
         return [PersonHit(person=by_rowid[rowid], score=score) for score, _, rowid in top]
 
 
-@dataclass
+@dataclass(eq=False)  # identity hash: kept in a WeakSet
 class _ThreadState:
     connections: dict[str, sqlite3.Connection] = field(default_factory=dict)
     pins: Counter[str] = field(default_factory=Counter)
@@ -486,7 +488,9 @@ class SQLiteBackend:
         self._lock = threading.Lock()
         self._pointer: tuple[tuple[int, int, int], str] | None = None
         self._files: dict[str, _IndexFile] = {}
-        self._opened: list[sqlite3.Connection] = []
+        # Weak, so a finished thread's state (and with it its connections) is freed: servers that
+        # start a thread per request must not accumulate open files.
+        self._states: weakref.WeakSet[_ThreadState] = weakref.WeakSet()
 
     # -- reading
 
@@ -494,6 +498,8 @@ class SQLiteBackend:
         state: _ThreadState | None = getattr(self._local, "state", None)
         if state is None:
             state = self._local.state = _ThreadState()
+            with self._lock:
+                self._states.add(state)
         return state
 
     def _current_name(self) -> str:
@@ -535,13 +541,17 @@ class SQLiteBackend:
         except sqlite3.Error as exc:
             raise BackendUnavailable("cannot open the published index") from exc
         with self._lock:
-            self._opened.append(db)
             if name not in self._files:
                 try:
                     info = _read_info(db)
                 except sqlite3.Error as exc:
+                    db.close()
                     raise BackendUnavailable("the published index is unreadable") from exc
                 self._files[name] = _IndexFile(name, path, info)
+                # Forget files superseded long ago (snapshots in progress hold their own
+                # reference); names sort by publication time.
+                for old in sorted(self._files)[:-_FILES_REMEMBERED]:
+                    del self._files[old]
         return db
 
     @contextmanager
@@ -571,9 +581,6 @@ class SQLiteBackend:
             if name != current and state.pins[name] == 0:
                 db = state.connections.pop(name)
                 del state.pins[name]
-                with self._lock:
-                    if db in self._opened:
-                        self._opened.remove(db)
                 db.close()
 
     def dataset_info(self) -> DatasetInfo | None:
@@ -594,9 +601,13 @@ class SQLiteBackend:
 
     def close(self) -> None:
         with self._lock:
-            opened, self._opened = self._opened, []
-        for db in opened:
-            db.close()
+            states = list(self._states)
+            self._states = weakref.WeakSet()
+        for state in states:
+            for db in state.connections.values():
+                db.close()
+            state.connections.clear()
+            state.pins.clear()
         self._local = threading.local()
 
     # -- publishing

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -260,3 +262,34 @@ def test_stale_connections_are_closed_after_a_switch(backend: SQLiteBackend) -> 
         assert new._db is not old_db
     with pytest.raises(sqlite3.ProgrammingError):
         old_db.execute("SELECT 1")
+
+
+def open_index_descriptors(backend: SQLiteBackend) -> int:
+    fds = Path("/proc/self/fd")
+    if not fds.is_dir():
+        pytest.skip("needs /proc to count open files")
+    count = 0
+    for fd in fds.iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith(str(backend.data_dir)) and target.endswith(".sqlite"):
+            count += 1
+    return count
+
+
+def test_finished_threads_do_not_leave_connections_open(backend: SQLiteBackend) -> None:
+    """Servers that run each request on a new thread must not accumulate open files."""
+    backend.publish(small_dataset())
+
+    def lookup() -> None:
+        with backend.snapshot() as snap:
+            snap.find_plate(DIPLOMAT_PLATE)
+
+    for _ in range(30):
+        thread = threading.Thread(target=lookup)
+        thread.start()
+        thread.join()
+    gc.collect()
+    assert open_index_descriptors(backend) <= 2
