@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -41,10 +42,10 @@ from rapidfuzz.distance import OSA
 from search_index import es_documents as docs
 from search_index import es_queries as queries
 from search_index.backend import (
-    BackendError,
     BackendUnavailable,
     ImportBusy,
     NoDataPublished,
+    PublishFailed,
 )
 from search_index.confusables import (
     confusable_key,
@@ -84,10 +85,6 @@ BULK_CHUNK = 1000
 LOCK_ID = "import"
 
 
-class PublishFailed(BackendError):
-    """The new set could not be loaded or verified; nothing was published."""
-
-
 @dataclass
 class _Lease:
     """Our hold on the lock document: its current _seq_no/_primary_term for compare-and-set."""
@@ -119,6 +116,7 @@ class ElasticsearchBackend:
         self.lock_index = f"{prefix}-locks"
         self.template_name = f"{prefix}-records"
         self._lock_lease = lock_lease
+        self._held = threading.local()  # this thread's lease renewal while it holds the lock
 
     # --- reading ------------------------------------------------------------------------------
     def _published(self) -> tuple[str, DatasetInfo] | None:
@@ -163,7 +161,10 @@ class ElasticsearchBackend:
 
     # --- publishing ---------------------------------------------------------------------------
     def publish(self, dataset: Dataset) -> DatasetInfo:
-        with self._import_lock() as renew:
+        """Raises ImportBusy, PublishFailed (a document refused, a count mismatch) or
+        BackendUnavailable; in every case the previously published set stays served."""
+        with self.import_lock():
+            renew: Callable[[], None] = self._held.renew
             published_at = datetime.now(UTC)
             dataset_id = f"{published_at:%Y%m%dt%H%M%S%fz}-{secrets.token_hex(3)}"
             index = f"{self.alias}-{dataset_id}"
@@ -270,8 +271,22 @@ class ElasticsearchBackend:
 
     # --- the import lease ---------------------------------------------------------------------
     @contextmanager
-    def _import_lock(self) -> Iterator[Callable[[], None]]:
-        """Hold the import lease for the block; yields `renew`, to be called as work progresses."""
+    def import_lock(self) -> Iterator[None]:
+        """Hold the import lease around a whole import (ImportBusy at once if another import,
+        in any process or instance, holds it); `publish` inside the block reuses it."""
+        if getattr(self._held, "renew", None) is not None:
+            yield
+            return
+        with self._lease_held() as renew:
+            self._held.renew = renew
+            try:
+                yield
+            finally:
+                self._held.renew = None
+
+    @contextmanager
+    def _lease_held(self) -> Iterator[Callable[[], None]]:
+        """Hold the lease for the block; yields `renew`, to be called as work progresses."""
         owner = secrets.token_hex(8)
         with unavailable_on_failure(BackendUnavailable, "import lock"):
             self._ensure_lock_index()

@@ -15,8 +15,8 @@ from datetime import date
 
 import pytest
 
-from search_index.backend import BackendUnavailable, ImportBusy, NoDataPublished
-from search_index.elasticsearch_backend import ElasticsearchBackend, PublishFailed
+from search_index.backend import BackendUnavailable, ImportBusy, NoDataPublished, PublishFailed
+from search_index.elasticsearch_backend import ElasticsearchBackend
 from search_index.es_client import ClientOptions
 from search_index.records import Dataset, License, Mission, Person, Vehicle
 from tests.search_index.es_fakes import FakeCluster
@@ -222,7 +222,7 @@ def test_a_lock_held_by_another_import_refuses_the_import(
     cluster: FakeCluster, backend: ElasticsearchBackend
 ) -> None:
     other = backend_for(cluster)
-    with other._import_lock(), pytest.raises(ImportBusy):
+    with other.import_lock(), pytest.raises(ImportBusy):
         backend.publish(sample())
     assert cluster.index_names(f"{ALIAS}-*") == []
     backend.publish(sample())  # released: the next import runs
@@ -232,7 +232,7 @@ def test_an_expired_lease_is_taken_over(cluster: FakeCluster) -> None:
     crashed = ElasticsearchBackend(
         "http://x", options=ClientOptions(node_class=cluster.node_class()), lock_lease=0.01
     )
-    with crashed._import_lock():
+    with crashed.import_lock():
         time.sleep(0.02)  # the holder hangs past its lease
         info = backend_for(cluster).publish(sample())
     assert cluster.alias_targets(ALIAS) == [f"{ALIAS}-{info.dataset_id}"]
@@ -321,3 +321,16 @@ def test_unknown_plates_and_bad_input(backend: ElasticsearchBackend) -> None:
             snap.find_plate("")
         with pytest.raises(ValueError, match="known"):
             snap.find_plate_pattern("D?*")
+
+
+def test_an_import_holds_the_lock_from_its_start_and_publishes_inside_it(
+    cluster: FakeCluster, backend: ElasticsearchBackend
+) -> None:
+    with backend.import_lock():
+        # Validation would run here; a second import (another instance) is refused meanwhile.
+        with pytest.raises(ImportBusy):
+            backend_for(cluster).publish(sample())
+        info = backend.publish(sample())  # reuses the lease it already holds
+        assert cluster.indices["dipcheck-locks"].docs  # still held until the block ends
+    assert cluster.indices["dipcheck-locks"].docs == {}
+    assert cluster.alias_targets(ALIAS) == [f"{ALIAS}-{info.dataset_id}"]

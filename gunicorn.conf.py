@@ -1,0 +1,36 @@
+"""Gunicorn settings for production (the container's command is plain `gunicorn`).
+
+Every value can be overridden by the environment variable named beside it, so one image fits a
+small and a large host. Lookups wait on Elasticsearch or SQLite, so sync workers are enough; the
+Elasticsearch client bounds every request (2 s, one retry), far inside the worker timeout.
+"""
+
+import os
+
+wsgi_app = "lookup:create_app()"
+
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+workers = int(os.environ.get("GUNICORN_WORKERS", str(2 * (os.cpu_count() or 1) + 1)))
+worker_class = "sync"
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 30
+keepalive = 5
+# Recycle workers now and then (with jitter, so they do not all restart at once).
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
+max_requests_jitter = 200
+# Each worker builds its own app: no Elasticsearch client or SQLite connection crosses a fork.
+preload_app = False
+# Heartbeat files in memory: a container's overlay file system can stall them. Gunicorn creates
+# them itself with private, unpredictable names.
+SHM = "/dev/shm"  # noqa: S108
+worker_tmp_dir = SHM if os.path.isdir(SHM) else None
+
+# No access log: its request line would carry plates and ID numbers in the URL path. The app logs
+# each request by its URL rule instead (lookup/logs.py). Errors go to stderr.
+accesslog = None
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
+
+# Trust X-Forwarded-* only from the proxy in front (set to its address; "*" inside a private
+# network where only the proxy can reach the app).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
