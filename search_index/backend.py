@@ -48,11 +48,13 @@ class Snapshot(Protocol):
     info: DatasetInfo
 
     def find_plate(self, typed: str, *, limit: int = 10) -> list[PlateMatch]:
-        """Exact match first; when there is none, confusable candidates (at most 2 substitutions)
-        ranked best first. `typed` is raw officer input; the backend normalizes it."""
+        """The exact match first (when there is one), then the confusable candidates (at most 2
+        substitutions, search_index.confusables) ranked best first; ties by plate. `typed` is raw
+        officer input; the backend normalizes it (ValueError when it is not a plate)."""
 
     def find_plate_pattern(self, pattern: str, *, limit: int = 25) -> list[PlateMatch]:
-        """`?` one character, `*` any run; at least 4 known characters (ValueError otherwise)."""
+        """`?` one character, `*` any run; at least 4 known characters (ValueError otherwise).
+        Every match of the whole set is ranked (PlatePattern.score, then plate) before `limit`."""
 
     def get_vehicle(self, plate: str) -> Vehicle | None: ...
 
