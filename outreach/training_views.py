@@ -20,9 +20,13 @@ from lookup.config import current_settings
 from lookup.extensions import limiter
 from lookup.service import InvalidQuery, LookupUnavailable, run_lookup
 from lookup.web import present
+
+# The officer screens' own card helpers, so training shows exactly what officers see (the web
+# channel keeps the class private; it is the same object its context processor provides).
+from lookup.web.blueprint import _Ui as OfficerScreenUi
 from outreach.attendee_views import ATTENDANCE_KEY
 from outreach.blueprint import bp
-from outreach.library import current_content, current_matrix, placeholders
+from outreach.library import current_content, placeholders
 from outreach.markdown_render import render_markdown
 from outreach.security import check_csrf
 from outreach.trainer_auth import current_trainer
@@ -36,29 +40,6 @@ KINDS: Final = {
     "person": "name",
 }
 TRAINING_AGENCY_ID: Final = "training"
-
-
-class _Ui:
-    """The presentation helpers the web channel's card templates call as `ui.*`, reading the
-    same matrix the training pages show."""
-
-    def __init__(self) -> None:
-        self.matrix = current_matrix()
-
-    def headline(self, level: str) -> str:
-        return present.level_headline(self.matrix, level)
-
-    def action_rows(self, immunity: dict[str, Any]) -> list[present.ActionRow]:
-        return present.action_rows(self.matrix, immunity)
-
-    insurance_badge = staticmethod(present.insurance_badge)
-    registration_badge = staticmethod(present.registration_badge)
-    licence_badge = staticmethod(present.licence_badge)
-    credential_badge = staticmethod(present.credential_badge)
-    travel_badge = staticmethod(present.travel_badge)
-    plate_chars = staticmethod(present.plate_chars)
-    vehicle_line = staticmethod(present.vehicle_line)
-    mission_line = staticmethod(present.mission_line)
 
 
 def training_principal() -> Principal:
@@ -90,7 +71,7 @@ def _render(status: int = 200, **context: Any) -> tuple[str, int]:
     html = render_template(
         "outreach/training.html",
         training=True,
-        ui=_Ui(),
+        ui=OfficerScreenUi(),
         kinds=KINDS,
         verify_phone=settings.verify_phone,
         verify_tel=present.tel_href(settings.verify_phone),
