@@ -290,6 +290,7 @@ def record_denied(
     reason: str | None,
     client: str | None,
     code: str,
+    field: str | None = None,
 ) -> str:
     """Audit a lookup the channel refused before running it (bad credentials, rate limit,
     missing role); returns the reference. Raises AuditUnavailable."""
@@ -303,7 +304,7 @@ def record_denied(
         reason=reason if reason in REASONS else None,
         outcome="denied",
         client=client,
-        detail={"denied": code},
+        detail={"denied": code} if field is None else {"denied": code, "field": field},
     )
     return reference
 
@@ -318,11 +319,13 @@ def run_lookup(
     client: str | None,
     params: Mapping[str, Any] | None = None,
     backend: SearchBackend | None = None,
-    include_date_of_birth: bool = True,
+    include_date_of_birth: bool | None = None,
 ) -> LookupResult:
     """Run one lookup and audit it. Raises InvalidQuery (audited as denied), LookupUnavailable
     (audited as error) and AuditUnavailable (nothing answered). `backend` replaces the app's
-    search backend (the training mode serves synthetic data from its own)."""
+    search backend (the training mode serves synthetic data from its own). Dates of birth are
+    included for the officer-facing API and web channels unless `include_date_of_birth` says
+    otherwise, and left out on SMS and QR."""
     reference = new_reference()
     try:
         query = _parse_query(kind, value, reason, params)
@@ -355,7 +358,11 @@ def run_lookup(
 
     try:
         with (backend or search_backend()).snapshot() as snapshot:
-            context = _context(include_date_of_birth)
+            context = _context(
+                channel in ("api", "web")
+                if include_date_of_birth is None
+                else include_date_of_birth
+            )
             matches, ids = _find(snapshot, query, context)
             info = snapshot.info
     except (BackendError, OSError) as error:

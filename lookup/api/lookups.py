@@ -8,10 +8,11 @@ credentials or rate is audited too (outcome `denied`).
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Blueprint, Response, jsonify, request
 from flask_limiter import RateLimitExceeded
+from pydantic import BaseModel
 from spectree import Response as Responses
 
 from lookup.api import schemas
@@ -31,6 +32,7 @@ from lookup.service import (
 )
 
 bp = Blueprint("api_lookups", __name__)
+M = TypeVar("M", bound=BaseModel)
 
 TAG = "lookups"
 _ERRORS: dict[str, Any] = {
@@ -78,13 +80,22 @@ def _answer(
     return response
 
 
+def _parse(model: type[M]) -> M:
+    """The validated query string; a refusal is audited like any refused lookup."""
+    try:
+        return parse(model)
+    except ApiError as error:
+        _audit_denied("invalid_query", field=error.field)
+        raise
+
+
 def _value_of(kind: str, where: str) -> str:
     if request.view_args and where in request.view_args:
         return str(request.view_args[where])
     return request.args.get(where, "")
 
 
-def _audit_denied(code: str) -> None:
+def _audit_denied(code: str, *, field: str | None = None) -> None:
     """Leave the `denied` record of a lookup refused before it ran (best effort: the request is
     refused either way, so a store failure here only loses the record of a refusal)."""
     endpoint = request.endpoint or ""
@@ -104,6 +115,7 @@ def _audit_denied(code: str) -> None:
             reason=request.args.get("reason"),
             client=_client(),
             code=code,
+            field=field,
         )
 
 
@@ -159,7 +171,7 @@ def _audit_down(error: AuditUnavailable) -> Response:
 def plate(plate: str) -> Response:
     """Find a vehicle by plate: exact, else confusable candidates (0/O/D/Q, 1/I, 5/S ...)."""
     principal = require_principal()
-    query = parse(schemas.LookupQuery)
+    query = _parse(schemas.LookupQuery)
     return _answer(principal, "plate", plate, query.reason)
 
 
@@ -175,7 +187,7 @@ def plate(plate: str) -> Response:
 def plate_pattern() -> Response:
     """Find vehicles by a partial plate (`?` one character, `*` any run)."""
     principal = require_principal()
-    query = parse(schemas.PatternQuery)
+    query = _parse(schemas.PatternQuery)
     return _answer(principal, "plate_pattern", query.pattern, query.reason)
 
 
@@ -192,7 +204,7 @@ def plate_pattern() -> Response:
 def credential(number: str) -> Response:
     """Find the holder of a State Department ID card."""
     principal = require_principal()
-    query = parse(schemas.LookupQuery)
+    query = _parse(schemas.LookupQuery)
     return _answer(principal, "credential", number, query.reason)
 
 
@@ -209,7 +221,7 @@ def credential(number: str) -> Response:
 def license(number: str) -> Response:
     """Find an OFM driver licence and its holder."""
     principal = require_principal()
-    query = parse(schemas.LookupQuery)
+    query = _parse(schemas.LookupQuery)
     return _answer(principal, "license", number, query.reason)
 
 
@@ -225,7 +237,7 @@ def license(number: str) -> Response:
 def persons() -> Response:
     """Find persons by name (typo-, accent- and word-order-tolerant), best first."""
     principal = require_principal()
-    query = parse(schemas.PersonQuery)
+    query = _parse(schemas.PersonQuery)
     return _answer(
         principal,
         "person",

@@ -72,7 +72,7 @@ class AgencyKeys:
     supervisor_key_id: str
 
 
-def _agency_with_keys(app: Flask, name: str) -> AgencyKeys:
+def agency_with_keys(app: Flask, name: str) -> AgencyKeys:
     with app.app_context():
         agency = accounts.create_agency(name)
         officer, officer_key = accounts.create_api_key(agency, role="officer")
@@ -83,13 +83,13 @@ def _agency_with_keys(app: Flask, name: str) -> AgencyKeys:
 @pytest.fixture
 def metro(app: Flask) -> AgencyKeys:
     """The agency most tests act for."""
-    return _agency_with_keys(app, "Metro Police")
+    return agency_with_keys(app, "Metro Police")
 
 
 @pytest.fixture
 def county(app: Flask) -> AgencyKeys:
     """A second agency, for isolation tests."""
-    return _agency_with_keys(app, "County Sheriff")
+    return agency_with_keys(app, "County Sheriff")
 
 
 def bearer(key: str) -> dict[str, str]:

@@ -1,0 +1,204 @@
+"""Every error status of DESIGN.md answers `{"error": {"code", "message"}}`, never a 5xx for bad
+input and never an empty "no record" when the index is down."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from lookup import answers
+from lookup.audit import records
+from lookup.extensions import EXTENSION_KEY, Services
+from lookup.store.base import AuditFilter, AuditRecord, StoreUnavailable
+from search_index.backend import BackendUnavailable, Snapshot
+from tests.factories import DIPLOMAT_PLATE
+from tests.lookup.conftest import AgencyKeys, AppFactory, agency_with_keys, bearer
+
+PLATE_URL = f"/api/v1/plates/{DIPLOMAT_PLATE}?reason=traffic_stop"
+
+
+def services(app: Flask) -> Services:
+    found: Services = app.extensions[EXTENSION_KEY]
+    return found
+
+
+def audit_of(app: Flask, agency_id: str) -> list[AuditRecord]:
+    with app.app_context():
+        return list(records(AuditFilter(agency_id=agency_id)))
+
+
+def error_of(response: Any) -> dict[str, Any]:
+    body = response.get_json()
+    assert set(body) == {"error"}, body
+    assert {"code", "message"} <= set(body["error"])
+    error: dict[str, Any] = body["error"]
+    return error
+
+
+@pytest.mark.parametrize(
+    ("url", "field", "code"),
+    [
+        (f"/api/v1/plates/{DIPLOMAT_PLATE}", "reason", "missing_parameter"),
+        (f"/api/v1/plates/{DIPLOMAT_PLATE}?reason=curiosity", "reason", "invalid_parameter"),
+        (f"/api/v1/plates/{DIPLOMAT_PLATE}?reason=", "reason", "invalid_parameter"),
+        ("/api/v1/plates/D%21%21%21?reason=crash", "plate", "invalid_parameter"),
+        ("/api/v1/plates/ABCDEFGHJK?reason=crash", "plate", "invalid_parameter"),
+        ("/api/v1/plates?reason=crash", "pattern", "missing_parameter"),
+        ("/api/v1/plates?pattern=D*&reason=crash", "pattern", "invalid_parameter"),
+        ("/api/v1/credentials/%20%20?reason=crash", "number", "invalid_parameter"),
+        ("/api/v1/licenses/A%24B?reason=crash", "number", "invalid_parameter"),
+        ("/api/v1/persons?reason=crash", "name", "missing_parameter"),
+        ("/api/v1/persons?name=%21%21&reason=crash", "name", "invalid_parameter"),
+        ("/api/v1/persons?name=" + "a" * 201 + "&reason=crash", "name", "invalid_parameter"),
+        ("/api/v1/persons?name=Ann&date_of_birth=1975-13-01&reason=crash", "date_of_birth", None),
+        (
+            f"/api/v1/plates/{DIPLOMAT_PLATE}?reason=crash&reason=other",
+            "reason",
+            "invalid_parameter",
+        ),
+    ],
+)
+def test_bad_input_is_400_naming_the_field(
+    app: Flask, client: FlaskClient, metro: AgencyKeys, url: str, field: str, code: str | None
+) -> None:
+    response = client.get(url, headers=bearer(metro.officer_key))
+    assert response.status_code == 400
+    error = error_of(response)
+    assert error["field"] == field
+    assert field in error["message"]
+    if code:
+        assert error["code"] == code
+    # A refused lookup is still an audited attempt.
+    [entry] = audit_of(app, metro.agency.id)
+    assert entry.outcome == "denied"
+
+
+def test_credentials_are_checked_before_input(client: FlaskClient) -> None:
+    response = client.get("/api/v1/plates/!!!")
+    assert response.status_code == 401
+    assert error_of(response)["code"] == "missing_credentials"
+
+
+def test_officer_key_cannot_read_audit(client: FlaskClient, metro: AgencyKeys) -> None:
+    response = client.get("/api/v1/audit", headers=bearer(metro.officer_key))
+    assert response.status_code == 403
+    assert error_of(response)["code"] == "forbidden"
+
+
+@pytest.mark.parametrize("url", ["/api/v1/nothing", "/api/v2/plates/X", "/nothing"])
+def test_unknown_route_is_json_404(client: FlaskClient, url: str) -> None:
+    response = client.get(url, headers={"Accept": "application/json"})
+    assert response.status_code == 404
+    assert error_of(response)["code"] == "not_found"
+
+
+def test_wrong_method_is_405_with_allow(client: FlaskClient, metro: AgencyKeys) -> None:
+    response = client.post(PLATE_URL, headers=bearer(metro.officer_key))
+    assert response.status_code == 405
+    assert error_of(response)["code"] == "method_not_allowed"
+    assert "GET" in response.headers["Allow"]
+
+
+def test_oversized_body_is_413(make_app: AppFactory, metro: AgencyKeys) -> None:
+    client = make_app(max_request_bytes=2048).test_client()
+    response = client.get(
+        PLATE_URL,
+        headers=bearer(metro.officer_key) | {"Content-Type": "application/octet-stream"},
+        data=b"x" * 4096,
+    )
+    assert response.status_code == 413
+    assert error_of(response)["code"] == "request_too_large"
+
+
+def test_oversized_query_string_is_413(client: FlaskClient, metro: AgencyKeys) -> None:
+    response = client.get(PLATE_URL + "&pad=" + "x" * 5000, headers=bearer(metro.officer_key))
+    assert response.status_code == 413
+
+
+def _raise_unavailable() -> AbstractContextManager[Snapshot]:
+    raise BackendUnavailable("connection refused")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        PLATE_URL,
+        "/api/v1/plates?pattern=DVL12*&reason=crash",
+        "/api/v1/credentials/DA123456?reason=crash",
+        "/api/v1/licenses/OFM100200?reason=crash",
+        "/api/v1/persons?name=Ostrander&reason=crash",
+    ],
+)
+def test_index_down_is_503_cannot_verify_and_audited_as_error(
+    app: Flask,
+    client: FlaskClient,
+    metro: AgencyKeys,
+    monkeypatch: pytest.MonkeyPatch,
+    url: str,
+) -> None:
+    monkeypatch.setattr(services(app).backend, "snapshot", _raise_unavailable)
+    response = client.get(url, headers=bearer(metro.officer_key))
+    assert response.status_code == 503
+    error = error_of(response)
+    assert error["code"] == "cannot_verify"
+    assert "cannot verify now, call (571) 345-3146" in error["message"]
+    assert response.headers["Retry-After"]
+    [entry] = audit_of(app, metro.agency.id)
+    assert (entry.outcome, entry.reference) == ("error", error["reference"])
+
+
+def test_nothing_published_is_503_not_an_empty_answer(make_app: AppFactory, tmp_path: Path) -> None:
+    app = make_app(publish=False, data_dir=tmp_path / "empty")
+    keys = agency_with_keys(app, "Fresh Install PD")
+    response = app.test_client().get(PLATE_URL, headers=bearer(keys.officer_key))
+    assert response.status_code == 503
+    assert error_of(response)["code"] == "cannot_verify"
+    [entry] = audit_of(app, keys.agency.id)
+    assert entry.outcome == "error"
+    assert entry.detail["error"] == "no_data_published"
+
+
+def test_audit_failure_refuses_the_lookup(
+    app: Flask, client: FlaskClient, metro: AgencyKeys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(record: AuditRecord) -> None:
+        raise StoreUnavailable("disk full")
+
+    with app.app_context():
+        store = services(app).ensured_store()
+    monkeypatch.setattr(store, "append_audit", broken)
+    response = client.get(PLATE_URL, headers=bearer(metro.officer_key))
+    assert response.status_code == 503
+    error = error_of(response)
+    assert error["code"] == "audit_unavailable"
+    assert DIPLOMAT_PLATE not in response.get_data(as_text=True)
+
+
+def test_unexpected_failure_is_json_500_audited_and_logged_without_the_query(
+    app: Flask,
+    client: FlaskClient,
+    metro: AgencyKeys,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def broken(*args: Any) -> Iterator[Any]:
+        raise ValueError(f"cannot render {DIPLOMAT_PLATE}")
+
+    monkeypatch.setattr(answers, "plate_match_json", broken)
+    response = client.get(PLATE_URL, headers=bearer(metro.officer_key))
+    assert response.status_code == 500
+    error = error_of(response)
+    assert error["code"] == "internal_error"
+    assert "(571) 345-3146" in error["message"]
+    assert "Traceback" not in response.get_data(as_text=True)
+    [entry] = audit_of(app, metro.agency.id)
+    assert entry.outcome == "error"
+    logged = "\n".join(r.getMessage() + repr(r.__dict__) for r in caplog.records)
+    assert "ValueError" in logged
+    assert DIPLOMAT_PLATE not in logged

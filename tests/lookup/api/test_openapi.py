@@ -1,0 +1,81 @@
+"""The OpenAPI document lists every route of the API with its parameters, auth and answers."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+LOOKUP_PATHS = {
+    "/api/v1/plates/{plate}",
+    "/api/v1/plates",
+    "/api/v1/credentials/{number}",
+    "/api/v1/licenses/{number}",
+    "/api/v1/persons",
+}
+
+
+def document(client: FlaskClient) -> dict[str, Any]:
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    body: dict[str, Any] = response.get_json()
+    return body
+
+
+def test_every_api_route_is_documented(app: Flask, client: FlaskClient) -> None:
+    paths = document(client)["paths"]
+    routes = {
+        re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/") or rule.rule in ("/healthz", "/readyz")
+    }
+    assert routes == set(paths)
+
+
+def test_lookups_need_a_reason_and_credentials(client: FlaskClient) -> None:
+    doc = document(client)
+    for path in LOOKUP_PATHS:
+        operation = doc["paths"][path]["get"]
+        reason = next(p for p in operation["parameters"] if p["name"] == "reason")
+        assert reason["required"] is True
+        assert set(reason["schema"]["enum"]) == {
+            "traffic_stop",
+            "crash",
+            "investigation",
+            "citation_follow_up",
+            "warrant_service",
+            "training",
+            "other",
+        }
+        assert operation["security"] == [{"apiKey": []}, {"webSession": []}]
+        assert {"200", "400", "401", "429", "503"} <= set(operation["responses"])
+    schemes = doc["components"]["securitySchemes"]
+    assert schemes["apiKey"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "description": schemes["apiKey"]["description"],
+    }
+
+
+def test_public_routes_carry_no_security(client: FlaskClient) -> None:
+    doc = document(client)
+    for path in ("/api/v1/immunity-matrix", "/api/v1/openapi.json", "/healthz", "/readyz"):
+        assert "security" not in doc["paths"][path]["get"], path
+
+
+def test_error_body_is_described(client: FlaskClient) -> None:
+    doc = document(client)
+    response = doc["paths"]["/api/v1/plates/{plate}"]["get"]["responses"]["400"]
+    ref = response["content"]["application/json"]["schema"]["$ref"].split("/")[-1]
+    error_schema = doc["components"]["schemas"][ref]
+    assert error_schema["required"] == ["error"]
+
+
+def test_person_query_parameters(client: FlaskClient) -> None:
+    operation = document(client)["paths"]["/api/v1/persons"]["get"]
+    names = {p["name"]: p for p in operation["parameters"]}
+    assert set(names) == {"reason", "name", "date_of_birth", "country"}
+    assert names["name"]["required"] is True
+    assert names["date_of_birth"]["required"] is False

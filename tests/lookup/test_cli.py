@@ -1,0 +1,156 @@
+"""The `dipcheck` command: every command has --help, secrets print once, errors are one line."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner, Result
+
+from lookup import create_app
+from lookup.cli import cli
+from tests.factories import DIPLOMAT_PLATE
+from tests.lookup.conftest import AppFactory, bearer
+
+KEY = re.compile(r"dck_[A-Z0-9]{8}_[A-Za-z0-9_-]{43}")
+
+
+@pytest.fixture
+def runner(data_dir: Path, make_app: AppFactory, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    # After make_app, which clears DIPCHECK_* variables: the CLI must see this data directory.
+    for name in list(os.environ):
+        if name.startswith("DIPCHECK_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("DIPCHECK_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("DIPCHECK_LOG_LEVEL", "WARNING")
+    return CliRunner()
+
+
+def run(runner: CliRunner, *args: str, input: str | None = None) -> Result:
+    return runner.invoke(cli, list(args), input=input, catch_exceptions=False)
+
+
+def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found: list[tuple[str, ...]] = []
+    for name, command in group.commands.items():
+        found.append((*prefix, name))
+        if isinstance(command, click.Group):
+            found.extend(_commands(command, (*prefix, name)))
+    return found
+
+
+@pytest.mark.parametrize("path", _commands(cli), ids=" ".join)
+def test_every_command_has_help(runner: CliRunner, path: tuple[str, ...]) -> None:
+    result = run(runner, *path, "--help")
+    assert result.exit_code == 0
+    assert "Usage:" in result.output
+
+
+def test_agency_key_and_lookup_round_trip(
+    runner: CliRunner, make_app: AppFactory, data_dir: Path
+) -> None:
+    app = make_app()  # publishes the small data set into the same data directory
+    assert run(runner, "agency", "create", "Metro Police", "--ori", "VA0010000").exit_code == 0
+    created = run(runner, "apikey", "create", "--agency", "metro police", "--role", "supervisor")
+    assert created.exit_code == 0
+    [key] = KEY.findall(created.output)
+    assert "shown once" in created.output
+    listing = run(runner, "apikey", "list", "--agency", "Metro Police").output
+    assert key not in listing
+    assert key[4:12] in listing
+
+    client = app.test_client()
+    url = f"/api/v1/plates/{DIPLOMAT_PLATE}?reason=traffic_stop"
+    assert client.get(url, headers=bearer(key)).status_code == 200
+
+    exported = run(runner, "audit", "export", "--agency", "Metro Police")
+    [line] = exported.stdout.splitlines()
+    assert json.loads(line)["query"] == DIPLOMAT_PLATE
+    as_csv = run(runner, "audit", "export", "--format", "csv").stdout
+    [row] = list(csv.DictReader(io.StringIO(as_csv)))
+    assert (row["outcome"], row["channel"], row["reason"]) == ("match", "api", "traffic_stop")
+
+    revoked = run(runner, "apikey", "revoke", key[4:12])
+    assert revoked.exit_code == 0
+    fresh = create_app(data_dir=data_dir, TESTING=True)  # a new process's cache
+    assert fresh.test_client().get(url, headers=bearer(key)).status_code == 401
+
+
+def test_officer_create_prints_its_secrets_once(runner: CliRunner) -> None:
+    run(runner, "agency", "create", "Metro Police")
+    result = run(runner, "officer", "create", "jdoe", "--agency", "Metro Police")
+    assert result.exit_code == 0
+    assert re.search(r"password:\s+\S{20}", result.output)
+    assert "otpauth://totp/DipCheck:jdoe?secret=" in result.output
+    typed = run(
+        runner,
+        "officer",
+        "create",
+        "asmith",
+        "--agency",
+        "Metro Police",
+        "--role",
+        "supervisor",
+        "--password-prompt",
+        input="a long passphrase\na long passphrase\n",
+    )
+    assert typed.exit_code == 0
+    assert "password:" not in typed.output
+    assert run(runner, "officer", "disable", "asmith").exit_code == 0
+    assert run(runner, "officer", "unlock", "asmith").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("apikey", "create", "--agency", "Nowhere PD"),
+        ("apikey", "revoke", "ZZZZZZZZ"),
+        ("officer", "create", "x", "--agency", "Nowhere PD"),
+        ("officer", "unlock", "ghost"),
+        ("agency", "create", "Bad ORI", "--ori", "1"),
+        ("audit", "export", "--agency", "Nowhere PD"),
+    ],
+)
+def test_errors_exit_non_zero_with_one_line(runner: CliRunner, args: tuple[str, ...]) -> None:
+    result = run(runner, *args)
+    assert result.exit_code != 0
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("Error: ")
+
+
+def test_configuration_error_is_one_line(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DIPCHECK_ELASTICSEARCH_URL", "nonsense")
+    result = run(runner, "agency", "list")
+    assert result.exit_code != 0
+    assert (
+        result.output.strip()
+        == "Error: DIPCHECK_ELASTICSEARCH_URL: must be an http:// or https:// URL"
+    )
+
+
+def test_bootstrap_publishes_demo_data_and_demo_accounts_once(
+    runner: CliRunner, data_dir: Path
+) -> None:
+    first = run(runner, "bootstrap")
+    assert first.exit_code == 0, first.output
+    assert "synthetic demo data published" in first.output
+    [key] = KEY.findall(first.output)
+    assert "otpauth://totp/" in first.output
+    second = run(runner, "bootstrap")
+    assert second.exit_code == 0
+    assert "already published" in second.output
+    assert not KEY.findall(second.output)
+    app = create_app(data_dir=data_dir, TESTING=True)
+    response = app.test_client().get("/readyz")
+    assert response.get_json()["index"]["published"] is True
+    audit = app.test_client().get("/api/v1/audit", headers=bearer(key))
+    assert audit.status_code == 200
