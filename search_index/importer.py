@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar, get_args
 
-from search_index.normalize import normalize_identifier, normalize_plate
+from search_index.normalize import normalize_identifier, normalize_name, normalize_plate
 from search_index.records import (
     FAMILY_MEMBER,
     PERSON_CATEGORIES,
@@ -125,6 +125,14 @@ class ImportFailed(Exception):
     def __init__(self, errors: list[str]) -> None:
         super().__init__(f"{len(errors)} problem(s) in the import files")
         self.errors = errors
+
+
+def _has_name(value: str) -> bool:
+    try:
+        normalize_name(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _show(value: str) -> str:
@@ -407,6 +415,8 @@ class _Loader:
         mission_id = row.required("mission_id")
         self._refer("mission", row, "mission_id", mission_id)
         family_name = row.required("family_name")
+        if family_name is not None and not _has_name(family_name):
+            row.error("family_name", "has no letters or digits")
         category = row.required("category")
         if category is not None and category != FAMILY_MEMBER and category not in PERSON_CATEGORIES:
             row.error("category", f"unknown category code {_show(category)}")

@@ -79,7 +79,7 @@ LOCK = "import.lock"
 _PREFIX = "index-"
 _SUFFIX = ".sqlite"
 _BUILDING = ".building"
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 _FILES_REMEMBERED = 3
 
 R = TypeVar("R")
@@ -156,9 +156,10 @@ def _schema() -> str:
     CREATE TABLE vehicles ({columns(_VEHICLE)}, confusable_key TEXT NOT NULL,
                            PRIMARY KEY (plate)) WITHOUT ROWID;
     CREATE TABLE licenses ({columns(_LICENSE)}, PRIMARY KEY (license_number)) WITHOUT ROWID;
-    -- Name search: each normalized word of a person's name, and the vocabulary with how many
-    -- persons use each word (to start from the rarest query word).
-    CREATE TABLE name_tokens (token TEXT NOT NULL, person INTEGER NOT NULL,
+    -- Name search: each normalized word of a person's name with the whole normalized name (so
+    -- candidates are scored from one index range, without visiting the persons table), and the
+    -- vocabulary with how many persons use each word (to start from the rarest query word).
+    CREATE TABLE name_tokens (token TEXT NOT NULL, person INTEGER NOT NULL, name_key TEXT NOT NULL,
                               PRIMARY KEY (token, person)) WITHOUT ROWID;
     CREATE TABLE name_vocab (token TEXT PRIMARY KEY, persons INTEGER NOT NULL) WITHOUT ROWID;
     -- Partial plates: a trigram index answers GLOB patterns that hold a run of 3 known characters.
@@ -185,6 +186,15 @@ def _country_key(country: str) -> str:
         return ""
 
 
+def _name_key(full_name: str) -> str:
+    """The normalized words of a name; empty for a name without letters or digits (the importer
+    refuses those, but a Dataset built in code may hold one)."""
+    try:
+        return normalize_name(full_name)
+    except ValueError:
+        return ""
+
+
 def _build(path: Path, dataset: Dataset, info: DatasetInfo) -> None:
     """Write a complete data set into a new file at `path`."""
     db = sqlite3.connect(path, isolation_level=None)
@@ -206,14 +216,14 @@ def _build(path: Path, dataset: Dataset, info: DatasetInfo) -> None:
         countries = {m.mission_id: _country_key(m.country) for m in dataset.missions}
         vocabulary: Counter[str] = Counter()
         person_rows: list[list[Any]] = []
-        token_rows: list[tuple[str, int]] = []
+        token_rows: list[tuple[str, int, str]] = []
         for number, person in enumerate(dataset.persons, start=1):
-            full_name = f"{person.given_names or ''} {person.family_name}"
-            words = sorted(set(name_tokens(full_name)))
+            name_key = _name_key(f"{person.given_names or ''} {person.family_name}")
+            words = sorted(set(name_key.split()))
             vocabulary.update(words)
-            token_rows.extend((word, number) for word in words)
+            token_rows.extend((word, number, name_key) for word in words)
             row = _PERSON.encode(person)
-            row += [" ".join(name_tokens(full_name)), countries.get(person.mission_id, "")]
+            row += [name_key, countries.get(person.mission_id, "")]
             person_rows.append([number, *row])
         marks = ", ".join("?" * (len(_PERSON.columns) + 3))
         db.executemany(
@@ -221,7 +231,7 @@ def _build(path: Path, dataset: Dataset, info: DatasetInfo) -> None:
             f"VALUES ({marks})",
             person_rows,
         )
-        db.executemany("INSERT INTO name_tokens VALUES (?, ?)", token_rows)
+        db.executemany("INSERT INTO name_tokens VALUES (?, ?, ?)", token_rows)
         db.executemany("INSERT INTO name_vocab VALUES (?, ?)", sorted(vocabulary.items()))
         vehicle_rows = [[*_VEHICLE.encode(v), confusable_key(v.plate)] for v in dataset.vehicles]
         marks = ", ".join("?" * (len(_VEHICLE.columns) + 1))
@@ -435,10 +445,10 @@ class SQLiteSnapshot:
             return []
         # Candidates come from the query word whose look-alikes name the fewest persons.
         start = min(usable, key=lambda s: sum(persons_with[w] for w in s))
-        sql = (
-            "SELECT p.rowid, p.name_key FROM name_tokens t JOIN persons p ON p.rowid = t.person "
-            f"WHERE t.token IN ({', '.join('?' * len(start))})"
-        )
+        sql = "SELECT t.person, t.name_key FROM name_tokens t"
+        if date_of_birth is not None or country is not None:
+            sql += " JOIN persons p ON p.rowid = t.person"
+        sql += f" WHERE t.token IN ({', '.join('?' * len(start))})"
         params: list[Any] = list(start)
         if date_of_birth is not None:
             sql += " AND p.date_of_birth = ?"

@@ -81,6 +81,7 @@ def test_formatting_is_tolerated(files: Path) -> None:
         # required values
         ("missions.csv", 2, {"name": ""}, "missions.csv:2: name: required"),
         ("persons.csv", 2, {"family_name": " "}, "persons.csv:2: family_name: required"),
+        ("persons.csv", 2, {"family_name": "-"}, "persons.csv:2: family_name: has no letters"),
         (
             "vehicles.csv",
             2,
