@@ -96,6 +96,12 @@ def _attach_keystore(state: BlueprintSetupState) -> None:
     state.app.extensions[KEYSTORE_EXTENSION] = KeyStore(keys_directory(data_dir))
 
 
+@qr_blueprint.app_template_filter("qr_tel")
+def _tel(phone: str) -> str:
+    """A phone number as a tel: link wants it: digits and a leading plus only."""
+    return "".join(ch for ch in phone if ch.isdigit() or ch == "+")
+
+
 def keystore() -> KeyStore:
     """The current app's QR key ring."""
     store: KeyStore = current_app.extensions[KEYSTORE_EXTENSION]
