@@ -6,17 +6,37 @@ import gc
 import json
 import os
 import sqlite3
+import tempfile
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
+from typing import Any, get_args
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from search_index.backend import BackendUnavailable, ImportBusy, ImportLocking, PublishFailed
-from search_index.records import Dataset
+from search_index.records import (
+    FAMILY_MEMBER,
+    PERSON_CATEGORIES,
+    AccreditationStatus,
+    CredentialStatus,
+    CredentialType,
+    Dataset,
+    ImmunityOverride,
+    Person,
+    RegistrationStatus,
+    TravelControl,
+    TravelZone,
+    Vehicle,
+    VehicleType,
+)
 from search_index.sqlite_backend import POINTER, SQLiteBackend
 from tests.factories import (
     DIPLOMAT_PLATE,
+    MISSION_ID,
     make_license,
     make_mission,
     make_person,
@@ -293,3 +313,89 @@ def test_finished_threads_do_not_leave_connections_open(backend: SQLiteBackend) 
         thread.join()
     gc.collect()
     assert open_index_descriptors(backend) <= 2
+
+
+def optional(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.none() | strategy
+
+
+def literal(kind: Any) -> st.SearchStrategy[Any]:
+    return st.sampled_from(get_args(kind))
+
+
+texts = st.text(min_size=1, max_size=24)
+flags = st.text(min_size=1, max_size=12).filter(lambda flag: ";" not in flag)
+persons = st.builds(
+    Person,
+    person_id=st.just(""),  # replaced by a unique id below
+    mission_id=st.just(MISSION_ID),
+    family_name=texts,
+    category=st.sampled_from([*PERSON_CATEGORIES, FAMILY_MEMBER]),
+    accreditation_status=literal(AccreditationStatus),
+    given_names=optional(texts),
+    date_of_birth=optional(st.dates()),
+    title=optional(texts),
+    principal_id=optional(texts),
+    us_national_or_resident=st.booleans(),
+    immunity_override=optional(literal(ImmunityOverride)),
+    override_reason=optional(texts),
+    accreditation_start=optional(st.dates()),
+    accreditation_end=optional(st.dates()),
+    credential_number=st.just(None),
+    credential_type=optional(literal(CredentialType)),
+    credential_expiry=optional(st.dates()),
+    credential_status=optional(literal(CredentialStatus)),
+    travel_control=literal(TravelControl),
+    travel_zone=optional(literal(TravelZone)),
+    travel_notice_until=optional(st.dates()),
+    flags=st.lists(flags, max_size=3).map(tuple),
+)
+dollars = optional(st.integers(0, 1_000_000_000))
+vehicles = st.builds(
+    Vehicle,
+    plate=st.just(""),  # replaced by a unique plate below
+    registration_status=literal(RegistrationStatus),
+    owner_person_id=optional(texts),
+    owner_mission_id=optional(texts),
+    vin=optional(texts),
+    make=optional(texts),
+    model=optional(texts),
+    year=optional(st.integers(1900, 2100)),
+    color=optional(texts),
+    vehicle_type=literal(VehicleType),
+    registration_expiry=optional(st.dates()),
+    insurer=optional(texts),
+    policy_number=optional(texts),
+    policy_effective=optional(st.dates()),
+    policy_expiry=optional(st.dates()),
+    policy_cancelled=st.booleans(),
+    coverage_csl=dollars,
+    coverage_bi_person=dollars,
+    coverage_bi_accident=dollars,
+    coverage_pd=dollars,
+)
+
+
+@given(
+    st.lists(persons, min_size=1, max_size=4),
+    st.lists(vehicles, min_size=1, max_size=4),
+    st.lists(st.sampled_from(["D", "E", "0", "O", "1", "7"]), min_size=2, max_size=3),
+)
+@settings(max_examples=25, deadline=None)
+def test_any_record_round_trips_exactly(
+    people: list[Person], cars: list[Vehicle], stem: list[str]
+) -> None:
+    people = [
+        replace(p, person_id=f"P{i}", credential_number=f"C{i}") for i, p in enumerate(people)
+    ]
+    cars = [replace(v, plate=f"{''.join(stem)}{i}") for i, v in enumerate(cars)]
+    with tempfile.TemporaryDirectory() as directory:
+        backend = SQLiteBackend(Path(directory))
+        try:
+            backend.publish(Dataset((make_mission(),), tuple(people), tuple(cars), ()))
+            with backend.snapshot() as snap:
+                assert [snap.get_person(p.person_id) for p in people] == people
+                assert [snap.find_credential(f"C{i}") for i in range(len(people))] == people
+                assert [snap.get_vehicle(v.plate) for v in cars] == cars
+        finally:
+            backend.close()
