@@ -3,6 +3,8 @@ nothing from another origin, sharp on a projector)."""
 
 from __future__ import annotations
 
+import functools
+
 import qrcode
 import qrcode.image.svg
 from flask import request, url_for
@@ -18,6 +20,7 @@ def join_url(code: str) -> str:
     return f"{base}{path}"
 
 
+@functools.lru_cache(maxsize=256)  # a trainer's dashboard is reloaded all seminar long
 def join_qr_svg(url: str) -> Markup:
     image = qrcode.make(
         url,

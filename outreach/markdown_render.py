@@ -7,6 +7,7 @@ javascript:, vbscript: and data: links.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Mapping
 
@@ -26,13 +27,20 @@ def fill_placeholders(text: str, values: Mapping[str, str]) -> str:
 
 
 def render_markdown(text: str, values: Mapping[str, str]) -> Markup:
-    # markdown-it escapes every character of the source it does not turn into markup itself.
-    return Markup(_md.render(fill_placeholders(text, values)))  # noqa: S704
+    return _render(fill_placeholders(text, values), inline=False)
 
 
 def render_inline(text: str, values: Mapping[str, str]) -> Markup:
     """One line (a pocket-card item, a choice) without a wrapping paragraph."""
-    return Markup(_md.renderInline(fill_placeholders(text, values)))  # noqa: S704
+    return _render(fill_placeholders(text, values), inline=True)
+
+
+# Content changes rarely and every deck view renders the same slides again: keep recent results.
+@functools.lru_cache(maxsize=2048)
+def _render(source: str, *, inline: bool) -> Markup:
+    # markdown-it escapes every character of the source it does not turn into markup itself.
+    html = _md.renderInline(source) if inline else _md.render(source)
+    return Markup(html)  # noqa: S704
 
 
 def links(text: str) -> Iterator[tuple[int, str]]:
