@@ -281,7 +281,7 @@ class _Generator:
                 "mission_type": kind,
                 "city": city,
                 "state": state,
-                "phone": f"+1 202 555 {number % 10000:04d}",
+                "phone": f"+1 202 555 01{number % 100:02d}",  # 555-01xx: reserved for fiction
             }
             missions.append(_Mission(row, country, _MISSION_TYPES[kind][3], principals))
         return missions
