@@ -7,7 +7,7 @@ Order of the checks, each failing closed:
 3. STOP and its synonyms are honoured before anything else (never rate-limited, never a lookup);
 4. per-phone and global rate limits (refused: one `denied` audit record);
 5. the phone must be enrolled to an active officer (refused: one `denied` audit record and one
-   generic line);
+   generic line) and not opted out (refused: one `denied` record, no reply);
 6. HELP/START and unreadable texts are answered without a lookup; a lookup goes through
    `run_lookup`, which writes its own single audit record, and is rendered into one segment.
 """
@@ -110,6 +110,11 @@ def _answer(store: StateStore, message: InboundMessage, verify_phone: str) -> st
         if enrolment is None or principal is None or refusal is not None:
             _deny(principal, command, hashed, refusal or "phone_not_enrolled")
             return replies.not_enrolled_reply()
+        if enrolment.opted_out and not isinstance(command, Control):
+            # Nothing may be sent to a number that opted out (Twilio would refuse it, or, with
+            # its opt-out filtering off, we must): no lookup whose answer nobody receives.
+            _deny(principal, command, hashed, "phone_opted_out")
+            return None
         return _serve(store, enrolment, principal, command, hashed, verify_phone)
     except AuditUnavailable:
         # Fail closed: nothing is answered without its audit record.

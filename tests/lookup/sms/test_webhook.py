@@ -197,6 +197,16 @@ def test_stop_and_start_are_remembered_on_the_enrolment(sms: SmsEnv) -> None:
     assert not enrolment.opted_out
 
 
+def test_an_opted_out_phone_gets_no_lookup_until_start(sms: SmsEnv) -> None:
+    assert reply_text(sms.text("STOP")) is None
+    assert reply_text(sms.text(f"P {DIPLOMAT_PLATE}")) is None
+    [entry] = sms.audit()
+    assert (entry.outcome, entry.detail["denied"]) == ("denied", "phone_opted_out")
+    assert "P <plate>" in (reply_text(sms.text("HELP")) or "")  # HELP is always answered
+    reply_text(sms.text("START"))
+    assert "FULL IMMUNITY" in (reply_text(sms.text(f"P {DIPLOMAT_PLATE}")) or "")
+
+
 def test_stop_from_an_unknown_number_is_refused_silently(sms: SmsEnv) -> None:
     assert reply_text(sms.text("STOP", sender=UNKNOWN_PHONE)) is None
     [entry] = sms.audit()
