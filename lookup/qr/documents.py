@@ -48,9 +48,9 @@ def _end_of(day: date) -> int:
 
 
 def _expiry(document_expiry: date | None, now: datetime, lifetime: timedelta | None) -> int:
-    limit = now + min(lifetime or MAX_LIFETIME, MAX_LIFETIME)
     if document_expiry is None:
-        return int((now + (lifetime or DEFAULT_LIFETIME)).timestamp())
+        return int((now + min(lifetime or DEFAULT_LIFETIME, MAX_LIFETIME)).timestamp())
+    limit = now + min(lifetime or MAX_LIFETIME, MAX_LIFETIME)
     return min(_end_of(document_expiry), int(limit.timestamp()))
 
 
