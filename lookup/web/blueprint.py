@@ -46,6 +46,9 @@ class _Ui:
     def headline(self, level: str) -> str:
         return present.level_headline(self.matrix, level)
 
+    def summary(self, immunity: dict[str, Any]) -> str:
+        return present.summary_after_headline(self.matrix, immunity)
+
     def action_rows(self, immunity: dict[str, Any]) -> list[present.ActionRow]:
         return present.action_rows(self.matrix, immunity)
 

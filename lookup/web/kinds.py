@@ -43,6 +43,14 @@ KIND_LABELS: Final[dict[str, str]] = {
     "license": "OFM driver licence number",
     "person": "name",
 }
+# Short names for the answer's title.
+KIND_TITLES: Final[dict[str, str]] = {
+    "plate": "Plate",
+    "plate_pattern": "Partial plate",
+    "credential": "ID card",
+    "license": "Licence",
+    "person": "Name",
+}
 WILDCARDS: Final = frozenset("?*")
 LICENCE_PREFIX: Final = "OFM"
 # No plate layout leaves room for six digits in a row; card and licence numbers have them.

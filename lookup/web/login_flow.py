@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+import pyotp
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lookup import accounts
@@ -214,6 +215,21 @@ def set_disabled(officer: Officer, disabled: bool) -> Officer:
     updated = _update(officer, lambda _c: {"disabled": disabled})
     if disabled:
         end_officer_sessions(state_store(), officer.id)
+    return updated
+
+
+def reset_authenticator(officer: Officer) -> Officer:
+    """A lost or replaced phone: a new TOTP secret, enrolled again at the next sign-in. The old
+    phone's codes stop working at once and open sessions end."""
+    updated = _update(
+        officer,
+        lambda _c: {
+            "totp_secret": pyotp.random_base32(),
+            "totp_enrolled_at": None,
+            "totp_last_step": None,
+        },
+    )
+    end_officer_sessions(state_store(), officer.id)
     return updated
 
 

@@ -24,7 +24,14 @@ from lookup.service import REASONS, InvalidQuery, LookupUnavailable, run_lookup
 from lookup.web import present
 from lookup.web.blueprint import bp, error_page
 from lookup.web.guards import require_session, signed_in
-from lookup.web.kinds import CHOICES, KIND_LABELS, Detected, detect_kind, parse_choice
+from lookup.web.kinds import (
+    CHOICES,
+    KIND_LABELS,
+    KIND_TITLES,
+    Detected,
+    detect_kind,
+    parse_choice,
+)
 
 MAX_QUERY_LENGTH = 200
 REASON_CHOICES = tuple((code, code.replace("_", " ").capitalize()) for code in REASONS)
@@ -175,7 +182,11 @@ def _answer_page(form: LookupForm, detected: Detected, body: dict[str, Any]) -> 
         matches=shown,
         similar=similar,
         alternatives=alternatives if view == "no_match" else [],
-        searched={"kind_label": KIND_LABELS[kind], "why": detected.why},
+        searched={
+            "kind_label": KIND_LABELS[kind],
+            "kind_title": KIND_TITLES[kind],
+            "why": detected.why,
+        },
         data_age=present.data_age(body["data_as_of"], sessions.now()),
         verify_tel=present.tel_href(body["verify"]["phone"]),
     )

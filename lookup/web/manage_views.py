@@ -273,6 +273,18 @@ def officer_enable(officer_id: str) -> BaseResponse:
     return _back_to_officers(officer)
 
 
+@bp.post("/supervisor/officers/<officer_id>/reset-authenticator")
+@signed_in(*SUPERVISOR_ROLES)
+def officer_reset_authenticator(officer_id: str) -> BaseResponse:
+    session = require_session()
+    officer = _target_officer(session, officer_id)
+    login_flow.reset_authenticator(officer)
+    log.info(
+        "officer authenticator reset", extra={"officer_id": officer.id, "by": session.officer_id}
+    )
+    return _back_to_officers(officer)
+
+
 @bp.post("/admin/officers")
 @signed_in(*ADMIN_ROLES)
 def officer_create() -> Response:

@@ -54,6 +54,16 @@ def level_headline(matrix: ImmunityMatrix, level: str) -> str:
     return rule.headline if rule else level.upper()
 
 
+def summary_after_headline(matrix: ImmunityMatrix, immunity: Mapping[str, Any]) -> str:
+    """The answer's one-line summary without a leading copy of the banner's headline."""
+    summary = str(immunity.get("summary") or "")
+    headline = level_headline(matrix, str(immunity.get("level")))
+    if summary.upper().startswith(headline.upper()):
+        rest = summary[len(headline) :].lstrip(" :;,-")
+        return rest[:1].upper() + rest[1:]
+    return summary
+
+
 def action_rows(matrix: ImmunityMatrix, immunity: Mapping[str, Any]) -> list[ActionRow]:
     """The five actions in matrix order: the action's label and the answer in plain words."""
     texts: Mapping[str, str] = immunity.get("actions_text") or {}

@@ -154,3 +154,26 @@ def test_admin_manages_agencies_keys_and_officers(
     assert "(hp1)" in everyone
     audit = admin.get(f"/supervisor/audit?agency={county_officer.agency_id}")
     assert audit.status_code == 200
+
+
+def test_new_authenticator_makes_the_officer_enrol_again(
+    web_app: Flask, clock: Clock, metro_officer: OfficerLogin, metro_boss: OfficerLogin
+) -> None:
+    officer = signed_in(web_app, metro_officer, clock)
+    boss = signed_in(web_app, metro_boss, clock)
+    token = csrf_of(boss.get("/supervisor/officers").get_data(as_text=True))
+    reset = boss.post(
+        f"/supervisor/officers/{metro_officer.officer_id}/reset-authenticator",
+        data={"csrf_token": token},
+    )
+    assert reset.status_code == 303
+    assert officer.get("/lookup").status_code == 302  # the session ended
+    clock.advance(seconds=30)
+    # The password now leads to enrolment of a new secret; the old phone's code is not asked.
+    response = sign_in(web_app.test_client(), metro_officer, clock)
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/login/enrol")
+    with web_app.app_context():
+        fresh = accounts.get_officer(metro_officer.officer_id)
+    assert fresh is not None
+    assert fresh.totp_secret != metro_officer.totp_secret

@@ -1,0 +1,346 @@
+"""The officer web in a real browser: Debian's Chromium driven by Playwright at a phone's
+360 x 740 viewport, against the app served on a loopback port.
+
+One server and one browser serve the whole module; each test opens its own browser context
+(its own cookies). The app's clock is a test Clock, so timeouts are tested by moving time.
+Screenshots of three action cards go to test-artifacts/screenshots/ for a human to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+from lookup import create_app
+from lookup.audit import records
+from lookup.extensions import search_backend
+from lookup.store.base import AuditFilter
+from tests.lookup.web.conftest import (
+    OFFICIAL_ACTS_CREDENTIAL,
+    Clock,
+    OfficerLogin,
+    make_officer,
+    totp_code,
+    web_dataset,
+)
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[3]
+CHROMIUM = Path("/usr/bin/chromium")
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+VIEWPORT = {"width": 360, "height": 740}
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+PAGE_BUDGET_BYTES = 100 * 1024
+
+
+def _missing_tool() -> str | None:
+    if shutil.which(str(CHROMIUM)) is None:
+        return f"Chromium not found at {CHROMIUM} (install it with `make system-deps`)"
+    if not AXE.is_file():
+        return f"axe-core not found at {AXE.relative_to(ROOT)} (install it with `make system-deps`)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed"
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    reason = _missing_tool()
+    if reason is not None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true but {reason}")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        yield launched
+        launched.close()
+
+
+@dataclass(frozen=True)
+class Site:
+    url: str
+    app: Flask
+    clock: Clock
+    ada: OfficerLogin
+    boss: OfficerLogin
+    locky: OfficerLogin
+    county: OfficerLogin
+
+    def code(self, who: OfficerLogin) -> str:
+        # Each sign-in uses a fresh 30-second step: a code is accepted only once.
+        self.clock.advance(seconds=30)
+        return totp_code(who.totp_secret, self.clock())
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterator[Site]:
+    clock = Clock()
+    with pytest.MonkeyPatch.context() as patch:
+        for name in list(os.environ):
+            if name.startswith("DIPCHECK_"):
+                patch.delenv(name)
+        app = create_app(
+            data_dir=tmp_path_factory.mktemp("web-e2e"),
+            TESTING=True,
+            CLOCK=clock,
+            RATELIMIT_ENABLED=False,
+        )
+        with app.app_context():
+            search_backend().publish(web_dataset())
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield Site(
+                url=f"http://127.0.0.1:{server.server_port}",
+                app=app,
+                clock=clock,
+                ada=make_officer(app, "ada"),
+                boss=make_officer(app, "boss", role="supervisor"),
+                locky=make_officer(app, "locky"),
+                county=make_officer(app, "cy", agency="County Sheriff"),
+            )
+        finally:
+            server.shutdown()
+            thread.join(timeout=10)
+            with app.app_context():
+                search_backend().close()
+
+
+def new_page(browser: Any, *, javascript: bool = True, bypass_csp: bool = False) -> Any:
+    context = browser.new_context(
+        viewport=VIEWPORT,
+        device_scale_factor=2,
+        has_touch=True,
+        is_mobile=True,
+        java_script_enabled=javascript,
+        bypass_csp=bypass_csp,
+    )
+    return context.new_page()
+
+
+def sign_in(page: Any, site: Site, who: OfficerLogin, *, code: str | None = None) -> None:
+    page.goto(f"{site.url}/login")
+    page.get_by_label("I have read the notice above and accept it.").check()
+    page.get_by_label("Username").fill(who.username)
+    page.get_by_label("Password").fill(who.password)
+    page.get_by_label("Code from your authenticator app").fill(
+        code if code is not None else site.code(who)
+    )
+    page.get_by_role("button", name="Sign in").click()
+
+
+def look_up(page: Any, text: str, *, kind: str = "Detect", reason: str = "Traffic stop") -> None:
+    form = page.locator("#search")
+    form.get_by_label("Plate, ID card number, licence number or name").fill(text)
+    form.get_by_label(kind, exact=True).check()
+    form.get_by_label("Reason").select_option(label=reason)
+    form.get_by_role("button", name="Check").click()
+
+
+def level_banner(page: Any) -> str:
+    return str(page.locator(".level").first.inner_text())
+
+
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """Serious and critical axe-core violations of the current page."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def transferred_bytes(page: Any) -> int:
+    """Bytes over the wire (headers included) for the current page and its resources."""
+    return int(
+        page.evaluate(
+            """() => performance.getEntriesByType('navigation')
+                .concat(performance.getEntriesByType('resource'))
+                .reduce((sum, entry) => sum + entry.transferSize, 0)"""
+        )
+    )
+
+
+def no_horizontal_scroll(page: Any) -> bool:
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    return int(width) <= VIEWPORT["width"]
+
+
+def test_lookups_work_without_javascript(browser: Any, site: Site) -> None:
+    page = new_page(browser, javascript=False)
+    sign_in(page, site, site.ada)
+    page.wait_for_url("**/lookup")
+
+    look_up(page, "DVL 1234", reason="Crash")
+    assert "FULL IMMUNITY" in level_banner(page)
+    assert page.get_by_text("A plate identifies the registrant, not the driver.").is_visible()
+    call = page.get_by_role("link", name="Call (571) 345-3146 to verify (24/7)")
+    assert call.get_attribute("href") == "tel:+15713453146"
+    # The reason stays chosen for the next lookup.
+    assert page.locator("#reason").input_value() == "crash"
+
+    look_up(page, OFFICIAL_ACTS_CREDENTIAL, reason="Crash")
+    assert "OFFICIAL-ACTS IMMUNITY ONLY" in level_banner(page)
+    look_up(page, "OFM100200", reason="Crash")
+    assert page.get_by_role("heading", name="Licence OFM100200").is_visible()
+    look_up(page, "Quell", reason="Crash")
+    assert "UNVERIFIED" in level_banner(page)
+    look_up(page, "DVL?234", reason="Crash")
+    assert page.get_by_role("button", name="Open plate DVLI234").is_visible()
+
+    # A misread plate: pick the candidate, which runs an exact lookup of it.
+    look_up(page, "DVL1Z34", kind="Plate", reason="Crash")
+    assert page.locator("mark.sub").first.inner_text() == "2"
+    page.get_by_role("button", name="Open plate DVL1234").click()
+    assert "FULL IMMUNITY" in level_banner(page)
+    assert page.get_by_role("heading", name="DVL1234", exact=True).is_visible()
+
+    with site.app.app_context():
+        web = [
+            r
+            for r in records(AuditFilter(channel="web"))
+            if r.actor == f"officer:{site.ada.officer_id}"
+        ]
+    lookups = [(r.action, r.reason) for r in web if r.action != "login"]
+    assert [kind for kind, _ in lookups][:7] == [
+        "plate",
+        "plate",
+        "plate_pattern",
+        "person",
+        "license",
+        "credential",
+        "plate",
+    ]
+    assert {reason for _, reason in lookups} == {"crash"}
+    page.context.close()
+
+
+def test_pages_are_accessible_fit_a_phone_and_stay_small(browser: Any, site: Site) -> None:
+    page = new_page(browser, bypass_csp=True)  # only so axe-core can be injected
+    page.goto(f"{site.url}/login")
+    assert axe_violations(page) == []
+    assert no_horizontal_scroll(page)
+    sign_in(page, site, site.ada)
+    page.wait_for_url("**/lookup")
+    assert axe_violations(page) == []
+
+    # An empty cache, so the page and every asset it needs are transferred and counted.
+    page.context.new_cdp_session(page).send("Network.clearBrowserCache")
+    page.reload()
+    assert 0 < transferred_bytes(page) < PAGE_BUDGET_BYTES
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for text, level, name in (
+        ("DA123456", "FULL IMMUNITY", "full-immunity"),
+        (OFFICIAL_ACTS_CREDENTIAL, "OFFICIAL-ACTS IMMUNITY ONLY", "official-acts"),
+        ("OF900001", "UNVERIFIED", "unverified"),
+    ):
+        look_up(page, text)
+        assert level in level_banner(page)
+        assert no_horizontal_scroll(page)
+        assert transferred_bytes(page) < PAGE_BUDGET_BYTES
+        page.screenshot(path=str(SCREENSHOTS / f"action-card-{name}.png"), full_page=False)
+        page.screenshot(path=str(SCREENSHOTS / f"action-card-{name}-full.png"), full_page=True)
+    look_up(page, "DVL1234")
+    assert no_horizontal_scroll(page)
+    page.screenshot(path=str(SCREENSHOTS / "plate-answer-full.png"), full_page=True)
+    assert axe_violations(page) == []
+    page.context.close()
+
+
+def test_content_security_policy_blocks_nothing_the_pages_use(browser: Any, site: Site) -> None:
+    page = new_page(browser)
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(message.text))
+    sign_in(page, site, site.ada)
+    page.wait_for_url("**/lookup")
+    look_up(page, "DVL1234")
+    assert "FULL IMMUNITY" in level_banner(page)
+    assert [text for text in refused if "Content Security Policy" in text] == []
+    page.context.close()
+
+
+def test_lockout_and_unlock(browser: Any, site: Site) -> None:
+    page = new_page(browser)
+    for _ in range(5):
+        sign_in(page, site, site.locky, code="000000")
+        assert page.locator("#login-error").is_visible()
+    sign_in(page, site, site.locky)
+    assert "locked" in page.locator("#login-error").inner_text()
+
+    boss = new_page(browser)
+    sign_in(boss, site, site.boss)
+    boss.wait_for_url("**/lookup")
+    boss.get_by_role("link", name="Officers").click()
+    boss.get_by_role("button", name="Unlock locky").click()
+    assert boss.get_by_role("button", name="Unlock locky").count() == 0
+
+    sign_in(page, site, site.locky)
+    page.wait_for_url("**/lookup")
+    boss.context.close()
+    page.context.close()
+
+
+def test_idle_timeout_asks_for_a_new_sign_in(browser: Any, site: Site) -> None:
+    page = new_page(browser)
+    sign_in(page, site, site.ada)
+    page.wait_for_url("**/lookup")
+    site.clock.advance(minutes=29)
+    page.reload()
+    assert page.url.endswith("/lookup")
+    site.clock.advance(minutes=31)
+    page.reload()
+    assert "/login" in page.url
+    assert page.get_by_text("Your session has ended").is_visible()
+    page.context.close()
+
+
+def test_supervisor_sees_own_agency_audit_and_gets_403_for_another(
+    browser: Any, site: Site
+) -> None:
+    officer = new_page(browser)
+    sign_in(officer, site, site.ada)
+    officer.wait_for_url("**/lookup")
+    look_up(officer, "CCR 0581", reason="Investigation")
+    assert "may not be driven" in officer.locator(".vehicle").inner_text()
+
+    boss = new_page(browser)
+    sign_in(boss, site, site.boss)
+    boss.wait_for_url("**/lookup")
+    boss.get_by_role("link", name="Audit").click()
+    boss.get_by_label("Officer").select_option(label="ada")
+    boss.get_by_role("button", name="Show").click()
+    table = boss.locator("table").inner_text()
+    assert "CCR 0581" in table
+    assert "investigation" in table
+    response = boss.goto(f"{site.url}/supervisor/audit?agency={site.county.agency_id}")
+    assert response is not None
+    assert response.status == 403
+    officer.context.close()
+    boss.context.close()
