@@ -36,7 +36,9 @@ class AuditUnavailable(Exception):
 
 
 def new_reference() -> str:
-    chars = [secrets.choice(REFERENCE_ALPHABET) for _ in range(10)]
+    # 50 bits from one read of the system CSPRNG, as ten base-32 digits.
+    bits = int.from_bytes(secrets.token_bytes(7)) >> 6
+    chars = [REFERENCE_ALPHABET[(bits >> shift) & 31] for shift in range(45, -1, -5)]
     return f"{REFERENCE_PREFIX}{''.join(chars[:5])}-{''.join(chars[5:])}"
 
 

@@ -10,6 +10,8 @@ written, nothing is answered (`AuditUnavailable`); when the index is down, the c
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -18,7 +20,7 @@ from typing import Any, Literal, get_args
 from lookup import answers
 from lookup.audit import AuditUnavailable, new_reference, record
 from lookup.auth import Principal
-from lookup.config import current_settings
+from lookup.config import Settings, current_settings
 from lookup.extensions import search_backend
 from lookup.rules.insurance import InsuranceRules
 from lookup.rules.licence import PointsThresholds
@@ -190,15 +192,24 @@ def _verify() -> dict[str, str]:
     }
 
 
-def _context(include_date_of_birth: bool) -> answers.AnswerContext:
-    settings = current_settings()
+@functools.lru_cache(maxsize=8)
+def _base_context(settings: Settings) -> answers.AnswerContext:
+    """The parts of an answer's context that only change with the settings (the matrix is
+    parsed once); each lookup copies it with its own day."""
     return answers.AnswerContext(
-        today=datetime.now(UTC).date(),
+        today=date.min,
         verify_phone=settings.verify_phone,
         points=PointsThresholds(
             review=settings.points_review, suspension=settings.points_suspension
         ),
         insurance=InsuranceRules(expiring_within_days=settings.insurance_expiring_days),
+    )
+
+
+def _context(include_date_of_birth: bool) -> answers.AnswerContext:
+    return dataclasses.replace(
+        _base_context(current_settings()),
+        today=datetime.now(UTC).date(),
         include_date_of_birth=include_date_of_birth,
     )
 

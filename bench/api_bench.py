@@ -1,0 +1,237 @@
+"""JSON API benchmark: authenticated, audited exact-plate lookups beside a trivial endpoint.
+
+    python bench/api_bench.py [--scale full|small] [--seconds 20] [--connections 8]
+                              [--workers 2] [--data-dir DIR] [--json FILE]
+
+It generates the synthetic data set (full scale: about 2,600 missions, 124,000 persons, 12,000
+vehicles, 45,000 licences), imports it into a fresh SQLite data directory (or reuses
+`--data-dir` when it already holds a published set), creates an agency and an API key, and serves
+the real app with gunicorn (sync workers, the default 2). `wrk` then drives, one after the other on
+the same server:
+
+1. `GET /healthz`: the trivial endpoint (no auth, no audit, no index) for scale;
+2. `GET /api/v1/plates/<plate>?reason=traffic_stop` with `Authorization: Bearer <key>`, cycling
+   over 500 plates drawn from the data set: key check (cached), rate-limit check, snapshot,
+   exact-plate lookup, answer building, and one audit record committed with synchronous=FULL
+   before the answer is sent.
+
+After the run it counts the audit records the lookups left and compares them with the answered
+requests wrk reports: every answered lookup must have its durable record. The rate limit is raised
+for the run (`DIPCHECK_RATELIMIT_LOOKUPS=100000000/minute`) so that it is checked on every request
+but never refuses; operational logs go to a file, as in production.
+
+wrk comes from Debian (`apt-get install -y wrk`); the script says so and stops if it is missing.
+The load generator shares the machine's cores with the server, so figures understate the server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from lookup import accounts, create_app  # noqa: E402
+from lookup.extensions import search_backend, state_store  # noqa: E402
+from lookup.store.base import AuditFilter  # noqa: E402
+from search_index.normalize import normalize_plate  # noqa: E402
+
+PLATE_SAMPLE = 500
+_LATENCY = re.compile(r"^\s+(50|75|90|99)%\s+([\d.]+)(us|ms|s)\s*$", re.MULTILINE)
+_RATE = re.compile(r"^Requests/sec:\s+([\d.]+)", re.MULTILINE)
+_TOTAL = re.compile(r"^\s+(\d+) requests in ", re.MULTILINE)
+_NON_2XX = re.compile(r"Non-2xx or 3xx responses:\s+(\d+)")
+_ERRORS = re.compile(r"Socket errors: (.*)$", re.MULTILINE)
+
+LUA = """
+local plates = {%s}
+local n = 0
+request = function()
+  n = n + 1
+  local plate = plates[(n %% #plates) + 1]
+  return wrk.format("GET", "/api/v1/plates/" .. plate .. "?reason=traffic_stop",
+                    {["Authorization"] = "Bearer %s"})
+end
+"""
+
+
+def prepare(data_dir: Path, scale: str) -> list[str]:
+    """Publish the data set (unless already published) and return sample plates from it."""
+    csv_dir = data_dir / "bench-csv"
+    app = create_app(data_dir=data_dir, log_level="WARNING")
+    with app.app_context():
+        backend = search_backend()
+        if backend.dataset_info() is None:
+            from search_index.demo_data import write_demo_data
+            from search_index.importer import load_directory
+
+            started = time.perf_counter()
+            write_demo_data(csv_dir, scale=scale, seed=1)  # type: ignore[arg-type]
+            info = backend.publish(load_directory(csv_dir))
+            print(f"published {info.counts} in {time.perf_counter() - started:.1f} s", flush=True)
+        backend.close()
+    with (csv_dir / "vehicles.csv").open(encoding="utf-8", newline="") as handle:
+        plates = [normalize_plate(row["plate"]) for row in csv.DictReader(handle)]
+    random.Random(1).shuffle(plates)
+    return plates[:PLATE_SAMPLE]
+
+
+def make_key(data_dir: Path) -> str:
+    app = create_app(data_dir=data_dir, log_level="WARNING")
+    with app.app_context():
+        agency = accounts.find_agency("Bench PD") or accounts.create_agency("Bench PD")
+        _, key = accounts.create_api_key(agency, role="officer", label="bench")
+    return key
+
+
+def audit_count(data_dir: Path) -> int:
+    app = create_app(data_dir=data_dir, log_level="WARNING")
+    with app.app_context():
+        return sum(1 for _ in state_store().iter_audit(AuditFilter()))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def start_server(
+    data_dir: Path, port: int, workers: int, log_file: Path
+) -> subprocess.Popen[bytes]:
+    env = dict(os.environ)
+    env.update(
+        DIPCHECK_DATA_DIR=str(data_dir),
+        DIPCHECK_RATELIMIT_LOOKUPS="100000000/minute",
+        DIPCHECK_LOG_LEVEL="INFO",
+    )
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    command = [
+        str(gunicorn),
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "sync",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--chdir",
+        str(REPO),
+        "lookup:create_app()",
+    ]
+    handle = log_file.open("ab")
+    process = subprocess.Popen(command, env=env, stdout=handle, stderr=handle)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as answer:
+                if answer.status == 200:
+                    return process
+        except OSError:
+            time.sleep(0.3)
+    process.terminate()
+    raise SystemExit(f"the server did not become ready; see {log_file}")
+
+
+def run_wrk(url: str, seconds: int, connections: int, script: Path | None) -> dict[str, Any]:
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    if script is not None:
+        command += ["-s", str(script)]
+    output = subprocess.run([*command, url], check=True, capture_output=True, text=True).stdout
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+    latency = {f"p{p}": float(v) * scale[u] for p, v, u in _LATENCY.findall(output)}
+    non_2xx = _NON_2XX.search(output)
+    errors = _ERRORS.search(output)
+    return {
+        "requests": int(_TOTAL.search(output).group(1)),  # type: ignore[union-attr]
+        "per_second": float(_RATE.search(output).group(1)),  # type: ignore[union-attr]
+        "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
+        "socket_errors": errors.group(1) if errors else "",
+        "latency_ms": latency,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--scale", choices=["full", "small"], default="full")
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--data-dir", type=Path, help="reuse (or create) this data directory")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: apt-get install -y wrk (Debian/Ubuntu)")
+
+    temporary = None
+    if args.data_dir is None:
+        temporary = tempfile.TemporaryDirectory(prefix="dipcheck-api-bench-")
+        data_dir = Path(temporary.name)
+    else:
+        data_dir = args.data_dir
+        data_dir.mkdir(parents=True, exist_ok=True)
+
+    plates = prepare(data_dir, args.scale)
+    key = make_key(data_dir)
+    script = data_dir / "plates.lua"
+    script.write_text(LUA % (", ".join(f'"{p}"' for p in plates), key), encoding="utf-8")
+    port = free_port()
+    server = start_server(data_dir, port, args.workers, data_dir / "server.log")
+    base = f"http://127.0.0.1:{port}"
+    try:
+        run_wrk(f"{base}/healthz", 3, args.connections, None)  # warm-up
+        run_wrk(base, 3, args.connections, script)
+        before = audit_count(data_dir)
+        trivial = run_wrk(f"{base}/healthz", args.seconds, args.connections, None)
+        lookup = run_wrk(base, args.seconds, args.connections, script)
+        after = audit_count(data_dir)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+    audited = after - before
+    answered = lookup["requests"] - lookup["non_2xx"]
+    results = {
+        "scale": args.scale,
+        "workers": args.workers,
+        "connections": args.connections,
+        "seconds": args.seconds,
+        "plates_sampled": len(plates),
+        "trivial_healthz": trivial,
+        "audited_plate_lookup": lookup,
+        "audit_records_written": audited,
+        "answered_lookups": answered,
+        "throughput_ratio_lookup_to_trivial": round(
+            lookup["per_second"] / trivial["per_second"], 3
+        ),
+        "cpu_count": os.cpu_count(),
+        "load_average": os.getloadavg(),
+    }
+    print(json.dumps(results, indent=2))
+    if audited < answered:
+        print(f"FAIL: {answered} answered lookups but only {audited} audit records", flush=True)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
+    if temporary is not None:
+        temporary.cleanup()
+
+
+if __name__ == "__main__":
+    main()
