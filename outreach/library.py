@@ -63,6 +63,26 @@ def _signature(root: Path) -> tuple[tuple[str, float, int], ...]:
     return tuple(entries)
 
 
+# Parsed content by (directory, matrix file, file signature), shared by the apps of one process:
+# checking the content takes about 0.1 s, and test suites create many apps over the same files.
+_parsed: dict[tuple[Path, Path | None, tuple[tuple[str, float, int], ...]], TrainingContent] = {}
+_parsed_lock = threading.Lock()
+
+
+def _load(
+    root: Path, path: Path | None, signature: tuple[tuple[str, float, int], ...]
+) -> TrainingContent:
+    key = (root.resolve(), path, signature)
+    with _parsed_lock:
+        found = _parsed.get(key)
+    if found is None:
+        found = load_content(root, load_matrix(path))
+        with _parsed_lock:
+            _parsed.clear()  # only the latest version of each directory is worth keeping
+            _parsed[key] = found
+    return found
+
+
 def init_library(app: Flask) -> None:
     """Load and check the content once at start-up."""
     root = content_dir(app)
@@ -70,7 +90,7 @@ def init_library(app: Flask) -> None:
     signature = _signature(root) if root.is_dir() else ()
     content: TrainingContent | None = None
     try:
-        content = load_content(root, load_matrix(path))
+        content = _load(root, path, signature)
     except ContentInvalid as error:
         log.error(
             "training content has problems; run `dipcheck outreach content check`",
@@ -93,7 +113,7 @@ def current_content() -> TrainingContent:
             if signature != library.signature:
                 library.signature = signature
                 try:
-                    library.content = load_content(library.root, current_matrix())
+                    library.content = _load(library.root, library.matrix_path, signature)
                 except ContentInvalid as error:
                     log.warning(
                         "training content edit rejected; serving the previous version",
