@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
 from lookup import accounts
@@ -27,7 +26,7 @@ def enroll_phone_command(username: str, phone: str, disable: bool) -> None:
     officer = accounts.find_officer(username)
     if officer is None:
         raise click.ClickException(f"no officer with username {username!r}")
-    hashed = phones.phone_hash(current_app.secret_key or "", number)
+    hashed = phones.app_phone_hash(number)
     ending = number[-2:]
     if disable:
         enrolment = phones.find(store, hashed)

@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from flask import current_app
+
 from lookup.store.base import CollectionSpec, StateStore, Stored
 
 COLLECTION = "sms_phones"
@@ -56,6 +58,15 @@ def phone_hash(secret_key: str | bytes, e164: str) -> str:
     secret = secret_key.encode() if isinstance(secret_key, str) else secret_key
     key = hmac.new(secret, _KEY_LABEL, hashlib.sha256).digest()
     return hmac.new(key, e164.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def app_phone_hash(e164: str) -> str:
+    """The phone's hash under the current app's secret key (the one the webhook and the CLI
+    both use)."""
+    secret = current_app.config["SECRET_KEY"]
+    if not secret:
+        raise RuntimeError("SECRET_KEY is not set: phone numbers cannot be hashed")
+    return phone_hash(secret, e164)
 
 
 @dataclass(frozen=True, slots=True)

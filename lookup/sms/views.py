@@ -32,7 +32,7 @@ from lookup.sms.commands import Command, Control, Lookup, Unrecognized, parse
 from lookup.sms.phones import Enrolment
 from lookup.sms.render import reply_for
 from lookup.sms.signature import InboundMessage, Rejected, verify
-from lookup.store.base import StateStore
+from lookup.store.base import StateStore, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -81,15 +81,21 @@ def twilio_webhook() -> Response:
             return error_response(403, "forbidden", "Request not signed by Twilio.")
         return error_response(400, "bad_request", str(rejected), field=rejected.field)
 
-    store = state_store()
-    if not replay.claim(store, message.message_sid):
-        log.warning("sms replay ignored", extra={"message_sid": message.message_sid})
-        return twiml(None)
-    return twiml(_answer(store, message, settings.verify_phone))
+    try:
+        store = state_store()
+        if not replay.claim(store, message.message_sid):
+            log.warning("sms replay ignored", extra={"message_sid": message.message_sid})
+            return twiml(None)
+        return twiml(_answer(store, message, settings.verify_phone))
+    except StoreError:
+        # The app-state store is down: nothing can be checked or audited, so nothing is
+        # answered but the number to call.
+        log.exception("sms message not answered: state store unavailable")
+        return twiml(replies.unavailable_reply(None, settings.verify_phone))
 
 
 def _answer(store: StateStore, message: InboundMessage, verify_phone: str) -> str | None:
-    hashed = phones.phone_hash(current_app.secret_key or "", message.sender)
+    hashed = phones.app_phone_hash(message.sender)
     command = parse(message.body)
     enrolment = phones.find(store, hashed)
     principal, refusal = _principal(store, enrolment)

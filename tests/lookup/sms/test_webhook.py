@@ -441,6 +441,21 @@ def test_audit_failure_refuses_the_answer(sms: SmsEnv, monkeypatch: pytest.Monke
     assert "OSTRANDER" not in text
 
 
+def test_state_store_down_answers_only_the_number_to_call(
+    sms: SmsEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lookup.store.base import StoreUnavailable
+
+    def down(*args: object) -> bool:
+        raise StoreUnavailable("database is locked")
+
+    monkeypatch.setattr("lookup.sms.replay.claim", down)
+    text = reply_text(sms.text(DIPLOMAT_PLATE))
+    assert text is not None
+    assert text.startswith("Cannot verify now. Call 24/7 571-345-3146")
+    assert "OSTRANDER" not in text
+
+
 def test_unconfigured_channel_is_404(tmp_path: Path) -> None:
     from lookup import create_app
 
