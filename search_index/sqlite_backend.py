@@ -23,6 +23,7 @@ the old one once no snapshot of that thread still uses it.
 from __future__ import annotations
 
 import fcntl
+import heapq
 import json
 import os
 import secrets
@@ -34,6 +35,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from types import UnionType
 from typing import Any, TypeVar, get_args, get_type_hints
@@ -443,28 +446,41 @@ class SQLiteSnapshot:
         usable = [s for s in similar if s]
         if not usable:
             return []
-        # Candidates come from the query word whose look-alikes name the fewest persons.
+        # Candidates come from the query word whose look-alikes name the fewest persons, closest
+        # look-alikes first. A candidate first reached through a look-alike of similarity `sim`
+        # scores at most `bound`; once `limit` hits beat that, the rest cannot enter the answer.
         start = min(usable, key=lambda s: sum(persons_with[w] for w in s))
-        sql = "SELECT t.person, t.name_key FROM name_tokens t"
+        base = "SELECT t.person, t.name_key FROM name_tokens t"
+        filters = ""
+        extra: list[Any] = []
         if date_of_birth is not None or country is not None:
-            sql += " JOIN persons p ON p.rowid = t.person"
-        sql += f" WHERE t.token IN ({', '.join('?' * len(start))})"
-        params: list[Any] = list(start)
+            base += " JOIN persons p ON p.rowid = t.person"
         if date_of_birth is not None:
-            sql += " AND p.date_of_birth = ?"
-            params.append(date_of_birth.isoformat())
+            filters += " AND p.date_of_birth = ?"
+            extra.append(date_of_birth.isoformat())
         if country is not None:
-            sql += " AND p.country_key = ?"
-            params.append(_country_key(country))
-        scored = []
-        for rowid, name_key in self._db.execute(sql, params):
-            candidate = name_key.split(" ")
-            best = [max(s.get(word, 0.0) for word in candidate) for s in similar]
-            score = sum(best) / len(best)
-            if score < NAME_MIN_SCORE:
-                continue
-            used = sum(any(word in s for s in similar) for word in candidate) / len(candidate)
-            scored.append((round(0.9 * score + 0.1 * used, 4), name_key, rowid))
+            filters += " AND p.country_key = ?"
+            extra.append(_country_key(country))
+        scored: list[tuple[float, str, int]] = []
+        seen: set[int] = set()
+        closest_first = sorted(start.items(), key=lambda item: -item[1])
+        for sim, batch in groupby(closest_first, key=itemgetter(1)):
+            bound = 0.9 * (sim + len(similar) - 1) / len(similar) + 0.1
+            if len(scored) >= limit and heapq.nlargest(limit, scored)[-1][0] > bound:
+                break
+            batch_words = [word for word, _ in batch]
+            sql = f"{base} WHERE t.token IN ({', '.join('?' * len(batch_words))}){filters}"
+            for rowid, name_key in self._db.execute(sql, [*batch_words, *extra]):
+                if rowid in seen:
+                    continue
+                seen.add(rowid)
+                candidate = name_key.split(" ")
+                best = [max(s.get(word, 0.0) for word in candidate) for s in similar]
+                score = sum(best) / len(best)
+                if score < NAME_MIN_SCORE:
+                    continue
+                used = sum(any(word in s for s in similar) for word in candidate) / len(candidate)
+                scored.append((round(0.9 * score + 0.1 * used, 4), name_key, rowid))
         scored.sort(key=lambda hit: (-hit[0], hit[1], hit[2]))
         top = scored[:limit]
         if not top:

@@ -304,3 +304,13 @@ def test_optional_fields_left_empty_round_trip(backend: SearchBackend) -> None:
         assert snap.get_person(DIPLOMAT_ID) == bare_person
         assert snap.get_vehicle(DIPLOMAT_PLATE) == bare_vehicle
         assert snap.find_credential(DIPLOMAT_CREDENTIAL) is None
+
+
+def test_a_person_is_listed_once_even_when_several_words_match(backend: SearchBackend) -> None:
+    person = make_person(given_names="Mara Marra", family_name="Marah")
+    backend.publish(
+        Dataset(missions=(make_mission(),), persons=(person,), vehicles=(), licenses=())
+    )
+    with backend.snapshot() as snap:
+        hits = snap.search_persons("mara")
+    assert [hit.person.person_id for hit in hits] == [person.person_id]
