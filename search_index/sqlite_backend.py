@@ -499,6 +499,7 @@ class _ThreadState:
     connections: dict[str, sqlite3.Connection] = field(default_factory=dict)
     pins: Counter[str] = field(default_factory=Counter)
     holds_import_lock: bool = False
+    pid: int = field(default_factory=os.getpid)
 
 
 class SQLiteBackend:
@@ -522,7 +523,9 @@ class SQLiteBackend:
 
     def _state(self) -> _ThreadState:
         state: _ThreadState | None = getattr(self._local, "state", None)
-        if state is None:
+        # A forked worker (gunicorn --preload) inherits its parent's thread state; SQLite
+        # connections must not cross a fork, so the child starts afresh and leaves them alone.
+        if state is None or state.pid != os.getpid():
             state = self._local.state = _ThreadState()
             with self._lock:
                 self._states.add(state)

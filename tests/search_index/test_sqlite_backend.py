@@ -399,3 +399,25 @@ def test_any_record_round_trips_exactly(
                 assert [snap.get_vehicle(v.plate) for v in cars] == cars
         finally:
             backend.close()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_worker_opens_its_own_connection(backend: SQLiteBackend) -> None:
+    """Like gunicorn --preload: the parent looked something up before forking."""
+    backend.publish(small_dataset())
+    with backend.snapshot() as snap:
+        parent_db = snap._db
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child reports through the pipe and exits without running pytest's teardown
+        try:
+            with backend.snapshot() as snap:
+                ok = snap._db is not parent_db and snap.get_vehicle(DIPLOMAT_PLATE) is not None
+            os.write(write, b"1" if ok else b"0")
+        finally:
+            os._exit(0)
+    os.close(write)
+    answer = os.read(read, 1)
+    os.close(read)
+    os.waitpid(pid, 0)
+    assert answer == b"1"
