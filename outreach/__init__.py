@@ -14,6 +14,7 @@ def init_app(app: Flask) -> None:
     """Register the blueprint at /outreach/, its CLI group `dipcheck outreach`, its state-store
     collections, the content library and the training backend. Needs lookup's services."""
     # The view modules add their routes to the blueprint when imported.
+    from lookup.config import SETTINGS_KEY
     from lookup.extensions import EXTENSION_KEY, Services
     from outreach import (  # noqa: F401
         agency_requests,
@@ -32,6 +33,14 @@ def init_app(app: Flask) -> None:
     from outreach.training_data import init_training
 
     services: Services = app.extensions[EXTENSION_KEY]
+    # Flask's signed session cookie is used only by outreach (trainer sign-in, attendance, CSRF
+    # token); the officer web keeps its own server-side session. Keep it first-party, and
+    # https-only when the app is published over https.
+    if app.config.get("SESSION_COOKIE_SAMESITE") is None:
+        app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    public_url = app.extensions[SETTINGS_KEY].public_url
+    if public_url and public_url.startswith("https://"):
+        app.config["SESSION_COOKIE_SECURE"] = True
     services.declare((*trainers.SPECS, *seminars.SPECS, *agency_requests.SPECS))
     init_library(app)
     init_training(app, Path(app.config["DATA_DIR"]), content_dir(app) / TRAINING_RECORDS_DIR)

@@ -184,3 +184,46 @@ def test_deck_slides_move_with_the_keyboard(browser: Any, site: tuple[str, Any])
     page.keyboard.press("n")
     assert page.locator("body.show-notes").count() == 1
     context.close()
+
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def serious_violations(page: Any) -> list[dict[str, Any]]:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        {"id": v["id"], "nodes": [n["target"] for n in v["nodes"]][:3]}
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def test_outreach_pages_have_no_serious_accessibility_violations(
+    browser: Any, site: tuple[str, Any]
+) -> None:
+    if not AXE.is_file():
+        reason = "axe-core not found in node_modules (install it with `make system-deps`)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true but {reason}")
+        pytest.skip(reason)
+    url, _ = site
+    context = browser.new_context(viewport=PHONE, bypass_csp=True)  # only to inject axe-core
+    page = context.new_page()
+    for path in (
+        "/outreach/",
+        "/outreach/matrix",
+        "/outreach/decks/verifying-status",
+        "/outreach/handouts/crashes-and-insurance",
+        "/outreach/pocket-card",
+        "/outreach/scenarios/consul-impaired",
+        "/outreach/join",
+        "/outreach/request",
+    ):
+        page.goto(f"{url}{path}")
+        assert serious_violations(page) == [], path
+    page.goto(f"{url}/outreach/training/scenarios/spouse-in-d-car")
+    page.click("#training-search button[type=submit]")
+    assert page.locator("[data-training=true]").count() == 1
+    assert serious_violations(page) == [], "training answer"
+    context.close()

@@ -206,3 +206,19 @@ def test_content_check_cli_passes_on_shipped_content(app: Flask) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "3 decks" in result.output
+
+
+def test_the_outreach_cookie_is_first_party_and_https_only_behind_https(
+    make_app: Callable[..., Flask],
+) -> None:
+    plain = make_app().test_client()
+    plain.get("/outreach/join")
+    cookie = plain.get_cookie("session")
+    assert cookie is not None
+    assert cookie.same_site == "Lax"
+    assert cookie.http_only
+    published = make_app(public_url="https://dipcheck.example").test_client()
+    published.get("/outreach/join", base_url="https://dipcheck.example")
+    secure = published.get_cookie("session", domain="dipcheck.example")
+    assert secure is not None
+    assert secure.secure
