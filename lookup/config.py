@@ -78,6 +78,12 @@ class Settings(BaseSettings):
         "(bounds how long a revoked key keeps working in other processes).",
     )
     max_request_bytes: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)
+    web_idle_minutes: int = Field(
+        default=30, ge=1, le=30, description="Web sign-in ends after this long without a request."
+    )
+    web_absolute_hours: float = Field(
+        default=12, gt=0, le=12, description="Web sign-in ends this long after it began."
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "console"] = "json"
 
@@ -114,11 +120,14 @@ class Settings(BaseSettings):
         return value.strip()
 
     @model_validator(mode="after")
-    def _secret_length(self) -> Settings:
+    def _consistent(self) -> Settings:
         if self.secret_key is not None and len(self.secret_key.get_secret_value()) < 32:
-            raise ValueError("DIPCHECK_SECRET_KEY must be at least 32 characters")
+            raise ValueError("DIPCHECK_SECRET_KEY: must be at least 32 characters")
+        if self.twilio_auth_token is not None and not self.public_url:
+            # Twilio signs the public URL it posts to; without it no webhook could be checked.
+            raise ValueError("DIPCHECK_PUBLIC_URL: required when DIPCHECK_TWILIO_AUTH_TOKEN is set")
         if self.points_review >= self.points_suspension:
-            raise ValueError("DIPCHECK_POINTS_REVIEW must be below DIPCHECK_POINTS_SUSPENSION")
+            raise ValueError("DIPCHECK_POINTS_REVIEW: must be below DIPCHECK_POINTS_SUSPENSION")
         return self
 
 
@@ -128,6 +137,8 @@ def _one_line(error: ValidationError) -> str:
     message = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
     if loc:
         return f"{ENV_PREFIX}{loc[0].upper()}: {message}"
+    if message.startswith(ENV_PREFIX):  # a rule across settings names its variables itself
+        return message
     return f"invalid configuration: {message}"
 
 

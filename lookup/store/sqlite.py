@@ -157,6 +157,19 @@ class SQLiteStateStore:
             raise StoreUnavailable(f"state store read failed: {error}") from error
         return rows
 
+    def _stream(self, sql: str, parameters: Sequence[Any]) -> Iterator[sqlite3.Row]:
+        """Rows in batches, so an export of a year of audit records needs little memory. A
+        separate connection, so the caller may write (audit its own read) while iterating."""
+        connection = self._connect()
+        try:
+            cursor = connection.execute(sql, parameters)
+            while rows := cursor.fetchmany(500):
+                yield from rows
+        except sqlite3.OperationalError as error:
+            raise StoreUnavailable(f"state store read failed: {error}") from error
+        finally:
+            connection.close()
+
     # -- schema --------------------------------------------------------------------------
 
     def ensure(self, specs: Sequence[CollectionSpec]) -> None:
@@ -340,7 +353,7 @@ class SQLiteStateStore:
             " detail"
         )
         sql = f"SELECT {columns} FROM audit{where} ORDER BY at_ms DESC, seq DESC{limit}"  # noqa: S608
-        for row in self._read(sql, parameters):
+        for row in self._stream(sql, parameters):
             yield AuditRecord(
                 reference=row[0],
                 at=datetime.fromtimestamp(row[1] / 1000, tz=UTC),

@@ -66,11 +66,13 @@ def test_invalid_setting_is_one_line_naming_the_variable(
 
 def test_cross_field_rules(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("DIPCHECK_SECRET_KEY", "too-short")
-    with pytest.raises(ConfigError, match="at least 32 characters"):
+    with pytest.raises(ConfigError, match=r"^DIPCHECK_SECRET_KEY: must be at least 32 characters$"):
         create_app(data_dir=tmp_path)
     monkeypatch.delenv("DIPCHECK_SECRET_KEY")
-    with pytest.raises(ConfigError, match="POINTS_REVIEW must be below"):
+    with pytest.raises(ConfigError, match=r"^DIPCHECK_POINTS_REVIEW: must be below"):
         create_app(data_dir=tmp_path, points_review=12, points_suspension=12)
+    with pytest.raises(ConfigError, match=r"^DIPCHECK_PUBLIC_URL: required when"):
+        create_app(data_dir=tmp_path, twilio_auth_token="t" * 32)
 
 
 def test_unusable_data_dir_fails_at_start(tmp_path: Path) -> None:
