@@ -202,9 +202,8 @@ def _within_limits(hashed: str) -> bool:
         (item, ("sms-all",)) for item in parse_many(config.get("SMS_RATELIMIT_ALL", GLOBAL_LIMITS))
     ]
     try:
-        if not all(strategy.test(item, *key) for item, key in checks):
-            return False
-        return all([strategy.hit(item, *key) for item, key in checks])
+        # The phone's own limits first: a phone over its limit does not use up the channel's.
+        return all(strategy.hit(item, *key) for item, key in checks)
     except Exception:  # the storage failed: an officer at the roadside still gets an answer
         log.exception("sms rate-limit storage failed; message let through")
         return True
