@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import base64
 from datetime import UTC, datetime
+from urllib.parse import quote
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from lookup.qr.tokens import Claims, sign
 from tests.factories import DIPLOMAT_CREDENTIAL, DIPLOMAT_PLATE
@@ -71,3 +75,18 @@ def test_failed_html_screens_show_no_payload(qr_env: QrEnv) -> None:
         text = page.get_data(as_text=True)
         assert "NOT VERIFIED" in text, expected
         assert not any(secret in text for secret in SECRETS)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(garbage=st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300))
+def test_arbitrary_paths_never_fail_the_page(qr_env: QrEnv, garbage: str) -> None:
+    response = qr_env.client.get(
+        f"/v/{quote(garbage, safe='')}", headers={"Accept": "application/json"}
+    )
+    if response.status_code == 404:  # no token, or a slash (never in base64url): another path
+        assert garbage == "" or "/" in garbage
+        return
+    assert response.status_code == 200
+    assert response.get_json()["result"] in ("invalid", "unknown_key")
