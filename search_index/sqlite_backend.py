@@ -14,6 +14,13 @@ Layout of the data directory:
 Readers keep one read-only connection per thread and per file. `snapshot()` costs one `stat` of the
 pointer; when the pointer has changed, the thread opens the new file and closes its connection to
 the old one once no snapshot of that thread still uses it.
+
+Inside a file: exact and confusable plates are one indexed lookup on the plates' confusable key
+(search_index.confusables); partial patterns are an FTS5 trigram GLOB query, checked against the
+pattern's regex; names are indexed by normalized word. A name query finds the look-alikes of each
+of its words in the file's word list (rapidfuzz, a few edits allowed), reads candidates through the
+rarest word's look-alikes and ranks them in Python: the equivalent of a trigram shortlist plus
+fuzzy ranking, but tolerant of typos in every word and of any word order.
 """
 
 # SQL here is assembled only from the record types' own column names and "?" placeholders; every
