@@ -10,7 +10,7 @@ as `FILE:LINE: FIELD: message`.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, TypeVar
@@ -42,6 +42,7 @@ SLIDE_BREAK: Final = "---"
 NOTES_BREAK: Final = "???"
 
 M = TypeVar("M", bound=BaseModel)
+D = TypeVar("D", "Deck", "Handout")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +60,7 @@ class Deck:
     meta: DeckMeta
     slides: tuple[Slide, ...]
     source: str
+    meta_lines: LineMap  # where each front-matter field was written
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +124,7 @@ def load_content(root: Path, matrix: ImmunityMatrix) -> TrainingContent:
     decks = {deck.meta.id: deck for deck in _read_markdown_files(root, DECKS_DIR, out, _deck)}
     handouts = {h.meta.id: h for h in _read_markdown_files(root, HANDOUTS_DIR, out, _handout)}
     card = _read_yaml_model(root, POCKET_CARD_FILE, PocketCard, out)
+    card_lines = card[1] if card else {}
     scenario_doc = _read_yaml_model(root, SCENARIOS_FILE, ScenarioFile, out)
     quiz = _read_yaml_model(root, QUIZ_FILE, QuizFile, out)
     if card is None or scenario_doc is None or quiz is None or out.problems:
@@ -142,7 +145,8 @@ def load_content(root: Path, matrix: ImmunityMatrix) -> TrainingContent:
     for deck in decks.values():
         for index, handout_id in enumerate(deck.meta.handouts):
             if handout_id not in handouts:
-                out.add(deck.source, 2 + index, "handouts", f"no handout {handout_id!r}")
+                line = line_of(deck.meta_lines, ("handouts", index))
+                out.add(deck.source, line, "handouts", f"no handout {handout_id!r}")
     for index, question in enumerate(quiz_model.questions):
         if question.seminar not in decks:
             where = line_of(quiz_lines, ("questions", index, "seminar"))
@@ -150,7 +154,7 @@ def load_content(root: Path, matrix: ImmunityMatrix) -> TrainingContent:
     records = _training_persons(root, out)
     for index, scenario in enumerate(scenarios_model.scenarios):
         _check_scenario(index, scenario, scenario_lines, decks, records, matrix, out)
-    _check_texts(content, scenario_lines, quiz_lines, out)
+    _check_texts(content, card_lines, scenario_lines, quiz_lines, out)
     if out.problems:
         raise ContentInvalid(out.problems)
     return content
@@ -176,12 +180,14 @@ def _read_yaml_model(
     return None if model is None else (model, lines)
 
 
-def _read_markdown_files(root: Path, folder: str, out: _Collector, parse: Any) -> list[Any]:
+def _read_markdown_files(
+    root: Path, folder: str, out: _Collector, parse: Callable[[str, str, _Collector], D | None]
+) -> list[D]:
     directory = root / folder
     if not directory.is_dir():
         out.add(folder, 1, "file", "folder missing")
         return []
-    found = []
+    found: list[D] = []
     seen: dict[str, str] = {}
     for path in sorted(directory.glob("*.md")):
         source = f"{folder}/{path.name}"
@@ -200,7 +206,7 @@ def _read_markdown_files(root: Path, folder: str, out: _Collector, parse: Any) -
 
 def _front_matter(
     text: str, source: str, cls: type[M], out: _Collector
-) -> tuple[M | None, list[str], int] | None:
+) -> tuple[M | None, LineMap, list[str], int] | None:
     """(metadata or None when invalid, the remaining lines, the file line of the first of them);
     None when the front matter cannot even be found."""
     lines = text.splitlines()
@@ -218,14 +224,14 @@ def _front_matter(
         out.problems.append(problem.problem)
         return None
     meta = out.model(cls, raw if raw is not None else {}, line_map, source)
-    return meta, lines[end + 1 :], end + 2
+    return meta, line_map, lines[end + 1 :], end + 2
 
 
 def _deck(text: str, source: str, out: _Collector) -> Deck | None:
     parsed = _front_matter(text, source, DeckMeta, out)
     if parsed is None:
         return None
-    meta, body_lines, first = parsed
+    meta, meta_lines, body_lines, first = parsed
     chunks: list[tuple[int, list[str]]] = [(first, [])]
     for offset, line in enumerate(body_lines):
         if line.strip() == SLIDE_BREAK:
@@ -241,7 +247,7 @@ def _deck(text: str, source: str, out: _Collector) -> Deck | None:
         out.add(source, first, "slides", "a deck needs at least one slide")
     if meta is None or not slides:
         return None
-    return Deck(meta=meta, slides=tuple(slides), source=source)
+    return Deck(meta=meta, slides=tuple(slides), source=source, meta_lines=meta_lines)
 
 
 def _slide(start: int, chunk: list[str], source: str, out: _Collector) -> Slide | None:
@@ -287,7 +293,7 @@ def _handout(text: str, source: str, out: _Collector) -> Handout | None:
     parsed = _front_matter(text, source, HandoutMeta, out)
     if parsed is None:
         return None
-    meta, body_lines, first = parsed
+    meta, _meta_lines, body_lines, first = parsed
     body, body_line = _trimmed(body_lines, first)
     if not body:
         out.add(source, first, "body", "the handout has no text")
@@ -385,7 +391,11 @@ def _check_scenario(
 
 
 def _check_texts(
-    content: TrainingContent, scenario_lines: LineMap, quiz_lines: LineMap, out: _Collector
+    content: TrainingContent,
+    card_lines: LineMap,
+    scenario_lines: LineMap,
+    quiz_lines: LineMap,
+    out: _Collector,
 ) -> None:
     """Links and placeholders in every piece of Markdown."""
     known = site_paths(content)
@@ -403,8 +413,10 @@ def _check_texts(
     for index, question in enumerate(content.questions.values()):
         line = line_of(quiz_lines, ("questions", index))
         texts.append((QUIZ_FILE, line, f"{question.prompt}\n\n{question.explanation}"))
-    for section in content.pocket_card.sections:
-        texts += [(POCKET_CARD_FILE, 1, item) for item in section.items]
+    for number, section in enumerate(content.pocket_card.sections):
+        for index, item in enumerate(section.items):
+            line = line_of(card_lines, ("sections", number, "items", index))
+            texts.append((POCKET_CARD_FILE, line, item))
     for source, line, text in texts:
         for offset, href in links(text):
             if href.startswith("/") and href.split("#")[0] not in known:

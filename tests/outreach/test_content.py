@@ -214,3 +214,33 @@ def test_loader_keeps_text_as_text_and_knows_each_line(items: list[dict[str, str
         for key in item:
             line = lines[("items", index, key)]
             assert source_lines[line - 1].lstrip("- ").startswith(f"{key}:")
+
+
+def test_a_deck_naming_a_missing_handout_points_at_its_line(
+    content_copy: Path, matrix: ImmunityMatrix
+) -> None:
+    deck = content_copy / "decks" / "verifying-status.md"
+    line = (
+        replace_in(
+            deck,
+            "handouts: [reading-the-answer, reporting-incidents]",
+            "handouts:\n  - reading-the-answer\n  - gone-missing",
+        )
+        + 2
+    )
+    assert problems_of(content_copy, matrix) == [
+        f"decks/verifying-status.md:{line}: handouts: no handout 'gone-missing'"
+    ]
+
+
+def test_a_pocket_card_line_with_a_bad_link_points_at_its_line(
+    content_copy: Path, matrix: ImmunityMatrix
+) -> None:
+    line = replace_in(
+        content_copy / "pocket_card.yaml",
+        "- Card, plate, licence and passport are not proof on their own.",
+        "- See [the matrix](/outreach/matrix-old).",
+    )
+    assert problems_of(content_copy, matrix) == [
+        f"pocket_card.yaml:{line}: link: /outreach/matrix-old is not a page of this site"
+    ]
