@@ -523,11 +523,18 @@ class ElasticsearchSnapshot:
         words = list(dict.fromkeys(name_tokens(name)))[:NAME_MAX_WORDS]
         typos = [(w, _allowed_edits(w)) for w in words]
         ck = None if country is None else docs.country_key(country)
-        counts_body = queries.name_word_counts(typos, date_of_birth=date_of_birth, country_key=ck)
-        counts = self._search_raw(counts_body)["aggregations"]
-        reach = [int(counts[f"w{i}"]["doc_count"]) for i in range(len(typos))]
+        aggs = self._search_raw(queries.name_word_vocabulary(typos))["aggregations"]
+        reach = [
+            sum(
+                int(bucket["doc_count"])
+                for bucket in aggs[f"w{i}"]["words"]["buckets"]
+                if OSA.distance(token, bucket["key"], score_cutoff=edits) <= edits
+            )
+            for i, (token, edits) in enumerate(typos)
+        ]
         if not any(reach):
             return []
+        # The first word that brings the fewest candidates, as min() picks it on SQLite.
         start = min((r, i) for i, r in enumerate(reach) if r)[1]
         scored: list[tuple[float, str, int, str]] = []
         after: list[Any] | None = None

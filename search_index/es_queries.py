@@ -17,6 +17,7 @@ PLATE_CANDIDATES = 100
 RELATED = 200
 NAME_PAGE = 1000
 NAME_EXPANSIONS = 1000
+NAME_VOCABULARY = 10_000  # distinct name words one query word's persons may carry
 
 IN_FILE_ORDER = [{"seq": "asc"}]
 
@@ -113,15 +114,21 @@ def name_word(token: str, edits: int) -> Json:
     }
 
 
-def name_word_counts(
-    words: list[tuple[str, int]], *, date_of_birth: date | None, country_key: str | None
-) -> Json:
-    """How many persons each query word (with its allowed typos) reaches, in one request: the
-    search then starts from the word that reaches the fewest, as the SQLite backend does."""
+def name_word_vocabulary(words: list[tuple[str, int]]) -> Json:
+    """For each query word, the name words of the persons it reaches, each with how many persons
+    carry it, in one request. The backend keeps the look-alike words (within the typos allowed)
+    and sums their counts: the SQLite backend's measure of how many candidates a word brings,
+    over the whole set, so both backends start from the same word."""
     return {
         "size": 0,
-        "query": _filtered("person", *_name_filters(date_of_birth, country_key)),
-        "aggs": {f"w{i}": {"filter": name_word(t, e)} for i, (t, e) in enumerate(words)},
+        "query": _filtered("person"),
+        "aggs": {
+            f"w{i}": {
+                "filter": name_word(t, e),
+                "aggs": {"words": {"terms": {"field": "name_words", "size": NAME_VOCABULARY}}},
+            }
+            for i, (t, e) in enumerate(words)
+        },
     }
 
 

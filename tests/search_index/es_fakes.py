@@ -517,10 +517,7 @@ class FakeCluster:
         }
         aggs = body.get("aggs") or body.get("aggregations")
         if aggs:
-            result["aggregations"] = {
-                name: {"doc_count": sum(_matches(a["filter"], d, doc.source) for d, _, doc in hits)}
-                for name, a in aggs.items()
-            }
+            result["aggregations"] = {name: _aggregate(a, hits) for name, a in aggs.items()}
         return 200, result
 
 
@@ -689,6 +686,28 @@ def _values(source: Json, path: str) -> list[Any]:
                         nxt.extend(v if isinstance(v, list) else [v])
         node = nxt
     return [v for v in node if v is not None]
+
+
+def _aggregate(spec: Json, hits: list[tuple[str, FakeIndex, FakeDoc]]) -> Json:
+    """The `filter` and `terms` aggregations (with sub-aggregations) over the matching hits."""
+    if "filter" in spec:
+        inside = [h for h in hits if _matches(spec["filter"], h[0], h[2].source)]
+        out: Json = {"doc_count": len(inside)}
+        for name, sub in spec.get("aggs", {}).items():
+            out[name] = _aggregate(sub, inside)
+        return out
+    if "terms" in spec:
+        counts: dict[str, int] = {}
+        for _, _, doc in hits:
+            for value in set(map(_term, _values(doc.source, spec["terms"]["field"]))):
+                counts[value] = counts.get(value, 0) + 1
+        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        size = int(spec["terms"].get("size", 10))
+        return {
+            "buckets": [{"key": k, "doc_count": n} for k, n in ranked[:size]],
+            "sum_other_doc_count": sum(n for _, n in ranked[size:]),
+        }
+    raise EsHttpError(400, "parsing_exception", f"fake: unsupported aggregation {sorted(spec)}")
 
 
 def _kind_filter(query: Json | None) -> str | None:
