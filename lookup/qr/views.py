@@ -29,6 +29,7 @@ from flask import (
 )
 from flask.blueprints import BlueprintSetupState
 from flask_limiter import RateLimitExceeded
+from markupsafe import Markup
 from pydantic import BaseModel, Field
 from spectree import Response as Responses
 
@@ -465,4 +466,44 @@ def receipt_api(reference: str) -> Response:
         }
     )
     response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@qr_blueprint.get("/qr/receipts/<reference>")
+def receipt_page(reference: str) -> Response:
+    """The receipt as a page an officer can show or print; the answer pages link here."""
+    settings = current_settings()
+    try:
+        principal = current_principal()
+    except AuthError:
+        principal = None
+    status, receipt, message = 200, None, ""
+    if principal is None:
+        status, message = 401, "Sign in to see the receipts of your agency's lookups."
+    else:
+        try:
+            receipt = receipt_for(_parse_reference(reference), principal)
+        except ApiError as error:
+            status, message = error.status, f"{error.field}: {error.message}"
+        except receipts.ReceiptNotFound:
+            status, message = 404, "No lookup with this reference for your agency."
+        except (KeyStoreError, StoreError, QrTooLarge):
+            status, message = (
+                503,
+                f"Receipts cannot be signed now. To verify, call {settings.verify_phone}.",
+            )
+    response = Response(
+        render_template(
+            "qr/receipt.html",
+            receipt=receipt,
+            shown=_receipt_view(receipt.claims) if receipt is not None else None,
+            svg=Markup(receipt.svg) if receipt is not None else None,  # noqa: S704 (our SVG)
+            message=message,
+            settings=settings,
+            site=base_url(),
+        ),
+        status=status,
+        mimetype="text/html",
+    )
+    _private_headers(response)
     return response

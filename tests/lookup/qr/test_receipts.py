@@ -140,3 +140,21 @@ def test_receipt_png_decodes_and_verifies_offline(qr_env: QrEnv, tmp_path: Path)
     assert out["result"] == "valid"
     assert out["subject"] == reference
     assert out["receipt"]["query"] == DIPLOMAT_PLATE
+
+
+def test_receipt_page_for_officers(qr_env: QrEnv) -> None:
+    reference = _lookup(qr_env, f"/api/v1/plates/{DIPLOMAT_PLATE}?reason=traffic_stop")
+    page = qr_env.client.get(f"/qr/receipts/{reference}", headers=qr_env.auth())
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert f"Lookup receipt {reference}" in html
+    assert "<svg" in html
+    assert "<script" not in html
+    assert qr_env.client.get(f"/qr/receipts/{reference}").status_code == 401
+    other = qr_env.client.get(
+        f"/qr/receipts/{reference}", headers=qr_env.auth(qr_env.other_api_key)
+    )
+    assert other.status_code == 404
+    assert "<svg" not in other.get_data(as_text=True)
+    bad = qr_env.client.get("/qr/receipts/nonsense", headers=qr_env.auth())
+    assert bad.status_code == 400
