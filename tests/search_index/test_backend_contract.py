@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from search_index.backend import NoDataPublished, SearchBackend
-from search_index.confusables import MAX_SUBSTITUTIONS, substitutions
+from search_index.confusables import MAX_SUBSTITUTIONS, parse_plate_pattern, substitutions
 from search_index.records import Dataset, Substitution
 from tests.factories import (
     CHILD_ID,
@@ -314,3 +314,33 @@ def test_a_person_is_listed_once_even_when_several_words_match(backend: SearchBa
     with backend.snapshot() as snap:
         hits = snap.search_persons("mara")
     assert [hit.person.person_id for hit in hits] == [person.person_id]
+
+
+@st.composite
+def patterns_from_plates(draw: st.DrawFn) -> str:
+    """A plate of the small set with characters masked by `?` and runs replaced by `*`."""
+    plate = draw(st.sampled_from([v.plate for v in small_dataset().vehicles]))
+    out = ""
+    for ch in plate:
+        out += draw(st.sampled_from([ch, ch, "?", "*", ""]))
+    return out
+
+
+@given(
+    pattern=st.text(alphabet="DVLIZ12347C0R5*?", min_size=1, max_size=9) | patterns_from_plates()
+)
+@fixture_scoped
+def test_partial_patterns_find_exactly_the_matching_plates(
+    published: SearchBackend, pattern: str
+) -> None:
+    """Whatever index a backend uses, a pattern finds every plate it matches and no other."""
+    try:
+        parsed = parse_plate_pattern(pattern)
+    except ValueError:
+        with published.snapshot() as snap, pytest.raises(ValueError, match="pattern"):
+            snap.find_plate_pattern(pattern)
+        return
+    expected = sorted(v.plate for v in small_dataset().vehicles if parsed.matches(v.plate))
+    with published.snapshot() as snap:
+        found = snap.find_plate_pattern(pattern)
+    assert sorted(plates_of(found)) == expected
