@@ -4,9 +4,9 @@ The browser holds only a random session id in an HttpOnly cookie; everything els
 when, the CSRF token, the remembered lookup reason) lives in the state store, in the
 `web_sessions` collection, under the SHA-256 of that id so that reading the store does not yield
 a usable cookie. A session ends after 30 minutes without a request or 12 hours after login,
-whichever comes first (both configurable), on logout, and as soon as its officer is disabled or
-changes role or agency. A lockout (failed sign-ins) blocks new sign-ins but leaves open sessions
-alone, so password guessing cannot throw an officer out in the middle of a stop.
+whichever comes first (both configurable, never longer), on logout, and as soon as its officer
+is disabled or changes role or agency. A lockout (failed sign-ins) blocks new sign-ins but leaves
+open sessions alone, so password guessing cannot throw an officer out in the middle of a stop.
 
 A session has a stage: `enrol` while a first-time officer who proved the password is setting up
 the TOTP authenticator (nothing but the enrolment page accepts it), then `active`.
@@ -36,8 +36,6 @@ if TYPE_CHECKING:
 COLLECTION = "web_sessions"
 SPECS = (CollectionSpec(COLLECTION, indexed=("officer_id",)),)
 
-IDLE_TIMEOUT_KEY = "WEB_SESSION_IDLE_TIMEOUT"
-ABSOLUTE_TIMEOUT_KEY = "WEB_SESSION_ABSOLUTE_TIMEOUT"
 CLOCK_KEY = "CLOCK"
 DEFAULT_IDLE = timedelta(minutes=30)
 DEFAULT_ABSOLUTE = timedelta(hours=12)
@@ -200,21 +198,14 @@ def now() -> datetime:
 
 
 def timeouts() -> Timeouts:
-    config = current_app.config
+    """From DIPCHECK_WEB_IDLE_MINUTES and DIPCHECK_WEB_ABSOLUTE_HOURS (at most 30 and 12)."""
+    from lookup.config import current_settings
+
+    settings = current_settings()
     return Timeouts(
-        idle=_as_timedelta(config.get(IDLE_TIMEOUT_KEY), DEFAULT_IDLE),
-        absolute=_as_timedelta(config.get(ABSOLUTE_TIMEOUT_KEY), DEFAULT_ABSOLUTE),
+        idle=timedelta(minutes=settings.web_idle_minutes),
+        absolute=timedelta(hours=settings.web_absolute_hours),
     )
-
-
-def _as_timedelta(value: object, default: timedelta) -> timedelta:
-    if value is None:
-        return default
-    if isinstance(value, timedelta):
-        return value
-    if isinstance(value, int | float):
-        return timedelta(seconds=value)
-    raise TypeError("session timeouts are timedelta or seconds")
 
 
 def secure_cookies() -> bool:

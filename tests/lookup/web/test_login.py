@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from flask import Flask
 from werkzeug.test import TestResponse
 
+from lookup import ConfigError
 from lookup.audit import records
 from lookup.store.base import AuditFilter, AuditRecord
 from tests.lookup.conftest import AppFactory
@@ -214,3 +216,20 @@ def test_https_public_url_makes_the_cookie_secure(make_app: AppFactory, clock: C
     assert cookie.secure
     assert cookie.http_only
     assert "max-age=31536000" in client.get("/login").headers["Strict-Transport-Security"]
+
+
+def test_timeouts_come_from_the_settings(make_app: AppFactory, clock: Clock) -> None:
+    app = make_app(CLOCK=clock, RATELIMIT_ENABLED=False, web_idle_minutes=5)
+    client = app.test_client()
+    sign_in(client, make_officer(app, "ada"), clock)
+    clock.advance(minutes=4)
+    assert client.get("/lookup").status_code == 200
+    clock.advance(minutes=5)
+    assert client.get("/lookup").status_code == 302
+
+
+def test_timeouts_cannot_exceed_the_policy(make_app: AppFactory) -> None:
+    with pytest.raises(ConfigError, match="DIPCHECK_WEB_IDLE_MINUTES"):
+        make_app(web_idle_minutes=60)
+    with pytest.raises(ConfigError, match="DIPCHECK_WEB_ABSOLUTE_HOURS"):
+        make_app(web_absolute_hours=24)
