@@ -118,15 +118,23 @@ class ElasticsearchStateStore:
         self._unique_index = f"{prefix}-state-unique"
         self._audit_shards = audit_wait_for_active_shards
         self._specs: dict[str, CollectionSpec] = {}
+        self._shared_ready = False
 
     # --- set-up -------------------------------------------------------------------------------
     def ensure(self, specs: Sequence[CollectionSpec]) -> None:
         with unavailable_on_failure(StoreUnavailable, "ensure"):
-            self._create_index(self._unique_index, UNIQUE_MAPPINGS)
-            self._create_index(self._audit_index, AUDIT_MAPPINGS)
+            self._ensure_shared()
             for spec in specs:
                 self._create_index(self._index(spec.name), COLLECTION_MAPPINGS)
                 self._specs[spec.name] = spec
+
+    def _ensure_shared(self) -> None:
+        """The claim and audit indices, created once per process before first use: written to
+        before they exist, Elasticsearch would auto-create them with guessed mappings."""
+        if not self._shared_ready:
+            self._create_index(self._unique_index, UNIQUE_MAPPINGS)
+            self._create_index(self._audit_index, AUDIT_MAPPINGS)
+            self._shared_ready = True
 
     def _create_index(self, index: str, mappings: dict[str, Any]) -> None:
         if self._es.indices.exists(index=index):
@@ -382,6 +390,7 @@ class ElasticsearchStateStore:
         are up. No refresh is needed for durability (refresh is about search visibility)."""
         doc = {**_audit_doc(record), "appended": time.time_ns()}
         with unavailable_on_failure(StoreUnavailable, "audit append"):
+            self._ensure_shared()
             try:
                 resp = self._create_audit(record.reference, doc)
             except ConflictError:
@@ -415,6 +424,7 @@ class ElasticsearchStateStore:
         sort = [{"at": "desc"}, {"appended": "desc"}]
         remaining = filter.limit
         with unavailable_on_failure(StoreUnavailable, "audit read"):
+            self._ensure_shared()
             # Read-your-writes, as with SQLite: an export right after a lookup includes it.
             self._es.indices.refresh(index=self._audit_index)
             after: list[Any] | None = None

@@ -289,3 +289,14 @@ def test_a_failed_update_releases_its_new_unique_claim(
     with pytest.raises(VersionConflict):
         store.update("officers", a.id, {"username": "b"}, expect_version=1)
     store.insert("officers", {"username": "b"})  # "b" was not left claimed
+
+
+def test_the_audit_index_is_created_with_its_mapping_before_the_first_record(
+    cluster: FakeCluster,
+) -> None:
+    fresh = ElasticsearchStateStore(
+        "http://es.invalid:9200", options=ClientOptions(node_class=cluster.node_class())
+    )
+    fresh.append_audit(RECORD)  # no ensure() first
+    assert cluster.indices["dipcheck-audit"].mappings == AUDIT_MAPPINGS
+    assert list(fresh.iter_audit(AuditFilter())) == [RECORD]
