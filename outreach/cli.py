@@ -4,6 +4,7 @@ group under its name), so lookup/cli.py needs no knowledge of outreach."""
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -19,6 +20,14 @@ from outreach.problems import ContentInvalid
 from outreach.trainers import TrainerError, create_trainer, find_trainer, set_disabled
 from outreach.training_data import EXTENSION_KEY as TRAINING_KEY
 from outreach.training_data import ensure_built
+
+
+def _shown(path: Path) -> str:
+    """The path as the operator can open it: relative to the working directory when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 @bp.cli.group("content")
@@ -40,7 +49,7 @@ def content_check(directory: Path | None) -> None:
         content = load_content(root, load_matrix(matrix_path(current_app)))
     except ContentInvalid as error:
         for problem in error.problems:
-            click.echo(str(problem), err=True)
+            click.echo(str(replace(problem, path=_shown(root / problem.path))), err=True)
         sys.exit(1)
     click.echo(
         f"{root}: ok — {len(content.decks)} decks, {len(content.handouts)} handouts, "
