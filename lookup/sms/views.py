@@ -98,7 +98,7 @@ def _answer(store: StateStore, message: InboundMessage, verify_phone: str) -> st
     hashed = phones.app_phone_hash(message.sender)
     command = parse(message.body)
     enrolment = phones.find(store, hashed)
-    principal, refusal = _principal(store, enrolment)
+    principal, refusal = _principal(enrolment)
     allowed = enrolment is not None and principal is not None and refusal is None
     try:
         if isinstance(command, Control) and command.word == "stop":
@@ -128,9 +128,7 @@ def _answer(store: StateStore, message: InboundMessage, verify_phone: str) -> st
         return replies.unavailable_reply(None, verify_phone) if allowed else None
 
 
-def _principal(
-    store: StateStore, enrolment: Enrolment | None
-) -> tuple[Principal | None, str | None]:
+def _principal(enrolment: Enrolment | None) -> tuple[Principal | None, str | None]:
     """The officer behind an enrolled phone, and why the phone may not look up (None: it may).
     A disabled enrolment or officer still names the officer, so the refusal's audit record
     lands in that agency's trail."""

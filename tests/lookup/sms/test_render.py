@@ -1,0 +1,119 @@
+"""From real answer JSON (lookup/answers.py) to a reply: every insurance, registration and
+immunity state the rules produce, rendered through the adapter the webhook uses."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from lookup.answers import (
+    AnswerContext,
+    credential_match_json,
+    license_match_json,
+    plate_match_json,
+)
+from lookup.sms import phrases
+from lookup.sms.gsm7 import fits_one_segment
+from lookup.sms.render import reply_for
+from search_index.records import PlateMatch
+from tests.factories import make_license, make_mission, make_person, make_vehicle
+from tests.lookup.fakes import FakeSnapshot
+
+TODAY = date(2026, 3, 15)
+PHONE = "(571) 345-3146"
+REFERENCE = "DC-ABCDE-FGHJK"
+CTX = AnswerContext(today=TODAY, verify_phone=PHONE)
+
+# Vehicle fields that make the insurance rules answer each status on TODAY.
+INSURANCE_CASES: dict[str, dict[str, Any]] = {
+    "active": {},
+    "expiring": {"policy_expiry": TODAY + timedelta(days=10)},
+    "lapsed": {"policy_expiry": TODAY - timedelta(days=1)},
+    "not_yet_effective": {"policy_effective": TODAY + timedelta(days=5)},
+    "below_minimum": {"coverage_csl": 1_000},
+    "none": {
+        "insurer": None,
+        "policy_number": None,
+        "policy_effective": None,
+        "policy_expiry": None,
+        "coverage_csl": None,
+    },
+    "not_required": {"vehicle_type": "trailer"},
+}
+REGISTRATION_CASES = ("active", "suspended", "expired", "revoked", "stolen")
+# Person fields that make the immunity rules answer each level.
+LEVEL_CASES: dict[str, dict[str, Any]] = {
+    "full": {},
+    "official_acts": {"category": "career_consular_officer"},
+    "none": {"category": "consular_employee", "us_national_or_resident": True},
+    "unverified": {"accreditation_status": "pending"},
+}
+
+
+def _body(match: dict[str, Any], normalized: str) -> dict[str, Any]:
+    return {"matches": [match], "reference": REFERENCE, "query": {"normalized": normalized}}
+
+
+@pytest.mark.parametrize("insurance", sorted(INSURANCE_CASES))
+@pytest.mark.parametrize("registration", REGISTRATION_CASES)
+@pytest.mark.parametrize("level", sorted(LEVEL_CASES))
+def test_plate_answers_in_every_state(insurance: str, registration: str, level: str) -> None:
+    person = make_person(family_name="Wolfeschlegelsteinhausen-Ñúñez", **LEVEL_CASES[level])
+    car = make_vehicle(registration_status=registration, **INSURANCE_CASES[insurance])
+    snapshot = FakeSnapshot(missions=[make_mission()], persons=[person], vehicles=[car])
+    match = plate_match_json(snapshot, PlateMatch("exact", 1.0, car), CTX)
+    assert match["vehicle"]["insurance"]["status"] == insurance
+    assert match["registrant"]["person"]["immunity"]["level"] == level
+
+    text = reply_for("plate", car.plate, _body(match, car.plate), PHONE)
+    assert fits_one_segment(text)
+    assert REFERENCE in text
+    assert phrases.LEVEL[level] in text
+    status = match["vehicle"]["registration"]["status"]
+    assert phrases.REGISTRATION[status] in text
+    if insurance in phrases.UNINSURED:
+        assert "NO DRIVING" in text
+    else:
+        assert phrases.INSURANCE[insurance] in text
+    assert "1975" not in text  # the factory's date of birth
+
+
+def test_mission_and_missing_registrants() -> None:
+    mission_car = make_vehicle(owner_person_id=None, owner_mission_id="M-VAL")
+    snapshot = FakeSnapshot(missions=[make_mission()], vehicles=[mission_car])
+    match = plate_match_json(snapshot, PlateMatch("exact", 1.0, mission_car), CTX)
+    text = reply_for("plate", mission_car.plate, _body(match, mission_car.plate), PHONE)
+    assert "VALDORIA, mission car, check driver ID." in text
+
+    orphan = make_vehicle(owner_person_id="P-NOBODY")
+    match = plate_match_json(FakeSnapshot(vehicles=[orphan]), PlateMatch("exact", 1.0, orphan), CTX)
+    text = reply_for("plate", orphan.plate, _body(match, orphan.plate), PHONE)
+    assert "Registrant not on record, check driver ID." in text
+
+
+@pytest.mark.parametrize("level", sorted(LEVEL_CASES))
+def test_card_and_licence_answers(level: str) -> None:
+    person = make_person(**LEVEL_CASES[level])
+    licence = make_license(status="revoked")
+    snapshot = FakeSnapshot(missions=[make_mission()], persons=[person], licenses=[licence])
+    card = credential_match_json(snapshot, person, CTX)
+    text = reply_for("credential", "DA123456", _body(card, "DA123456"), PHONE)
+    assert text.startswith("ID DA123456: OSTRANDER M.")
+    assert phrases.LEVEL[level] in text
+    assert phrases.CREDENTIAL["valid"] in text
+
+    found = license_match_json(snapshot, licence, CTX)
+    text = reply_for("license", licence.license_number, _body(found, "OFM100200"), PHONE)
+    assert text.startswith("DL OFM100200: OSTRANDER M.")
+    assert phrases.LICENCE["revoked"] in text
+
+
+def test_licence_whose_holder_is_not_on_record() -> None:
+    licence = make_license(person_id="P-NOBODY", status="suspended")
+    found = license_match_json(FakeSnapshot(licenses=[licence]), licence, CTX)
+    assert found["person"] is None
+    text = reply_for("license", licence.license_number, _body(found, "OFM100200"), PHONE)
+    assert text.startswith("DL OFM100200: Lic SUSPENDED-NO DRIVING. Holder not on record")
+    assert fits_one_segment(text)
