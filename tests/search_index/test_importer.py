@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import csv
+import re
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from search_index.importer import ImportFailed, load_directory
 from tests.factories import small_dataset, write_dataset_csv
@@ -448,3 +452,43 @@ def test_files_without_records(files: Path) -> None:
     for name in ("vehicles.csv", "licenses.csv"):
         write(files / name, [], list(read(files / name)[0]))
     assert errors_of(files) == ["persons.csv:2: -: holds no records"]
+
+
+LINE_FORMAT = re.compile(r"^(missions|persons|vehicles|licenses)\.csv:\d+: ([a-z_]+|-): \S.*$")
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["missions.csv", "persons.csv", "vehicles.csv", "licenses.csv"]),
+            st.integers(0, 5),
+            st.integers(0, 25),
+            st.text(max_size=12),
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+@settings(max_examples=60, deadline=None)
+def test_any_cell_value_gives_records_or_formatted_problems(
+    edits: list[tuple[str, int, int, str]],
+) -> None:
+    """Whatever lands in a cell, the import returns records or ImportFailed with one well-formed
+    line per problem; it never crashes."""
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = write_dataset_csv(small_dataset(), Path(tmp))
+        for file_name, row_index, column_index, value in edits:
+            rows = read(directory / file_name)
+            row = rows[row_index % len(rows)]
+            column = list(row)[column_index % len(row)]
+            row[column] = value
+            write(directory / file_name, rows)
+        problems: list[str] | None = None
+        try:
+            load_directory(directory)
+        except ImportFailed as failed:
+            problems = failed.errors
+    if problems is not None:
+        assert problems
+        for problem in problems:
+            assert LINE_FORMAT.match(problem), problem
