@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, Response, current_app, request
+from flask.blueprints import BlueprintSetupState
 from limits import RateLimitItem, parse_many
 from twilio.twiml.messaging_response import MessagingResponse
 
@@ -48,9 +49,8 @@ TWIML_MIMETYPE = "application/xml"
 
 
 @sms_blueprint.record_once
-def _declare_collections(state: object) -> None:
-    app = state.app  # type: ignore[attr-defined]
-    app.extensions[EXTENSION_KEY].declare([phones.SPEC, replay.SPEC])
+def _declare_collections(state: BlueprintSetupState) -> None:
+    state.app.extensions[EXTENSION_KEY].declare([phones.SPEC, replay.SPEC])
 
 
 def twiml(text: str | None) -> Response:
