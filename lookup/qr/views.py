@@ -138,8 +138,8 @@ def check_token(token: str, now: datetime) -> Checked:
     try:
         keys = keystore().keyset()
     except KeyStoreError:
-        unchecked = Verification(Verdict.INVALID, "")
-        return _checked(Verdict.UNAVAILABLE, "QR-KEYS-UNAVAILABLE", unchecked)
+        code = "QR-KEYS-UNAVAILABLE"
+        return _checked(Verdict.UNAVAILABLE, code, Verification(Verdict.UNAVAILABLE, code))
     result = verify(token, keys, now)
     if result.verdict is not Verdict.VALID or result.claims is None:
         return _checked(result.verdict, result.code, result)
