@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -183,6 +184,18 @@ def test_deck_slides_move_with_the_keyboard(browser: Any, site: tuple[str, Any])
     assert page.locator(".slide.current").get_attribute("data-index") == str(last)
     page.keyboard.press("n")
     assert page.locator("body.show-notes").count() == 1
+    context.close()
+
+
+def test_a_deck_prints_one_slide_per_page(browser: Any, site: tuple[str, Any]) -> None:
+    url, app = site
+    with app.test_request_context():
+        slides = len(current_content().decks["verifying-status"].slides)
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{url}/outreach/decks/verifying-status")
+    pdf = page.pdf(format="A4", landscape=True)
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == slides
     context.close()
 
 
