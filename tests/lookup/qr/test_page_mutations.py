@@ -85,8 +85,8 @@ def test_arbitrary_paths_never_fail_the_page(qr_env: QrEnv, garbage: str) -> Non
     response = qr_env.client.get(
         f"/v/{quote(garbage, safe='')}", headers={"Accept": "application/json"}
     )
-    if response.status_code == 404:  # no token, or a slash (never in base64url): another path
-        assert garbage == "" or "/" in garbage
+    if garbage == "" or "/" in garbage:  # not one path segment: another route, or none
+        assert response.status_code in (404, 308)  # 308: Werkzeug merging "//"
         return
     assert response.status_code == 200
     assert response.get_json()["result"] in ("invalid", "unknown_key")
