@@ -57,6 +57,10 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         SECRET_KEY=secret,
         DATA_DIR=str(data_dir),
         MAX_CONTENT_LENGTH=settings.max_request_bytes,
+        # Explicit, because the one shared Limiter keeps the last app's `enabled` as its default:
+        # without this, an app built with RATELIMIT_ENABLED=False (a test) would leave every
+        # app built after it in the same process unlimited.
+        RATELIMIT_ENABLED=True,
         RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
         RATELIMIT_HEADERS_ENABLED=True,
         # If Redis goes away, keep limiting in each process rather than not at all.

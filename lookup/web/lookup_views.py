@@ -11,16 +11,18 @@ every later lookup of the session starts with it selected; it is forgotten at si
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from flask import Response, make_response, render_template, request
+from flask_limiter import RateLimitExceeded
 
 from lookup import sessions
 from lookup.audit import AuditUnavailable
 from lookup.extensions import lookup_limit, state_store
-from lookup.service import REASONS, InvalidQuery, LookupUnavailable, run_lookup
+from lookup.service import REASONS, InvalidQuery, LookupUnavailable, record_denied, run_lookup
 from lookup.web import present
 from lookup.web.blueprint import bp, error_page
 from lookup.web.guards import require_session, signed_in
@@ -139,6 +141,36 @@ def lookup() -> Response:
             show_call=True,
         )
     return _answer_page(form, detected, result.body)
+
+
+@bp.errorhandler(RateLimitExceeded)
+def _rate_limited(error: RateLimitExceeded) -> Response:
+    """A lookup refused by the rate limit still leaves its `denied` audit record (best effort:
+    the lookup is refused either way)."""
+    principal = sessions.current_web_principal()
+    if request.endpoint == "web.lookup" and principal is not None:
+        form = LookupForm.from_request()
+        kind = detect_kind(form.q, parse_choice(form.kind)).kind if form.q else "plate"
+        with contextlib.suppress(AuditUnavailable):
+            record_denied(
+                principal,
+                channel="web",
+                kind=kind,
+                value=form.q,
+                reason=form.reason or None,
+                client=request.remote_addr,
+                code="rate_limited",
+            )
+    response = error_page(
+        429,
+        "Too many lookups",
+        "Too many lookups in a short time. Wait a minute, or call the 24/7 number now.",
+        show_call=True,
+    )
+    for name, value in error.get_headers():
+        if name == "Retry-After":
+            response.headers[name] = value
+    return response
 
 
 def _field_label(field: str, detected: Detected) -> str:

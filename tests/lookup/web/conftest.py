@@ -26,6 +26,13 @@ OFFICIAL_ACTS_CREDENTIAL = "OF900002"
 OFFICIAL_ACTS_LICENSE = "OFM100203"
 
 
+# Limits the tests never reach (the limiter still runs); the rate-limit test sets its own.
+GENEROUS_LIMITS: dict[str, Any] = {
+    "ratelimit_lookups": "100000/minute",
+    "WEB_LOGIN_RATE": "100000/minute",
+}
+
+
 class Clock:
     """A settable UTC clock for app.config["CLOCK"]: tests move time instead of waiting."""
 
@@ -80,7 +87,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def web_app(make_app: AppFactory, clock: Clock) -> Flask:
-    app = make_app(publish=False, CLOCK=clock, RATELIMIT_ENABLED=False)
+    app = make_app(publish=False, CLOCK=clock, **GENEROUS_LIMITS)
     with app.app_context():
         search_backend().publish(web_dataset())
     return app

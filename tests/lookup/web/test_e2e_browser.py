@@ -25,6 +25,7 @@ from lookup.audit import records
 from lookup.extensions import search_backend
 from lookup.store.base import AuditFilter
 from tests.lookup.web.conftest import (
+    GENEROUS_LIMITS,
     OFFICIAL_ACTS_CREDENTIAL,
     Clock,
     OfficerLogin,
@@ -106,7 +107,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterator[Sit
             data_dir=tmp_path_factory.mktemp("web-e2e"),
             TESTING=True,
             CLOCK=clock,
-            RATELIMIT_ENABLED=False,
+            **GENEROUS_LIMITS,
         )
         with app.app_context():
             search_backend().publish(web_dataset())

@@ -13,6 +13,7 @@ from lookup.audit import records
 from lookup.store.base import AuditFilter, AuditRecord
 from tests.lookup.conftest import AppFactory
 from tests.lookup.web.conftest import (
+    GENEROUS_LIMITS,
     Clock,
     csrf_of,
     make_officer,
@@ -207,7 +208,7 @@ def test_security_headers(web_app: Flask, clock: Clock) -> None:
 
 
 def test_https_public_url_makes_the_cookie_secure(make_app: AppFactory, clock: Clock) -> None:
-    app = make_app(CLOCK=clock, RATELIMIT_ENABLED=False, public_url="https://dipcheck.example")
+    app = make_app(CLOCK=clock, **GENEROUS_LIMITS, public_url="https://dipcheck.example")
     client = app.test_client()
     who = make_officer(app, "ada")
     sign_in(client, who, clock)
@@ -219,7 +220,7 @@ def test_https_public_url_makes_the_cookie_secure(make_app: AppFactory, clock: C
 
 
 def test_timeouts_come_from_the_settings(make_app: AppFactory, clock: Clock) -> None:
-    app = make_app(CLOCK=clock, RATELIMIT_ENABLED=False, web_idle_minutes=5)
+    app = make_app(CLOCK=clock, **GENEROUS_LIMITS, web_idle_minutes=5)
     client = app.test_client()
     sign_in(client, make_officer(app, "ada"), clock)
     clock.advance(minutes=4)

@@ -17,6 +17,7 @@ from tests.factories import (
     DIPLOMAT_LICENSE,
     DIPLOMAT_PLATE,
 )
+from tests.lookup.conftest import AppFactory
 from tests.lookup.web.conftest import (
     OFFICIAL_ACTS_CREDENTIAL,
     OFFICIAL_ACTS_PLATE,
@@ -185,3 +186,16 @@ def test_api_accepts_the_web_session(officer_client: FlaskClient) -> None:
     )
     assert response.status_code == 200
     assert response.get_json()["matches"][0]["person_id"] == CONSUL_ID
+
+
+def test_rate_limited_lookup_is_refused_and_audited(make_app: AppFactory, clock: Clock) -> None:
+    app = make_app(CLOCK=clock, ratelimit_lookups="2/minute", WEB_LOGIN_RATE="100/minute")
+    client = app.test_client()
+    assert sign_in(client, make_officer(app, "ada"), clock).status_code == 303
+    assert lookup(client, DIPLOMAT_PLATE)[0] == 200
+    assert lookup(client, DIPLOMAT_PLATE)[0] == 200
+    status, html = lookup(client, DIPLOMAT_PLATE)
+    assert status == 429
+    assert "Too many lookups" in text_of(html)
+    outcomes = [(r.outcome, r.detail.get("denied")) for r in web_lookups(app)]
+    assert outcomes == [("denied", "rate_limited"), ("match", None), ("match", None)]
