@@ -9,16 +9,19 @@ reason to be stealable.
 Layout of the key directory (kept out of the repository: `<data_dir>/qr_keys/` by default):
 - `keyring.json`: public metadata of every key (no secrets), written atomically;
 - `<kid>.pem`: the active key's PKCS#8 private key, mode 0600.
+- `.lock`: held while the ring changes (create, rotate, retire).
 """
 
 from __future__ import annotations
 
 import base64
+import fcntl
 import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,6 +33,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 KeyStatus = Literal["active", "verifying", "retired"]
 KID_BYTES = 4  # carried in every token; collisions are refused when a key is created
 KEYRING_FILE = "keyring.json"
+LOCK_FILE = ".lock"
 KEYSET_FORMAT = "dipcheck-qr-keys/1"
 
 
@@ -244,38 +248,52 @@ class KeyStore:
 
     # -- lifecycle -----------------------------------------------------------------------------
 
+    @contextmanager
+    def _changing(self) -> Iterator[list[KeyInfo]]:
+        """The ring, freshly read, under an exclusive lock: two operators rotating at once must
+        not both install an active key."""
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with (self.directory / LOCK_FILE).open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            self._cache_stamp = None
+            yield list(self.keys())
+
     def create(self, now: datetime | None = None) -> KeyInfo:
         """Create the first active key. Refused when an active key exists (use rotate)."""
-        if any(info.status == "active" for info in self.keys()):
-            raise KeyStoreError("an active QR key exists already: use `dipcheck qr keys rotate`")
-        return self._add_active(list(self.keys()), now or datetime.now(UTC))
+        with self._changing() as ring:
+            if any(info.status == "active" for info in ring):
+                raise KeyStoreError(
+                    "an active QR key exists already: use `dipcheck qr keys rotate`"
+                )
+            return self._add_active(ring, now or datetime.now(UTC))
 
     def rotate(self, overlap: timedelta, now: datetime | None = None) -> KeyInfo:
         """Make a new active key; the old one verifies for `overlap` more, then counts retired."""
         moment = now or datetime.now(UTC)
-        ring = list(self.keys())
-        old_kids = []
-        for index, info in enumerate(ring):
-            if info.status == "active":
-                ring[index] = replace(info, status="verifying", verify_until=moment + overlap)
-                old_kids.append(info.kid)
-        new = self._add_active(ring, moment)
-        for kid in old_kids:
-            self._private_path(kid).unlink(missing_ok=True)
-        return new
+        with self._changing() as ring:
+            old_kids = []
+            for index, info in enumerate(ring):
+                if info.status == "active":
+                    ring[index] = replace(info, status="verifying", verify_until=moment + overlap)
+                    old_kids.append(info.kid)
+            new = self._add_active(ring, moment)
+            for kid in old_kids:
+                self._private_path(kid).unlink(missing_ok=True)
+            return new
 
     def retire(self, kid: str, now: datetime | None = None) -> KeyInfo:
         """Retire a key at once (e.g. after a compromise): its tokens read as "unknown key"."""
-        ring = list(self.keys())
-        for index, info in enumerate(ring):
-            if info.kid == kid:
-                if info.status == "retired":
-                    raise KeyStoreError(f"QR key {kid} is already retired")
-                retired = replace(info, status="retired", retired_at=now or datetime.now(UTC))
-                ring[index] = retired
-                self._write_ring(ring)
-                self._private_path(kid).unlink(missing_ok=True)
-                return retired
+        with self._changing() as ring:
+            for index, info in enumerate(ring):
+                if info.kid == kid:
+                    if info.status == "retired":
+                        raise KeyStoreError(f"QR key {kid} is already retired")
+                    moment = now or datetime.now(UTC)
+                    retired = replace(info, status="retired", retired_at=moment)
+                    ring[index] = retired
+                    self._write_ring(ring)
+                    self._private_path(kid).unlink(missing_ok=True)
+                    return retired
         raise KeyStoreError(f"no QR key with id {kid}")
 
     def _add_active(self, ring: list[KeyInfo], now: datetime) -> KeyInfo:
@@ -287,7 +305,6 @@ class KeyStore:
             if kid not in taken:  # a 32-bit id can collide; a new key is cheap
                 break
         info = KeyInfo(kid=kid, public_raw=public_raw, created_at=now, status="active")
-        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         pem = private.private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,

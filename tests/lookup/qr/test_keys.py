@@ -133,3 +133,24 @@ def test_keys_file_that_is_not_json_is_one_clear_error(tmp_path: Path) -> None:
     path.write_text("<html>")
     with pytest.raises(KeyStoreError, match="cannot read key set"):
         KeySet.from_file(path)
+
+
+def test_concurrent_rotations_leave_exactly_one_active_key(tmp_path: Path) -> None:
+    import threading
+
+    KeyStore(tmp_path).create(now=NOW)
+
+    def rotate_many() -> None:
+        store = KeyStore(tmp_path)  # its own ring reader, as another process would have
+        for _ in range(5):
+            store.rotate(timedelta(days=1), now=NOW)
+
+    threads = [threading.Thread(target=rotate_many) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    keys = KeyStore(tmp_path).keys()
+    assert len(keys) == 16
+    assert [info.status for info in keys].count("active") == 1
+    assert len(list(tmp_path.glob("*.pem"))) == 1
