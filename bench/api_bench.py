@@ -5,20 +5,21 @@
 
 It generates the synthetic data set (full scale: about 2,600 missions, 124,000 persons, 12,000
 vehicles, 45,000 licences), imports it into a fresh SQLite data directory (or reuses
-`--data-dir` when it already holds a published set), creates an agency and an API key, and serves
-the real app with gunicorn (sync workers, the default 2). `wrk` then drives, one after the other on
-the same server:
+`--data-dir` when it already holds a published set), creates 250 agencies with an API key each,
+and serves the real app with gunicorn (sync workers, the default 2). `wrk` then drives, one after
+the other on the same server:
 
 1. `GET /healthz`: the trivial endpoint (no auth, no audit, no index) for scale;
 2. `GET /api/v1/plates/<plate>?reason=traffic_stop` with `Authorization: Bearer <key>`, cycling
-   over 500 plates drawn from the data set: key check (cached), rate-limit check, snapshot,
-   exact-plate lookup, answer building, and one audit record committed with synchronous=FULL
-   before the answer is sent.
+   over 500 plates drawn from the data set and 250 keys: key check (cached), rate-limit check,
+   snapshot, exact-plate lookup, answer building, and one audit record committed with
+   synchronous=FULL before the answer is sent.
 
 After the run it counts the audit records the lookups left and compares them with the answered
-requests wrk reports: every answered lookup must have its durable record. The rate limit is raised
-for the run (`DIPCHECK_RATELIMIT_LOOKUPS=100000000/minute`) so that it is checked on every request
-but never refuses; operational logs go to a file, as in production.
+requests wrk reports: every answered lookup must have its durable record. The lookups rotate over
+250 API keys of 250 agencies, like many agency systems at once, so the default limit (600 lookups
+a minute per key, in-process memory counters) is checked on every request and never refuses;
+operational logs go to a file, as in production.
 
 wrk comes from Debian (`apt-get install -y wrk`); the script says so and stops if it is missing.
 The load generator shares the machine's cores with the server, so figures understate the server.
@@ -52,6 +53,7 @@ from lookup.store.base import AuditFilter  # noqa: E402
 from search_index.normalize import normalize_plate  # noqa: E402
 
 PLATE_SAMPLE = 500
+KEYS = 250
 _LATENCY = re.compile(r"^\s+(50|75|90|99)%\s+([\d.]+)(us|ms|s)\s*$", re.MULTILINE)
 _RATE = re.compile(r"^Requests/sec:\s+([\d.]+)", re.MULTILINE)
 _TOTAL = re.compile(r"^\s+(\d+) requests in ", re.MULTILINE)
@@ -60,12 +62,14 @@ _ERRORS = re.compile(r"Socket errors: (.*)$", re.MULTILINE)
 
 LUA = """
 local plates = {%s}
+local keys = {%s}
 local n = 0
 request = function()
   n = n + 1
   local plate = plates[(n %% #plates) + 1]
+  local key = keys[(n %% #keys) + 1]
   return wrk.format("GET", "/api/v1/plates/" .. plate .. "?reason=traffic_stop",
-                    {["Authorization"] = "Bearer %s"})
+                    {["Authorization"] = "Bearer " .. key})
 end
 """
 
@@ -91,12 +95,16 @@ def prepare(data_dir: Path, scale: str) -> list[str]:
     return plates[:PLATE_SAMPLE]
 
 
-def make_key(data_dir: Path) -> str:
+def make_keys(data_dir: Path, count: int) -> list[str]:
+    """API keys of `count` agencies: like many agency systems, each well inside its own limit."""
     app = create_app(data_dir=data_dir, log_level="WARNING")
+    keys = []
     with app.app_context():
-        agency = accounts.find_agency("Bench PD") or accounts.create_agency("Bench PD")
-        _, key = accounts.create_api_key(agency, role="officer", label="bench")
-    return key
+        for n in range(count):
+            name = f"Bench PD {n}"
+            agency = accounts.find_agency(name) or accounts.create_agency(name)
+            keys.append(accounts.create_api_key(agency, role="officer", label="bench")[1])
+    return keys
 
 
 def audit_count(data_dir: Path) -> int:
@@ -118,7 +126,6 @@ def start_server(
     env = dict(os.environ)
     env.update(
         DIPCHECK_DATA_DIR=str(data_dir),
-        DIPCHECK_RATELIMIT_LOOKUPS="100000000/minute",
         DIPCHECK_LOG_LEVEL="INFO",
     )
     gunicorn = Path(sys.executable).parent / "gunicorn"
@@ -188,9 +195,12 @@ def main() -> None:
         data_dir.mkdir(parents=True, exist_ok=True)
 
     plates = prepare(data_dir, args.scale)
-    key = make_key(data_dir)
+    keys = make_keys(data_dir, KEYS)
     script = data_dir / "plates.lua"
-    script.write_text(LUA % (", ".join(f'"{p}"' for p in plates), key), encoding="utf-8")
+    script.write_text(
+        LUA % (", ".join(f'"{p}"' for p in plates), ", ".join(f'"{k}"' for k in keys)),
+        encoding="utf-8",
+    )
     port = free_port()
     server = start_server(data_dir, port, args.workers, data_dir / "server.log")
     base = f"http://127.0.0.1:{port}"

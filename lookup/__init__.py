@@ -22,6 +22,7 @@ from lookup.config import (
     setting_names,
     with_overrides,
 )
+from lookup.limit_storage import limiter_storage_uri
 
 __all__ = ["ConfigError", "Settings", "create_app"]
 
@@ -61,7 +62,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         # without this, an app built with RATELIMIT_ENABLED=False (a test) would leave every
         # app built after it in the same process unlimited.
         RATELIMIT_ENABLED=True,
-        RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
+        RATELIMIT_STORAGE_URI=limiter_storage_uri(settings.ratelimit_storage_uri),
         RATELIMIT_HEADERS_ENABLED=True,
         # If Redis goes away, keep limiting in each process rather than not at all.
         RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
