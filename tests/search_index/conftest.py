@@ -42,8 +42,9 @@ def drop_elasticsearch_indices(url: str, backend: SearchBackend) -> None:
     assert isinstance(backend, ElasticsearchBackend)
     admin = connect(url, ClientOptions(request_timeout=30.0))
     try:
-        pattern = f"{backend.alias}-*,{backend.lock_index}"
-        found = admin.indices.get(index=pattern, expand_wildcards="all", ignore_unavailable=True)
+        # Wildcards only: a pattern that matches nothing is no error.
+        pattern = f"{backend.alias}-*,{backend.lock_index}*"
+        found = admin.indices.get(index=pattern, expand_wildcards="all")
         for name in found:
             admin.indices.delete(index=name)
     finally:

@@ -21,8 +21,10 @@ import threading
 import time
 import unicodedata
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -204,7 +206,7 @@ class FakeCluster:
                     del self.indices[n]
                 return 200, {"acknowledged": True}
             if m == "GET":
-                names = self._resolve(target, must=True)
+                names = self._resolve(target, must=req.params.get("ignore_unavailable") != "true")
                 return 200, {n: self._describe(self.indices[n]) for n in names}
         op = p[1]
         if op == "_doc" and len(p) == 3:
@@ -875,3 +877,49 @@ class _Ordered:
 
     def __hash__(self) -> int:
         return hash(self.value)
+
+
+@contextmanager
+def serve_http(cluster: FakeCluster) -> Iterator[str]:
+    """Serve the fake cluster over real HTTP on a free loopback port and yield its URL, so the
+    client's own urllib3 node (sockets, pooling, read timeouts) is exercised too. Requests to a
+    path in `cluster.slow_paths` (or all, with `cluster.latency`) really take that long."""
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _serve(self) -> None:
+            length = int(self.headers.get("content-length") or 0)
+            raw_body = self.rfile.read(length) if length else None
+            hdrs = {k.lower(): v for k, v in self.headers.items()}
+            url = urlsplit(self.path)
+            params = dict(parse_qsl(url.query, keep_blank_values=True))
+            req = Request(self.command, url.path, params, _decode(raw_body, hdrs), hdrs)
+            slow = [s for r, s in cluster.slow_paths if re.search(r, req.path)]
+            delay = max([cluster.latency, *slow])
+            if delay:
+                time.sleep(delay)
+            status, payload = cluster.handle(req)
+            raw = b"" if payload is None else json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("content-type", COMPAT_JSON)
+            self.send_header("x-elastic-product", "Elasticsearch")
+            self.send_header("content-length", str(len(raw)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(raw)
+
+        do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _serve
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return None  # request lines would carry plates; tests stay quiet
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
