@@ -7,8 +7,8 @@ Layout (all names start with the configured prefix, default "dipcheck"):
 - `<prefix>-state-unique`: one claim document per (collection, unique field, value), with a
   deterministic id, written with op_type=create. Elasticsearch refuses a second create of the same
   id on the primary shard, so two instances can never both own one value. A claim names its
-  owner; a claim whose owner never got written (a crash between the two writes) is taken over
-  after CLAIM_GRACE seconds.
+  owner; a claim whose owner never got written, or no longer holds the value (a crash between
+  two writes), is taken over after CLAIM_GRACE seconds.
 - `<prefix>-audit`: append-only; each record's id is its reference, written with op_type=create.
 
 A document's version (1 on insert, +1 per update) is kept in the document; updates and deletes are
@@ -339,9 +339,13 @@ class ElasticsearchStateStore:
         if holder == owner:
             return True
         age = (time.time_ns() - int(hit["_source"]["claimed"])) / 1e9
-        if age < CLAIM_GRACE or self._get(collection, holder) is not None:
+        if age < CLAIM_GRACE:
             return False
-        # The holder's insert never landed: take the claim over, unless someone else did first.
+        held = self._get(collection, holder)
+        if held is not None and held["_source"]["data"].get(field_name) == value:
+            return False
+        # A stale claim: its insert never landed, or a crash kept it after the value moved on.
+        # Take it over, unless someone else does first.
         try:
             self._es.index(
                 index=self._unique_index,

@@ -300,3 +300,24 @@ def test_the_audit_index_is_created_with_its_mapping_before_the_first_record(
     fresh.append_audit(RECORD)  # no ensure() first
     assert cluster.indices["dipcheck-audit"].mappings == AUDIT_MAPPINGS
     assert list(fresh.iter_audit(AuditFilter())) == [RECORD]
+
+
+def test_a_claim_kept_after_its_value_moved_on_is_taken_over(
+    cluster: FakeCluster, store: ElasticsearchStateStore
+) -> None:
+    store.insert("officers", {"username": "a"}, id="o1")
+    (claim_id,) = cluster.indices["dipcheck-state-unique"].docs
+    # A crash after o1 changed its name to "b" but before the claim on "a" was released:
+    old = time.time_ns() - int(120e9)
+    store._es.index(
+        index="dipcheck-state-officers",
+        id="o1",
+        document={"id": "o1", "created": 1, "version": 2, "data": {"username": "b"}},
+    )
+    store._es.index(
+        index="dipcheck-state-unique",
+        id=claim_id,
+        document={"collection": "officers", "field": "username", "owner": "o1", "claimed": old},
+    )
+    store.insert("officers", {"username": "a"}, id="o2")
+    assert store.find_one("officers", username="a") == store.get("officers", "o2")
