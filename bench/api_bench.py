@@ -129,8 +129,14 @@ def start_server(
         DIPCHECK_LOG_LEVEL="INFO",
     )
     gunicorn = Path(sys.executable).parent / "gunicorn"
+    # Our own settings file, so the repository's production gunicorn.conf.py (worker recycling
+    # every ~2,000 requests) does not restart workers in the middle of a measurement.
+    config = data_dir / "gunicorn.bench.py"
+    config.write_text("accesslog = None\nmax_requests = 0\n", encoding="utf-8")
     command = [
         str(gunicorn),
+        "--config",
+        str(config),
         "--workers",
         str(workers),
         "--worker-class",

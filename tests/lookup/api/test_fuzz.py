@@ -6,6 +6,8 @@ examples, so the suite stays fast); Hypothesis throws arbitrary text at the path
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -38,7 +40,9 @@ def _document_app() -> Flask:
     """An app used only to serve the OpenAPI document the cases are generated from; each test
     then calls its own `app` fixture. (schemathesis' lazy fixture loader does not run on this
     pytest version.)"""
-    return create_app(data_dir=Path(tempfile.mkdtemp(prefix="dipcheck-openapi-")), TESTING=True)
+    directory = tempfile.mkdtemp(prefix="dipcheck-openapi-")
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    return create_app(data_dir=Path(directory), TESTING=True)
 
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", _document_app())
