@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -35,6 +36,15 @@ class QrEnv:
 
     def auth(self, key: str | None = None) -> dict[str, str]:
         return {"Authorization": f"Bearer {key or self.api_key}"}
+
+
+@pytest.fixture(autouse=True)
+def _no_deployment_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The runner's own DIPCHECK_* variables (an Elasticsearch URL, a keys directory) must not
+    change what these tests build."""
+    for name in list(os.environ):
+        if name.startswith("DIPCHECK_"):
+            monkeypatch.delenv(name)
 
 
 @pytest.fixture
