@@ -131,8 +131,11 @@ def site(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterator[Sit
                 search_backend().close()
 
 
-def new_page(browser: Any, *, javascript: bool = True, bypass_csp: bool = False) -> Any:
+def new_page(
+    browser: Any, *, javascript: bool = True, bypass_csp: bool = False, dark: bool = False
+) -> Any:
     context = browser.new_context(
+        color_scheme="dark" if dark else "light",
         viewport=VIEWPORT,
         device_scale_factor=2,
         has_touch=True,
@@ -248,6 +251,8 @@ def test_pages_are_accessible_fit_a_phone_and_stay_small(browser: Any, site: Sit
     page.goto(f"{site.url}/login")
     assert axe_violations(page) == []
     assert no_horizontal_scroll(page)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "sign-in.png"), full_page=True)
     sign_in(page, site, site.ada)
     page.wait_for_url("**/lookup")
     assert axe_violations(page) == []
@@ -257,7 +262,6 @@ def test_pages_are_accessible_fit_a_phone_and_stay_small(browser: Any, site: Sit
     page.reload()
     assert 0 < transferred_bytes(page) < PAGE_BUDGET_BYTES
 
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for text, level, name in (
         ("DA123456", "FULL IMMUNITY", "full-immunity"),
         (OFFICIAL_ACTS_CREDENTIAL, "OFFICIAL-ACTS IMMUNITY ONLY", "official-acts"),
@@ -273,6 +277,19 @@ def test_pages_are_accessible_fit_a_phone_and_stay_small(browser: Any, site: Sit
     assert no_horizontal_scroll(page)
     page.screenshot(path=str(SCREENSHOTS / "plate-answer-full.png"), full_page=True)
     assert axe_violations(page) == []
+    page.context.close()
+
+
+def test_dark_mode_is_readable(browser: Any, site: Site) -> None:
+    page = new_page(browser, bypass_csp=True, dark=True)
+    sign_in(page, site, site.ada)
+    page.wait_for_url("**/lookup")
+    background = page.evaluate("() => getComputedStyle(document.body).backgroundColor")
+    assert background == "rgb(15, 17, 21)"
+    look_up(page, OFFICIAL_ACTS_CREDENTIAL)
+    assert "OFFICIAL-ACTS IMMUNITY ONLY" in level_banner(page)
+    assert axe_violations(page) == []
+    page.screenshot(path=str(SCREENSHOTS / "action-card-official-acts-dark.png"), full_page=True)
     page.context.close()
 
 
