@@ -156,23 +156,35 @@ def instances(tmp_path: Path, redis: Redis, api_key: str) -> Iterator[list[int]]
         GUNICORN_LOGLEVEL="warning",
     )
     processes = []
+    logs = []
     for port in ports:
+        log = (tmp_path / f"gunicorn-{port}.log").open("wb")
+        logs.append(log)
         processes.append(
             subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py")],
                 cwd=ROOT,
                 env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}"},
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
         )
     try:
-        for port in ports:
-            wait_until(lambda p=port: status(p, "/healthz") == 200, f"gunicorn on {port}")
+        for port, process in zip(ports, processes, strict=True):
+
+            def up(p: int = port, proc: subprocess.Popen[bytes] = process) -> bool:
+                if proc.poll() is not None:
+                    text = (tmp_path / f"gunicorn-{p}.log").read_text(errors="replace")
+                    raise AssertionError(f"gunicorn on {p} exited:\n{text[-2000:]}")
+                return status(p, "/healthz") == 200
+
+            wait_until(up, f"gunicorn on {port}", timeout=90)
         yield ports
     finally:
         for process in processes:
             stop(process)
+        for log in logs:
+            log.close()
 
 
 def status(port: int, path: str, key: str | None = None) -> int:
