@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lookup.config import (
     SETTINGS_KEY,
@@ -72,6 +73,10 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.config.update(flask_config)
     app.extensions[SETTINGS_KEY] = settings
 
+    if settings.trusted_proxies:
+        # Exactly that many hops: a client cannot forge its address past the last real proxy.
+        hops = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     _init_extensions(app, settings, data_dir)
     _register_blueprints(app)
     _register_plugins(app)

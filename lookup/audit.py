@@ -15,6 +15,8 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from flask import g, has_request_context
+
 from lookup.auth import Principal
 from lookup.extensions import state_store
 from lookup.store.base import (
@@ -75,7 +77,7 @@ def record(
         reason=reason,
         outcome=outcome,
         client=client,
-        detail=dict(detail or {}),
+        detail=_with_request_id(detail),
     )
     for _attempt in range(_ATTEMPTS):
         try:
@@ -90,6 +92,15 @@ def record(
             raise AuditUnavailable(str(error)) from error
         return entry
     raise AuditUnavailable("could not draw an unused audit reference")
+
+
+def _with_request_id(detail: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The detail, plus the request id that ties the record to the (query-free) operational
+    log lines of the same request."""
+    out = dict(detail or {})
+    if has_request_context() and g.get("request_id"):
+        out.setdefault("request_id", g.request_id)
+    return out
 
 
 def records(filter: AuditFilter) -> Iterator[AuditRecord]:

@@ -78,6 +78,13 @@ class Settings(BaseSettings):
         "(bounds how long a revoked key keeps working in other processes).",
     )
     max_request_bytes: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)
+    trusted_proxies: int = Field(
+        default=0,
+        ge=0,
+        le=5,
+        description="Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are "
+        "believed (the client address in the audit log comes from them); 0 believes none.",
+    )
     web_idle_minutes: int = Field(
         default=30, ge=1, le=30, description="Web sign-in ends after this long without a request."
     )

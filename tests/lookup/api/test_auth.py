@@ -57,7 +57,7 @@ def test_refused_lookup_is_audited_as_denied(app: Flask, client: FlaskClient, ur
     assert entry.agency_id is None
     assert entry.channel == "api"
     assert entry.reason == "traffic_stop"
-    assert entry.detail == {"denied": "invalid_credentials"}
+    assert entry.detail["denied"] == "invalid_credentials"
 
 
 @pytest.mark.parametrize("url", LOOKUP_URLS)

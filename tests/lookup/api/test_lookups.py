@@ -16,7 +16,7 @@ from tests.factories import (
     DIPLOMAT_LICENSE,
     DIPLOMAT_PLATE,
 )
-from tests.lookup.conftest import AgencyKeys, bearer
+from tests.lookup.conftest import AgencyKeys, AppFactory, bearer
 
 
 def audit_of(app: Flask, agency_id: str) -> list[AuditRecord]:
@@ -143,3 +143,27 @@ def test_references_are_unique_and_quotable(client: FlaskClient, metro: AgencyKe
     for reference in references:
         assert reference.startswith("DC-")
         assert len(reference) == len("DC-XXXXX-XXXXX")
+
+
+def test_audit_record_carries_the_request_id_and_the_client_address(
+    app: Flask, client: FlaskClient, metro: AgencyKeys
+) -> None:
+    headers = bearer(metro.officer_key) | {
+        "X-Request-Id": "cad-0042-alpha",
+        "X-Forwarded-For": "203.0.113.9",  # not believed: no proxy is configured
+    }
+    client.get("/api/v1/plates/DVL1234?reason=crash", headers=headers)
+    [entry] = audit_of(app, metro.agency.id)
+    assert entry.detail["request_id"] == "cad-0042-alpha"
+    assert entry.client == "127.0.0.1"
+
+
+def test_behind_a_trusted_proxy_the_forwarded_client_is_audited(
+    make_app: AppFactory, metro: AgencyKeys
+) -> None:
+    app = make_app(trusted_proxies=1)
+    headers = bearer(metro.officer_key) | {"X-Forwarded-For": "198.51.100.7, 203.0.113.9"}
+    app.test_client().get("/api/v1/plates/DVL1234?reason=crash", headers=headers)
+    [entry] = audit_of(app, metro.agency.id)
+    # One trusted hop: only the address that proxy saw counts, not what the client claimed.
+    assert entry.client == "203.0.113.9"
