@@ -8,6 +8,8 @@ import re
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from lookup.audit import records
 from lookup.store.base import AuditFilter, AuditRecord
@@ -199,3 +201,22 @@ def test_rate_limited_lookup_is_refused_and_audited(make_app: AppFactory, clock:
     assert "Too many lookups" in text_of(html)
     outcomes = [(r.outcome, r.detail.get("denied")) for r in web_lookups(app)]
     assert outcomes == [("denied", "rate_limited"), ("match", None), ("match", None)]
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    q=st.text(max_size=250),
+    kind=st.sampled_from(["auto", "plate", "credential", "license", "person", "bogus"]),
+    date_of_birth=st.one_of(st.just(""), st.text(max_size=12)),
+)
+def test_any_input_gets_a_page_never_a_server_error(
+    officer_client: FlaskClient, q: str, kind: str, date_of_birth: str
+) -> None:
+    status, html = lookup(officer_client, q, kind=kind, date_of_birth=date_of_birth)
+    assert status in (200, 400)
+    if status == 400:
+        assert 'role="alert"' in html
