@@ -286,6 +286,16 @@ def sheet(
 # -- offline verification ---------------------------------------------------------------------
 
 
+def _moment(text: str | None) -> datetime:
+    if text is None:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise _fail("--at must be an ISO time such as 2026-03-01T10:00:00Z") from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 @qr_cli.command("verify", with_appcontext=False)
 @click.argument("scanned")
 @click.option(
@@ -295,8 +305,15 @@ def sheet(
     required=True,
     help="The published key set (/.well-known/dipcheck-keys.json, or `qr keys export`).",
 )
+@click.option(
+    "--at",
+    "at",
+    default=None,
+    help="Check as of this ISO time (UTC unless it says otherwise), e.g. a receipt's lookup "
+    "time against the key set archived then. Default: now.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def verify_offline(scanned: str, keys_file: Path, as_json: bool) -> None:
+def verify_offline(scanned: str, keys_file: Path, at: str | None, as_json: bool) -> None:
     """Verify a token or a scanned URL with only a keys file: no server, no network.
 
     Exit status 0 when valid, 1 otherwise. The live record (revocation) is not checked offline."""
@@ -304,7 +321,7 @@ def verify_offline(scanned: str, keys_file: Path, as_json: bool) -> None:
         keys = KeySet.from_file(keys_file)
     except KeyStoreError as error:
         raise _fail(str(error)) from None
-    result = verify(extract_token(scanned), keys, datetime.now(UTC))
+    result = verify(extract_token(scanned), keys, _moment(at))
     claims = result.shown_claims
     if as_json:
         out: dict[str, object] = {"result": result.verdict.value, "code": result.code}

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from lookup.audit import record
 from lookup.auth import Principal
@@ -158,3 +158,45 @@ def test_receipt_page_for_officers(qr_env: QrEnv) -> None:
     assert "<svg" not in other.get_data(as_text=True)
     bad = qr_env.client.get("/qr/receipts/nonsense", headers=qr_env.auth())
     assert bad.status_code == 400
+
+
+def test_old_receipt_verifies_against_the_archived_key_set_as_of_its_time(
+    qr_env: QrEnv, tmp_path: Path
+) -> None:
+    from datetime import datetime, timedelta
+
+    reference = _lookup(qr_env, f"/api/v1/plates/{DIPLOMAT_PLATE}?reason=traffic_stop")
+    body = _receipt(qr_env, reference).get_json()
+    qr_env.keys.rotate(timedelta(seconds=1))
+    # The key set as published during the old key's overlap, kept with the case file; then the
+    # old key is retired.
+    looked_up_at = datetime.fromisoformat(body["looked_up_at"])
+    archived = tmp_path / "keys-archived.json"
+    archived.write_text(json.dumps(qr_env.keys.keyset().to_json(looked_up_at)))
+    statuses = {key["kid"]: key["status"] for key in json.loads(archived.read_text())["keys"]}
+    assert statuses[body["kid"]] == "verifying"
+    qr_env.keys.retire(body["kid"])
+
+    page = qr_env.client.get(f"/v/{body['token']}", headers={"Accept": "application/json"})
+    assert page.get_json()["result"] == "unknown_key"
+    runner = CliRunner()
+
+    def offline(at: str) -> Result:
+        return runner.invoke(
+            cli, ["qr", "verify", body["url"], "--keys", str(archived), "--at", at]
+        )
+
+    later = offline((looked_up_at + timedelta(days=1)).isoformat())
+    assert later.exit_code == 1
+    assert "unknown_key" in later.output
+    then = offline(body["looked_up_at"])
+    assert then.exit_code == 0, then.output
+    assert f"subject: {reference}" in then.output
+    bad = offline("yesterday")
+    assert bad.exit_code == 1
+    assert "--at must be an ISO time" in bad.output
+    # A fresh receipt for the same reference is signed by the new key and verifies on the page.
+    fresh = _receipt(qr_env, reference).get_json()
+    assert fresh["kid"] != body["kid"]
+    again = qr_env.client.get(f"/v/{fresh['token']}", headers={"Accept": "application/json"})
+    assert again.get_json()["result"] == "valid"
