@@ -67,6 +67,8 @@ PERSON_LIMIT = 20
 MAX_NAME_LENGTH = 200
 MAX_COUNTRY_LENGTH = 100
 _MAX_AUDITED_IDS = 25
+# What was typed is kept whole in the audit record up to this length (spaces are free to type).
+MAX_AUDITED_VALUE = 256
 
 
 class InvalidQuery(ValueError):
@@ -311,7 +313,7 @@ def record_denied(
         reference=reference,
         channel=channel,
         kind=kind,
-        value=value[:256],
+        value=value[:MAX_AUDITED_VALUE],
         reason=reason if reason in REASONS else None,
         outcome="denied",
         client=client,
@@ -346,7 +348,7 @@ def run_lookup(
             reference=reference,
             channel=channel,
             kind=kind,
-            value=value[:256],
+            value=value[:MAX_AUDITED_VALUE],
             reason=reason if reason in REASONS else None,
             outcome="denied",
             client=client,
@@ -360,7 +362,7 @@ def run_lookup(
             reference=reference,
             channel=channel,
             kind=kind,
-            value=value,
+            value=value[:MAX_AUDITED_VALUE],
             reason=query.reason,
             outcome=outcome,
             client=client,
