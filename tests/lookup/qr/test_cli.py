@@ -63,6 +63,13 @@ def test_credential_png_decodes_and_verifies_offline(data_dir: Path, tmp_path: P
     (url,) = decode_png(png.read_bytes())
     assert url.startswith(f"{PUBLIC_URL}/v/")
     assert render.build(url).version <= 12
+    # The printed symbol itself: (17 + 4 * version + 2 * quiet zone) modules of 10 pixels.
+    from PIL import Image
+
+    with Image.open(png) as image:
+        modules = image.width // 10 - 2 * render.BORDER_MODULES
+    assert (modules - 17) % 4 == 0
+    assert (modules - 17) // 4 <= 12
 
     keys_file = tmp_path / "keys.json"
     _run(data_dir, "keys", "export", str(keys_file))
