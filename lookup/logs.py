@@ -30,7 +30,8 @@ _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
     "asctime",
     "taskName",
 }
-_REQUEST_LINE = re.compile(r'"([A-Z]+) (\S+) (HTTP/[0-9.]+)"')
+# The request line inside Werkzeug's access message, which may be wrapped in colour escapes.
+_REQUEST_LINE = re.compile(r"(?<![A-Z])([A-Z]{3,7}) (/\S*|\*) (HTTP/[0-9.]+)")
 
 
 def request_id() -> str | None:
@@ -79,7 +80,7 @@ class RedactRequestLine(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         if _REQUEST_LINE.search(message):
-            record.msg = _REQUEST_LINE.sub(r'"\1 [path not logged] \3"', message)
+            record.msg = _REQUEST_LINE.sub(r"\1 [path not logged] \3", message)
             record.args = None
         return True
 

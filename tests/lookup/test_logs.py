@@ -96,17 +96,26 @@ def test_request_id_is_taken_from_the_client_or_made_and_echoed(
     assert len(made.headers["X-Request-Id"]) == 32
 
 
-def test_development_server_request_line_loses_its_path() -> None:
+@pytest.mark.parametrize(
+    "line",
+    [
+        "GET /api/v1/plates/DVL1234?reason=crash HTTP/1.1",
+        # Werkzeug colours the line of an error answer.
+        "\x1b[31m\x1b[1mGET /api/v1/plates/DVL1234?reason=crash HTTP/1.1\x1b[0m",
+    ],
+)
+def test_development_server_request_line_loses_its_path(line: str) -> None:
     record = logging.LogRecord(
         "werkzeug",
         logging.INFO,
         __file__,
         1,
         '127.0.0.1 - - [24/Nov/2026 06:00:00] "%s" %s %s',
-        ("GET /api/v1/plates/DVL1234?reason=crash HTTP/1.1", "200", "-"),
+        (line, "401", "-"),
         None,
     )
     assert RedactRequestLine().filter(record)
     message = record.getMessage()
     assert "DVL1234" not in message
-    assert '"GET [path not logged] HTTP/1.1" 200' in message
+    assert "GET [path not logged] HTTP/1.1" in message
+    assert message.endswith(" 401 -")
