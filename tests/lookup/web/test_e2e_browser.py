@@ -222,6 +222,8 @@ def test_lookups_work_without_javascript(browser: Any, site: Site) -> None:
     # A misread plate: pick the candidate, which runs an exact lookup of it.
     look_up(page, "DVL1Z34", kind="Plate", reason="Crash")
     assert page.locator("mark.sub").first.inner_text() == "2"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "plate-candidates.png"), full_page=True)
     page.get_by_role("button", name="Open plate DVL1234").click()
     assert "FULL IMMUNITY" in level_banner(page)
     assert page.get_by_role("heading", name="DVL1234", exact=True).is_visible()
