@@ -46,6 +46,7 @@ from lookup.qr.render import QrTooLarge
 from lookup.qr.screens import SCREENS, Screen, failure_notice
 from lookup.qr.tokens import Claims, Verdict, Verification, verify
 from lookup.service import REASONS, InvalidQuery, LookupKind, LookupUnavailable, run_lookup
+from lookup.sessions import current_web_session
 from lookup.store.base import Outcome, StoreError
 from search_index.backend import BackendError
 
@@ -55,15 +56,8 @@ KEYSTORE_EXTENSION = "dipcheck.qr.keystore"
 # whose scanners share one address).
 DEFAULT_RATELIMIT = "30/minute"
 KEYS_PATH = "/.well-known/dipcheck-keys.json"
-REASON_LABELS = {
-    "traffic_stop": "Traffic stop",
-    "crash": "Crash",
-    "investigation": "Investigation",
-    "citation_follow_up": "Citation follow-up",
-    "warrant_service": "Warrant service",
-    "training": "Training",
-    "other": "Other",
-}
+# The reasons in words, as the web pages word them, from the one list the lookup accepts.
+REASON_LABELS = {code: code.replace("_", " ").capitalize() for code in REASONS}
 _OUTCOMES: dict[Verdict, Outcome] = {
     Verdict.VALID: "match",
     Verdict.REVOKED: "no_match",
@@ -262,10 +256,6 @@ def _full_answer(principal: Principal, checked: Checked) -> FullAnswer | None:
 
 def _remembered_reason() -> str | None:
     """The reason the officer last chose on the web pages, if there is a web session."""
-    try:
-        from lookup.sessions import current_web_session
-    except ImportError:
-        return None
     session = current_web_session()
     return session.reason if session is not None and session.reason in REASONS else None
 

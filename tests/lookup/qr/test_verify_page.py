@@ -243,3 +243,31 @@ def test_expiring_lifetime_is_respected(qr_env: QrEnv) -> None:
     assert _result(qr_env, token)["result"] == "valid"
     expires = datetime.fromisoformat(_result(qr_env, token)["document"]["expires_at"])
     assert expires - datetime.now(UTC) < timedelta(days=1, minutes=1)
+
+
+def test_signed_in_officer_gets_the_remembered_reason_preselected(qr_env: QrEnv) -> None:
+    from lookup import accounts, sessions
+    from lookup.extensions import state_store
+
+    with qr_env.app.test_request_context():
+        agency = accounts.find_agency("Arlington County Police")
+        assert agency is not None
+        officer = accounts.create_officer(
+            agency, username="ada", display_name="Ada", password="correct horse battery 9"
+        )
+        cookie, _ = sessions.create_session(
+            state_store(),
+            officer_id=officer.id,
+            agency_id=agency.id,
+            agency_name=agency.name,
+            role="officer",
+            stage="active",
+            now=datetime.now(UTC),
+            reason="crash",
+        )
+        name = sessions.cookie_name()
+    qr_env.client.set_cookie(name, cookie)
+    status, page = _page(qr_env, qr_env.token("credential", DIPLOMAT_CREDENTIAL))
+    assert status == 200
+    assert '<option value="crash" selected>' in page
+    assert "Signed in as Arlington County Police" in page
