@@ -580,6 +580,9 @@ class SQLiteBackend:
             if name not in self._files:
                 try:
                     info = _read_info(db)
+                except BackendUnavailable:
+                    db.close()
+                    raise
                 except sqlite3.Error as exc:
                     db.close()
                     raise BackendUnavailable("the published index is unreadable") from exc

@@ -421,3 +421,20 @@ def test_a_forked_worker_opens_its_own_connection(backend: SQLiteBackend) -> Non
     os.close(read)
     os.waitpid(pid, 0)
     assert answer == b"1"
+
+
+def test_an_index_from_another_version_is_unavailable(backend: SQLiteBackend) -> None:
+    backend.publish(small_dataset())
+    (name,) = index_files(backend)
+    db = sqlite3.connect(backend.data_dir / name)
+    try:
+        db.execute("UPDATE meta SET value = '0' WHERE key = 'schema_version'")
+        db.commit()
+    finally:
+        db.close()
+    fresh = SQLiteBackend(backend.data_dir)
+    try:
+        with pytest.raises(BackendUnavailable, match="another version"), fresh.snapshot():
+            pass
+    finally:
+        fresh.close()
