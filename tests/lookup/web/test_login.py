@@ -6,6 +6,8 @@ from datetime import timedelta
 
 import pytest
 from flask import Flask
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from werkzeug.test import TestResponse
 
 from lookup import ConfigError
@@ -234,3 +236,28 @@ def test_timeouts_cannot_exceed_the_policy(make_app: AppFactory) -> None:
         make_app(web_idle_minutes=60)
     with pytest.raises(ConfigError, match="DIPCHECK_WEB_ABSOLUTE_HOURS"):
         make_app(web_absolute_hours=24)
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(username=st.text(max_size=300), password=st.text(max_size=300), code=st.text(max_size=40))
+def test_any_sign_in_input_is_refused_cleanly(
+    web_app: Flask, clock: Clock, username: str, password: str, code: str
+) -> None:
+    client = web_app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    response = client.post(
+        "/login",
+        data={
+            "csrf_token": csrf_of(page),
+            "acknowledge": "yes",
+            "username": username,
+            "password": password,
+            "code": code,
+        },
+    )
+    assert response.status_code == 401
+    assert 'id="login-error"' in response.get_data(as_text=True)
