@@ -41,7 +41,7 @@ from lookup.config import current_settings
 from lookup.errors import ApiError, wants_json
 from lookup.extensions import limiter, search_backend, state_store
 from lookup.qr import documents, receipts
-from lookup.qr.keys import KeyStore, KeyStoreError
+from lookup.qr.keys import KeyInfo, KeyStore, KeyStoreError
 from lookup.qr.render import QrTooLarge
 from lookup.qr.screens import SCREENS, Screen, failure_notice
 from lookup.qr.tokens import Claims, Verdict, Verification, verify
@@ -101,6 +101,19 @@ def keystore() -> KeyStore:
     """The current app's QR key ring."""
     store: KeyStore = current_app.extensions[KEYSTORE_EXTENSION]
     return store
+
+
+def ensure_signing_key() -> KeyInfo | None:
+    """Create the first QR signing key when the ring has none (for `dipcheck bootstrap`);
+    returns the new key, or None when one exists already (rotation stays an operator's act)."""
+    store = keystore()
+    ring = store.keys()
+    if any(info.status == "active" for info in ring):
+        return None
+    try:
+        return store.create()
+    except KeyStoreError:  # another process created it meanwhile
+        return None
 
 
 def base_url() -> str:

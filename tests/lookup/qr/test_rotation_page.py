@@ -62,3 +62,17 @@ def test_key_set_is_cacheable_and_public(qr_env: QrEnv) -> None:
     (entry,) = body["keys"]
     assert (entry["kty"], entry["crv"], entry["alg"]) == ("OKP", "Ed25519", "EdDSA")
     assert "d" not in entry  # never the private part
+
+
+def test_ensure_signing_key_creates_only_the_first(qr_env: QrEnv, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from lookup import create_app
+    from lookup.qr.views import ensure_signing_key, keystore
+
+    with qr_env.app.app_context():
+        assert ensure_signing_key() is None  # the fixture's key is active
+    fresh = create_app(data_dir=tmp_path / "fresh", TESTING=True)
+    with fresh.app_context():
+        created = ensure_signing_key()
+        assert created is not None
+        assert keystore().signer().kid == created.kid
+        assert ensure_signing_key() is None
