@@ -17,6 +17,7 @@ session cookie.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import secrets
@@ -161,7 +162,10 @@ def load_session(
         store.delete(COLLECTION, key)
         return None
     if now - session.last_seen >= TOUCH_INTERVAL:
-        store.update(COLLECTION, key, {"last_seen": now.isoformat()})
+        try:
+            store.update(COLLECTION, key, {"last_seen": now.isoformat()})
+        except KeyError:
+            return None  # signed out in another tab between the read and the write
     return session
 
 
@@ -179,7 +183,9 @@ def end_officer_sessions(store: StateStore, officer_id: str) -> int:
 
 def remember_reason(store: StateStore, session: WebSession, reason: str) -> None:
     if session.reason != reason:
-        store.update(COLLECTION, session.key, {"reason": reason})
+        # A session ended meanwhile (sign-out in another tab) has nothing left to remember.
+        with contextlib.suppress(KeyError):
+            store.update(COLLECTION, session.key, {"reason": reason})
 
 
 def csrf_matches(session: WebSession, submitted: str | None) -> bool:

@@ -94,3 +94,10 @@ def test_remembered_reason_and_csrf(store: SQLiteStateStore) -> None:
     assert sessions.csrf_matches(loaded, session.csrf_token)
     assert not sessions.csrf_matches(loaded, session.csrf_token[:-1] + "x")
     assert not sessions.csrf_matches(loaded, None)
+
+
+def test_a_session_ended_elsewhere_is_simply_gone(store: SQLiteStateStore) -> None:
+    cookie, session = _new(store)
+    sessions.end_session(store, session.key)
+    sessions.remember_reason(store, session, "crash")  # no error: nothing to remember
+    assert load_session(store, cookie, START + timedelta(minutes=5), TIMEOUTS) is None
