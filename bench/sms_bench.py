@@ -10,8 +10,9 @@ public URL, from the enrolled phone, asking for an exact plate drawn from the da
 fresh MessageSid; so each one validates the signature, claims the MessageSid, checks the
 enrolment and the rate limits, runs the lookup, writes its audit record and renders the one-segment
 reply, as in production. Reports p50/p99 latency of sequential requests and throughput with several
-concurrent keep-alive clients, for the webhook and the trivial endpoint, and the time of the
-signature check, the command parser and the reply renderer alone.
+concurrent keep-alive clients, for the webhook and the trivial endpoint; the same latencies in
+process through Flask's test client; and the time of the signature check, the command parser and
+the reply renderer alone.
 """
 
 from __future__ import annotations
@@ -198,6 +199,26 @@ def main() -> None:
             f"{rate:7.0f} req/s with {args.clients} clients"
         )
     server.shutdown()
+
+    # The same requests in process through Flask's test client: the app's own cost, without the
+    # development server (which opens fresh SQLite connections for each request's thread).
+    client = app.test_client()
+    for name, request in (
+        ("trivial, test client", _trivial_request),
+        ("webhook, test client", _signed_message),
+    ):
+        latencies = []
+        for index in range(args.requests):
+            path, body, headers = request(plates[index % len(plates)])
+            started = time.perf_counter()
+            response = client.post(path, data=body, headers=headers) if body else client.get(path)
+            latencies.append((time.perf_counter() - started) * 1000)
+            if response.status_code != 200:
+                raise SystemExit(f"unexpected status {response.status_code}")
+        print(
+            f"{name:<26} p50 {statistics.median(latencies):6.2f} ms  "
+            f"p99 {_percentile(latencies, 0.99):6.2f} ms"
+        )
 
     params = {"Body": "P DVL1234", "From": PHONE, "MessageSid": "SM" + "0" * 32}
     signature = _validator.compute_signature(PUBLIC_URL + WEBHOOK, params)
