@@ -200,3 +200,40 @@ def test_old_receipt_verifies_against_the_archived_key_set_as_of_its_time(
     assert fresh["kid"] != body["kid"]
     again = qr_env.client.get(f"/v/{fresh['token']}", headers={"Accept": "application/json"})
     assert again.get_json()["result"] == "valid"
+
+
+def test_long_query_is_cut_to_keep_the_code_within_version_12(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from lookup.qr import render
+    from lookup.qr.keys import KeyStore
+    from lookup.qr.receipts import issue_receipt
+    from lookup.store.base import AuditRecord
+
+    store = KeyStore(tmp_path)
+    store.create()
+    entry = AuditRecord(
+        reference="DC-7K2QM-9XR4B",
+        at=datetime(2026, 3, 1, 10, 15, tzinfo=UTC),
+        agency_id="a1",
+        actor="officer:o1",
+        channel="web",
+        action="person",
+        query="Wolfeschlegelsteinhausenbergerdorff Hubert Blaine",
+        reason="investigation",
+        outcome="match",
+        client="10.0.0.9",
+        detail={"matches": 3, "summary": {"levels": ["full", "none", "unverified"]}},
+    )
+    short_base = issue_receipt(entry, store.signer(), "https://dc.example")
+    long_base = issue_receipt(
+        entry, store.signer(), "https://dipcheck.metropolitan-police.example.gov"
+    )
+    for receipt in (short_base, long_base):
+        assert render.build(receipt.url).version <= 12
+        assert receipt.claims.receipt is not None
+        assert receipt.claims.receipt.summary == "FNU"
+        assert entry.query.startswith(receipt.claims.receipt.query)
+    assert short_base.claims.receipt is not None
+    assert long_base.claims.receipt is not None
+    assert len(long_base.claims.receipt.query) < len(short_base.claims.receipt.query)
