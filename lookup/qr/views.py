@@ -29,6 +29,7 @@ from flask import (
 )
 from flask.blueprints import BlueprintSetupState
 from flask_limiter import RateLimitExceeded
+from limits import parse_many
 from markupsafe import Markup
 from pydantic import BaseModel, Field
 from spectree import Response as Responses
@@ -37,7 +38,7 @@ from lookup.api.schemas import ErrorBody
 from lookup.api.spec import AUTHENTICATED, spec
 from lookup.audit import REFERENCE_ALPHABET, REFERENCE_PREFIX, AuditUnavailable, record
 from lookup.auth import AuthError, Principal, current_principal, require_principal
-from lookup.config import current_settings
+from lookup.config import ConfigError, current_settings
 from lookup.errors import ApiError, wants_json
 from lookup.extensions import limiter, search_backend, state_store
 from lookup.qr import documents, receipts
@@ -52,9 +53,11 @@ from search_index.backend import BackendError
 
 KEYS_DIR_ENV = "DIPCHECK_QR_KEYS_DIR"
 KEYSTORE_EXTENSION = "dipcheck.qr.keystore"
-# Public scans per client address. Flask config `QR_RATELIMIT` overrides it (tests, deployments
-# whose scanners share one address).
+# Scans per client address: `DIPCHECK_QR_RATELIMIT` (or Flask config `QR_RATELIMIT`) raises it
+# for deployments whose officers share one address (a checkpoint behind one NAT).
 DEFAULT_RATELIMIT = "30/minute"
+RATELIMIT_ENV = "DIPCHECK_QR_RATELIMIT"
+RATELIMIT_CONFIG = "QR_RATELIMIT"
 KEYS_PATH = "/.well-known/dipcheck-keys.json"
 # The reasons in words, as the web pages word them, from the one list the lookup accepts.
 REASON_LABELS = {code: code.replace("_", " ").capitalize() for code in REASONS}
@@ -86,9 +89,18 @@ def keys_directory(data_dir: Path) -> Path:
 
 
 @qr_blueprint.record_once
-def _attach_keystore(state: BlueprintSetupState) -> None:
+def _configure(state: BlueprintSetupState) -> None:
+    """Attach the key ring, and settle the scan limit now: a bad `DIPCHECK_QR_RATELIMIT` stops
+    the app at start-up with one line, never at the first scan."""
     data_dir = Path(state.app.config["DATA_DIR"])
     state.app.extensions[KEYSTORE_EXTENSION] = KeyStore(keys_directory(data_dir))
+    configured = state.app.config.get(RATELIMIT_CONFIG) or os.environ.get(RATELIMIT_ENV, "")
+    chosen = str(configured).strip() or DEFAULT_RATELIMIT
+    try:
+        parse_many(chosen)
+    except ValueError:
+        raise ConfigError(f'{RATELIMIT_ENV}: must be a rate limit such as "30/minute"') from None
+    state.app.config[RATELIMIT_CONFIG] = chosen
 
 
 @qr_blueprint.app_template_filter("qr_tel")
@@ -195,7 +207,7 @@ def _audit_scan(token: str, checked: Checked, principal: Principal | None) -> No
 
 
 def _scan_limit() -> str:
-    return str(current_app.config.get("QR_RATELIMIT", DEFAULT_RATELIMIT))
+    return str(current_app.config[RATELIMIT_CONFIG])
 
 
 def _client_address() -> str:

@@ -271,3 +271,17 @@ def test_signed_in_officer_gets_the_remembered_reason_preselected(qr_env: QrEnv)
     assert status == 200
     assert '<option value="crash" selected>' in page
     assert "Signed in as Arlington County Police" in page
+
+
+def test_scan_limit_from_the_environment_and_a_bad_one_stops_start_up(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    from lookup import ConfigError, create_app
+
+    monkeypatch.setenv("DIPCHECK_QR_RATELIMIT", "2/minute")
+    app = create_app(data_dir=tmp_path / "a", TESTING=True)
+    client = app.test_client()
+    assert [client.get("/v/x").status_code for _ in range(3)] == [200, 200, 429]
+    monkeypatch.setenv("DIPCHECK_QR_RATELIMIT", "lots")
+    with pytest.raises(ConfigError, match="DIPCHECK_QR_RATELIMIT"):
+        create_app(data_dir=tmp_path / "b", TESTING=True)
