@@ -14,6 +14,7 @@ formed; a forged shift of characters across a boundary fails there. Every check 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -55,7 +56,13 @@ def signed_url(public_url: str, request: Request) -> str:
     return url
 
 
-def verify(request: Request, *, public_url: str, auth_token: str) -> InboundMessage:
+def auth_tokens(setting: str) -> list[str]:
+    """The auth tokens a signature may be made with. During a rotation the setting holds the new
+    (primary) and the old (secondary) token separated by a comma; Twilio tokens never hold one."""
+    return [token.strip() for token in setting.split(",") if token.strip()]
+
+
+def verify(request: Request, *, public_url: str, auth_tokens: Sequence[str]) -> InboundMessage:
     """The message in a genuine, well-formed Twilio SMS webhook; raises Rejected otherwise:
     403 for anything that does not prove Twilio sent it, 400 naming the field when a signed
     request lacks what an SMS webhook always carries."""
@@ -67,8 +74,8 @@ def verify(request: Request, *, public_url: str, auth_token: str) -> InboundMess
     form = request.form
     if any(len(values) > 1 for values in form.listvalues()):
         raise Rejected(403, "body", "repeated parameter")
-    validator = RequestValidator(auth_token)
-    if not validator.validate(signed_url(public_url, request), form, signature):
+    url = signed_url(public_url, request)
+    if not any(RequestValidator(token).validate(url, form, signature) for token in auth_tokens):
         raise Rejected(403, SIGNATURE_HEADER, "signature does not match")
 
     sid = form.get("MessageSid", "")

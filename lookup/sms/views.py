@@ -32,7 +32,7 @@ from lookup.sms import phones, replay, replies
 from lookup.sms.commands import Command, Control, Lookup, Unrecognized, parse
 from lookup.sms.phones import Enrolment
 from lookup.sms.render import reply_for
-from lookup.sms.signature import InboundMessage, Rejected, verify
+from lookup.sms.signature import InboundMessage, Rejected, auth_tokens, verify
 from lookup.store.base import StateStore, StoreError
 
 log = logging.getLogger(__name__)
@@ -73,7 +73,7 @@ def twilio_webhook() -> Response:
         message = verify(
             request,
             public_url=settings.public_url,
-            auth_token=settings.twilio_auth_token.get_secret_value(),
+            auth_tokens=auth_tokens(settings.twilio_auth_token.get_secret_value()),
         )
     except Rejected as rejected:
         log.warning("sms webhook rejected", extra={"field": rejected.field})

@@ -185,13 +185,13 @@ class SmsEnv:
 
 
 def make_env(tmp_path: Path, **config: Any) -> SmsEnv:
+    settings: dict[str, Any] = {"twilio_auth_token": AUTH_TOKEN, **config}
     app = create_app(
         data_dir=tmp_path / "data",
         secret_key="s" * 40,
         public_url=PUBLIC_URL,
-        twilio_auth_token=AUTH_TOKEN,
         TESTING=True,
-        **config,
+        **settings,
     )
     with app.app_context():
         search_backend().publish(dataset())

@@ -6,11 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import MultiDict
 
 from lookup.sms.commands import CONTROL_WORDS
 from search_index.backend import BackendUnavailable
 from tests.lookup.sms.conftest import (
+    AUTH_TOKEN,
     CONSUL_CREDENTIAL,
     CONSUL_LICENSE,
     DIPLOMAT_BIRTH_YEAR,
@@ -350,6 +354,24 @@ def test_signed_request_without_sms_fields_is_400_naming_the_field(
     assert sms.audit() == []
 
 
+def test_secondary_auth_token_is_accepted_during_rotation(tmp_path: Path) -> None:
+    old_token = "0123456789abcdef0123456789abcdef"
+    env = make_env(tmp_path, twilio_auth_token=f"{AUTH_TOKEN}, {old_token}")
+    try:
+        params = twilio_params(f"P {DIPLOMAT_PLATE}", OFFICER_PHONE, new_sid())
+        old_signature = RequestValidator(old_token).compute_signature(WEBHOOK_URL, params)
+        assert "FULL IMMUNITY" in (
+            reply_text(env.post_params(params, signature=old_signature)) or ""
+        )
+        assert "FULL IMMUNITY" in (reply_text(env.text(DIPLOMAT_PLATE)) or "")
+        params = twilio_params(f"P {DIPLOMAT_PLATE}", OFFICER_PHONE, new_sid())
+        stranger = RequestValidator("ffffffffffffffffffffffffffffffff")
+        forged = stranger.compute_signature(WEBHOOK_URL, params)
+        assert env.post_params(params, signature=forged).status_code == 403
+    finally:
+        env.close()
+
+
 def test_replayed_message_is_answered_once(sms: SmsEnv) -> None:
     params = twilio_params(f"P {DIPLOMAT_PLATE}", OFFICER_PHONE, new_sid())
     signature = sms.sign(params)
@@ -463,3 +485,29 @@ def test_unconfigured_channel_is_404(tmp_path: Path) -> None:
     params = twilio_params("P DVL1234", OFFICER_PHONE, new_sid())
     response = app.test_client().post("/sms/twilio", data=params)
     assert response.status_code == 404
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(body=st.text(max_size=220))
+def test_any_text_from_an_enrolled_phone_gets_one_segment_and_at_most_one_record(
+    sms_module: SmsEnv, body: str
+) -> None:
+    before = len(sms_module.all_audit())
+    response = sms_module.text(body)
+    assert response.status_code == 200
+    text = reply_text(response)  # checks one GSM-7 segment
+    written = sms_module.all_audit()[: len(sms_module.all_audit()) - before]
+    assert len(written) <= 1
+    if written and written[0].outcome == "denied":
+        assert written[0].detail["denied"] in ("invalid_query", "phone_opted_out")
+    elif written:
+        assert text is not None
+        assert written[0].reference in text
+    enrolment = sms_module.enrolment(OFFICER_PHONE)
+    assert enrolment is not None
+    if enrolment.opted_out:  # the example was a STOP word: opt back in for the next one
+        reply_text(sms_module.text("START"))
