@@ -16,7 +16,6 @@ from lookup.sessions import WebSession
 P = ParamSpec("P")
 R = TypeVar("R")
 
-SUPERVISOR_ROLES = ("supervisor", "admin")
 ADMIN_ROLES = ("admin",)
 
 

@@ -16,18 +16,19 @@ import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, get_args
 
 from flask import Response, abort, make_response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from lookup import accounts
 from lookup.audit import record_json, records
+from lookup.auth import SUPERVISOR_ROLES
 from lookup.sessions import WebSession
-from lookup.store.base import AuditFilter, AuditRecord
+from lookup.store.base import AuditFilter, AuditRecord, Channel, Outcome
 from lookup.web import login_flow
 from lookup.web.blueprint import bp
-from lookup.web.guards import ADMIN_ROLES, SUPERVISOR_ROLES, require_session, signed_in
+from lookup.web.guards import ADMIN_ROLES, require_session, signed_in
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +46,8 @@ CSV_COLUMNS = (
     "client",
     "detail",
 )
-CHANNELS = ("web", "api", "sms", "qr")
-OUTCOMES = ("match", "no_match", "denied", "error")
+CHANNELS: tuple[str, ...] = get_args(Channel)
+OUTCOMES: tuple[str, ...] = get_args(Outcome)
 # A cell starting with one of these is a formula to a spreadsheet (CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

@@ -65,15 +65,14 @@ def summary_after_headline(matrix: ImmunityMatrix, immunity: Mapping[str, Any]) 
 
 
 def action_rows(matrix: ImmunityMatrix, immunity: Mapping[str, Any]) -> list[ActionRow]:
-    """The five actions in matrix order: the action's label and the answer in plain words."""
-    texts: Mapping[str, str] = immunity.get("actions_text") or {}
-    values: Mapping[str, str] = immunity.get("actions") or {}
-    rows = []
-    for code in ACTION_CODES:
-        value = values.get(code, "")
-        text = texts.get(code) or matrix.action_text(code, value)
-        rows.append(ActionRow(label=matrix.actions[code].label, text=text, value=value))
-    return rows
+    """The five actions in matrix order: the action's label (from the matrix) and the answer's
+    plain words (the API's `actions_text`, themselves read from the matrix)."""
+    texts: Mapping[str, str] = immunity["actions_text"]
+    values: Mapping[str, str] = immunity["actions"]
+    return [
+        ActionRow(label=matrix.actions[code].label, text=texts[code], value=values[code])
+        for code in ACTION_CODES
+    ]
 
 
 def insurance_badge(insurance: Mapping[str, Any]) -> Badge:
