@@ -156,6 +156,11 @@ def _issue_many(
     return issued
 
 
+def _last_day(issued: IssuedToken) -> str:
+    """The last day a code is good on: it expires at the first second after that day."""
+    return (issued.claims.expires - timedelta(seconds=1)).date().isoformat()
+
+
 def _lifetime(valid_days: int | None) -> timedelta | None:
     return timedelta(days=valid_days) if valid_days is not None else None
 
@@ -194,8 +199,7 @@ def _write_code(
     except render.QrTooLarge as error:
         raise _fail(str(error)) from None
     destination.write_bytes(content)
-    expires = issued.claims.expires.date().isoformat()
-    click.echo(f"wrote {destination} (QR {chosen}, expires {expires})")
+    click.echo(f"wrote {destination} (QR {chosen}, valid through {_last_day(issued)})")
 
 
 @qr_cli.command("credential")
@@ -270,7 +274,7 @@ def sheet(
         except render.QrTooLarge as error:
             raise _fail(str(error)) from None
         facts = dict(live.facts)
-        expires = f"code valid to {issued.claims.expires:%Y-%m-%d}"
+        expires = f"code valid through {_last_day(issued)}"
         if kind == "credential":
             lines = (facts.get("Name", ""), facts.get("Mission", ""), expires)
         else:
