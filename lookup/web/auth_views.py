@@ -18,11 +18,6 @@ from lookup.web.mfa import qr_svg, secret_groups
 LOGIN_RATE_KEY = "WEB_LOGIN_RATE"
 DEFAULT_LOGIN_RATE = "20/minute"
 
-ENDED_MESSAGE = (
-    "Your session has ended (30 minutes without activity, 12 hours since sign-in, or signed "
-    "out). Sign in again."
-)
-
 
 def _login_rate() -> str:
     return str(current_app.config.get(LOGIN_RATE_KEY, DEFAULT_LOGIN_RATE))
@@ -70,7 +65,12 @@ def index() -> BaseResponse:
 def login() -> Response:
     message = None
     if request.args.get("ended"):
-        message = ENDED_MESSAGE
+        limits = sessions.timeouts()
+        message = (
+            f"Your session has ended ({limits.idle.total_seconds() / 60:g} minutes without "
+            f"activity or {limits.absolute.total_seconds() / 3600:g} hours since sign-in). "
+            "Sign in again."
+        )
     elif request.args.get("signed_out"):
         message = "You are signed out."
     return _login_page(message=message)

@@ -261,3 +261,8 @@ def test_any_sign_in_input_is_refused_cleanly(
     )
     assert response.status_code == 401
     assert 'id="login-error"' in response.get_data(as_text=True)
+
+
+def test_the_sign_in_page_says_why_the_session_ended(web_app: Flask) -> None:
+    page = web_app.test_client().get("/login?ended=1").get_data(as_text=True)
+    assert "30 minutes without activity or 12 hours since sign-in" in page
