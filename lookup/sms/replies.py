@@ -282,11 +282,11 @@ def restarted_reply() -> str:
     return "DipCheck: texts re-enabled. Text HELP for the commands."
 
 
-def rate_limited_reply(verify_phone: str) -> str:
+def rate_limited_reply(reference: str, verify_phone: str) -> str:
     return compose(
         [
             part("Too many lookups from this phone, try again in a few minutes or call"),
-            *_closing(None, verify_phone),
+            *_closing(reference, verify_phone)[::-1],
         ]
     )
 

@@ -110,9 +110,9 @@ def _answer(store: StateStore, message: InboundMessage, verify_phone: str) -> st
                 _deny(principal, command, hashed, refusal or "phone_not_enrolled")
             return None
         if not _within_limits(hashed):
-            _deny(principal, command, hashed, "rate_limited")
+            reference = _deny(principal, command, hashed, "rate_limited")
             # Unknown numbers get no reply at all once limited: each reply costs money.
-            return replies.rate_limited_reply(verify_phone) if allowed else None
+            return replies.rate_limited_reply(reference, verify_phone) if allowed else None
         if enrolment is None or principal is None or refusal is not None:
             _deny(principal, command, hashed, refusal or "phone_not_enrolled")
             return replies.not_enrolled_reply()
@@ -207,8 +207,8 @@ def _within_limits(hashed: str) -> bool:
         return True
 
 
-def _deny(principal: Principal | None, command: Command, hashed: str, code: str) -> None:
-    """The one audit record of a refused message."""
+def _deny(principal: Principal | None, command: Command, hashed: str, code: str) -> str:
+    """The one audit record of a refused message; returns its reference."""
     kind: str
     reason: str | None
     if isinstance(command, Lookup):
@@ -217,7 +217,8 @@ def _deny(principal: Principal | None, command: Command, hashed: str, code: str)
         kind, value, reason = "sms_control", command.typed, None
     else:
         kind, value, reason = "sms_unrecognized", command.why, None
-    record_denied(
+    reference = record_denied(
         principal, channel="sms", kind=kind, value=value, reason=reason, client=hashed, code=code
     )
     log.info("sms message refused", extra={"refusal": code})
+    return reference

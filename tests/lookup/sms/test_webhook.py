@@ -403,6 +403,7 @@ def test_per_phone_limit(tmp_path: Path) -> None:
         assert limited is not None
         assert limited.startswith("Too many lookups")
         assert "24/7 571-345-3146" in limited
+        assert env.audit()[0].reference in limited
         # STOP is honoured whatever the count; an unknown phone is counted on its own.
         assert reply_text(env.text("STOP")) is None
         assert NOT_ENROLLED in (reply_text(env.text(DIPLOMAT_PLATE, sender=UNKNOWN_PHONE)) or "")
