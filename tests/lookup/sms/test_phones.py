@@ -100,3 +100,14 @@ def test_cli_errors_are_one_line(sms: SmsEnv, args: list[str], message: str) -> 
     assert result.exit_code == 1
     assert message in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_command_is_registered_under_dipcheck_officer() -> None:
+    from click.testing import CliRunner
+
+    from lookup.cli import cli
+
+    result = CliRunner().invoke(cli, ["officer", "enroll-phone", "--help"])
+    assert result.exit_code == 0, result.output
+    assert "USERNAME PHONE" in result.output
+    assert "--disable" in result.output
