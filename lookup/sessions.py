@@ -181,6 +181,15 @@ def end_officer_sessions(store: StateStore, officer_id: str) -> int:
     return ended
 
 
+def prune_expired(store: StateStore, officer_id: str, now: datetime, timeouts: Timeouts) -> int:
+    """Delete the officer's sessions that timed out without being seen again."""
+    pruned = 0
+    for stored in store.find(COLLECTION, officer_id=officer_id):
+        if expired(WebSession.from_document(stored.id, stored.data), now, timeouts):
+            pruned += store.delete(COLLECTION, stored.id)
+    return pruned
+
+
 def remember_reason(store: StateStore, session: WebSession, reason: str) -> None:
     if session.reason != reason:
         # A session ended meanwhile (sign-out in another tab) has nothing left to remember.

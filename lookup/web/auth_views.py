@@ -115,10 +115,13 @@ def _start_session(result: LoginResult, *, stage: sessions.Stage) -> BaseRespons
     officer = result.officer
     assert officer is not None  # every signed_in/enrol result names its officer
     agency = accounts.get_agency(officer.agency_id)
-    previous = sessions.current_web_session(stage="enrol")
     store = state_store()
-    if previous is not None:
-        sessions.end_session(store, previous.key)
+    # This browser's earlier session (an enrolment step, or a sign-in made again) ends here, and
+    # so do the officer's sessions that timed out unseen, so the store does not collect them.
+    for previous in (sessions.current_web_session(stage="enrol"), sessions.current_web_session()):
+        if previous is not None:
+            sessions.end_session(store, previous.key)
+    sessions.prune_expired(store, officer.id, sessions.now(), sessions.timeouts())
     # A fresh id at every step up (no session fixation); the old cookie is worthless.
     cookie_value, _session = sessions.create_session(
         store,

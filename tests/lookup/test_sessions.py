@@ -101,3 +101,21 @@ def test_a_session_ended_elsewhere_is_simply_gone(store: SQLiteStateStore) -> No
     sessions.end_session(store, session.key)
     sessions.remember_reason(store, session, "crash")  # no error: nothing to remember
     assert load_session(store, cookie, START + timedelta(minutes=5), TIMEOUTS) is None
+
+
+def test_prune_deletes_only_timed_out_sessions(store: SQLiteStateStore) -> None:
+    old, _ = _new(store)
+    later = START + timedelta(hours=1)
+    fresh, _ = create_session(
+        store,
+        officer_id="o1",
+        agency_id="a1",
+        agency_name="",
+        role="officer",
+        stage="active",
+        now=later,
+    )
+    assert sessions.prune_expired(store, "o1", later, TIMEOUTS) == 1
+    assert load_session(store, fresh, later, TIMEOUTS) is not None
+    assert len(store.find(COLLECTION, officer_id="o1")) == 1
+    assert old != fresh
