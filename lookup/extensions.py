@@ -11,10 +11,10 @@ its own state declares its collections with `ensure_collections(...)`.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from flask import Flask, current_app, request
 from flask_limiter import Limiter
@@ -29,8 +29,6 @@ if TYPE_CHECKING:
 EXTENSION_KEY = "dipcheck"
 STATE_DB_FILE = "state.sqlite3"
 LOOKUP_SCOPE = "lookups"
-
-F = TypeVar("F", bound=Callable[..., object])
 
 
 @dataclass
