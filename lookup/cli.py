@@ -23,8 +23,9 @@ from lookup import accounts, create_app
 from lookup.audit import record_json, records
 from lookup.cli_data import demo_data_command, import_command
 from lookup.config import ConfigError
-from lookup.extensions import search_backend, services
+from lookup.extensions import search_backend, services, state_store
 from lookup.qr.cli import qr_cli
+from lookup.sessions import end_officer_sessions
 from lookup.sms.cli import enroll_phone_command
 from lookup.store.base import AuditFilter, StoreError
 
@@ -224,7 +225,32 @@ def officer_disable(username: str, enable: bool) -> None:
     if officer is None:
         raise click.ClickException("no such officer")
     accounts.set_disabled(officer, not enable)
+    if not enable:
+        end_officer_sessions(state_store(), officer.id)
     click.echo(f"officer {officer.username} {'enabled' if enable else 'disabled'}")
+
+
+@officer_cli.command("password")
+@click.argument("username")
+@click.option(
+    "--password-prompt/--generate-password",
+    default=False,
+    help="Type the new password, or (default) generate one and print it once.",
+)
+def officer_password(username: str, password_prompt: bool) -> None:
+    """Set a new password for an officer (their open sessions end)."""
+    officer = accounts.find_officer(username)
+    if officer is None:
+        raise click.ClickException("no such officer")
+    if password_prompt:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = accounts.generate_password()
+    _account_call(accounts.set_password, officer, password)
+    end_officer_sessions(state_store(), officer.id)
+    click.echo(f"password of {officer.username} changed")
+    if not password_prompt:
+        click.echo(f"  password: {password}  (shown once)")
 
 
 # -- audit ---------------------------------------------------------------------------------

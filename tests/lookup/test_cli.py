@@ -13,7 +13,7 @@ import click
 import pytest
 from click.testing import CliRunner, Result
 
-from lookup import create_app
+from lookup import accounts, create_app
 from lookup.cli import cli
 from tests.factories import DIPLOMAT_PLATE
 from tests.lookup.conftest import AppFactory, bearer
@@ -82,7 +82,7 @@ def test_agency_key_and_lookup_round_trip(
     assert fresh.test_client().get(url, headers=bearer(key)).status_code == 401
 
 
-def test_officer_create_prints_its_secrets_once(runner: CliRunner) -> None:
+def test_officer_create_prints_its_secrets_once(runner: CliRunner, data_dir: Path) -> None:
     run(runner, "agency", "create", "Metro Police")
     result = run(runner, "officer", "create", "jdoe", "--agency", "Metro Police")
     assert result.exit_code == 0
@@ -104,6 +104,15 @@ def test_officer_create_prints_its_secrets_once(runner: CliRunner) -> None:
     assert "password:" not in typed.output
     assert run(runner, "officer", "disable", "asmith").exit_code == 0
     assert run(runner, "officer", "unlock", "asmith").exit_code == 0
+    changed = run(runner, "officer", "password", "jdoe")
+    assert changed.exit_code == 0
+    [new_password] = re.findall(r"password: (\S{20})", changed.output)
+    app = create_app(data_dir=data_dir, TESTING=True)
+    with app.app_context():
+        officer = accounts.find_officer("jdoe")
+        assert officer is not None
+        assert accounts.check_password(officer, new_password)
+        assert accounts.find_officer("asmith").disabled  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize(
