@@ -14,31 +14,23 @@ from typing import Final
 
 from flask import Response, abort, request, session
 
-CONTENT_SECURITY_POLICY: Final = "; ".join(
-    (
-        "default-src 'none'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-        "base-uri 'none'",
-    )
-)
+from lookup.http_headers import apply_strict_headers, content_security_policy
+
+CONTENT_SECURITY_POLICY: Final = content_security_policy(scripts=True, data_images=True)
 CSRF_KEY: Final = "outreach_csrf"
 CSRF_FIELD: Final = "csrf_token"
 
 
 def add_headers(response: Response) -> Response:
-    headers = response.headers
-    headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-    headers["X-Content-Type-Options"] = "nosniff"
-    headers["X-Frame-Options"] = "DENY"
-    headers["Referrer-Policy"] = "no-referrer"
-    headers["Cross-Origin-Opener-Policy"] = "same-origin"
-    if request.endpoint != "outreach.static" and "Cache-Control" not in headers:
-        # Rosters and quiz answers are personal data; public pages are cheap to re-send.
-        headers["Cache-Control"] = "no-store"
+    apply_strict_headers(
+        response.headers,
+        policy=CONTENT_SECURITY_POLICY,
+        # Rosters and quiz answers are personal data; public pages are cheap to re-send, and a
+        # view that chose its own caching keeps it.
+        no_store=request.endpoint != "outreach.static",
+        keep_cache_control=True,
+        extra={"Cross-Origin-Opener-Policy": "same-origin"},
+    )
     return response
 
 

@@ -41,6 +41,7 @@ from lookup.auth import AuthError, Principal, current_principal, require_princip
 from lookup.config import ConfigError, current_settings
 from lookup.errors import ApiError, wants_json
 from lookup.extensions import limiter, search_backend, state_store
+from lookup.http_headers import apply_strict_headers, content_security_policy
 from lookup.qr import documents, receipts
 from lookup.qr.keys import KeyInfo, KeyStore, KeyStoreError
 from lookup.qr.render import QrTooLarge
@@ -60,6 +61,8 @@ RATELIMIT_ENV = "DIPCHECK_QR_RATELIMIT"
 RATELIMIT_CONFIG = "QR_RATELIMIT"
 KEYS_PATH = "/.well-known/dipcheck-keys.json"
 # The reasons in words, as the web pages word them, from the one list the lookup accepts.
+# QR pages run no script of their own; the rendered code is a data: image.
+_CONTENT_SECURITY_POLICY = content_security_policy(scripts=False, data_images=True)
 REASON_LABELS = {code: code.replace("_", " ").capitalize() for code in REASONS}
 _OUTCOMES: dict[Verdict, Outcome] = {
     Verdict.VALID: "match",
@@ -351,15 +354,12 @@ def _html(checked: Checked, full: FullAnswer | None, principal: Principal | None
 
 
 def _private_headers(response: Response) -> None:
-    response.headers["Cache-Control"] = "no-store"
-    # The token is in the path: never hand it to another site as a Referer.
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["X-Robots-Tag"] = "noindex"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Content-Security-Policy"] = (
-        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
-        "frame-ancestors 'none'; base-uri 'none'"
+    # The token is in the path: the shared no-referrer policy keeps it from another site.
+    apply_strict_headers(
+        response.headers,
+        policy=_CONTENT_SECURITY_POLICY,
+        no_store=True,
+        extra={"X-Robots-Tag": "noindex"},
     )
 
 

@@ -18,36 +18,26 @@ import secrets
 
 from flask import Response, current_app, request
 
+from lookup.http_headers import apply_strict_headers, content_security_policy
 from lookup.sessions import secure_cookies
 
-CONTENT_SECURITY_POLICY = "; ".join(
-    (
-        "default-src 'none'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-        "base-uri 'none'",
-    )
-)
+CONTENT_SECURITY_POLICY = content_security_policy(scripts=True, data_images=False)
 LOGIN_NONCE_COOKIE = "dipcheck_login"
 LOGIN_NONCE_MAX_AGE = 30 * 60
 
 
 def add_security_headers(response: Response) -> Response:
-    headers = response.headers
-    headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-    headers["X-Content-Type-Options"] = "nosniff"
-    headers["X-Frame-Options"] = "DENY"
-    headers["Referrer-Policy"] = "no-referrer"
-    headers["Cross-Origin-Opener-Policy"] = "same-origin"
-    headers["Cross-Origin-Resource-Policy"] = "same-origin"
-    headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
-    if request.endpoint != "web.static":
-        headers["Cache-Control"] = "no-store"
-    if secure_cookies():
-        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    apply_strict_headers(
+        response.headers,
+        policy=CONTENT_SECURITY_POLICY,
+        no_store=request.endpoint != "web.static",
+        hsts=secure_cookies(),
+        extra={
+            "Cross-Origin-Opener-Policy": "same-origin",
+            "Cross-Origin-Resource-Policy": "same-origin",
+            "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+        },
+    )
     return response
 
 
