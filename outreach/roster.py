@@ -7,6 +7,7 @@ import io
 from collections.abc import Sequence
 from typing import Final
 
+from lookup.csv_safety import spreadsheet_cell
 from outreach.seminars import Attendee, Session
 
 COLUMNS: Final = (
@@ -25,14 +26,6 @@ COLUMNS: Final = (
     "quiz_score",
     "quiz_questions",
 )
-# A cell that starts with one of these is a formula in a spreadsheet; attendees type their own
-# names, so every cell is defused (OWASP "CSV injection").
-_FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: object) -> str:
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def roster_csv(session: Session, trainer_name: str, attendees: Sequence[Attendee]) -> str:
@@ -56,5 +49,6 @@ def roster_csv(session: Session, trainer_name: str, attendees: Sequence[Attendee
             attendee.score(session.questions) if attendee.submitted_at else "",
             len(session.questions),
         )
-        writer.writerow([_cell(value) for value in row])
+        # Attendees type their own names: every cell is defused.
+        writer.writerow([spreadsheet_cell(value) for value in row])
     return out.getvalue()

@@ -16,7 +16,7 @@ import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, get_args
+from typing import get_args
 
 from flask import Response, abort, make_response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
@@ -24,6 +24,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from lookup import accounts
 from lookup.audit import record_json, records
 from lookup.auth import SUPERVISOR_ROLES
+from lookup.csv_safety import spreadsheet_cell
 from lookup.sessions import WebSession
 from lookup.store.base import AuditFilter, AuditRecord, Channel, Outcome
 from lookup.web import login_flow
@@ -48,8 +49,6 @@ CSV_COLUMNS = (
 )
 CHANNELS: tuple[str, ...] = get_args(Channel)
 OUTCOMES: tuple[str, ...] = get_args(Outcome)
-# A cell starting with one of these is a formula to a spreadsheet (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class FormError(Exception):
@@ -158,11 +157,6 @@ def _audit_page(
     return make_response(html, status)
 
 
-def _csv_cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(_FORMULA_START) else text
-
-
 def _csv_lines(entries: Iterable[AuditRecord]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -170,7 +164,7 @@ def _csv_lines(entries: Iterable[AuditRecord]) -> Iterator[str]:
     for entry in entries:
         row = record_json(entry)
         row["detail"] = json.dumps(row["detail"], sort_keys=True)
-        writer.writerow([_csv_cell(row[column]) for column in CSV_COLUMNS])
+        writer.writerow([spreadsheet_cell(row[column]) for column in CSV_COLUMNS])
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
