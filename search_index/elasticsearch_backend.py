@@ -153,8 +153,18 @@ class ElasticsearchBackend:
         return None if published is None else published[1]
 
     def ping(self) -> None:
+        """The published index can be searched: an empty search that must reach every shard,
+        so a cluster that answers but has lost the index's shards (status red) is not ready."""
         with unavailable_on_failure(BackendUnavailable, "ping"):
-            self._es.info()
+            try:
+                self._es.search(
+                    index=self.alias,
+                    size=0,
+                    track_total_hits=False,
+                    allow_partial_search_results=False,
+                )
+            except NotFoundError:  # nothing published yet: the cluster itself must answer
+                self._es.info()
 
     def close(self) -> None:
         self._es.close()

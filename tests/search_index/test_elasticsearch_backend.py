@@ -334,3 +334,18 @@ def test_an_import_holds_the_lock_from_its_start_and_publishes_inside_it(
         assert cluster.indices["dipcheck-locks"].docs  # still held until the block ends
     assert cluster.indices["dipcheck-locks"].docs == {}
     assert cluster.alias_targets(ALIAS) == [f"{ALIAS}-{info.dataset_id}"]
+
+
+def test_ping_checks_that_the_published_index_can_be_searched(
+    cluster: FakeCluster, backend: ElasticsearchBackend
+) -> None:
+    backend.ping()  # nothing published: the cluster answering is enough
+    backend.publish(sample())
+    backend.ping()
+    # The cluster answers, but the index's shards are gone (status red): not ready.
+    cluster.fail("POST", rf"^/{ALIAS}/_search$", 503, times=2)
+    with pytest.raises(BackendUnavailable, match="HTTP 503"):
+        backend.ping()
+    probe = [r for r in cluster.requests if r.path == f"/{ALIAS}/_search"][-1]
+    assert probe.params == {"allow_partial_search_results": "false"}
+    assert probe.body == {"size": 0, "track_total_hits": False}
