@@ -24,7 +24,7 @@ import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from elastic_transport import ConnectionError, ConnectionTimeout, ObjectApiResponse
 from elasticsearch import (
@@ -48,6 +48,8 @@ from lookup.store.base import (
 )
 from search_index.es_client import ClientOptions, connect, unavailable_on_failure
 
+# "new": this call created the claim; "held": the owner already held it; "refused": another has it.
+ClaimResult = Literal["new", "held", "refused"]
 CLAIM_GRACE = 60.0  # seconds a claim without its owner document is respected (insert in flight)
 PAGE = 500  # documents per search page
 CAS_ATTEMPTS = 5  # compare-and-set retries of an update or delete without an expected version
@@ -308,27 +310,31 @@ class ElasticsearchStateStore:
     def _claim_all(
         self, spec: CollectionSpec, owner: str, data: Document, fields: list[str]
     ) -> list[str]:
+        """Claim each field's value for `owner`; returns the fields whose claims this call
+        created (only those may be released if the write that follows fails)."""
         claimed: list[str] = []
         try:
             for f in fields:
                 if data.get(f) is None:
                     continue
-                if not self._claim(spec.name, f, data[f], owner):
+                result = self._claim(spec.name, f, data[f], owner)
+                if result == "refused":
                     raise DuplicateKey(spec.name, f)
-                claimed.append(f)
+                if result == "new":
+                    claimed.append(f)
         except BaseException:
             self._release(spec, owner, data, claimed)
             raise
         return claimed
 
-    def _claim(self, collection: str, field_name: str, value: Any, owner: str) -> bool:
+    def _claim(self, collection: str, field_name: str, value: Any, owner: str) -> ClaimResult:
         claim_id = self._claim_id(collection, field_name, value)
         body = {"collection": collection, "field": field_name, "owner": owner}
         try:
             self._es.create(
                 index=self._unique_index, id=claim_id, document={**body, "claimed": time.time_ns()}
             )
-            return True
+            return "new"
         except ConflictError:
             pass
         try:
@@ -337,13 +343,13 @@ class ElasticsearchStateStore:
             return self._claim_once_more(claim_id, body)
         holder = hit["_source"]["owner"]
         if holder == owner:
-            return True
+            return "held"
         age = (time.time_ns() - int(hit["_source"]["claimed"])) / 1e9
         if age < CLAIM_GRACE:
-            return False
+            return "refused"
         held = self._get(collection, holder)
         if held is not None and held["_source"]["data"].get(field_name) == value:
-            return False
+            return "refused"
         # A stale claim: its insert never landed, or a crash kept it after the value moved on.
         # Take it over, unless someone else does first.
         try:
@@ -355,17 +361,17 @@ class ElasticsearchStateStore:
                 if_primary_term=hit["_primary_term"],
             )
         except ConflictError:
-            return False
-        return True
+            return "refused"
+        return "new"
 
-    def _claim_once_more(self, claim_id: str, body: dict[str, Any]) -> bool:
+    def _claim_once_more(self, claim_id: str, body: dict[str, Any]) -> ClaimResult:
         try:
             self._es.create(
                 index=self._unique_index, id=claim_id, document={**body, "claimed": time.time_ns()}
             )
         except ConflictError:
-            return False
-        return True
+            return "refused"
+        return "new"
 
     def _release(self, spec: CollectionSpec, owner: str, data: Document, fields: list[str]) -> None:
         """Best effort: a claim left behind by a failure here is taken over after CLAIM_GRACE."""

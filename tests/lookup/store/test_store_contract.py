@@ -52,6 +52,15 @@ def test_insert_with_a_given_id_and_a_duplicate_id(officers: StateStore) -> None
     officers.insert("officers", {"username": "b"})
 
 
+def test_a_refused_duplicate_id_leaves_the_existing_document_whole(officers: StateStore) -> None:
+    first = officers.insert("officers", {"username": "a", "badge": "1"}, id="o-1")
+    with pytest.raises(DuplicateKey):
+        officers.insert("officers", {"username": "a", "badge": "1"}, id="o-1")
+    assert officers.find_one("officers", username="a") == first
+    with pytest.raises(DuplicateKey):  # its values are still taken
+        officers.insert("officers", {"username": "a"})
+
+
 def test_unique_fields_are_enforced_and_a_refused_insert_leaves_no_trace(
     officers: StateStore,
 ) -> None:
