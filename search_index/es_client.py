@@ -7,6 +7,7 @@ verify now", never "no record".
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,6 +16,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 from elastic_transport import BaseNode
 from elasticsearch import ApiError, Elasticsearch, TransportError
+
+# The transport logs every request's URL at INFO and whole bodies at DEBUG; our URLs hold
+# document ids (plates, licence numbers) and our bodies hold queries, which operational logs must
+# never contain. Its warnings (retries, dead nodes) carry no URL in the message and stay on.
+logging.getLogger("elastic_transport").setLevel(logging.WARNING)
 
 # Statuses on which the transport retries a request (once per `max_retries`) before giving up.
 RETRY_ON_STATUS = (429, 502, 503, 504)

@@ -9,6 +9,7 @@ ELASTICSEARCH_URL is set.
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import replace
 from datetime import date
@@ -349,3 +350,19 @@ def test_ping_checks_that_the_published_index_can_be_searched(
     probe = [r for r in cluster.requests if r.path == f"/{ALIAS}/_search"][-1]
     assert probe.params == {"allow_partial_search_results": "false"}
     assert probe.body == {"size": 0, "track_total_hits": False}
+
+
+def test_no_plate_or_number_reaches_the_operational_logs(
+    backend: ElasticsearchBackend, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    backend.publish(sample())
+    with backend.snapshot() as snap:
+        snap.get_vehicle("D0123A")
+        snap.find_plate("D0123A")
+        snap.find_license("L77")
+        snap.find_credential("DA12345")
+        snap.search_persons("Muller")
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    for secret in ("D0123A", "L77", "DA12345", "uller"):
+        assert secret not in text
