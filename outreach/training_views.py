@@ -18,8 +18,8 @@ from lookup.audit import AuditUnavailable
 from lookup.auth import Principal
 from lookup.config import current_settings
 from lookup.extensions import limiter
+from lookup.phone_links import tel_href
 from lookup.service import InvalidQuery, LookupUnavailable, run_lookup
-from lookup.web import present
 
 # The officer screens' own card helpers, so training shows exactly what officers see (the web
 # channel keeps the class private; it is the same object its context processor provides).
@@ -74,7 +74,7 @@ def _render(status: int = 200, **context: Any) -> tuple[str, int]:
         ui=OfficerScreenUi(),
         kinds=KINDS,
         verify_phone=settings.verify_phone,
-        verify_tel=present.tel_href(settings.verify_phone),
+        verify_tel=tel_href(settings.verify_phone),
         **context,
     )
     return html, status

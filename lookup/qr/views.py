@@ -42,6 +42,7 @@ from lookup.config import ConfigError, current_settings
 from lookup.errors import ApiError, wants_json
 from lookup.extensions import limiter, search_backend, state_store
 from lookup.http_headers import apply_strict_headers, content_security_policy
+from lookup.phone_links import tel_href
 from lookup.qr import documents, receipts
 from lookup.qr.keys import KeyInfo, KeyStore, KeyStoreError
 from lookup.qr.render import QrTooLarge
@@ -106,10 +107,8 @@ def _configure(state: BlueprintSetupState) -> None:
     state.app.config[RATELIMIT_CONFIG] = chosen
 
 
-@qr_blueprint.app_template_filter("qr_tel")
-def _tel(phone: str) -> str:
-    """A phone number as a tel: link wants it: digits and a leading plus only."""
-    return "".join(ch for ch in phone if ch.isdigit() or ch == "+")
+# The verification number's link on QR pages; the same as every other page's.
+qr_blueprint.add_app_template_filter(tel_href, "qr_tel")
 
 
 def keystore() -> KeyStore:

@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 from lookup import sessions
 from lookup.config import current_settings
 from lookup.extensions import EXTENSION_KEY, Services
+from lookup.phone_links import tel_href
 from lookup.rules.immunity import load_matrix
 from lookup.web import present
 from lookup.web.security import add_security_headers
@@ -68,7 +69,7 @@ def _template_context() -> dict[str, Any]:
     return {
         "ui": _Ui(),
         "verify_phone": settings.verify_phone,
-        "verify_tel": present.tel_href(settings.verify_phone),
+        "verify_tel": tel_href(settings.verify_phone),
         "web_session": sessions.current_web_session(),
     }
 

@@ -22,6 +22,7 @@ from flask_limiter import RateLimitExceeded
 from lookup import sessions
 from lookup.audit import AuditUnavailable
 from lookup.extensions import lookup_limit, state_store
+from lookup.phone_links import tel_href
 from lookup.service import REASONS, InvalidQuery, LookupUnavailable, record_denied, run_lookup
 from lookup.web import present
 from lookup.web.blueprint import bp, error_page
@@ -220,5 +221,5 @@ def _answer_page(form: LookupForm, detected: Detected, body: dict[str, Any]) -> 
             "why": detected.why,
         },
         data_age=present.data_age(body["data_as_of"], sessions.now()),
-        verify_tel=present.tel_href(body["verify"]["phone"]),
+        verify_tel=tel_href(body["verify"]["phone"]),
     )

@@ -39,16 +39,6 @@ class PlateChar:
     typed: str | None  # what the officer typed here, when the record holds another character
 
 
-def tel_href(phone: str) -> str:
-    """A tel: link for a displayed number; ten digits are read as a North American number."""
-    digits = "".join(ch for ch in phone if ch.isdigit())
-    if phone.strip().startswith("+"):
-        return f"tel:+{digits}"
-    if len(digits) == 10:
-        return f"tel:+1{digits}"
-    return f"tel:{digits}"
-
-
 def level_headline(matrix: ImmunityMatrix, level: str) -> str:
     rule = matrix.levels.get(level)
     return rule.headline if rule else level.upper()

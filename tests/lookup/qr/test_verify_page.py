@@ -67,6 +67,7 @@ def _assert_failed_screen(page: str, tone: str) -> None:
     assert "NOT VERIFIED" in page
     assert "does not establish the person&#39;s immunity status either way" in page
     assert PHONE in page
+    assert 'href="tel:+15713453146"' in page
     assert NAME not in page
     assert DIPLOMAT_CREDENTIAL not in page
     assert "no immunity" not in page.lower()

@@ -65,6 +65,7 @@ def test_exact_plate_shows_the_action_card(web_app: Flask, officer_client: Flask
     assert "A plate identifies the registrant, not the driver." in words
     assert "Searched as plate (detected: 2 to 8 letters and digits)" in words
     assert 'href="tel:+15713453146"' in html
+    assert "tel:tel:" not in html  # the footer's link dials too
     # The spouse and child are listed as linked people; the confusable plates as similar.
     assert "People linked to the registrant" in words
     assert "Ostrander-Kiely, Tomás" in words
