@@ -20,10 +20,7 @@ from lookup.config import current_settings
 from lookup.extensions import limiter
 from lookup.phone_links import tel_href
 from lookup.service import InvalidQuery, LookupUnavailable, run_lookup
-
-# The officer screens' own card helpers, so training shows exactly what officers see (the web
-# channel keeps the class private; it is the same object its context processor provides).
-from lookup.web.blueprint import _Ui as OfficerScreenUi
+from lookup.web.blueprint import OfficerScreenUi
 from outreach.attendee_views import ATTENDANCE_KEY
 from outreach.blueprint import bp
 from outreach.library import current_content, placeholders

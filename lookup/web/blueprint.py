@@ -38,8 +38,9 @@ def _declare_collections(state: BlueprintSetupState) -> None:
 bp.after_request(add_security_headers)
 
 
-class _Ui:
-    """The presentation helpers templates call as `ui.*`."""
+class OfficerScreenUi:
+    """The presentation helpers the officer screens' templates call as `ui.*`; outreach's
+    training mode passes the same object so trainees see exactly what officers see."""
 
     def __init__(self) -> None:
         self.matrix = load_matrix()
@@ -67,7 +68,7 @@ class _Ui:
 def _template_context() -> dict[str, Any]:
     settings = current_settings()
     return {
-        "ui": _Ui(),
+        "ui": OfficerScreenUi(),
         "verify_phone": settings.verify_phone,
         "verify_tel": tel_href(settings.verify_phone),
         "web_session": sessions.current_web_session(),
