@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, request
 from flask_limiter import RateLimitExceeded
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 from lookup.auth import AuthError
 
@@ -134,7 +134,7 @@ def _where(error: BaseException) -> str:
     return " <- ".join(f"{frame.name}@{frame.filename}:{frame.lineno}" for frame in frames[-3:])
 
 
-def _unexpected(error: Exception) -> Response:
+def _unexpected(error: Exception) -> Response | HTTPException:
     from lookup.config import current_settings
 
     # Type and location only: the message and the locals may hold what the officer typed.
@@ -143,9 +143,10 @@ def _unexpected(error: Exception) -> Response:
         extra={"error_type": type(error).__name__, "where": _where(error)},
     )
     phone = current_settings().verify_phone
-    return error_response(
-        500, "internal_error", f"cannot verify now; call {phone} to verify status"
-    )
+    message = f"cannot verify now; call {phone} to verify status"
+    if not wants_json():
+        return InternalServerError(description=message[0].upper() + message[1:] + ".")
+    return error_response(500, "internal_error", message)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -202,3 +202,22 @@ def test_unexpected_failure_is_json_500_audited_and_logged_without_the_query(
     logged = "\n".join(r.getMessage() + repr(r.__dict__) for r in caplog.records)
     assert "ValueError" in logged
     assert DIPLOMAT_PLATE not in logged
+
+
+def test_a_browser_outside_the_api_gets_a_plain_page_not_json(app: Flask) -> None:
+    @app.get("/boom")
+    def boom() -> str:
+        raise RuntimeError(f"while reading {DIPLOMAT_PLATE}")
+
+    client = app.test_client()
+    html = {"Accept": "text/html"}
+    missing = client.get("/no-such-page", headers=html)
+    assert missing.status_code == 404
+    assert missing.mimetype == "text/html"
+    failed = client.get("/boom", headers=html)
+    assert failed.status_code == 500
+    assert failed.mimetype == "text/html"
+    text = failed.get_data(as_text=True)
+    assert "(571) 345-3146" in text
+    assert DIPLOMAT_PLATE not in text
+    assert "Traceback" not in text
