@@ -7,81 +7,36 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
-import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
 from lookup import create_app
 from lookup.extensions import search_backend
 from outreach.library import current_content
+from tests.browser import axe_violations, served, without_dipcheck_environment
 from tests.factories import small_dataset
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = Path("/usr/bin/chromium")
-LAUNCH_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 PHONE = {"width": 390, "height": 800}
-
-
-def _missing_tool() -> str | None:
-    if shutil.which(str(CHROMIUM)) is None:
-        return f"Chromium not found at {CHROMIUM} (install it with `make system-deps`)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "the playwright package is not installed"
-    return None
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    reason = _missing_tool()
-    if reason is not None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true but {reason}")
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterator[tuple[str, Any]]:
-    with pytest.MonkeyPatch.context() as patch:
-        for name in list(os.environ):
-            if name.startswith("DIPCHECK_"):
-                patch.delenv(name)
+    with without_dipcheck_environment():
         app = create_app(
             data_dir=tmp_path_factory.mktemp("outreach-e2e"), TESTING=True, RATELIMIT_ENABLED=False
         )
         with app.app_context():
             search_backend().publish(small_dataset())
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
         try:
-            yield f"http://127.0.0.1:{server.server_port}", app
+            with served(app) as url:
+                yield url, app
         finally:
-            server.shutdown()
-            thread.join(timeout=10)
             with app.app_context():
                 search_backend().close()
 
@@ -199,27 +154,10 @@ def test_a_deck_prints_one_slide_per_page(browser: Any, site: tuple[str, Any]) -
     context.close()
 
 
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-
-
-def serious_violations(page: Any) -> list[dict[str, Any]]:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [
-        {"id": v["id"], "nodes": [n["target"] for n in v["nodes"]][:3]}
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-
-
+@pytest.mark.usefixtures("axe_available")
 def test_outreach_pages_have_no_serious_accessibility_violations(
     browser: Any, site: tuple[str, Any]
 ) -> None:
-    if not AXE.is_file():
-        reason = "axe-core not found in node_modules (install it with `make system-deps`)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true but {reason}")
-        pytest.skip(reason)
     url, _ = site
     context = browser.new_context(viewport=PHONE, bypass_csp=True)  # only to inject axe-core
     page = context.new_page()
@@ -234,9 +172,9 @@ def test_outreach_pages_have_no_serious_accessibility_violations(
         "/outreach/request",
     ):
         page.goto(f"{url}{path}")
-        assert serious_violations(page) == [], path
+        assert axe_violations(page) == [], path
     page.goto(f"{url}/outreach/training/scenarios/spouse-in-d-car")
     page.click("#training-search button[type=submit]")
     assert page.locator("[data-training=true]").count() == 1
-    assert serious_violations(page) == [], "training answer"
+    assert axe_violations(page) == [], "training answer"
     context.close()

@@ -8,22 +8,18 @@ Screenshots of three action cards go to test-artifacts/screenshots/ for a human 
 
 from __future__ import annotations
 
-import os
-import shutil
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
 
 from lookup import create_app
 from lookup.audit import records
 from lookup.extensions import search_backend
 from lookup.store.base import AuditFilter
+from tests.browser import ROOT, axe_violations, served, without_dipcheck_environment
 from tests.lookup.web.conftest import (
     GENEROUS_LIMITS,
     OFFICIAL_ACTS_CREDENTIAL,
@@ -34,50 +30,11 @@ from tests.lookup.web.conftest import (
     web_dataset,
 )
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("axe_available")]
 
-ROOT = Path(__file__).resolve().parents[3]
-CHROMIUM = Path("/usr/bin/chromium")
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 VIEWPORT = {"width": 360, "height": 740}
-LAUNCH_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 PAGE_BUDGET_BYTES = 100 * 1024
-
-
-def _missing_tool() -> str | None:
-    if shutil.which(str(CHROMIUM)) is None:
-        return f"Chromium not found at {CHROMIUM} (install it with `make system-deps`)"
-    if not AXE.is_file():
-        return f"axe-core not found at {AXE.relative_to(ROOT)} (install it with `make system-deps`)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "the playwright package is not installed"
-    return None
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    reason = _missing_tool()
-    if reason is not None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true but {reason}")
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        yield launched
-        launched.close()
 
 
 @dataclass(frozen=True)
@@ -99,10 +56,7 @@ class Site:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterator[Site]:
     clock = Clock()
-    with pytest.MonkeyPatch.context() as patch:
-        for name in list(os.environ):
-            if name.startswith("DIPCHECK_"):
-                patch.delenv(name)
+    with without_dipcheck_environment():
         app = create_app(
             data_dir=tmp_path_factory.mktemp("web-e2e"),
             TESTING=True,
@@ -111,22 +65,18 @@ def site(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterator[Sit
         )
         with app.app_context():
             search_backend().publish(web_dataset())
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
         try:
-            yield Site(
-                url=f"http://127.0.0.1:{server.server_port}",
-                app=app,
-                clock=clock,
-                ada=make_officer(app, "ada"),
-                boss=make_officer(app, "boss", role="supervisor"),
-                locky=make_officer(app, "locky"),
-                county=make_officer(app, "cy", agency="County Sheriff"),
-            )
+            with served(app) as url:
+                yield Site(
+                    url=url,
+                    app=app,
+                    clock=clock,
+                    ada=make_officer(app, "ada"),
+                    boss=make_officer(app, "boss", role="supervisor"),
+                    locky=make_officer(app, "locky"),
+                    county=make_officer(app, "cy", agency="County Sheriff"),
+                )
         finally:
-            server.shutdown()
-            thread.join(timeout=10)
             with app.app_context():
                 search_backend().close()
 
@@ -167,17 +117,6 @@ def look_up(page: Any, text: str, *, kind: str = "Detect", reason: str = "Traffi
 
 def level_banner(page: Any) -> str:
     return str(page.locator(".level").first.inner_text())
-
-
-def axe_violations(page: Any) -> list[dict[str, Any]]:
-    """Serious and critical axe-core violations of the current page."""
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [
-        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 def transferred_bytes(page: Any) -> int:
