@@ -62,7 +62,8 @@ from search_index.es_mappings import (
     SERVING_SETTINGS,
     template_body,
 )
-from search_index.normalize import name_tokens, normalize_identifier, normalize_plate
+from search_index.names import query_typos, score_name
+from search_index.normalize import normalize_identifier, normalize_plate
 from search_index.records import (
     Dataset,
     DatasetInfo,
@@ -74,10 +75,6 @@ from search_index.records import (
     PlateMatch,
     Vehicle,
 )
-
-# One rule for names on both backends: the typo allowance and score thresholds live with the
-# SQLite backend, which wrote them first.
-from search_index.sqlite_backend import NAME_MAX_WORDS, NAME_MIN_SCORE, _allowed_edits
 
 log = logging.getLogger(__name__)
 
@@ -389,26 +386,6 @@ class ElasticsearchBackend:
         return _Lease.of(resp)
 
 
-def name_score(typos: list[tuple[str, int]], candidate: list[str]) -> float | None:
-    """The SQLite backend's name score for one candidate (None below NAME_MIN_SCORE): the mean,
-    over query words, of the best similarity 1 - distance/longer length among the candidate's
-    words within the allowed typos, nudged up when the name has fewer words the query missed."""
-    best: list[float] = []
-    used: set[int] = set()
-    for token, edits in typos:
-        top = 0.0
-        for i, word in enumerate(candidate):
-            distance = OSA.distance(token, word, score_cutoff=edits)
-            if distance <= edits:
-                used.add(i)
-                top = max(top, 1.0 - distance / max(len(word), len(token)))
-        best.append(top)
-    score = sum(best) / len(best)
-    if score < NAME_MIN_SCORE:
-        return None
-    return round(0.9 * score + 0.1 * len(used) / len(candidate), 4)
-
-
 def _meta(info: DatasetInfo) -> dict[str, Any]:
     return {
         "dataset_id": info.dataset_id,
@@ -528,10 +505,10 @@ class ElasticsearchSnapshot:
         country: str | None = None,
         limit: int = 20,
     ) -> list[PersonHit]:
-        """The SQLite backend's name search, with Elasticsearch finding the candidates: query
-        words within a few typos of name words, any order; accents and case never matter."""
-        words = list(dict.fromkeys(name_tokens(name)))[:NAME_MAX_WORDS]
-        typos = [(w, _allowed_edits(w)) for w in words]
+        """Elasticsearch finds the candidates; which names match and their score follow
+        search_index.names, as on SQLite: query words within a few typos of name words, any
+        order; accents and case never matter."""
+        typos = query_typos(name)
         ck = None if country is None else docs.country_key(country)
         aggs = self._search_raw(queries.name_word_vocabulary(typos))["aggregations"]
         reach = [
@@ -555,7 +532,7 @@ class ElasticsearchSnapshot:
             hits = self._search(body)
             for h in hits:
                 src = h["_source"]
-                score = name_score(typos, src["name_key"].split(" "))
+                score = score_name(typos, src["name_key"].split(" "))
                 if score is not None:
                     scored.append((score, src["name_key"], int(src["seq"]), src["person_id"]))
             if len(hits) < queries.NAME_PAGE:

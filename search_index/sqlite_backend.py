@@ -65,12 +65,8 @@ from search_index.confusables import (
     rank_key,
     substitutions,
 )
-from search_index.normalize import (
-    name_tokens,
-    normalize_identifier,
-    normalize_name,
-    normalize_plate,
-)
+from search_index.names import combined_score, query_typos, score_ceiling, similarity
+from search_index.normalize import normalize_identifier, normalize_name, normalize_plate
 from search_index.records import (
     FAMILY_MEMBER,
     Dataset,
@@ -278,19 +274,6 @@ def _read_info(db: sqlite3.Connection) -> DatasetInfo:
 # -- reading ---------------------------------------------------------------------------------------
 
 
-def _allowed_edits(token: str) -> int:
-    """Typos tolerated in one word of a name: none in very short words, then one, then two."""
-    if len(token) <= 2:
-        return 0
-    return 1 if len(token) <= 5 else 2
-
-
-# Below this score a name is not offered at all.
-NAME_MIN_SCORE = 0.6
-# Words of a query beyond this are ignored: a name search is not a full-text search.
-NAME_MAX_WORDS = 6
-
-
 @dataclass
 class _IndexFile:
     """Process-wide facts about one published file, shared by every thread."""
@@ -436,20 +419,15 @@ class SQLiteSnapshot:
         country: str | None = None,
         limit: int = 20,
     ) -> list[PersonHit]:
-        """Words of the query are matched to name words in any order, each within a few typos
-        (`_allowed_edits`); accents and case never matter. The score is the mean similarity of
-        the query words to their best name word, nudged up for names with fewer extra words."""
-        query = list(dict.fromkeys(name_tokens(name)))[:NAME_MAX_WORDS]
+        """Words of the query are matched to name words in any order, each within a few typos;
+        accents and case never matter (the rule and the score: search_index.names)."""
         words, persons_with = self._file.vocabulary(self._db)
         similar: list[dict[str, float]] = []
-        for token in query:
-            edits = _allowed_edits(token)
+        for token, edits in query_typos(name):
             found = process.extract(
                 token, words, scorer=OSA.distance, score_cutoff=edits, limit=None
             )
-            similar.append(
-                {word: 1.0 - distance / max(len(word), len(token)) for word, distance, _ in found}
-            )
+            similar.append({word: similarity(token, word, distance) for word, distance, _ in found})
         usable = [s for s in similar if s]
         if not usable:
             return []
@@ -472,7 +450,7 @@ class SQLiteSnapshot:
         seen: set[int] = set()
         closest_first = sorted(start.items(), key=lambda item: -item[1])
         for sim, batch in groupby(closest_first, key=itemgetter(1)):
-            bound = 0.9 * (sim + len(similar) - 1) / len(similar) + 0.1
+            bound = score_ceiling(sim, len(similar))
             if len(scored) >= limit and heapq.nlargest(limit, scored)[-1][0] > bound:
                 break
             batch_words = [word for word, _ in batch]
@@ -483,11 +461,10 @@ class SQLiteSnapshot:
                 seen.add(rowid)
                 candidate = name_key.split(" ")
                 best = [max(s.get(word, 0.0) for word in candidate) for s in similar]
-                score = sum(best) / len(best)
-                if score < NAME_MIN_SCORE:
-                    continue
-                used = sum(any(word in s for s in similar) for word in candidate) / len(candidate)
-                scored.append((round(0.9 * score + 0.1 * used, 4), name_key, rowid))
+                matched = sum(any(word in s for s in similar) for word in candidate)
+                score = combined_score(best, matched, len(candidate))
+                if score is not None:
+                    scored.append((score, name_key, rowid))
         scored.sort(key=lambda hit: (-hit[0], hit[1], hit[2]))
         top = scored[:limit]
         if not top:
