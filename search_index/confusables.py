@@ -8,21 +8,24 @@ How a backend uses this module:
 
 1. Index every normalized plate under `confusable_key(plate)`: plates that differ only by
    confusable characters share one key, so candidates are a single point lookup.
-2. For the typed plate, fetch the plates stored under `confusable_key(typed)`, keep those for which
-   `substitutions(typed, plate)` is not None (it returns None past the cap), and order them with
-   `rank_key`, whose score is `confusable_score(subs)`.
+2. For the typed plate, fetch the vehicles stored under `confusable_key(typed)` and pass them to
+   `rank_plate_candidates`: it keeps those for which `substitutions(typed, plate)` is not None
+   (it returns None past the cap) and orders them with `rank_key`, whose score is
+   `confusable_score(subs)`.
 3. For `?`/`*` patterns, `parse_plate_pattern` validates the input once and gives the forms each
    backend needs: a compiled regex, an SQLite GLOB / Elasticsearch wildcard string, a SQL LIKE
-   string, and the literal runs for an n-gram shortlist.
+   string, and the literal runs for an n-gram shortlist. A backend's shortlist goes through
+   `rank_pattern_candidates`, which keeps the true matches and orders them the same way.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from search_index.normalize import PLATE_MAX_LENGTH, fold, strip_separators
-from search_index.records import Substitution
+from search_index.records import MatchKind, PlateMatch, Substitution, Vehicle
 
 MAX_SUBSTITUTIONS = 2
 
@@ -84,6 +87,26 @@ def rank_key(score: float, plate: str) -> tuple[float, str]:
     return (-score, plate)
 
 
+def _best_first(matches: list[PlateMatch], limit: int) -> list[PlateMatch]:
+    matches.sort(key=lambda m: rank_key(m.score, m.vehicle.plate))
+    return matches[:limit]
+
+
+def rank_plate_candidates(
+    plate: str, candidates: Iterable[Vehicle], limit: int
+) -> list[PlateMatch]:
+    """The candidates that are the normalized `plate` or one of its confusable look-alikes, as
+    matches, the exact plate first, then best score first."""
+    matches = []
+    for vehicle in candidates:
+        subs = substitutions(plate, vehicle.plate)
+        if subs is None:
+            continue
+        kind: MatchKind = "confusable" if subs else "exact"
+        matches.append(PlateMatch(kind, confusable_score(subs), vehicle, subs))
+    return _best_first(matches, limit)
+
+
 # -- partial patterns --------------------------------------------------------------------------
 
 PATTERN_MIN_KNOWN = 4
@@ -136,3 +159,16 @@ def parse_plate_pattern(raw: str) -> PlatePattern:
     body = "".join("." if ch == "?" else ".*" if ch == "*" else ch for ch in text)
     runs = tuple(run for run in re.split(r"[?*]+", text) if run)
     return PlatePattern(text=text, regex=re.compile(body), literal_runs=runs, known=known)
+
+
+def rank_pattern_candidates(
+    pattern: PlatePattern, candidates: Iterable[Vehicle], limit: int
+) -> list[PlateMatch]:
+    """The candidates (a backend's shortlist) whose plate matches the pattern, as partial
+    matches, best score first."""
+    matches = [
+        PlateMatch("partial", pattern.score(v.plate), v)
+        for v in candidates
+        if pattern.matches(v.plate)
+    ]
+    return _best_first(matches, limit)

@@ -49,10 +49,9 @@ from search_index.backend import (
 )
 from search_index.confusables import (
     confusable_key,
-    confusable_score,
     parse_plate_pattern,
-    rank_key,
-    substitutions,
+    rank_pattern_candidates,
+    rank_plate_candidates,
 )
 from search_index.es_client import ClientOptions, connect, describe, unavailable_on_failure
 from search_index.es_mappings import (
@@ -68,7 +67,6 @@ from search_index.records import (
     Dataset,
     DatasetInfo,
     License,
-    MatchKind,
     Mission,
     Person,
     PersonHit,
@@ -438,27 +436,13 @@ class ElasticsearchSnapshot:
 
     def find_plate(self, typed: str, *, limit: int = 10) -> list[PlateMatch]:
         plate = normalize_plate(typed)
-        hits = self._search(queries.plate_candidates(confusable_key(plate)))
-        ranked: list[PlateMatch] = []
-        for v in (docs.from_record(Vehicle, h["_source"]["record"]) for h in hits):
-            subs = substitutions(plate, v.plate)
-            if subs is None:
-                continue
-            kind: MatchKind = "confusable" if subs else "exact"
-            ranked.append(PlateMatch(kind, confusable_score(subs), v, subs))
-        ranked.sort(key=lambda m: rank_key(m.score, m.vehicle.plate))
-        return ranked[:limit]
+        candidates = self._records(Vehicle, queries.plate_candidates(confusable_key(plate)))
+        return rank_plate_candidates(plate, candidates, limit)
 
     def find_plate_pattern(self, pattern: str, *, limit: int = 25) -> list[PlateMatch]:
         parsed = parse_plate_pattern(pattern)
-        hits = self._search(queries.plate_pattern(parsed.text, limit))
-        matches = [
-            PlateMatch(match="partial", score=parsed.score(v.plate), vehicle=v)
-            for v in (docs.from_record(Vehicle, h["_source"]["record"]) for h in hits)
-            if parsed.matches(v.plate)
-        ]
-        matches.sort(key=lambda m: rank_key(m.score, m.vehicle.plate))
-        return matches
+        shortlist = self._records(Vehicle, queries.plate_pattern(parsed.text, limit))
+        return rank_pattern_candidates(parsed, shortlist, limit)
 
     def get_vehicle(self, plate: str) -> Vehicle | None:
         try:

@@ -60,10 +60,9 @@ from search_index.backend import (
 )
 from search_index.confusables import (
     confusable_key,
-    confusable_score,
     parse_plate_pattern,
-    rank_key,
-    substitutions,
+    rank_pattern_candidates,
+    rank_plate_candidates,
 )
 from search_index.names import combined_score, query_typos, score_ceiling, similarity
 from search_index.normalize import normalize_identifier, normalize_name, normalize_plate
@@ -72,7 +71,6 @@ from search_index.records import (
     Dataset,
     DatasetInfo,
     License,
-    MatchKind,
     Mission,
     Person,
     PersonHit,
@@ -319,15 +317,7 @@ class SQLiteSnapshot:
             f"SELECT {_VEHICLE.select} FROM vehicles WHERE confusable_key = ?",
             (confusable_key(plate),),
         )
-        matches = []
-        for vehicle in vehicles:
-            subs = substitutions(plate, vehicle.plate)
-            if subs is None:
-                continue
-            kind: MatchKind = "confusable" if subs else "exact"
-            matches.append(PlateMatch(kind, confusable_score(subs), vehicle, subs))
-        matches.sort(key=lambda m: rank_key(m.score, m.vehicle.plate))
-        return matches[:limit]
+        return rank_plate_candidates(plate, vehicles, limit)
 
     def find_plate_pattern(self, pattern: str, *, limit: int = 25) -> list[PlateMatch]:
         parsed = parse_plate_pattern(pattern)
@@ -337,13 +327,7 @@ class SQLiteSnapshot:
             "FROM plate_grams g JOIN vehicles v ON v.plate = g.plate WHERE g.plate GLOB ?",
             (parsed.text,),
         )
-        matches = [
-            PlateMatch("partial", parsed.score(v.plate), v)
-            for v in vehicles
-            if parsed.matches(v.plate)
-        ]
-        matches.sort(key=lambda m: rank_key(m.score, m.vehicle.plate))
-        return matches[:limit]
+        return rank_pattern_candidates(parsed, vehicles, limit)
 
     def get_vehicle(self, plate: str) -> Vehicle | None:
         try:
