@@ -30,7 +30,6 @@ from typing import Any
 from elastic_transport import ObjectApiResponse
 from elasticsearch import (
     ApiError,
-    BadRequestError,
     ConflictError,
     Elasticsearch,
     NotFoundError,
@@ -53,7 +52,13 @@ from search_index.confusables import (
     rank_pattern_candidates,
     rank_plate_candidates,
 )
-from search_index.es_client import ClientOptions, connect, describe, unavailable_on_failure
+from search_index.es_client import (
+    ClientOptions,
+    connect,
+    create_index_once,
+    describe,
+    unavailable_on_failure,
+)
 from search_index.es_mappings import (
     LOADING_SETTINGS,
     LOCK_MAPPINGS,
@@ -332,17 +337,12 @@ class ElasticsearchBackend:
                 log.warning("could not release the import lock: %s", describe(e))
 
     def _ensure_lock_index(self) -> None:
-        if self._es.indices.exists(index=self.lock_index):
-            return
-        try:
-            self._es.indices.create(
-                index=self.lock_index,
-                settings={"number_of_shards": 1, "auto_expand_replicas": "0-1"},
-                mappings=LOCK_MAPPINGS,
-            )
-        except BadRequestError as e:  # another instance created it between our check and create
-            if e.error != "resource_already_exists_exception":
-                raise
+        create_index_once(
+            self._es,
+            self.lock_index,
+            settings={"number_of_shards": 1, "auto_expand_replicas": "0-1"},
+            mappings=LOCK_MAPPINGS,
+        )
 
     def _lease(self, owner: str) -> dict[str, Any]:
         now = time.time()

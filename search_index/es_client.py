@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from elastic_transport import BaseNode
-from elasticsearch import ApiError, Elasticsearch, TransportError
+from elasticsearch import ApiError, BadRequestError, Elasticsearch, TransportError
 
 # The transport logs every request's URL at INFO and whole bodies at DEBUG; our URLs hold
 # document ids (plates, licence numbers) and our bodies hold queries, which operational logs must
@@ -61,6 +61,20 @@ def connect(url: str, options: ClientOptions) -> Elasticsearch:
     if options.node_class is not None:
         kwargs["node_class"] = options.node_class
     return Elasticsearch(with_port(url), **kwargs)
+
+
+def create_index_once(
+    es: Elasticsearch, index: str, *, settings: dict[str, Any], mappings: dict[str, Any]
+) -> None:
+    """Create `index` unless it exists. Several instances may start together: one that finds the
+    index created by another between its check and its create carries on."""
+    if es.indices.exists(index=index):
+        return
+    try:
+        es.indices.create(index=index, settings=settings, mappings=mappings)
+    except BadRequestError as e:
+        if e.error != "resource_already_exists_exception":
+            raise
 
 
 def describe(error: Exception) -> str:

@@ -29,7 +29,6 @@ from typing import Any, Literal
 from elastic_transport import ConnectionError, ConnectionTimeout, ObjectApiResponse
 from elasticsearch import (
     ApiError,
-    BadRequestError,
     ConflictError,
     Elasticsearch,
     NotFoundError,
@@ -46,7 +45,12 @@ from lookup.store.base import (
     StoreUnavailable,
     VersionConflict,
 )
-from search_index.es_client import ClientOptions, connect, unavailable_on_failure
+from search_index.es_client import (
+    ClientOptions,
+    connect,
+    create_index_once,
+    unavailable_on_failure,
+)
 
 # "new": this call created the claim; "held": the owner already held it; "refused": another has it.
 ClaimResult = Literal["new", "held", "refused"]
@@ -139,13 +143,7 @@ class ElasticsearchStateStore:
             self._shared_ready = True
 
     def _create_index(self, index: str, mappings: dict[str, Any]) -> None:
-        if self._es.indices.exists(index=index):
-            return
-        try:
-            self._es.indices.create(index=index, settings=STATE_SETTINGS, mappings=mappings)
-        except BadRequestError as e:  # another instance created it between our check and create
-            if e.error != "resource_already_exists_exception":
-                raise
+        create_index_once(self._es, index, settings=STATE_SETTINGS, mappings=mappings)
 
     def _index(self, collection: str) -> str:
         return f"{self._prefix}-state-{collection}"
