@@ -17,30 +17,29 @@ the reply renderer alone.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import http.client
 import itertools
 import logging
 import random
-import statistics
-import tempfile
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlencode
 
 from twilio.request_validator import RequestValidator
-from werkzeug.serving import WSGIRequestHandler, make_server
 
 from lookup import accounts, create_app
 from lookup.extensions import search_backend, state_store
 from lookup.sms import phones
 from lookup.sms.commands import parse
 from lookup.sms.replies import PersonFacts, PlateFacts, VehicleFacts, plate_reply
-from search_index.demo_data import write_demo_data
 from search_index.importer import load_directory
+
+try:
+    from bench import harness
+except ModuleNotFoundError:  # run as `python bench/sms_bench.py`: bench/ itself is on the path
+    import harness  # type: ignore[no-redef]
 
 PUBLIC_URL = "https://dipcheck.example.gov"
 WEBHOOK = "/sms/twilio"
@@ -51,11 +50,6 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 _sids = itertools.count(1)
 _sid_lock = threading.Lock()
 _validator = RequestValidator(AUTH_TOKEN)
-
-
-def _percentile(samples: list[float], fraction: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
 def _signed_message(plate: str) -> tuple[str, bytes, dict[str, str]]:
@@ -78,14 +72,20 @@ def _signed_message(plate: str) -> tuple[str, bytes, dict[str, str]]:
 
 
 def _trivial_request(_plate: str) -> tuple[str, bytes, dict[str, str]]:
-    return "/bench/trivial", b"", {}
+    return harness.TRIVIAL_PATH, b"", {}
 
 
 Request = Callable[[str], tuple[str, bytes, dict[str, str]]]
 
 
 def _send(connection: http.client.HTTPConnection, request: Request, plate: str) -> None:
-    path, body, headers = request(plate)
+    _send_built(connection, request(plate))
+
+
+def _send_built(
+    connection: http.client.HTTPConnection, built: tuple[str, bytes, dict[str, str]]
+) -> None:
+    path, body, headers = built
     if body:
         connection.request("POST", path, body=body, headers=headers)
     else:
@@ -96,16 +96,18 @@ def _send(connection: http.client.HTTPConnection, request: Request, plate: str) 
         raise SystemExit(f"unexpected answer {response.status}: {payload[:200]!r}")
 
 
+def _connect(port: int) -> http.client.HTTPConnection:
+    return http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+
 def _sequential(port: int, request: Request, plates: list[str], count: int) -> list[float]:
     """Latencies (ms) of `count` requests over one keep-alive connection; the request is built
     and signed before its clock starts."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    latencies = []
-    for index in range(count):
-        path, body, headers = request(plates[index % len(plates)])
-        started = time.perf_counter()
-        _send(connection, lambda _p, r=(path, body, headers): r, "")
-        latencies.append((time.perf_counter() - started) * 1000)
+    connection = _connect(port)
+    latencies = harness.latencies_ms(
+        (request(plates[index % len(plates)]) for index in range(count)),
+        lambda built: _send_built(connection, built),
+    )
     connection.close()
     return latencies
 
@@ -115,31 +117,12 @@ def _throughput(
 ) -> float:
     """Requests per second with `clients` concurrent keep-alive connections (each client signs
     its next request itself, about 20 µs, as a Twilio edge would)."""
-    done = [0] * clients
-    deadline = time.perf_counter() + seconds
-
-    def worker(slot: int) -> None:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        rng = random.Random(slot)
-        while time.perf_counter() < deadline:
-            _send(connection, request, rng.choice(plates))
-            done[slot] += 1
-        connection.close()
-
-    threads = [threading.Thread(target=worker, args=(slot,)) for slot in range(clients)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return sum(done) / (time.perf_counter() - started)
-
-
-def _per_call_us(function: Callable[[], object], count: int) -> float:
-    started = time.perf_counter()
-    for _ in range(count):
-        function()
-    return (time.perf_counter() - started) / count * 1e6
+    return harness.throughput(
+        clients,
+        seconds,
+        lambda: _connect(port),
+        lambda connection, rng: _send(connection, request, rng.choice(plates)),
+    )
 
 
 def _plates(csv_dir: Path, limit: int) -> list[str]:
@@ -150,15 +133,9 @@ def _plates(csv_dir: Path, limit: int) -> list[str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    parser.add_argument("--scale", choices=["small", "full"], default="small")
-    parser.add_argument("--requests", type=int, default=2000)
-    parser.add_argument("--clients", type=int, default=4)
-    parser.add_argument("--seconds", type=float, default=10.0)
-    args = parser.parse_args()
+    args = harness.arguments(__doc__, requests=2000).parse_args()
 
-    work = Path(tempfile.mkdtemp(prefix="dipcheck-sms-bench-"))
-    counts = write_demo_data(work / "csv", scale=args.scale, seed=7)
+    work, counts = harness.demo_data(args.scale, "sms")
     app = create_app(
         data_dir=work / "data",
         public_url=PUBLIC_URL,
@@ -167,7 +144,7 @@ def main() -> None:
         SMS_RATELIMIT_PHONE="100000000/minute",
         SMS_RATELIMIT_ALL="100000000/minute",
     )
-    app.add_url_rule("/bench/trivial", "bench_trivial", lambda: "ok")
+    harness.add_trivial_endpoint(app)
     with app.app_context():
         search_backend().publish(load_directory(work / "csv"))
         agency = accounts.create_agency("Bench Police")
@@ -179,57 +156,53 @@ def main() -> None:
     plates = _plates(work / "csv", 500)
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one access line per request
-    WSGIRequestHandler.protocol_version = "HTTP/1.1"  # keep-alive, like a real client
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    port = server.socket.getsockname()[1]
-
     print(f"data: {args.scale} scale {counts}; {len(plates)} distinct plates")
-    _sequential(port, _trivial_request, plates, 200)  # warm up both routes
-    _sequential(port, _signed_message, plates, 200)
-    for name, request in (
-        ("trivial endpoint", _trivial_request),
-        ("POST /sms/twilio (plate)", _signed_message),
-    ):
-        latencies = _sequential(port, request, plates, args.requests)
-        rate = _throughput(port, request, plates, args.clients, args.seconds)
-        print(
-            f"{name:<26} p50 {statistics.median(latencies):6.2f} ms  "
-            f"p99 {_percentile(latencies, 0.99):6.2f} ms  "
-            f"{rate:7.0f} req/s with {args.clients} clients"
-        )
-    server.shutdown()
+    with harness.serving(app) as port:
+        _sequential(port, _trivial_request, plates, 200)  # warm up both routes
+        _sequential(port, _signed_message, plates, 200)
+        for name, request in (
+            ("trivial endpoint", _trivial_request),
+            ("POST /sms/twilio (plate)", _signed_message),
+        ):
+            latencies = _sequential(port, request, plates, args.requests)
+            rate = _throughput(port, request, plates, args.clients, args.seconds)
+            print(
+                f"{name:<26} {harness.latency_summary(latencies)}  "
+                f"{rate:7.0f} req/s with {args.clients} clients"
+            )
 
     # The same requests in process through Flask's test client: the app's own cost, without the
     # development server (which opens fresh SQLite connections for each request's thread).
     client = app.test_client()
+
+    def through_client(built: tuple[str, bytes, dict[str, str]]) -> None:
+        path, body, headers = built
+        response = client.post(path, data=body, headers=headers) if body else client.get(path)
+        if response.status_code != 200:
+            raise SystemExit(f"unexpected status {response.status_code}")
+
     for name, request in (
         ("trivial, test client", _trivial_request),
         ("webhook, test client", _signed_message),
     ):
-        latencies = []
-        for index in range(args.requests):
-            path, body, headers = request(plates[index % len(plates)])
-            started = time.perf_counter()
-            response = client.post(path, data=body, headers=headers) if body else client.get(path)
-            latencies.append((time.perf_counter() - started) * 1000)
-            if response.status_code != 200:
-                raise SystemExit(f"unexpected status {response.status_code}")
-        print(
-            f"{name:<26} p50 {statistics.median(latencies):6.2f} ms  "
-            f"p99 {_percentile(latencies, 0.99):6.2f} ms"
+        latencies = harness.latencies_ms(
+            (request(plates[index % len(plates)]) for index in range(args.requests)),
+            through_client,
         )
+        print(f"{name:<26} {harness.latency_summary(latencies)}")
 
     params = {"Body": "P DVL1234", "From": PHONE, "MessageSid": "SM" + "0" * 32}
     signature = _validator.compute_signature(PUBLIC_URL + WEBHOOK, params)
-    check = _per_call_us(
+    check = harness.per_call_us(
         lambda: _validator.validate(PUBLIC_URL + WEBHOOK, params, signature), 20000
     )
     person = PersonFacts("Ostrander", "Mirela", "full", "no", "no", "valid")
     facts = PlateFacts(VehicleFacts("DVL1234", "exact", "active", "active"), person)
-    render = _per_call_us(lambda: plate_reply(facts, "DC-ABCDE-FGHJK", "(571) 345-3146"), 20000)
+    render = harness.per_call_us(
+        lambda: plate_reply(facts, "DC-ABCDE-FGHJK", "(571) 345-3146"), 20000
+    )
     print(f"signature check alone      {check:6.1f} µs")
-    parser_us = _per_call_us(lambda: parse(" p: dvl-1234 crash"), 20000)
+    parser_us = harness.per_call_us(lambda: parse(" p: dvl-1234 crash"), 20000)
     print(f"command parser alone       {parser_us:6.1f} µs")
     print(f"reply renderer alone       {render:6.1f} µs")
 

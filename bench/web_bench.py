@@ -14,26 +14,24 @@ clients (all on the one session, as one busy officer would be), and the answer p
 
 from __future__ import annotations
 
-import argparse
 import csv
 import http.client
 import random
 import re
-import statistics
-import tempfile
-import threading
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pyotp
-from werkzeug.serving import WSGIRequestHandler, make_server
 
 from lookup import accounts, create_app
 from lookup.extensions import search_backend
-from search_index.demo_data import write_demo_data
 from search_index.importer import load_directory
+
+try:
+    from bench import harness
+except ModuleNotFoundError:  # run as `python bench/web_bench.py`: bench/ itself is on the path
+    import harness  # type: ignore[no-redef]
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -67,11 +65,6 @@ class Browser:
         self.connection.close()
 
 
-def _percentile(samples: list[float], fraction: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
-
-
 def _sign_in(port: int, username: str, password: str, secret: str) -> tuple[dict[str, str], str]:
     """The session cookies and the CSRF token of a signed-in officer."""
     browser = Browser(port)
@@ -103,20 +96,24 @@ def _lookup_form(token: str, plate: str) -> dict[str, str]:
     return {"csrf_token": token, "q": plate, "kind": "plate", "reason": "traffic_stop"}
 
 
+def _send(browser: Browser, request: tuple[str, dict[str, str] | None]) -> str:
+    path, form = request
+    return browser.request("POST" if form else "GET", path, form)
+
+
 def _sequential(
     port: int, cookies: dict[str, str], requests: list[tuple[str, dict[str, str] | None]]
 ) -> tuple[list[float], int]:
     """Latencies (ms) over one keep-alive connection, and the last page's size in bytes."""
     browser = Browser(port, cookies)
-    latencies = []
-    size = 0
-    for path, form in requests:
-        started = time.perf_counter()
-        page = browser.request("POST" if form else "GET", path, form)
-        latencies.append((time.perf_counter() - started) * 1000)
-        size = len(page.encode("utf-8"))
+    sizes = [0]
+
+    def send(request: tuple[str, dict[str, str] | None]) -> None:
+        sizes[0] = len(_send(browser, request).encode("utf-8"))
+
+    latencies = harness.latencies_ms(requests, send)
     browser.close()
-    return latencies, size
+    return latencies, sizes[0]
 
 
 def _throughput(
@@ -126,25 +123,12 @@ def _throughput(
     clients: int,
     seconds: float,
 ) -> float:
-    done = [0] * clients
-    deadline = time.perf_counter() + seconds
-
-    def worker(slot: int) -> None:
-        browser = Browser(port, cookies)
-        rng = random.Random(slot)
-        while time.perf_counter() < deadline:
-            path, form = rng.choice(requests)
-            browser.request("POST" if form else "GET", path, form)
-            done[slot] += 1
-        browser.close()
-
-    threads = [threading.Thread(target=worker, args=(slot,)) for slot in range(clients)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return sum(done) / (time.perf_counter() - started)
+    return harness.throughput(
+        clients,
+        seconds,
+        lambda: Browser(port, cookies),
+        lambda browser, rng: _send(browser, rng.choice(requests)),
+    )
 
 
 def _plates(csv_dir: Path, count: int) -> list[str]:
@@ -154,22 +138,16 @@ def _plates(csv_dir: Path, count: int) -> list[str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scale", choices=["small", "full"], default="small")
-    parser.add_argument("--requests", type=int, default=1000)
-    parser.add_argument("--clients", type=int, default=4)
-    parser.add_argument("--seconds", type=float, default=10.0)
-    args = parser.parse_args()
+    args = harness.arguments(__doc__, requests=1000).parse_args()
 
-    work = Path(tempfile.mkdtemp(prefix="dipcheck-web-bench-"))
-    counts = write_demo_data(work / "csv", scale=args.scale, seed=7)
+    work, counts = harness.demo_data(args.scale, "web")
     app = create_app(
         data_dir=work / "data",
         log_level="WARNING",
         # A limit the benchmark never reaches, so the limiter still runs on every lookup.
         ratelimit_lookups="100000000/minute",
     )
-    app.add_url_rule("/bench/trivial", "bench_trivial", lambda: "ok")
+    trivial_path = harness.add_trivial_endpoint(app)
     with app.app_context():
         search_backend().publish(load_directory(work / "csv"))
         password = accounts.generate_password()
@@ -180,30 +158,23 @@ def main() -> None:
         # As after the officer's first sign-in, so the benchmark needs no enrolment step.
         accounts.update_officer(officer, {"totp_enrolled_at": datetime.now(UTC).isoformat()})
 
-    WSGIRequestHandler.protocol_version = "HTTP/1.1"  # keep-alive, like a real browser
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    port = server.socket.getsockname()[1]
-
-    cookies, token = _sign_in(port, "bench", password, officer.totp_secret)
     plates = _plates(work / "csv", 500)
-    lookups: list[tuple[str, dict[str, str] | None]] = [
-        ("/lookup", _lookup_form(token, plate)) for plate in plates
-    ]
-    trivial: list[tuple[str, dict[str, str] | None]] = [("/bench/trivial", None)]
-
+    trivial: list[tuple[str, dict[str, str] | None]] = [(trivial_path, None)]
     print(f"data: {args.scale} scale {counts}; {len(plates)} distinct plates looked up")
-    _sequential(port, cookies, (trivial + lookups) * 2)  # warm up both routes
-    for name, requests in (("trivial endpoint", trivial), ("POST /lookup (plate)", lookups)):
-        cycle = [requests[i % len(requests)] for i in range(args.requests)]
-        latencies, size = _sequential(port, cookies, cycle)
-        rate = _throughput(port, cookies, requests, args.clients, args.seconds)
-        print(
-            f"{name:<22} p50 {statistics.median(latencies):6.2f} ms  "
-            f"p99 {_percentile(latencies, 0.99):6.2f} ms  "
-            f"{rate:7.0f} req/s with {args.clients} clients  page {size / 1024:5.1f} KB"
-        )
-    server.shutdown()
+    with harness.serving(app) as port:
+        cookies, token = _sign_in(port, "bench", password, officer.totp_secret)
+        lookups: list[tuple[str, dict[str, str] | None]] = [
+            ("/lookup", _lookup_form(token, plate)) for plate in plates
+        ]
+        _sequential(port, cookies, (trivial + lookups) * 2)  # warm up both routes
+        for name, requests in (("trivial endpoint", trivial), ("POST /lookup (plate)", lookups)):
+            cycle = [requests[i % len(requests)] for i in range(args.requests)]
+            latencies, size = _sequential(port, cookies, cycle)
+            rate = _throughput(port, cookies, requests, args.clients, args.seconds)
+            print(
+                f"{name:<22} {harness.latency_summary(latencies)}  "
+                f"{rate:7.0f} req/s with {args.clients} clients  page {size / 1024:5.1f} KB"
+            )
 
 
 if __name__ == "__main__":
