@@ -219,20 +219,40 @@ class _Row:
         if first is not None and last is not None and last < first:
             self.error(end, f"is before {start}")
 
+    def refuse_given(self, columns: tuple[str, ...], why: str) -> None:
+        """Columns that mean something only with another column's value: each one given is an
+        error, `why` saying what it lacks."""
+        for column in columns:
+            if self.text(column) is not None:
+                self.error(column, why)
+
 
 @dataclass
 class _Unique:
-    """Remembers where each key was first seen, to report duplicates with both lines."""
+    """A column whose values must be unique within its file (after `normalize`, when given).
+    Remembers where each key was first seen, to report duplicates with both lines."""
 
     column: str
+    normalize: Callable[[str], str] | None = None
+    note: str = ""  # said after a duplicate key, to explain the rule
     seen: dict[str, int] = field(default_factory=dict)
 
-    def add(self, row: _Row, key: str | None, what: str = "") -> None:
+    def read(self, row: _Row, *, required: bool = True) -> str | None:
+        """The row's key (None when it is missing or invalid, reported), checked against the
+        rows before it."""
+        if self.normalize is None:
+            key = row.required(self.column) if required else row.text(self.column)
+        else:
+            key = row.key(self.column, self.normalize, required=required)
         if key is None:
-            return
+            return None
         first = self.seen.setdefault(key, row.line)
         if first != row.line:
-            row.error(self.column, f"duplicate {_show(key)}{what}, first at line {first}")
+            row.error(self.column, f"duplicate {_show(key)}{self.note}, first at line {first}")
+        return key
+
+
+_NORMALIZED = " (after normalization)"
 
 
 def _read_rows(directory: Path, name: str, errors: list[str]) -> Iterator[_Row] | None:
@@ -373,8 +393,7 @@ class _Loader:
         self.mission_ids = set()
         missions = []
         for row in rows:
-            mission_id = row.required("mission_id")
-            ids.add(row, mission_id)
+            mission_id = ids.read(row)
             if mission_id is not None:
                 self.mission_ids.add(mission_id)
             name = row.required("name")
@@ -399,7 +418,7 @@ class _Loader:
         if rows is None:
             return None
         ids = _Unique("person_id")
-        credentials = _Unique("credential_number")
+        credentials = _Unique("credential_number", normalize_identifier, _NORMALIZED)
         self.person_lines = {}
         persons = []
         for row in rows:
@@ -410,8 +429,7 @@ class _Loader:
 
     def _person(self, row: _Row, ids: _Unique, credentials: _Unique) -> Person | None:
         assert self.person_lines is not None
-        person_id = row.required("person_id")
-        ids.add(row, person_id)
+        person_id = ids.read(row)
         mission_id = row.required("mission_id")
         self._refer("mission", row, "mission_id", mission_id)
         family_name = row.required("family_name")
@@ -445,15 +463,15 @@ class _Loader:
         start, end = row.day("accreditation_start"), row.day("accreditation_end")
         row.not_before("accreditation_start", "accreditation_end", start, end)
 
-        credential = row.key("credential_number", normalize_identifier, required=False)
-        credentials.add(row, credential, " (after normalization)")
+        credential = credentials.read(row, required=False)
         credential_type = row.enum("credential_type", get_args(CredentialType))
         credential_expiry = row.day("credential_expiry")
         credential_status = row.enum("credential_status", get_args(CredentialStatus))
         if row.text("credential_number") is None:
-            for column in ("credential_type", "credential_expiry", "credential_status"):
-                if row.text(column) is not None:
-                    row.error(column, "given without a credential_number")
+            row.refuse_given(
+                ("credential_type", "credential_expiry", "credential_status"),
+                "given without a credential_number",
+            )
 
         travel_control: TravelControl = (
             row.enum("travel_control", get_args(TravelControl)) or "none"
@@ -463,9 +481,9 @@ class _Loader:
         if travel_control != "none" and row.text("travel_zone") is None:
             row.error("travel_zone", f"required with travel_control {travel_control}")
         if travel_control == "none" and row.text("travel_control") is not None:
-            for column in ("travel_zone", "travel_notice_until"):
-                if row.text(column) is not None:
-                    row.error(column, "given with travel_control none")
+            row.refuse_given(
+                ("travel_zone", "travel_notice_until"), "given with travel_control none"
+            )
 
         flags = tuple(flag.strip() for flag in row.values.get("flags", "").split(";"))
         us_national = row.boolean("us_national_or_resident")
@@ -503,11 +521,10 @@ class _Loader:
         rows = _read_rows(self.directory, VEHICLES, self.errors)
         if rows is None:
             return None
-        plates = _Unique("plate")
+        plates = _Unique("plate", normalize_plate, _NORMALIZED)
         vehicles = []
         for row in rows:
-            plate = row.key("plate", normalize_plate, required=True)
-            plates.add(row, plate, " (after normalization)")
+            plate = plates.read(row)
             owner_person = row.text("owner_person_id")
             owner_mission = row.text("owner_mission_id")
             if (owner_person is None) == (owner_mission is None):
@@ -564,14 +581,12 @@ class _Loader:
         rows = _read_rows(self.directory, LICENSES, self.errors)
         if rows is None:
             return None
-        numbers = _Unique("license_number")
-        holders = _Unique("person_id")
+        numbers = _Unique("license_number", normalize_identifier, _NORMALIZED)
+        holders = _Unique("person_id", note=" (a person holds one licence)")
         licenses = []
         for row in rows:
-            number = row.key("license_number", normalize_identifier, required=True)
-            numbers.add(row, number, " (after normalization)")
-            person_id = row.required("person_id")
-            holders.add(row, person_id, " (a person holds one licence)")
+            number = numbers.read(row)
+            person_id = holders.read(row)
             self._refer("person", row, "person_id", person_id)
             status = row.enum("status", get_args(LicenseStatus), required=True)
             issued, expiry = row.day("issued"), row.day("expiry")
