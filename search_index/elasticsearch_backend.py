@@ -66,7 +66,7 @@ from search_index.es_mappings import (
     SERVING_SETTINGS,
     template_body,
 )
-from search_index.names import query_typos, score_name
+from search_index.names import country_key, query_typos, score_name
 from search_index.normalize import normalize_identifier, normalize_plate
 from search_index.records import (
     Dataset,
@@ -493,7 +493,7 @@ class ElasticsearchSnapshot:
         search_index.names, as on SQLite: query words within a few typos of name words, any
         order; accents and case never matter."""
         typos = query_typos(name)
-        ck = None if country is None else docs.country_key(country)
+        ck = None if country is None else country_key(country)
         aggs = self._search_raw(queries.name_word_vocabulary(typos))["aggregations"]
         reach = [
             sum(

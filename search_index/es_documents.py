@@ -15,7 +15,8 @@ from datetime import date
 from typing import Any, TypeVar
 
 from search_index.confusables import confusable_key
-from search_index.normalize import name_tokens, normalize_name
+from search_index.names import country_key
+from search_index.normalize import name_tokens
 from search_index.records import FAMILY_MEMBER, License, Mission, Person, Vehicle
 
 Json = dict[str, Any]
@@ -82,15 +83,6 @@ def from_record(cls: type[R], record: Json) -> R:
 
 def _name_text(person: Person) -> str:
     return " ".join(p for p in (person.given_names, person.family_name) if p)
-
-
-def country_key(country: str) -> str:
-    """A country as the name search filters it (the SQLite backend's rule: a normalized name,
-    empty when nothing is left)."""
-    try:
-        return normalize_name(country)
-    except ValueError:
-        return ""
 
 
 def mission_doc(m: Mission) -> Json:

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 from rapidfuzz.distance import OSA
 
-from search_index.normalize import name_tokens
+from search_index.normalize import name_tokens, normalize_name
 
 # Below this score a name is not offered at all.
 NAME_MIN_SCORE = 0.6
@@ -27,6 +27,15 @@ NAME_MAX_WORDS = 6
 # Weights of the mean best similarity and of the share of the name's words the query matched.
 _SIMILARITY_WEIGHT = 0.9
 _COVERAGE_WEIGHT = 0.1
+
+
+def country_key(country: str) -> str:
+    """A country as the name search's country filter compares it (a normalized name; empty when
+    nothing is left), on the persons' missions and on the query alike."""
+    try:
+        return normalize_name(country)
+    except ValueError:
+        return ""
 
 
 def allowed_edits(token: str) -> int:

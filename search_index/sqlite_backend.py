@@ -64,7 +64,13 @@ from search_index.confusables import (
     rank_pattern_candidates,
     rank_plate_candidates,
 )
-from search_index.names import combined_score, query_typos, score_ceiling, similarity
+from search_index.names import (
+    combined_score,
+    country_key,
+    query_typos,
+    score_ceiling,
+    similarity,
+)
 from search_index.normalize import normalize_identifier, normalize_name, normalize_plate
 from search_index.records import (
     FAMILY_MEMBER,
@@ -183,13 +189,6 @@ CREATE INDEX licenses_person ON licenses (person_id);
 """
 
 
-def _country_key(country: str) -> str:
-    try:
-        return normalize_name(country)
-    except ValueError:
-        return ""
-
-
 def _name_key(full_name: str) -> str:
     """The normalized words of a name; empty for a name without letters or digits (the importer
     refuses those, but a Dataset built in code may hold one)."""
@@ -217,7 +216,7 @@ def _build(path: Path, dataset: Dataset, info: DatasetInfo) -> None:
         }
         db.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
         _insert(db, "missions", _MISSION, dataset.missions)
-        countries = {m.mission_id: _country_key(m.country) for m in dataset.missions}
+        countries = {m.mission_id: country_key(m.country) for m in dataset.missions}
         vocabulary: Counter[str] = Counter()
         person_rows: list[list[Any]] = []
         token_rows: list[tuple[str, int, str]] = []
@@ -429,7 +428,7 @@ class SQLiteSnapshot:
             extra.append(date_of_birth.isoformat())
         if country is not None:
             filters += " AND p.country_key = ?"
-            extra.append(_country_key(country))
+            extra.append(country_key(country))
         scored: list[tuple[float, str, int]] = []
         seen: set[int] = set()
         closest_first = sorted(start.items(), key=lambda item: -item[1])
