@@ -7,7 +7,7 @@ credentials or rate is audited too (outcome `denied`).
 
 from __future__ import annotations
 
-import contextlib
+import logging
 from typing import Any, TypeVar
 
 from flask import Blueprint, Response, jsonify, request
@@ -31,6 +31,7 @@ from lookup.service import (
     run_lookup,
 )
 
+log = logging.getLogger(__name__)
 bp = Blueprint("api_lookups", __name__)
 M = TypeVar("M", bound=BaseModel)
 
@@ -106,7 +107,7 @@ def _audit_denied(code: str, *, field: str | None = None) -> None:
         principal = current_principal()
     except AuthError:
         principal = None
-    with contextlib.suppress(AuditUnavailable):
+    try:
         record_denied(
             principal,
             channel="api",
@@ -117,6 +118,9 @@ def _audit_denied(code: str, *, field: str | None = None) -> None:
             code=code,
             field=field,
         )
+    except AuditUnavailable:
+        # Operators must learn of an audit failure (CJIS AU-5); the refusal stands either way.
+        log.error("audit store unavailable: a refused lookup went unrecorded")
 
 
 @bp.errorhandler(AuthError)
@@ -149,6 +153,7 @@ def _unavailable(error: LookupUnavailable) -> Response:
 
 @bp.errorhandler(AuditUnavailable)
 def _audit_down(error: AuditUnavailable) -> Response:
+    log.error("audit store unavailable: lookup refused", extra={"error_type": "AuditUnavailable"})
     phone = current_settings().verify_phone
     return error_response(
         503,

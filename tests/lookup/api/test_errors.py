@@ -165,7 +165,11 @@ def test_nothing_published_is_503_not_an_empty_answer(make_app: AppFactory, tmp_
 
 
 def test_audit_failure_refuses_the_lookup(
-    app: Flask, client: FlaskClient, metro: AgencyKeys, monkeypatch: pytest.MonkeyPatch
+    app: Flask,
+    client: FlaskClient,
+    metro: AgencyKeys,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     def broken(record: AuditRecord) -> None:
         raise StoreUnavailable("disk full")
@@ -178,6 +182,14 @@ def test_audit_failure_refuses_the_lookup(
     error = error_of(response)
     assert error["code"] == "audit_unavailable"
     assert DIPLOMAT_PLATE not in response.get_data(as_text=True)
+    # Operators hear of it (without the query), and refusals are logged too.
+    assert any(
+        r.levelname == "ERROR" and "audit store unavailable" in r.getMessage()
+        for r in caplog.records
+    )
+    client.get(PLATE_URL)  # no credentials: a refusal whose record cannot be written either
+    assert sum("went unrecorded" in r.getMessage() for r in caplog.records) == 1
+    assert DIPLOMAT_PLATE not in caplog.text
 
 
 def test_unexpected_failure_is_json_500_audited_and_logged_without_the_query(
