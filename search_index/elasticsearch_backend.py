@@ -85,9 +85,10 @@ BULK_CHUNK = 1000
 LOCK_ID = "import"
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Lease:
-    """Our hold on the lock document: its current _seq_no/_primary_term for compare-and-set."""
+    """Our hold on the lock document: its _seq_no/_primary_term for compare-and-set, and when
+    we last wrote it."""
 
     seq_no: int
     primary_term: int
@@ -304,23 +305,14 @@ class ElasticsearchBackend:
 
         def renew() -> None:
             """Extend the lease; raises ImportBusy if another import took it over."""
+            nonlocal lease
             if time.monotonic() - lease.renewed < self._lock_lease / 3:
                 return
             with unavailable_on_failure(BackendUnavailable, "import lock renewal"):
                 try:
-                    resp = self._es.index(
-                        index=self.lock_index,
-                        id=LOCK_ID,
-                        document=self._lease(owner),
-                        if_seq_no=lease.seq_no,
-                        if_primary_term=lease.primary_term,
-                        refresh=True,
-                    )
+                    lease = self._replace_lease(owner, lease.seq_no, lease.primary_term)
                 except ConflictError:
                     raise ImportBusy("the import lease was taken over by another import") from None
-            lease.seq_no = int(resp["_seq_no"])
-            lease.primary_term = int(resp["_primary_term"])
-            lease.renewed = time.monotonic()
 
         try:
             yield renew
@@ -348,40 +340,47 @@ class ElasticsearchBackend:
         now = time.time()
         return {"owner": owner, "acquired_at": now, "expires_at": now + self._lock_lease}
 
+    def _create_lease(self, owner: str) -> _Lease:
+        """Write the lock document; ConflictError when it exists (another import holds it)."""
+        resp = self._es.create(
+            index=self.lock_index, id=LOCK_ID, document=self._lease(owner), refresh=True
+        )
+        return _Lease.of(resp)
+
+    def _replace_lease(self, owner: str, seq_no: int, primary_term: int) -> _Lease:
+        """Overwrite the lock document seen at `seq_no`/`primary_term`; ConflictError when it
+        has changed since (another import wrote it)."""
+        resp = self._es.index(
+            index=self.lock_index,
+            id=LOCK_ID,
+            document=self._lease(owner),
+            if_seq_no=seq_no,
+            if_primary_term=primary_term,
+            refresh=True,
+        )
+        return _Lease.of(resp)
+
     def _acquire(self, owner: str) -> _Lease:
         try:
-            resp = self._es.create(
-                index=self.lock_index, id=LOCK_ID, document=self._lease(owner), refresh=True
-            )
-            return _Lease.of(resp)
+            return self._create_lease(owner)
         except ConflictError:
             pass
         try:
             current = self._es.get(index=self.lock_index, id=LOCK_ID)
         except NotFoundError:  # released in between: one more try
             try:
-                resp = self._es.create(
-                    index=self.lock_index, id=LOCK_ID, document=self._lease(owner), refresh=True
-                )
+                return self._create_lease(owner)
             except ConflictError:
                 raise ImportBusy("another import is publishing") from None
-            return _Lease.of(resp)
         if float(current["_source"]["expires_at"]) > time.time():
             raise ImportBusy("another import is publishing")
         # The holder's lease ran out (it crashed or hung): take over, unless someone else does.
         try:
-            resp = self._es.index(
-                index=self.lock_index,
-                id=LOCK_ID,
-                document=self._lease(owner),
-                if_seq_no=current["_seq_no"],
-                if_primary_term=current["_primary_term"],
-                refresh=True,
-            )
+            lease = self._replace_lease(owner, current["_seq_no"], current["_primary_term"])
         except ConflictError:
             raise ImportBusy("another import is publishing") from None
         log.warning("took over an expired import lease")
-        return _Lease.of(resp)
+        return lease
 
 
 def _meta(info: DatasetInfo) -> dict[str, Any]:

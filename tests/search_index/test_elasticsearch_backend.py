@@ -366,3 +366,24 @@ def test_no_plate_or_number_reaches_the_operational_logs(
     text = "\n".join(r.getMessage() for r in caplog.records)
     for secret in ("D0123A", "L77", "DA12345", "uller"):
         assert secret not in text
+
+
+def test_a_lease_renewed_during_a_publish_is_released_at_its_end(cluster: FakeCluster) -> None:
+    backend = ElasticsearchBackend(
+        "http://x", options=ClientOptions(node_class=cluster.node_class()), lock_lease=0.0
+    )
+    backend.publish(sample())  # a zero lease is renewed at every chance
+    assert [p for p in cluster.paths("PUT") if p.startswith("/dipcheck-locks/_doc/")]
+    assert cluster.indices["dipcheck-locks"].docs == {}
+    backend_for(cluster).publish(sample("b"))  # nothing left behind to wait for
+
+
+def test_a_lease_taken_over_mid_import_stops_the_import(cluster: FakeCluster) -> None:
+    slow = ElasticsearchBackend(
+        "http://x", options=ClientOptions(node_class=cluster.node_class()), lock_lease=0.01
+    )
+    with slow.import_lock():
+        time.sleep(0.02)  # the holder hangs past its lease, and another import takes it over
+        with backend_for(cluster).import_lock(), pytest.raises(ImportBusy, match="taken over"):
+            slow.publish(sample())
+    assert cluster.alias_targets(ALIAS) == []
