@@ -81,6 +81,8 @@ def create_agency(name: str, *, ori: str | None = None) -> Agency:
     clean = " ".join(name.split())
     if not clean or len(clean) > 200:
         raise AccountError("agency name must be 1 to 200 characters")
+    if not clean.isprintable():
+        raise AccountError("agency name may not hold control characters")
     if ori is not None:
         ori = ori.strip().upper()
         if not _ORI.match(ori):
@@ -275,6 +277,8 @@ def create_officer(
         raise AccountError(f"role must be one of {', '.join(OFFICER_ROLES)}")
     check_password_policy(password)
     shown = " ".join(display_name.split()) or name
+    if not shown.isprintable():
+        raise AccountError("display name may not hold control characters")
     try:
         stored = state_store().insert(
             OFFICERS,

@@ -79,9 +79,19 @@ def _sql_value(value: Any) -> Any:
     """How json_extract reports a JSON value, so equality matches what was stored."""
     if isinstance(value, bool):
         return int(value)
+    if isinstance(value, str):
+        return value.split("\x00", 1)[0]  # json_extract hands SQLite text cut at a NUL
     if isinstance(value, (dict, list, tuple)):
         return json.dumps(value, separators=(",", ":"), sort_keys=True)
     return value
+
+
+def _same(stored: Any, wanted: Any) -> bool:
+    if wanted is None:
+        return stored is None
+    if isinstance(wanted, (dict, list, tuple)):
+        return json.dumps(stored, sort_keys=True) == json.dumps(wanted, sort_keys=True)
+    return type(stored) is type(wanted) and stored == wanted
 
 
 def _ms(moment: datetime) -> int:
@@ -261,7 +271,14 @@ class SQLiteStateStore:
             f"SELECT id, version, data FROM {table}{where} ORDER BY seq",  # noqa: S608
             parameters,
         )
-        return [Stored(row[0], row[1], json.loads(row[2])) for row in rows]
+        found = [Stored(row[0], row[1], json.loads(row[2])) for row in rows]
+        # The index narrows by json_extract, which reads true as 1 and cuts text at a NUL;
+        # the documents themselves decide.
+        return [
+            stored
+            for stored in found
+            if all(_same(stored.data.get(name), value) for name, value in equals.items())
+        ]
 
     def find_one(self, collection: str, **equals: Any) -> Stored | None:
         found = self.find(collection, **equals)

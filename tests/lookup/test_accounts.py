@@ -23,6 +23,8 @@ def test_agency_names_are_unique_regardless_of_case_and_spacing(app: Flask) -> N
             accounts.create_agency("Other", ori="VA0010000")
         with pytest.raises(accounts.AccountError, match="ORI must be"):
             accounts.create_agency("Third", ori="VA-1")
+        with pytest.raises(accounts.AccountError, match="control characters"):
+            accounts.create_agency("Null\x00Agency")
         # Agencies without an ORI do not clash with each other.
         accounts.create_agency("No ORI One")
         accounts.create_agency("No ORI Two")

@@ -172,3 +172,12 @@ def test_an_unopenable_store_is_unavailable(tmp_path: Path) -> None:
         broken.ping()
     with pytest.raises(StoreUnavailable):
         broken.append_audit(entry("DC-00000-00009"))
+
+
+def test_find_matches_text_holding_a_nul(store: SQLiteStateStore) -> None:
+    # json_extract would cut these at the NUL and confuse them with each other and with "a".
+    first = store.insert("people", {"badge": "n-1", "note": "a\x00b"})
+    store.insert("people", {"badge": "n-2", "note": "a\x00c"})
+    store.insert("people", {"badge": "n-3", "note": "a"})
+    assert [s.id for s in store.find("people", note="a\x00b")] == [first.id]
+    assert [s.data["badge"] for s in store.find("people", note="a")] == ["n-3"]
