@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 
 from lookup import accounts, create_app
 from lookup.auth import clear_cache
-from lookup.extensions import search_backend
+from lookup.extensions import search_backend, services
 from tests.factories import small_dataset
 
 AppFactory = Callable[..., Flask]
@@ -50,6 +50,7 @@ def make_app(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppFac
     for app in built:
         with app.app_context():
             search_backend().close()
+            services().store.close()
     clear_cache()
 
 
