@@ -1,7 +1,9 @@
 """The JSON shapes of lookup answers (DESIGN.md "JSON API"), as pydantic models.
 
-lookup/answers.py builds answers through these models, so the OpenAPI document generated from
-them describes exactly what is sent. Dates are ISO `YYYY-MM-DD` strings on the wire.
+They are the one description of the shape: the OpenAPI document is generated from them, and
+tests/lookup/test_answer_shapes.py validates real answers against them. lookup/answers.py writes
+the per-lookup dicts directly in the same field order (validating these models on every request
+cost most of a lookup's CPU). Dates are ISO `YYYY-MM-DD` strings on the wire.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from typing import Any
 from lookup import answer_models as m
 from lookup.rules.credential import credential_on
 from lookup.rules.immunity import (
+    ACTION_CODES,
     FAMILY_MEMBER,
     Immunity,
     ImmunityMatrix,
@@ -57,28 +58,28 @@ class AnswerContext:
 
 
 def person_json(snapshot: Snapshot, person: Person, ctx: AnswerContext) -> dict[str, Any]:
-    return _Builder(snapshot, ctx).person(person).model_dump(mode="json")
+    return _Builder(snapshot, ctx).person(person)
 
 
 def person_hit_json(snapshot: Snapshot, hit: PersonHit, ctx: AnswerContext) -> dict[str, Any]:
     """A name-search result: the person plus its relevance score."""
-    person = _Builder(snapshot, ctx).person(hit.person)
-    return m.PersonHitOut(**dict(person), score=hit.score).model_dump(mode="json")
+    answer = _Builder(snapshot, ctx).person(hit.person)
+    answer["score"] = float(hit.score)
+    return answer
 
 
 def plate_match_json(snapshot: Snapshot, match: PlateMatch, ctx: AnswerContext) -> dict[str, Any]:
-    return _Builder(snapshot, ctx).plate_match(match).model_dump(mode="json")
+    return _Builder(snapshot, ctx).plate_match(match)
 
 
 def license_match_json(snapshot: Snapshot, licence: License, ctx: AnswerContext) -> dict[str, Any]:
     """A licence found by number, with its holder (null when the holder is not on record)."""
     builder = _Builder(snapshot, ctx)
     holder = builder.get_person(licence.person_id)
-    answer = m.LicenseMatchOut(
-        license=_licence(licence, ctx),
-        person=builder.person(holder, licence=licence) if holder else None,
-    )
-    return answer.model_dump(mode="json")
+    return {
+        "license": _licence(licence, ctx),
+        "person": builder.person(holder, licence=licence) if holder else None,
+    }
 
 
 def credential_match_json(snapshot: Snapshot, person: Person, ctx: AnswerContext) -> dict[str, Any]:
@@ -96,7 +97,7 @@ def matrix_json(matrix: ImmunityMatrix) -> dict[str, Any]:
             level=rule.level,
             level_label=matrix.levels[rule.level].label,
             actions=m.Actions.model_validate(rule.actions),
-            actions_text=_actions_text(matrix, rule.actions),
+            actions_text=m.ActionsText.model_validate(_actions_text(matrix, rule.actions)),
             family=_family_code(rule.family),
             family_text=matrix.family[rule.family],
             notes=list(rule.notes),
@@ -146,7 +147,13 @@ def matrix_json(matrix: ImmunityMatrix) -> dict[str, Any]:
 
 
 class _Builder:
-    """Builds the models of one answer, reading each related record at most once."""
+    """Builds the dicts of one answer, reading each related record at most once.
+
+    The dicts are written out by hand rather than through the pydantic models, which cost most of
+    a lookup's CPU when validated on every request; their keys follow the models' field order, and
+    tests/lookup/test_answer_shapes.py validates real answers against the models so the two
+    cannot drift.
+    """
 
     def __init__(self, snapshot: Snapshot, ctx: AnswerContext) -> None:
         self.snapshot = snapshot
@@ -169,85 +176,91 @@ class _Builder:
             return None
         return self.get_person(person.principal_id)
 
-    def immunity(self, person: Person) -> Immunity:
+    def immunity(self, person: Person, principal: Person | None) -> Immunity:
         return derive_immunity(
             person,
-            self.principal_of(person),
+            principal,
             matrix=self.ctx.matrix,
             today=self.ctx.today,
             verify_phone=self.ctx.verify_phone,
         )
 
-    def person(self, person: Person, *, licence: License | None = None) -> m.PersonOut:
+    def person(self, person: Person, *, licence: License | None = None) -> dict[str, Any]:
         ctx = self.ctx
+        today = ctx.today
         matrix = ctx.matrix
         principal = self.principal_of(person)
-        accreditation = accreditation_on(person, ctx.today)
-        credential = credential_on(person, ctx.today)
-        travel = travel_on(person, ctx.today)
+        accreditation = accreditation_on(person, today)
+        credential = credential_on(person, today)
+        travel = travel_on(person, today)
         mission = self.get_mission(person.mission_id)
         if licence is None:
             licence = self.snapshot.license_of(person.person_id)
-        return m.PersonOut(
-            person_id=person.person_id,
-            name=display_name(person),
-            family_name=person.family_name,
-            given_names=person.given_names,
-            date_of_birth=person.date_of_birth if ctx.include_date_of_birth else None,
+        answer: dict[str, Any] = {
+            "person_id": person.person_id,
+            "name": display_name(person),
+            "family_name": person.family_name,
+            "given_names": person.given_names,
+        }
+        # An absent key rather than a null (see PersonOut.date_of_birth).
+        if ctx.include_date_of_birth and person.date_of_birth is not None:
+            answer["date_of_birth"] = person.date_of_birth.isoformat()
+        answer.update(
             mission=_mission(mission) if mission else None,
             title=person.title,
             category=person.category,
             category_label=matrix.category_label(person.category),
             us_national_or_resident=person.us_national_or_resident,
-            immunity=_immunity(matrix, self.immunity(person)),
+            immunity=_immunity(matrix, self.immunity(person, principal)),
             principal=(
-                m.PrincipalOut(
-                    person_id=principal.person_id,
-                    name=display_name(principal),
-                    category=principal.category,
-                    category_label=matrix.category_label(principal.category),
-                )
+                {
+                    "person_id": principal.person_id,
+                    "name": display_name(principal),
+                    "category": principal.category,
+                    "category_label": matrix.category_label(principal.category),
+                }
                 if principal
                 else None
             ),
-            accreditation=m.AccreditationOut(
-                status=accreditation.status,
-                recorded_status=accreditation.recorded_status,
-                label=accreditation.label,
-                start=accreditation.start,
-                end=accreditation.end,
-            ),
+            accreditation={
+                "status": accreditation.status,
+                "recorded_status": accreditation.recorded_status,
+                "label": accreditation.label,
+                "start": _day(accreditation.start),
+                "end": _day(accreditation.end),
+            },
             credential=(
-                m.CredentialOut(
-                    number=credential.number,
-                    type=credential.type,
-                    type_label=credential.type_label,
-                    status=credential.status,
-                    recorded_status=credential.recorded_status,
-                    label=credential.label,
-                    expiry=credential.expiry,
-                    notes=list(credential.notes),
-                )
+                {
+                    "number": credential.number,
+                    "type": credential.type,
+                    "type_label": credential.type_label,
+                    "status": credential.status,
+                    "recorded_status": credential.recorded_status,
+                    "label": credential.label,
+                    "expiry": _day(credential.expiry),
+                    "notes": list(credential.notes),
+                }
                 if credential
                 else None
             ),
             license=_licence(licence, ctx) if licence else None,
-            travel_control=m.TravelControlOut(
-                regime=travel.regime,
-                zone=travel.zone,
-                zone_label=travel.zone_label,
-                notice_until=travel.notice_until,
-                covers_today=travel.covers_today,
-                label=travel.label,
-            ),
+            travel_control={
+                "regime": travel.regime,
+                "zone": travel.zone,
+                "zone_label": travel.zone_label,
+                "notice_until": _day(travel.notice_until),
+                "covers_today": travel.covers_today,
+                "label": travel.label,
+            },
             flags=list(person.flags),
         )
+        return answer
 
-    def plate_match(self, match: PlateMatch) -> m.PlateMatchOut:
+    def plate_match(self, match: PlateMatch) -> dict[str, Any]:
         vehicle = match.vehicle
-        registrant: m.RegistrantPerson | m.RegistrantMission | m.RegistrantMissing
+        registrant: dict[str, Any]
         persons: list[Person]
-        built: dict[str, m.PersonOut] = {}  # the registrant's answer, reused in `persons`
+        built: dict[str, dict[str, Any]] = {}  # the registrant's answer, reused in `persons`
         truncated = False
         immune_rule: str | None = None
         if vehicle.owner_person_id is not None:
@@ -255,36 +268,36 @@ class _Builder:
             persons = self.household(owner) if owner else []
             if owner:
                 registrant_out = built[owner.person_id] = self.person(owner)
-                registrant = m.RegistrantPerson(person=registrant_out)
-                note = self.ctx.matrix.vehicle_rule(level=registrant_out.immunity.level)
+                registrant = {"person": registrant_out}
+                note = self.ctx.matrix.vehicle_rule(level=registrant_out["immunity"]["level"])
                 immune_rule = note.text if note else None
             else:
-                registrant = m.RegistrantMissing(missing="person")
+                registrant = {"missing": "person"}
         else:
             mission_id = vehicle.owner_mission_id
             mission = self.get_mission(mission_id) if mission_id else None
             if mission:
-                registrant = m.RegistrantMission(mission=_mission(mission))
+                registrant = {"mission": _mission(mission)}
                 limit = self.ctx.members_limit
                 members = self.snapshot.members_of(mission.mission_id, limit=limit + 1)
                 persons, truncated = members[:limit], len(members) > limit
                 note = self.ctx.matrix.vehicle_rule(mission_type=mission.mission_type)
                 immune_rule = note.text if note else None
             else:
-                registrant, persons = m.RegistrantMissing(missing="mission"), []
-        return m.PlateMatchOut(
-            match=match.match,
-            score=match.score,
-            substitutions=[
-                m.SubstitutionOut(position=s.position, typed=s.typed, matched=s.matched)
+                registrant, persons = {"missing": "mission"}, []
+        return {
+            "match": match.match,
+            "score": float(match.score),
+            "substitutions": [
+                {"position": s.position, "typed": s.typed, "matched": s.matched}
                 for s in match.substitutions
             ],
-            vehicle=self.vehicle(vehicle, immune_rule),
-            registrant=registrant,
-            persons=[built.get(p.person_id) or self.person(p) for p in persons],
-            persons_truncated=truncated,
-            notice=PLATE_NOTICE,
-        )
+            "vehicle": self.vehicle(vehicle, immune_rule),
+            "registrant": registrant,
+            "persons": [built.get(p.person_id) or self.person(p) for p in persons],
+            "persons_truncated": truncated,
+            "notice": PLATE_NOTICE,
+        }
 
     def household(self, owner: Person) -> list[Person]:
         """The registrant first, then their principal (for a family member) and the family."""
@@ -298,80 +311,88 @@ class _Builder:
                 unique.append(person)
         return unique
 
-    def vehicle(self, vehicle: Vehicle, immune_rule: str | None) -> m.VehicleOut:
+    def vehicle(self, vehicle: Vehicle, immune_rule: str | None) -> dict[str, Any]:
         ctx = self.ctx
         registration = registration_on(vehicle, ctx.today)
         insurance = insurance_on(vehicle, ctx.today, ctx.insurance)
         minimum = insurance.minimum
-        return m.VehicleOut(
-            plate=vehicle.plate,
-            vin=vehicle.vin,
-            make=vehicle.make,
-            model=vehicle.model,
-            year=vehicle.year,
-            color=vehicle.color,
-            vehicle_type=vehicle.vehicle_type,
-            registration=m.RegistrationOut(
-                status=registration.status,
-                recorded_status=registration.recorded_status,
-                label=registration.label,
-                expiry=registration.expiry,
-                may_confiscate_plates=registration.may_confiscate_plates,
-                notes=list(registration.notes),
-            ),
-            insurance=m.InsuranceOut(
-                status=insurance.status,
-                label=insurance.label,
-                may_be_driven=insurance.may_be_driven,
-                insurer=vehicle.insurer,
-                policy_number=vehicle.policy_number,
-                effective=vehicle.policy_effective,
-                expiry=vehicle.policy_expiry,
-                cancelled=vehicle.policy_cancelled,
-                days_left=insurance.days_left,
-                coverage=m.CoverageOut(
-                    csl=vehicle.coverage_csl,
-                    bi_person=vehicle.coverage_bi_person,
-                    bi_accident=vehicle.coverage_bi_accident,
-                    pd=vehicle.coverage_pd,
-                ),
-                minimum=(
-                    m.MinimumOut(
-                        csl=minimum.csl,
-                        bi_person=minimum.bi_person,
-                        bi_accident=minimum.bi_accident,
-                        pd=minimum.pd,
-                    )
+        return {
+            "plate": vehicle.plate,
+            "vin": vehicle.vin,
+            "make": vehicle.make,
+            "model": vehicle.model,
+            "year": vehicle.year,
+            "color": vehicle.color,
+            "vehicle_type": vehicle.vehicle_type,
+            "registration": {
+                "status": registration.status,
+                "recorded_status": registration.recorded_status,
+                "label": registration.label,
+                "expiry": _day(registration.expiry),
+                "may_confiscate_plates": registration.may_confiscate_plates,
+                "notes": list(registration.notes),
+            },
+            "insurance": {
+                "status": insurance.status,
+                "label": insurance.label,
+                "may_be_driven": insurance.may_be_driven,
+                "insurer": vehicle.insurer,
+                "policy_number": vehicle.policy_number,
+                "effective": _day(vehicle.policy_effective),
+                "expiry": _day(vehicle.policy_expiry),
+                "cancelled": vehicle.policy_cancelled,
+                "days_left": insurance.days_left,
+                "coverage": {
+                    "csl": vehicle.coverage_csl,
+                    "bi_person": vehicle.coverage_bi_person,
+                    "bi_accident": vehicle.coverage_bi_accident,
+                    "pd": vehicle.coverage_pd,
+                },
+                "minimum": (
+                    {
+                        "csl": minimum.csl,
+                        "bi_person": minimum.bi_person,
+                        "bi_accident": minimum.bi_accident,
+                        "pd": minimum.pd,
+                    }
                     if minimum
                     else None
                 ),
-                meets_minimum=insurance.meets_minimum,
-                notes=list(insurance.notes),
-            ),
-            immune_vehicle_rule=immune_rule,
-        )
+                "meets_minimum": insurance.meets_minimum,
+                "notes": list(insurance.notes),
+            },
+            "immune_vehicle_rule": immune_rule,
+        }
 
 
-def _immunity(matrix: ImmunityMatrix, immunity: Immunity) -> m.ImmunityOut:
-    return m.ImmunityOut(
-        level=immunity.level,
-        label=matrix.levels[immunity.level].label,
-        basis=immunity.basis,
-        basis_code=immunity.basis_code,
-        actions=m.Actions.model_validate(immunity.actions),
-        actions_text=_actions_text(matrix, immunity.actions),
-        family=_family_code(immunity.family) if immunity.family else None,
-        family_text=matrix.family[immunity.family] if immunity.family else None,
-        notes=list(immunity.notes),
-        summary=immunity.summary,
-        footnotes=[m.FootnoteOut(code=f.code, text=f.text) for f in immunity.footnotes],
-    )
+def _day(value: date | None) -> str | None:
+    """Dates go on the wire as ISO `YYYY-MM-DD` strings."""
+    return value.isoformat() if value is not None else None
 
 
-def _actions_text(matrix: ImmunityMatrix, actions: Mapping[str, str]) -> m.ActionsText:
-    return m.ActionsText.model_validate(
-        {code: matrix.action_text(code, value) for code, value in actions.items()}
-    )
+def _immunity(matrix: ImmunityMatrix, immunity: Immunity) -> dict[str, Any]:
+    return {
+        "level": immunity.level,
+        "label": matrix.levels[immunity.level].label,
+        "basis": immunity.basis,
+        "basis_code": immunity.basis_code,
+        "actions": _actions(immunity.actions),
+        "actions_text": _actions_text(matrix, immunity.actions),
+        "family": immunity.family,
+        "family_text": matrix.family[immunity.family] if immunity.family else None,
+        "notes": list(immunity.notes),
+        "summary": immunity.summary,
+        "footnotes": [{"code": f.code, "text": f.text} for f in immunity.footnotes],
+    }
+
+
+def _actions(actions: Mapping[str, str]) -> dict[str, str]:
+    """The five actions in the order of the matrix's action list (Actions' field order)."""
+    return {code: actions[code] for code in ACTION_CODES}
+
+
+def _actions_text(matrix: ImmunityMatrix, actions: Mapping[str, str]) -> dict[str, str]:
+    return {code: matrix.action_text(code, actions[code]) for code in ACTION_CODES}
 
 
 _FAMILY_CODES: dict[str, m.FamilyCode] = {
@@ -386,31 +407,31 @@ def _family_code(code: str) -> m.FamilyCode:
     return _FAMILY_CODES[code]
 
 
-def _mission(mission: Mission) -> m.MissionOut:
-    return m.MissionOut(
-        mission_id=mission.mission_id,
-        name=mission.name,
-        country=mission.country,
-        mission_type=mission.mission_type,
-        city=mission.city,
-        state=mission.state,
-        phone=mission.phone,
-    )
+def _mission(mission: Mission) -> dict[str, Any]:
+    return {
+        "mission_id": mission.mission_id,
+        "name": mission.name,
+        "country": mission.country,
+        "mission_type": mission.mission_type,
+        "city": mission.city,
+        "state": mission.state,
+        "phone": mission.phone,
+    }
 
 
-def _licence(licence: License, ctx: AnswerContext) -> m.LicenseOut:
+def _licence(licence: License, ctx: AnswerContext) -> dict[str, Any]:
     status = licence_on(licence, ctx.today, ctx.points)
-    return m.LicenseOut(
-        license_number=licence.license_number,
-        license_class=licence.license_class,
-        restrictions=licence.restrictions,
-        status=status.status,
-        recorded_status=status.recorded_status,
-        label=status.label,
-        may_drive=status.may_drive,
-        issued=licence.issued,
-        expiry=licence.expiry,
-        points=licence.points,
-        points_alert=status.points_alert,
-        notes=list(status.notes),
-    )
+    return {
+        "license_number": licence.license_number,
+        "license_class": licence.license_class,
+        "restrictions": licence.restrictions,
+        "status": status.status,
+        "recorded_status": status.recorded_status,
+        "label": status.label,
+        "may_drive": status.may_drive,
+        "issued": _day(licence.issued),
+        "expiry": _day(licence.expiry),
+        "points": licence.points,
+        "points_alert": status.points_alert,
+        "notes": list(status.notes),
+    }
