@@ -25,6 +25,7 @@ from lookup.cli_data import demo_data_command, import_command
 from lookup.config import ConfigError
 from lookup.extensions import search_backend, services, state_store
 from lookup.qr.cli import qr_cli
+from lookup.qr.views import ensure_signing_key
 from lookup.sessions import end_officer_sessions
 from lookup.sms.cli import enroll_phone_command
 from lookup.store.base import AuditFilter, StoreError
@@ -321,8 +322,9 @@ def _write_audit(rows: Iterator[dict[str, Any]], output_format: str, out: TextIO
     help="Size of the synthetic data set generated when none is published.",
 )
 def bootstrap(scale: str) -> None:
-    """Make a fresh install usable: publish synthetic demo data if no data set is published, and
-    create a demo agency, API key and officer if there is none (their secrets printed once)."""
+    """Make a fresh install usable: publish synthetic demo data if no data set is published, create
+    the first QR signing key if there is none, and a demo agency, API key and officer if there is
+    none (their secrets printed once)."""
     backend = search_backend()
     info = backend.dataset_info()
     if info is None:
@@ -340,6 +342,11 @@ def bootstrap(scale: str) -> None:
         click.echo(f"synthetic demo data published ({counts})")
     else:
         click.echo(f"data set {info.dataset_id} already published")
+
+    # Without a signing key every printed code would read "unknown key" and receipts would fail.
+    key = ensure_signing_key()
+    if key is not None:
+        click.echo(f"QR signing key {key.kid} created (rotate with `dipcheck qr keys rotate`)")
 
     if accounts.find_agency(DEMO_AGENCY) is not None:
         click.echo(f"{DEMO_AGENCY} exists; its secrets were printed when it was created")

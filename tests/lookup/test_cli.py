@@ -154,12 +154,16 @@ def test_bootstrap_publishes_demo_data_and_demo_accounts_once(
     assert "synthetic demo data published" in first.output
     [key] = KEY.findall(first.output)
     assert "otpauth://totp/" in first.output
+    assert "QR signing key" in first.output
     second = run(runner, "bootstrap")
     assert second.exit_code == 0
     assert "already published" in second.output
     assert not KEY.findall(second.output)
+    assert "QR signing key" not in second.output
     app = create_app(data_dir=data_dir, TESTING=True)
     response = app.test_client().get("/readyz")
     assert response.get_json()["index"]["published"] is True
+    key_set = app.test_client().get("/.well-known/dipcheck-keys.json").get_json()
+    assert [entry["status"] for entry in key_set["keys"]] == ["active"]
     audit = app.test_client().get("/api/v1/audit", headers=bearer(key))
     assert audit.status_code == 200
