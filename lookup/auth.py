@@ -26,17 +26,25 @@ SUPERVISOR_ROLES: frozenset[str] = frozenset({"supervisor", "admin"})
 _CACHE_LIMIT = 10_000
 
 
+# The agency id of training-mode principals; run_lookup keeps them away from the live records.
+TRAINING_AGENCY_ID = "training"
+
+
 @dataclass(frozen=True, slots=True)
 class Principal:
     agency_id: str
     agency_name: str
-    actor: str  # "officer:<id>" or "apikey:<id>"
+    actor: str  # "officer:<id>", "apikey:<id>" or "training:<who>"
     role: str  # officer | supervisor | admin
     officer_id: str | None = None
 
     @property
     def can_read_audit(self) -> bool:
         return self.role in SUPERVISOR_ROLES
+
+    @property
+    def is_training(self) -> bool:
+        return self.agency_id == TRAINING_AGENCY_ID
 
 
 class AuthError(Exception):

@@ -89,6 +89,10 @@ class LookupUnavailable(Exception):
         self.message = message
 
 
+class LiveDataRefused(Exception):
+    """A training principal asked for the live records: training runs on synthetic data only."""
+
+
 @dataclass(frozen=True, slots=True)
 class LookupResult:
     reference: str
@@ -338,7 +342,10 @@ def run_lookup(
     (audited as error) and AuditUnavailable (nothing answered). `backend` replaces the app's
     search backend (the training mode serves synthetic data from its own). Dates of birth are
     included for the officer-facing API and web channels unless `include_date_of_birth` says
-    otherwise, and left out on SMS and QR."""
+    otherwise, and left out on SMS and QR. Raises LiveDataRefused for a training principal
+    without a `backend`: whatever a training view gets wrong, it cannot reach live records."""
+    if backend is None and principal.is_training:
+        raise LiveDataRefused("training lookups run on the training data set only")
     reference = new_reference()
     try:
         query = _parse_query(kind, value, reason, params)

@@ -15,7 +15,7 @@ from flask import abort, render_template, request, session
 from flask_limiter.util import get_remote_address
 
 from lookup.audit import AuditUnavailable
-from lookup.auth import Principal
+from lookup.auth import TRAINING_AGENCY_ID, Principal
 from lookup.config import current_settings
 from lookup.extensions import limiter
 from lookup.phone_links import tel_href
@@ -36,7 +36,6 @@ KINDS: Final = {
     "license": "OFM driver licence number",
     "person": "name",
 }
-TRAINING_AGENCY_ID: Final = "training"
 
 
 def training_principal() -> Principal:

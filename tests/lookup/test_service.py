@@ -8,9 +8,15 @@ import pytest
 from flask import Flask
 
 from lookup.audit import AuditUnavailable, records
-from lookup.auth import Principal
+from lookup.auth import TRAINING_AGENCY_ID, Principal
 from lookup.extensions import EXTENSION_KEY
-from lookup.service import InvalidQuery, LookupUnavailable, record_denied, run_lookup
+from lookup.service import (
+    InvalidQuery,
+    LiveDataRefused,
+    LookupUnavailable,
+    record_denied,
+    run_lookup,
+)
 from lookup.store.base import AuditFilter, AuditRecord, StoreUnavailable
 from search_index.backend import BackendUnavailable
 from search_index.records import Dataset
@@ -192,3 +198,23 @@ def test_record_denied_keeps_a_valid_reason_only(app: Flask) -> None:
     assert entry.reason is None
     assert len(entry.query) == 256
     assert entry.detail == {"denied": "rate_limited"}
+
+
+def test_training_principal_never_reaches_the_live_records(app: Flask) -> None:
+    trainee = Principal(
+        agency_id=TRAINING_AGENCY_ID,
+        agency_name="Training mode",
+        actor="training:visitor",
+        role="officer",
+    )
+    with app.app_context():
+        with pytest.raises(LiveDataRefused):
+            run_lookup(
+                trainee,
+                channel="web",
+                kind="plate",
+                value=DIPLOMAT_PLATE,
+                reason="training",
+                client="10.0.0.7",
+            )
+        assert list(records(AuditFilter(agency_id=TRAINING_AGENCY_ID))) == []
