@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app
 from limits import parse_many
@@ -91,8 +93,28 @@ class Settings(BaseSettings):
     web_absolute_hours: float = Field(
         default=12, gt=0, le=12, description="Web sign-in ends this long after it began."
     )
+    timezone: str = Field(
+        default="America/New_York",
+        description="IANA time zone whose calendar day answers are computed for (insurance "
+        "ending today, expired cards): the officers' local day, not UTC's.",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "console"] = "json"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r} (an IANA name such as America/Chicago)"
+            ) from None
+        return value
+
+    def local_date(self, moment: datetime | None = None) -> date:
+        """The calendar day in the configured time zone at `moment` (default: now)."""
+        return (moment or datetime.now(UTC)).astimezone(ZoneInfo(self.timezone)).date()
 
     @field_validator("elasticsearch_url", "public_url")
     @classmethod

@@ -213,9 +213,10 @@ def _base_context(settings: Settings) -> answers.AnswerContext:
 
 
 def _context(include_date_of_birth: bool) -> answers.AnswerContext:
+    settings = current_settings()
     return dataclasses.replace(
-        _base_context(current_settings()),
-        today=datetime.now(UTC).date(),
+        _base_context(settings),
+        today=settings.local_date(),
         include_date_of_birth=include_date_of_birth,
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import stat
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -112,3 +113,23 @@ def test_default_data_dir_is_the_instance_folder(
     app = create_app()
     assert app.config["DATA_DIR"] == str((tmp_path / "inst").resolve())
     assert (tmp_path / "inst" / "secret_key").exists()
+
+
+def test_answers_use_the_configured_local_day(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 03:30 UTC on the 25th is still the evening of the 24th on the East Coast: a policy that
+    # ends "today" must still read as ending today there.
+    late_evening = datetime(2026, 11, 25, 3, 30, tzinfo=UTC)
+    assert load_settings().local_date(late_evening) == date(2026, 11, 24)
+    assert load_settings(timezone="UTC").local_date(late_evening) == date(2026, 11, 25)
+    monkeypatch.setenv("DIPCHECK_TIMEZONE", "Pacific/Honolulu")
+    assert load_settings().local_date(late_evening) == date(2026, 11, 24)
+
+
+def test_unknown_time_zone_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DIPCHECK_TIMEZONE", "Mars/Olympus_Mons")
+    with pytest.raises(ConfigError) as error:
+        load_settings()
+    assert str(error.value) == (
+        "DIPCHECK_TIMEZONE: unknown time zone 'Mars/Olympus_Mons' "
+        "(an IANA name such as America/Chicago)"
+    )
