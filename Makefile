@@ -39,8 +39,10 @@ test: lint typecheck unit
 system-deps:
 	bash scripts/system-deps.sh
 
+# Benchmarks are scripts a user runs one at a time (they load both cores): see bench/README.md.
 bench: $(TEST_STAMP)
-	$(BIN)/python -m bench
+	@echo "Run one of these (each takes --help), figures and how to read them in bench/README.md:"
+	@ls bench/*_bench.py | sed 's|^|  $(BIN)/python |'
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache node_modules
