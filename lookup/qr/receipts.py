@@ -9,9 +9,9 @@ key gives the same code. The full record stays in the audit log; the receipt nam
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from lookup.qr import render
@@ -30,9 +30,6 @@ from lookup.store.base import AuditFilter, AuditRecord, StateStore
 # How long a receipt verifies: long enough for a complaint or a court case. A receipt also stops
 # verifying when its key is retired, so keep old keys `verifying` as long as receipts matter.
 RECEIPT_LIFETIME = timedelta(days=7 * 366)
-# Receipts are looked up by reference within the asking agency's audit records, newest first, in
-# widening windows: the common case (a receipt asked for right after the lookup) reads little.
-SEARCH_WINDOWS = (timedelta(hours=2), timedelta(days=2), timedelta(days=40), timedelta(days=400))
 
 LEVEL_LETTERS = {"full": "F", "official_acts": "O", "none": "N", "unverified": "U"}
 INSURANCE_LETTERS = {
@@ -100,23 +97,15 @@ def facts_from_audit(record: AuditRecord) -> ReceiptFacts:
     )
 
 
-def find_lookup(
-    store: StateStore, reference: str, agency_id: str, now: datetime | None = None
-) -> AuditRecord:
-    """The audit record of `reference` made by `agency_id`. Raises ReceiptNotFound."""
-    until = now or datetime.now(UTC)
-    for record in _windows(store, agency_id, until):
-        if record.reference == reference:
-            return record
-    raise ReceiptNotFound(reference)
-
-
-def _windows(store: StateStore, agency_id: str, until: datetime) -> Iterator[AuditRecord]:
-    newer = until + timedelta(minutes=5)  # clock differences between workers
-    for span in SEARCH_WINDOWS:
-        older = until - span
-        yield from store.iter_audit(AuditFilter(agency_id=agency_id, since=older, until=newer))
-        newer = older
+def find_lookup(store: StateStore, reference: str, agency_id: str) -> AuditRecord:
+    """The audit record of `reference` made by `agency_id`, however old: one exact, indexed
+    match. Another agency's reference is not found, as if it did not exist. Raises
+    ReceiptNotFound."""
+    # Read to the end (at most one record), so the store's cursor is closed at once.
+    found = list(store.iter_audit(AuditFilter(reference=reference, agency_id=agency_id, limit=1)))
+    if not found:
+        raise ReceiptNotFound(reference)
+    return found[0]
 
 
 def issue_receipt(

@@ -75,6 +75,10 @@ class AuditRecord:
 
 @dataclass(frozen=True, slots=True)
 class AuditFilter:
+    """Every given field must match. `reference` is an exact, indexed match (at most one record:
+    references are unique), so finding one lookup does not scan an agency's history."""
+
+    reference: str | None = None
     agency_id: str | None = None
     since: datetime | None = None
     until: datetime | None = None

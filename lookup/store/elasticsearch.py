@@ -525,7 +525,8 @@ def _audit_record(source: Mapping[str, Any]) -> AuditRecord:
 
 def _audit_query(f: AuditFilter) -> dict[str, Any]:
     filters: list[dict[str, Any]] = []
-    for name in ("agency_id", "channel", "outcome", "actor"):
+    # reference is a keyword (also the document id): a term on it is one exact index probe.
+    for name in ("reference", "agency_id", "channel", "outcome", "actor"):
         value = getattr(f, name)
         if value is not None:
             filters.append({"term": {name: value}})

@@ -349,7 +349,8 @@ class SQLiteStateStore:
         self._ensure_audit()
         clauses: list[str] = []
         parameters: list[Any] = []
-        for column in ("agency_id", "channel", "outcome", "actor"):
+        # reference is UNIQUE in the schema, so its automatic index answers it in one probe.
+        for column in ("reference", "agency_id", "channel", "outcome", "actor"):
             value = getattr(filter, column)
             if value is not None:
                 clauses.append(f"{column} = ?")

@@ -164,6 +164,27 @@ def test_audit_filters_order_and_limit(store: SQLiteStateStore) -> None:
     assert first.at == start + timedelta(milliseconds=5)
 
 
+def test_audit_by_reference_is_one_index_probe(
+    store: SQLiteStateStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for n in range(3):
+        store.append_audit(entry(f"DC-00000-0000{n}"))
+    statements: list[str] = []
+    connect = store._connect
+
+    def traced() -> sqlite3.Connection:
+        connection = connect()
+        connection.set_trace_callback(statements.append)  # SQL with its parameters bound
+        return connection
+
+    monkeypatch.setattr(store, "_connect", traced)
+    wanted = AuditFilter(reference="DC-00000-00001", agency_id="a-1")
+    assert [r.reference for r in store.iter_audit(wanted)] == ["DC-00000-00001"]
+    (select,) = [sql for sql in statements if sql.startswith("SELECT")]
+    plan = " ".join(row[3] for row in store._read(f"EXPLAIN QUERY PLAN {select}"))
+    assert "(reference=?)" in plan, plan
+
+
 def test_an_unopenable_store_is_unavailable(tmp_path: Path) -> None:
     directory = tmp_path / "is-a-directory"
     directory.mkdir()

@@ -109,6 +109,33 @@ def test_login_records_are_not_receipts(qr_env: QrEnv) -> None:
             receipt_qr_svg(entry.reference, _principal(qr_env))
 
 
+def test_a_receipt_for_a_lookup_years_old_is_found_by_its_reference(qr_env: QrEnv) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from lookup.audit import new_reference
+    from lookup.store.base import AuditRecord
+
+    with qr_env.app.test_request_context():
+        old = AuditRecord(
+            reference=new_reference(),
+            at=datetime.now(UTC).replace(microsecond=0) - timedelta(days=3 * 366),
+            agency_id=_principal(qr_env).agency_id,
+            actor="officer:o1",
+            channel="web",
+            action="plate",
+            query=DIPLOMAT_PLATE,
+            reason="crash",
+            outcome="match",
+            client="10.0.0.9",
+            detail={"matches": 1, "summary": {"levels": ["full"], "insurance": "active"}},
+        )
+        state_store().append_audit(old)
+        assert find_lookup(state_store(), old.reference, old.agency_id or "") == old
+    body = _receipt(qr_env, old.reference).get_json()
+    assert body["reference"] == old.reference
+    assert _receipt(qr_env, old.reference, qr_env.other_api_key).status_code == 404
+
+
 def _principal(env: QrEnv) -> Principal:
     from lookup.auth import principal_for_api_key
 

@@ -165,6 +165,24 @@ def test_audit_append_waits_for_active_shards_and_is_not_refreshed(
     assert write.body["query"] == "D0123A"
 
 
+def test_audit_by_reference_sends_a_term_on_the_reference_keyword(
+    cluster: FakeCluster, store: ElasticsearchStateStore
+) -> None:
+    store.append_audit(RECORD)
+    del cluster.requests[:]
+    found = list(store.iter_audit(AuditFilter(reference="R1", agency_id="A1", limit=1)))
+    assert found == [RECORD]
+    (search,) = [r for r in cluster.requests if r.path.endswith("/_search")]
+    assert search.path == "/dipcheck-audit/_search"
+    assert search.body == {
+        "query": {
+            "bool": {"filter": [{"term": {"reference": "R1"}}, {"term": {"agency_id": "A1"}}]}
+        },
+        "sort": [{"at": "desc"}, {"appended": "desc"}],
+        "size": 1,
+    }
+
+
 def test_audit_append_wait_for_all_copies_is_configurable(cluster: FakeCluster) -> None:
     strict = ElasticsearchStateStore(
         "http://x:9200",

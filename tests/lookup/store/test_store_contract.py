@@ -252,6 +252,24 @@ def test_audit_filters(store: StateStore) -> None:
     ]
 
 
+def test_audit_by_reference_finds_exactly_that_record_however_old(store: StateStore) -> None:
+    years_ago = audit(1, at=T0 - timedelta(days=5 * 366))
+    rows = [years_ago, audit(2), audit(3, agency_id="A2")]
+    for r in rows:
+        store.append_audit(r)
+
+    def refs(**f: object) -> list[str]:
+        return [r.reference for r in store.iter_audit(AuditFilter(**f))]  # type: ignore[arg-type]
+
+    assert list(store.iter_audit(AuditFilter(reference=years_ago.reference))) == [years_ago]
+    assert refs(reference=rows[1].reference, agency_id="A1") == [rows[1].reference]
+    # Combined with the other fields: another agency's reference is not found.
+    assert refs(reference=rows[2].reference, agency_id="A1") == []
+    assert refs(reference=years_ago.reference, since=T0) == []
+    assert refs(reference=rows[1].reference[:-1]) == []  # exact, not a prefix
+    assert refs(reference="R-NONE") == []
+
+
 def test_audit_pages_through_many_records(store: StateStore) -> None:
     rows = [audit(n) for n in range(1, 1203)]
     for r in rows:
