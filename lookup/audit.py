@@ -9,6 +9,7 @@ collision and a fresh reference is drawn.
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
@@ -18,6 +19,7 @@ from typing import Any, Literal
 from flask import g, has_request_context
 
 from lookup.auth import Principal
+from lookup.csv_safety import spreadsheet_cell
 from lookup.extensions import state_store
 from lookup.store.base import (
     AuditFilter,
@@ -122,3 +124,27 @@ def record_json(entry: AuditRecord) -> dict[str, Any]:
         "client": entry.client,
         "detail": dict(entry.detail),
     }
+
+
+# The CSV export's columns (CLI and supervisor page): record_json's fields, in its order.
+AUDIT_CSV_COLUMNS = (
+    "reference",
+    "at",
+    "agency_id",
+    "actor",
+    "channel",
+    "action",
+    "query",
+    "reason",
+    "outcome",
+    "client",
+    "detail",
+)
+
+
+def audit_csv_row(entry: AuditRecord) -> list[str]:
+    """One CSV row in AUDIT_CSV_COLUMNS order. The detail is compact JSON; every cell is defused,
+    because query and reason text is typed by officers and the file is opened in spreadsheets."""
+    row = record_json(entry)
+    row["detail"] = json.dumps(row["detail"], sort_keys=True)
+    return [spreadsheet_cell(row[column]) for column in AUDIT_CSV_COLUMNS]

@@ -20,7 +20,7 @@ from flask import Flask
 from flask.cli import AppGroup, FlaskGroup
 
 from lookup import accounts, create_app
-from lookup.audit import record_json, records
+from lookup.audit import AUDIT_CSV_COLUMNS, audit_csv_row, record_json, records
 from lookup.cli_data import demo_data_command, import_command
 from lookup.config import ConfigError
 from lookup.extensions import search_backend, services, state_store
@@ -28,24 +28,11 @@ from lookup.qr.cli import qr_cli
 from lookup.qr.views import ensure_signing_key
 from lookup.sessions import end_officer_sessions
 from lookup.sms.cli import enroll_phone_command
-from lookup.store.base import AuditFilter, StoreError
+from lookup.store.base import AuditFilter, AuditRecord, StoreError
 
 DEMO_AGENCY = "Demo Police Department"
 DEMO_OFFICER = "demo"
 DEMO_DATA_DIR = "demo-data"
-AUDIT_COLUMNS = (
-    "reference",
-    "at",
-    "agency_id",
-    "actor",
-    "channel",
-    "action",
-    "query",
-    "reason",
-    "outcome",
-    "client",
-    "detail",
-)
 
 
 def _make_app() -> Flask:
@@ -286,26 +273,26 @@ def audit_export(
         since=since.replace(tzinfo=since.tzinfo or UTC) if since else None,
         until=until.replace(tzinfo=until.tzinfo or UTC) if until else None,
     )
-    rows = (record_json(entry) for entry in records(filter))
+    entries = records(filter)
     if output is None:
-        count = _write_audit(rows, output_format, sys.stdout)
+        count = _write_audit(entries, output_format, sys.stdout)
     else:
         with output.open("w", encoding="utf-8", newline="") as handle:
-            count = _write_audit(rows, output_format, handle)
+            count = _write_audit(entries, output_format, handle)
     click.echo(f"{count} audit records exported", err=True)
 
 
-def _write_audit(rows: Iterator[dict[str, Any]], output_format: str, out: TextIO) -> int:
+def _write_audit(entries: Iterator[AuditRecord], output_format: str, out: TextIO) -> int:
     count = 0
     if output_format == "csv":
-        writer = csv.DictWriter(out, fieldnames=AUDIT_COLUMNS)
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({**row, "detail": json.dumps(row["detail"], sort_keys=True)})
+        writer = csv.writer(out)
+        writer.writerow(AUDIT_CSV_COLUMNS)
+        for entry in entries:
+            writer.writerow(audit_csv_row(entry))
             count += 1
         return count
-    for row in rows:
-        out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    for entry in entries:
+        out.write(json.dumps(record_json(entry), ensure_ascii=False) + "\n")
         count += 1
     return count
 

