@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from lookup.store.base import AuditRecord
 from search_index.importer import COLUMNS, LICENSES, MISSIONS, PERSONS, VEHICLES
 from search_index.records import Dataset, License, Mission, Person, Vehicle
 
@@ -92,6 +93,24 @@ def make_license(**overrides: Any) -> License:
         "points": 0,
     }
     return License(**(values | overrides))
+
+
+def make_audit_record(**overrides: Any) -> AuditRecord:
+    """A plate lookup by an officer of agency `a-1` that matched; override what the test needs."""
+    values: dict[str, Any] = {
+        "reference": "DC-00000-00001",
+        "at": datetime(2026, 11, 24, 6, 0, tzinfo=UTC),
+        "agency_id": "a-1",
+        "actor": "officer:o1",
+        "channel": "web",
+        "action": "plate",
+        "query": DIPLOMAT_PLATE,
+        "reason": "crash",
+        "outcome": "match",
+        "client": "10.0.0.9",
+        "detail": {"matches": 1},
+    }
+    return AuditRecord(**(values | overrides))
 
 
 def small_dataset() -> Dataset:

