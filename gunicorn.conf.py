@@ -7,7 +7,9 @@ Elasticsearch client bounds every request (2 s, one retry), far inside the worke
 
 import os
 
-wsgi_app = "lookup:create_app()"
+# lookup.wsgi turns a bad setting into one line and a boot-error exit, so gunicorn stops
+# instead of restarting workers in a loop.
+wsgi_app = "lookup.wsgi:app"
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", str(2 * (os.cpu_count() or 1) + 1)))
@@ -15,9 +17,10 @@ worker_class = "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30
 keepalive = 5
-# Recycle workers now and then (with jitter, so they do not all restart at once).
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
-max_requests_jitter = 200
+# Recycle workers now and then (with jitter, so they do not all restart at once): at about a
+# thousand lookups a second per host, 50,000 is a restart every minute or so, not every second.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "50000"))
+max_requests_jitter = 5000
 # Each worker builds its own app: no Elasticsearch client or SQLite connection crosses a fork.
 preload_app = False
 # Heartbeat files in memory: a container's overlay file system can stall them. Gunicorn creates
