@@ -23,6 +23,7 @@ from lookup.config import (
     setting_names,
     with_overrides,
 )
+from lookup.json_provider import OrjsonProvider
 from lookup.limit_storage import limiter_storage_uri
 
 __all__ = ["ConfigError", "Settings", "create_app"]
@@ -69,7 +70,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
         JSON_SORT_KEYS=False,
     )
-    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json = OrjsonProvider(app)  # keys in the answers' own order, never sorted
     app.config.update(flask_config)
     app.extensions[SETTINGS_KEY] = settings
 
