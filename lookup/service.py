@@ -313,6 +313,23 @@ def record_denied(
     """Audit a lookup the channel refused before running it (bad credentials, rate limit,
     missing role); returns the reference. Raises AuditUnavailable."""
     reference = new_reference()
+    _audit_denied(principal, reference, channel, kind, value, reason, client, code, field)
+    return reference
+
+
+def _audit_denied(
+    principal: Principal | None,
+    reference: str,
+    channel: Channel,
+    kind: str,
+    value: str,
+    reason: str | None,
+    client: str | None,
+    code: str,
+    field: str | None,
+) -> None:
+    """The one shape of a refusal's audit record: what was typed (capped), a reason only when
+    it is a known one, and why it was refused."""
     _audit(
         principal,
         reference=reference,
@@ -324,7 +341,6 @@ def record_denied(
         client=client,
         detail={"denied": code} if field is None else {"denied": code, "field": field},
     )
-    return reference
 
 
 def run_lookup(
@@ -351,16 +367,8 @@ def run_lookup(
     try:
         query = _parse_query(kind, value, reason, params)
     except InvalidQuery as error:
-        _audit(
-            principal,
-            reference=reference,
-            channel=channel,
-            kind=kind,
-            value=value[:MAX_AUDITED_VALUE],
-            reason=reason if reason in REASONS else None,
-            outcome="denied",
-            client=client,
-            detail={"denied": "invalid_query", "field": error.field},
+        _audit_denied(
+            principal, reference, channel, kind, value, reason, client, "invalid_query", error.field
         )
         raise
 
