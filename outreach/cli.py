@@ -21,6 +21,8 @@ from outreach.trainers import TrainerError, create_trainer, find_trainer, set_di
 from outreach.training_data import EXTENSION_KEY as TRAINING_KEY
 from outreach.training_data import ensure_built
 
+bp.cli.help = "Seminars and training: content checks, trainer accounts, the training data set."
+
 
 def _shown(path: Path) -> str:
     """The path as the operator can open it: relative to the working directory when inside it."""
