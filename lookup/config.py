@@ -54,6 +54,21 @@ class Settings(BaseSettings):
     ratelimit_lookups: str = Field(
         default="600/minute", description="Lookups allowed per API key or officer."
     )
+    qr_ratelimit: str = Field(
+        default="30/minute",
+        description="QR scans per client address (raise it where officers share one address).",
+    )
+    qr_keys_dir: Path | None = Field(
+        default=None,
+        description="Where the QR signing keys live (e.g. a mounted secret volume); "
+        "default: DATA_DIR/qr_keys.",
+    )
+    sms_ratelimit_phone: str = Field(
+        default="6/minute;60/hour", description="SMS lookups allowed per enrolled phone."
+    )
+    sms_ratelimit_all: str = Field(
+        default="300/minute", description="SMS lookups allowed for the whole channel."
+    )
     public_url: str | None = Field(
         default=None, description="External base URL (Twilio signatures and QR links)."
     )
@@ -132,7 +147,9 @@ class Settings(BaseSettings):
             raise ValueError("must be a storage URI such as memory:// or redis://host:6379")
         return value
 
-    @field_validator("ratelimit_lookups")
+    @field_validator(
+        "ratelimit_lookups", "qr_ratelimit", "sms_ratelimit_phone", "sms_ratelimit_all"
+    )
     @classmethod
     def _rate_limit(cls, value: str) -> str:
         try:

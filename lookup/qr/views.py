@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,7 +28,6 @@ from flask import (
 )
 from flask.blueprints import BlueprintSetupState
 from flask_limiter import RateLimitExceeded
-from limits import parse_many
 from markupsafe import Markup
 from pydantic import BaseModel, Field
 from spectree import Response as Responses
@@ -38,7 +36,7 @@ from lookup.api.schemas import ErrorBody
 from lookup.api.spec import AUTHENTICATED, spec
 from lookup.audit import REFERENCE_ALPHABET, REFERENCE_PREFIX, AuditUnavailable, record
 from lookup.auth import AuthError, Principal, current_principal, require_principal
-from lookup.config import ConfigError, current_settings
+from lookup.config import SETTINGS_KEY, Settings, current_settings
 from lookup.errors import ApiError, wants_json
 from lookup.extensions import limiter, search_backend, state_store
 from lookup.http_headers import apply_strict_headers, content_security_policy
@@ -53,13 +51,7 @@ from lookup.sessions import current_web_session
 from lookup.store.base import Outcome, StoreError
 from search_index.backend import BackendError
 
-KEYS_DIR_ENV = "DIPCHECK_QR_KEYS_DIR"
 KEYSTORE_EXTENSION = "dipcheck.qr.keystore"
-# Scans per client address: `DIPCHECK_QR_RATELIMIT` (or Flask config `QR_RATELIMIT`) raises it
-# for deployments whose officers share one address (a checkpoint behind one NAT).
-DEFAULT_RATELIMIT = "30/minute"
-RATELIMIT_ENV = "DIPCHECK_QR_RATELIMIT"
-RATELIMIT_CONFIG = "QR_RATELIMIT"
 KEYS_PATH = "/.well-known/dipcheck-keys.json"
 # The reasons in words, as the web pages word them, from the one list the lookup accepts.
 # QR pages run no script of their own; the rendered code is a data: image.
@@ -84,27 +76,19 @@ qr_blueprint = Blueprint(
 )
 
 
-def keys_directory(data_dir: Path) -> Path:
+def keys_directory(settings: Settings, data_dir: Path) -> Path:
     """`DIPCHECK_QR_KEYS_DIR` when set (e.g. a mounted secret volume), else `<data_dir>/qr_keys`."""
-    configured = os.environ.get(KEYS_DIR_ENV, "").strip()
-    if configured:
-        return Path(configured).expanduser().resolve()
+    if settings.qr_keys_dir is not None:
+        return settings.qr_keys_dir.expanduser().resolve()
     return data_dir / "qr_keys"
 
 
 @qr_blueprint.record_once
 def _configure(state: BlueprintSetupState) -> None:
-    """Attach the key ring, and settle the scan limit now: a bad `DIPCHECK_QR_RATELIMIT` stops
-    the app at start-up with one line, never at the first scan."""
+    """Attach the key ring (its place is a validated setting, settled at start-up)."""
     data_dir = Path(state.app.config["DATA_DIR"])
-    state.app.extensions[KEYSTORE_EXTENSION] = KeyStore(keys_directory(data_dir))
-    configured = state.app.config.get(RATELIMIT_CONFIG) or os.environ.get(RATELIMIT_ENV, "")
-    chosen = str(configured).strip() or DEFAULT_RATELIMIT
-    try:
-        parse_many(chosen)
-    except ValueError:
-        raise ConfigError(f'{RATELIMIT_ENV}: must be a rate limit such as "30/minute"') from None
-    state.app.config[RATELIMIT_CONFIG] = chosen
+    settings: Settings = state.app.extensions[SETTINGS_KEY]
+    state.app.extensions[KEYSTORE_EXTENSION] = KeyStore(keys_directory(settings, data_dir))
 
 
 # The verification number's link on QR pages; the same as every other page's.
@@ -209,7 +193,9 @@ def _audit_scan(token: str, checked: Checked, principal: Principal | None) -> No
 
 
 def _scan_limit() -> str:
-    return str(current_app.config[RATELIMIT_CONFIG])
+    # Scans per client address: DIPCHECK_QR_RATELIMIT raises it for deployments whose officers
+    # share one address (a checkpoint behind one NAT).
+    return current_settings().qr_ratelimit
 
 
 def _client_address() -> str:

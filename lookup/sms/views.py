@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 from flask.blueprints import BlueprintSetupState
 from limits import RateLimitItem, parse_many
 from twilio.twiml.messaging_response import MessagingResponse
@@ -41,10 +41,8 @@ sms_blueprint = Blueprint("sms", __name__)
 
 # Texts cost money and an SMS sender is weakly identified: a phone gets a handful of lookups a
 # minute (an officer at one stop sends a few), and the whole channel a ceiling well under what
-# a Twilio number is provisioned for. Moving windows (lookup/extensions.py's limiter). Flask
-# config keys SMS_RATELIMIT_PHONE and SMS_RATELIMIT_ALL override them.
-PHONE_LIMITS = "6/minute;60/hour"
-GLOBAL_LIMITS = "300/minute"
+# a Twilio number is provisioned for. Moving windows (lookup/extensions.py's limiter); the
+# values are the settings DIPCHECK_SMS_RATELIMIT_PHONE and DIPCHECK_SMS_RATELIMIT_ALL.
 TWIML_MIMETYPE = "application/xml"
 
 
@@ -191,14 +189,11 @@ def _within_limits(hashed: str) -> bool:
     if not limiter.enabled:
         return True
     strategy = limiter.limiter
-    config = current_app.config
+    settings = current_settings()
     checks: list[tuple[RateLimitItem, tuple[str, ...]]] = [
-        (item, ("sms-phone", hashed))
-        for item in parse_many(config.get("SMS_RATELIMIT_PHONE", PHONE_LIMITS))
+        (item, ("sms-phone", hashed)) for item in parse_many(settings.sms_ratelimit_phone)
     ]
-    checks += [
-        (item, ("sms-all",)) for item in parse_many(config.get("SMS_RATELIMIT_ALL", GLOBAL_LIMITS))
-    ]
+    checks += [(item, ("sms-all",)) for item in parse_many(settings.sms_ratelimit_all)]
     try:
         # The phone's own limits first: a phone over its limit does not use up the channel's.
         return all(strategy.hit(item, *key) for item, key in checks)

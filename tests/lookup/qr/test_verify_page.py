@@ -286,3 +286,19 @@ def test_scan_limit_from_the_environment_and_a_bad_one_stops_start_up(
     monkeypatch.setenv("DIPCHECK_QR_RATELIMIT", "lots")
     with pytest.raises(ConfigError, match="DIPCHECK_QR_RATELIMIT"):
         create_app(data_dir=tmp_path / "b", TESTING=True)
+
+
+def test_keys_directory_setting_moves_the_key_ring(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    from lookup import create_app
+    from lookup.qr.views import ensure_signing_key
+
+    mounted = tmp_path / "secret-volume"
+    monkeypatch.setenv("DIPCHECK_QR_KEYS_DIR", str(mounted))
+    app = create_app(data_dir=tmp_path / "data", TESTING=True)
+    with app.app_context():
+        key = ensure_signing_key()
+    assert key is not None
+    assert (mounted / f"{key.kid}.pem").is_file()
+    assert not (tmp_path / "data" / "qr_keys").exists()
