@@ -2,8 +2,10 @@
 
 Each collection is a table of JSON documents; declared unique and indexed fields become expression
 indexes on `json_extract`, so a lookup by API-key hash or username is one index probe. The audit
-log is its own table that triggers keep append-only, and every write is committed with
-`synchronous=FULL`, so an audit record is on disk before `append_audit` returns.
+log is its own table that triggers keep append-only. Document writes are committed with
+`synchronous=FULL`. An audit record is committed with `synchronous=NORMAL` and then synced to this
+process's audit journal (lookup/store/audit_journal.py), so it is on disk before `append_audit`
+returns without holding SQLite's one write lock through an fsync.
 
 Connections are per thread (SQLite connections must not be shared across threads) and per
 process (a gunicorn worker forked after start-up opens its own).
@@ -12,6 +14,7 @@ process (a gunicorn worker forked after start-up opens its own).
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import sqlite3
@@ -23,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from lookup.store.audit_journal import Journal, decode_lines
 from lookup.store.base import (
     AuditFilter,
     AuditRecord,
@@ -34,10 +38,17 @@ from lookup.store.base import (
     VersionConflict,
 )
 
+log = logging.getLogger(__name__)
+
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
 _FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 _UNIQUE_INDEX = re.compile(r"ux__(?P<collection>[a-z0-9_]+?)__(?P<field>[A-Za-z0-9_]+)")
 BUSY_TIMEOUT_MS = 10_000
+JOURNAL_SUFFIX = ".audit-journal"
+_AUDIT_COLUMNS = (
+    "reference, at_ms, agency_id, actor, channel, action, query, reason, outcome, client, detail"
+)
+_INSERT_AUDIT = f"INSERT INTO audit ({_AUDIT_COLUMNS}) VALUES ({', '.join('?' * 11)})"  # noqa: S608
 
 _AUDIT_SCHEMA = """
 CREATE TABLE IF NOT EXISTS audit (
@@ -103,16 +114,22 @@ def _ms(moment: datetime) -> int:
 class SQLiteStateStore:
     name = "sqlite"
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, journal_rotate_bytes: int | None = None) -> None:
         self.path = Path(path)
         self._local = threading.local()
         self._known: dict[str, CollectionSpec] = {}
         self._schema_lock = threading.Lock()
-        self._audit_ready = False
+        self._audit_ready_pid: int | None = None
+        journal_dir = self.path.with_name(self.path.name + JOURNAL_SUFFIX)
+        self._journal = (
+            Journal(journal_dir)
+            if journal_rotate_bytes is None
+            else Journal(journal_dir, journal_rotate_bytes)
+        )
 
     # -- connections ---------------------------------------------------------------------
 
-    def _connect(self) -> sqlite3.Connection:
+    def _connect(self, synchronous: str = "FULL") -> sqlite3.Connection:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             connection = sqlite3.connect(
@@ -122,8 +139,9 @@ class SQLiteStateStore:
                 check_same_thread=True,
             )
             connection.execute("PRAGMA journal_mode=WAL")
-            # FULL: a commit (and so an acknowledged audit record) survives power loss.
-            connection.execute("PRAGMA synchronous=FULL")
+            # FULL: a committed document survives power loss. The audit connection runs NORMAL
+            # because its records are made durable by the journal instead (see append_audit).
+            connection.execute(f"PRAGMA synchronous={synchronous}")
             connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             connection.execute("PRAGMA foreign_keys=ON")
         except sqlite3.Error as error:
@@ -137,6 +155,15 @@ class SQLiteStateStore:
             connection = self._connect()
             local.connection = connection
             local.pid = os.getpid()
+        return connection
+
+    def _audit_connection(self) -> sqlite3.Connection:
+        local = self._local
+        connection: sqlite3.Connection | None = getattr(local, "audit_connection", None)
+        if connection is None or getattr(local, "audit_pid", None) != os.getpid():
+            connection = self._connect(synchronous="NORMAL")
+            local.audit_connection = connection
+            local.audit_pid = os.getpid()
         return connection
 
     @contextmanager
@@ -219,14 +246,48 @@ class SQLiteStateStore:
         return _table(collection)
 
     def _ensure_audit(self) -> None:
-        if self._audit_ready:
+        """The audit table, and the journals of processes that have gone replayed into it (once
+        per process: a worker that starts after a power loss restores what SQLite lost)."""
+        if self._audit_ready_pid == os.getpid():
             return
         with self._schema_lock:
+            if self._audit_ready_pid == os.getpid():
+                return
             try:
                 self._connection().executescript(_AUDIT_SCHEMA)
-            except sqlite3.Error as error:
-                raise StoreUnavailable(f"cannot create the audit log: {error}") from error
-            self._audit_ready = True
+                self._replay_journals()
+            except (sqlite3.Error, OSError) as error:
+                raise StoreUnavailable(f"cannot open the audit log: {error}") from error
+            self._audit_ready_pid = os.getpid()
+
+    def _replay_journals(self) -> None:
+        for path, fd in self._journal.orphans():
+            try:
+                rows = list(decode_lines(self._journal.read(fd)))
+                if rows:
+                    # A row SQLite kept is skipped by its unique reference: each journal row was
+                    # inserted before it was journaled, so a kept reference is the same record.
+                    with self._write() as connection:
+                        connection.executemany(
+                            _INSERT_AUDIT.replace("INSERT", "INSERT OR IGNORE", 1), rows
+                        )
+            except BaseException:
+                os.close(fd)
+                raise
+            self._journal.discard(path, fd)
+
+    def _sync_files(self) -> None:
+        """Force SQLite's files to disk: every audit row committed so far becomes durable there
+        (the write-ahead log holds each frame until the database file has been synced past it)."""
+        for suffix in ("-wal", ""):
+            try:
+                fd = os.open(f"{self.path}{suffix}", os.O_RDONLY | os.O_CLOEXEC)
+            except FileNotFoundError:  # no write-ahead log at the moment: all is in the file
+                continue
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
 
     # -- documents -----------------------------------------------------------------------
 
@@ -332,18 +393,25 @@ class SQLiteStateStore:
             record.client,
             json.dumps(dict(record.detail), separators=(",", ":"), default=str),
         )
-        connection = self._connection()
         try:
-            # One statement in autocommit mode is one durable transaction (synchronous=FULL).
-            connection.execute(
-                "INSERT INTO audit (reference, at_ms, agency_id, actor, channel, action, query,"
-                " reason, outcome, client, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                row,
-            )
+            # Committed (visible, and its reference checked unique) but not yet synced: the
+            # journal below makes it durable. Inserted first, so a journal row is always a row
+            # SQLite accepted. If the journal then fails, the lookup is refused and the row
+            # stays: the log may hold a record of a refused lookup, never miss an answered one.
+            self._audit_connection().execute(_INSERT_AUDIT, row)
         except sqlite3.IntegrityError as error:
             raise DuplicateKey("audit", "reference") from error
         except sqlite3.Error as error:
             raise StoreUnavailable(f"audit write failed: {error}") from error
+        try:
+            full = self._journal.append(row)
+        except OSError as error:
+            raise StoreUnavailable(f"audit journal write failed: {error}") from error
+        if full:
+            try:
+                self._journal.empty(self._sync_files)
+            except OSError as error:  # the record is durable in the journal; retried next time
+                log.warning("audit journal not emptied: %s", error.strerror)
 
     def iter_audit(self, filter: AuditFilter) -> Iterator[AuditRecord]:
         self._ensure_audit()
@@ -366,11 +434,7 @@ class SQLiteStateStore:
         if filter.limit is not None:
             limit = " LIMIT ?"
             parameters.append(max(filter.limit, 0))
-        columns = (
-            "reference, at_ms, agency_id, actor, channel, action, query, reason, outcome, client,"
-            " detail"
-        )
-        sql = f"SELECT {columns} FROM audit{where} ORDER BY at_ms DESC, seq DESC{limit}"  # noqa: S608
+        sql = f"SELECT {_AUDIT_COLUMNS} FROM audit{where} ORDER BY at_ms DESC, seq DESC{limit}"  # noqa: S608
         for row in self._stream(sql, parameters):
             yield AuditRecord(
                 reference=row[0],
@@ -392,7 +456,10 @@ class SQLiteStateStore:
         self._read("SELECT 1")
 
     def close(self) -> None:
-        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
-        if connection is not None and getattr(self._local, "pid", None) == os.getpid():
-            connection.close()
+        local = self._local
+        for name, pid in (("connection", "pid"), ("audit_connection", "audit_pid")):
+            connection: sqlite3.Connection | None = getattr(local, name, None)
+            if connection is not None and getattr(local, pid, None) == os.getpid():
+                connection.close()
         self._local = threading.local()
+        self._journal.close()
