@@ -58,12 +58,14 @@ class AnswerContext:
 
 
 def person_json(snapshot: Snapshot, person: Person, ctx: AnswerContext) -> dict[str, Any]:
-    return _Builder(snapshot, ctx).person(person)
+    builder = _Builder(snapshot, ctx)
+    return builder.person(person, builder.licence_of(person))
 
 
 def person_hit_json(snapshot: Snapshot, hit: PersonHit, ctx: AnswerContext) -> dict[str, Any]:
     """A name-search result: the person plus its relevance score."""
-    answer = _Builder(snapshot, ctx).person(hit.person)
+    builder = _Builder(snapshot, ctx)
+    answer = builder.person(hit.person, builder.licence_of(hit.person))
     answer["score"] = float(hit.score)
     return answer
 
@@ -78,7 +80,7 @@ def license_match_json(snapshot: Snapshot, licence: License, ctx: AnswerContext)
     holder = builder.get_person(licence.person_id)
     return {
         "license": _licence(licence, ctx),
-        "person": builder.person(holder, licence=licence) if holder else None,
+        "person": builder.person(holder, licence) if holder else None,
     }
 
 
@@ -176,6 +178,9 @@ class _Builder:
             return None
         return self.get_person(person.principal_id)
 
+    def licence_of(self, person: Person) -> License | None:
+        return self.snapshot.licenses_of([person.person_id]).get(person.person_id)
+
     def immunity(self, person: Person, principal: Person | None) -> Immunity:
         return derive_immunity(
             person,
@@ -185,7 +190,8 @@ class _Builder:
             verify_phone=self.ctx.verify_phone,
         )
 
-    def person(self, person: Person, *, licence: License | None = None) -> dict[str, Any]:
+    def person(self, person: Person, licence: License | None) -> dict[str, Any]:
+        """One person's answer; `licence` is the person's licence (None: holds none)."""
         ctx = self.ctx
         today = ctx.today
         matrix = ctx.matrix
@@ -194,8 +200,6 @@ class _Builder:
         credential = credential_on(person, today)
         travel = travel_on(person, today)
         mission = self.get_mission(person.mission_id)
-        if licence is None:
-            licence = self.snapshot.license_of(person.person_id)
         answer: dict[str, Any] = {
             "person_id": person.person_id,
             "name": display_name(person),
@@ -260,18 +264,13 @@ class _Builder:
         vehicle = match.vehicle
         registrant: dict[str, Any]
         persons: list[Person]
-        built: dict[str, dict[str, Any]] = {}  # the registrant's answer, reused in `persons`
+        owner: Person | None = None
         truncated = False
         immune_rule: str | None = None
         if vehicle.owner_person_id is not None:
             owner = self.get_person(vehicle.owner_person_id)
             persons = self.household(owner) if owner else []
-            if owner:
-                registrant_out = built[owner.person_id] = self.person(owner)
-                registrant = {"person": registrant_out}
-                note = self.ctx.matrix.vehicle_rule(level=registrant_out["immunity"]["level"])
-                immune_rule = note.text if note else None
-            else:
+            if owner is None:
                 registrant = {"missing": "person"}
         else:
             mission_id = vehicle.owner_mission_id
@@ -285,6 +284,14 @@ class _Builder:
                 immune_rule = note.text if note else None
             else:
                 registrant, persons = {"missing": "mission"}, []
+        # Every licence shown, in one read; the household lists the registrant first, so the
+        # registrant's answer is built once and reused as the first person.
+        licences = self.snapshot.licenses_of([p.person_id for p in persons]) if persons else {}
+        persons_out = [self.person(p, licences.get(p.person_id)) for p in persons]
+        if owner is not None:
+            registrant = {"person": persons_out[0]}
+            note = self.ctx.matrix.vehicle_rule(level=persons_out[0]["immunity"]["level"])
+            immune_rule = note.text if note else None
         return {
             "match": match.match,
             "score": float(match.score),
@@ -294,7 +301,7 @@ class _Builder:
             ],
             "vehicle": self.vehicle(vehicle, immune_rule),
             "registrant": registrant,
-            "persons": [built.get(p.person_id) or self.person(p) for p in persons],
+            "persons": persons_out,
             "persons_truncated": truncated,
             "notice": PLATE_NOTICE,
         }

@@ -6,6 +6,7 @@ so a lookup that runs while an import publishes sees the old set or the new one,
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from datetime import date
 from typing import Protocol, runtime_checkable
@@ -68,7 +69,10 @@ class Snapshot(Protocol):
     def find_license(self, number: str) -> License | None:
         """An OFM driver licence by number (raw input)."""
 
-    def license_of(self, person_id: str) -> License | None: ...
+    def licenses_of(self, person_ids: Sequence[str]) -> dict[str, License]:
+        """The licence of each of these persons who holds one, by person id, read in one
+        request (an answer shows up to a mission's members at once). Should a person hold several
+        (the importer allows one, a data set built in code may not), the lowest number wins."""
 
     def family_of(self, person_id: str) -> list[Person]:
         """Family members whose principal is this person."""

@@ -21,7 +21,7 @@ import logging
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -467,9 +467,14 @@ class ElasticsearchSnapshot:
         record = self._get(docs.license_id(normalize_identifier(number)))
         return None if record is None else docs.from_record(License, record)
 
-    def license_of(self, person_id: str) -> License | None:
-        found = self._records(License, queries.license_of(person_id))
-        return found[0] if found else None
+    def licenses_of(self, person_ids: Sequence[str]) -> dict[str, License]:
+        wanted = list(dict.fromkeys(person_ids))
+        found: dict[str, License] = {}
+        for start in range(0, len(wanted), queries.LICENSE_HOLDERS):
+            chunk = wanted[start : start + queries.LICENSE_HOLDERS]
+            for licence in self._records(License, queries.licenses_of(chunk)):
+                found[licence.person_id] = licence
+        return found
 
     def family_of(self, person_id: str) -> list[Person]:
         return self._records(Person, queries.family_of(person_id))

@@ -38,7 +38,7 @@ import sqlite3
 import threading
 import weakref
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime
@@ -120,17 +120,25 @@ def _encode(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class _Codec:
-    """Column names and per-column decoders of one record type; columns follow field order."""
+    """Column names of one record type (in field order) and the decoders of the columns that are
+    not stored as the field's own type, by column position."""
 
     cls: type[Any]
     columns: tuple[str, ...]
-    decoders: tuple[Callable[[Any], Any] | None, ...]
+    # Only the columns that need one: most are stored as they are read, and rows are decoded on
+    # every lookup.
+    decoders: tuple[tuple[int, Callable[[Any], Any]], ...]
 
     @classmethod
     def of(cls, record: type[Any]) -> _Codec:
         hints = get_type_hints(record)
         names = tuple(f.name for f in fields(record))
-        return cls(record, names, tuple(_decoder(hints[name]) for name in names))
+        decoders = tuple(
+            (position, decode)
+            for position, name in enumerate(names)
+            if (decode := _decoder(hints[name])) is not None
+        )
+        return cls(record, names, decoders)
 
     @property
     def select(self) -> str:
@@ -140,18 +148,22 @@ class _Codec:
         return [_encode(getattr(record, name)) for name in self.columns]
 
     def decode(self, row: tuple[Any, ...]) -> Any:
-        return self.cls(
-            *(
-                value if decode is None or value is None else decode(value)
-                for value, decode in zip(row, self.decoders, strict=True)
-            )
-        )
+        """A record from a row of `columns` (NULL stays None)."""
+        values = list(row)
+        for position, decode in self.decoders:
+            value = values[position]
+            if value is not None:
+                values[position] = decode(value)
+        return self.cls(*values)
 
 
 _MISSION = _Codec.of(Mission)
 _PERSON = _Codec.of(Person)
 _VEHICLE = _Codec.of(Vehicle)
 _LICENSE = _Codec.of(License)
+_LICENSE_HOLDER = _LICENSE.columns.index("person_id")
+# Ids bound into one `IN (...)`: far below SQLite's bound-parameter limit (999 before 3.32).
+_IN_CHUNK = 500
 
 
 def _schema() -> str:
@@ -366,10 +378,21 @@ class SQLiteSnapshot:
         )
         return found
 
-    def license_of(self, person_id: str) -> License | None:
-        found: License | None = self._one(
-            _LICENSE, f"SELECT {_LICENSE.select} FROM licenses WHERE person_id = ?", (person_id,)
-        )
+    def licenses_of(self, person_ids: Sequence[str]) -> dict[str, License]:
+        wanted = list(dict.fromkeys(person_ids))
+        found: dict[str, License] = {}
+        for start in range(0, len(wanted), _IN_CHUNK):
+            chunk = wanted[start : start + _IN_CHUNK]
+            rows = self._db.execute(
+                f"SELECT {_LICENSE.select} FROM licenses "
+                f"WHERE person_id IN ({', '.join('?' * len(chunk))}) "
+                "ORDER BY person_id, license_number",
+                chunk,
+            )
+            # Lowest number first within each person: the first row of a person is theirs.
+            for row in rows:
+                if row[_LICENSE_HOLDER] not in found:
+                    found[row[_LICENSE_HOLDER]] = _LICENSE.decode(row)
         return found
 
     def family_of(self, person_id: str) -> list[Person]:

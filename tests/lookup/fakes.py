@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 
 from search_index.records import (
@@ -59,8 +59,14 @@ class FakeSnapshot:
     def find_license(self, number: str) -> License | None:
         return self.licenses.get(number)
 
-    def license_of(self, person_id: str) -> License | None:
-        return next((lic for lic in self.licenses.values() if lic.person_id == person_id), None)
+    def licenses_of(self, person_ids: Sequence[str]) -> dict[str, License]:
+        self.calls.append(f"licenses_of:{','.join(person_ids)}")
+        wanted = set(person_ids)
+        found: dict[str, License] = {}
+        for lic in sorted(self.licenses.values(), key=lambda lic: lic.license_number):
+            if lic.person_id in wanted:
+                found.setdefault(lic.person_id, lic)  # the lowest number, as the backends
+        return found
 
     def family_of(self, person_id: str) -> list[Person]:
         return [p for p in self.persons.values() if p.principal_id == person_id]

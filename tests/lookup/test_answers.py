@@ -298,6 +298,47 @@ def test_related_records_are_read_once_per_answer(
     assert snapshot.calls.count("get_mission:M-VAL") == 1
 
 
+def licence_reads(snapshot: FakeSnapshot) -> list[str]:
+    return [call for call in snapshot.calls if call.startswith("licenses_of:")]
+
+
+def test_a_plate_answer_reads_every_licence_shown_at_once(
+    snapshot: FakeSnapshot, ctx: AnswerContext
+) -> None:
+    household = plate_match_json(
+        snapshot, PlateMatch("exact", 1.0, snapshot.vehicles[DIPLOMAT_PLATE]), ctx
+    )
+    assert licence_reads(snapshot) == [f"licenses_of:{DIPLOMAT_ID},{SPOUSE_ID},{CHILD_ID}"]
+    registrant, *family = household["persons"]
+    assert registrant is household["registrant"]["person"]  # built once
+    assert registrant["license"]["license_number"] == DIPLOMAT_LICENSE
+    assert [p["license"] for p in family] == [None, None]
+
+
+def test_mission_members_licences_are_one_read_of_the_members_shown() -> None:
+    members = [make_person(person_id=f"P{i:02}", credential_number=None) for i in range(5)]
+    licences = [make_license(license_number=f"OFM{i}", person_id=f"P{i:02}") for i in (1, 3, 4)]
+    car = make_vehicle(plate="DEM1", owner_person_id=None, owner_mission_id="M-VAL")
+    snapshot = FakeSnapshot(
+        missions=[make_mission()], persons=members, vehicles=[car], licenses=licences
+    )
+    ctx = AnswerContext(today=TODAY, verify_phone=PHONE, members_limit=4)
+    body = plate_match_json(snapshot, PlateMatch("exact", 1.0, car), ctx)
+    # The fifth member is read only to tell that the list was cut, and is not shown.
+    assert licence_reads(snapshot) == ["licenses_of:P00,P01,P02,P03"]
+    shown = [
+        (p["person_id"], p["license"] and p["license"]["license_number"]) for p in body["persons"]
+    ]
+    assert shown == [("P00", None), ("P01", "OFM1"), ("P02", None), ("P03", "OFM3")]
+
+
+def test_a_plate_without_persons_to_show_reads_no_licence(ctx: AnswerContext) -> None:
+    car = make_vehicle(plate="DXX1", owner_person_id="GONE")
+    snapshot = FakeSnapshot(vehicles=[car])
+    plate_match_json(snapshot, PlateMatch("exact", 1.0, car), ctx)
+    assert licence_reads(snapshot) == []
+
+
 def test_matrix_json_matches_the_matrix() -> None:
     matrix = load_matrix()
     body = matrix_json(matrix)

@@ -5,8 +5,8 @@ client's own serialisation, compatibility headers, product check, retries and er
 the socket is replaced. It keeps indices, documents (with _seq_no/_primary_term/_version), aliases,
 index templates and refresh visibility (a search sees only refreshed documents, a GET is real-time),
 and evaluates the query clauses our backends send (term, terms, ids, bool, exists, range, wildcard,
-match with fuzziness). Faults are injected per request: connection refused, timeout, slowness
-bounded by the request timeout, 5xx answers, bulk item failures.
+match with fuzziness) and field collapsing. Faults are injected per request: connection refused,
+timeout, slowness bounded by the request timeout, 5xx answers, bulk item failures.
 
 It is a test double, not a model of Elasticsearch: scoring is flat, analysis is a simple fold.
 """
@@ -490,6 +490,9 @@ class FakeCluster:
         after = body.get("search_after")
         if after is not None and sort:
             hits = [h for h in hits if _sort_key(h, sort) > _after_key(after, sort)]
+        collapse = body.get("collapse")
+        if collapse:
+            hits = _collapsed(hits, collapse["field"])
         start = int(body.get("from", 0))
         size = int(body.get("size", 10))
         page = hits[start : start + size]
@@ -507,6 +510,8 @@ class FakeCluster:
                 h.pop("_version")
             if sort:
                 h["sort"] = [_sort_value(doc_id, doc.source, s) for s in _sort_fields(sort)]
+            if collapse:
+                h["fields"] = {collapse["field"]: _values(doc.source, collapse["field"])}
             rendered.append(h)
         result: Json = {
             "took": 1,
@@ -671,6 +676,24 @@ def _split_dots(tree: Json) -> Json:
             node = node.setdefault(key, {})
         node[keys[-1]] = _split_dots(v) if isinstance(v, dict) else v
     return out
+
+
+def _collapsed(
+    hits: list[tuple[str, FakeIndex, FakeDoc]], field_name: str
+) -> list[tuple[str, FakeIndex, FakeDoc]]:
+    """`collapse`: the first hit (in sort order) of each value of a single-valued keyword field;
+    hits without the field form one group of their own, as in Elasticsearch."""
+    seen: set[Any] = set()
+    kept = []
+    for hit in hits:
+        values = _values(hit[2].source, field_name)
+        if len(values) > 1:
+            raise EsHttpError(400, "illegal_state_exception", "fake: collapse on a multi-value")
+        group = _term(values[0]) if values else None
+        if group not in seen:
+            seen.add(group)
+            kept.append(hit)
+    return kept
 
 
 def _values(source: Json, path: str) -> list[Any]:

@@ -126,7 +126,7 @@ def test_lookups_read_what_was_published(backend: ElasticsearchBackend) -> None:
         lic = snap.find_license("l 77")
         assert lic is not None
         assert lic.points == 3
-        assert snap.license_of("P1") == lic
+        assert snap.licenses_of(["P1", "P3"]) == {"P1": lic}
         assert [p.person_id for p in snap.family_of("P1")] == ["P2", "P4"]
         assert [p.person_id for p in snap.members_of("M1")] == ["P1", "P2", "P4"]
         assert [v.plate for v in snap.vehicles_of_person("P1")] == ["D0123A"]
@@ -168,6 +168,35 @@ def test_republish_swaps_the_alias_in_one_request_and_prunes_old_sets(
     with backend.snapshot() as snap:
         assert snap.get_vehicle("D0123C") is not None
         assert snap.get_vehicle("D0123B") is None
+
+
+def test_the_licences_of_several_persons_are_one_search(
+    cluster: FakeCluster, backend: ElasticsearchBackend
+) -> None:
+    backend.publish(sample())
+    with backend.snapshot() as snap:
+        before = len(cluster.requests)
+        held = snap.licenses_of(["P1", "P2", "P3", "P1"])
+        sent = cluster.requests[before:]
+        assert snap.licenses_of([]) == {}  # nothing to ask: no request
+        assert len(cluster.requests) == before + 1
+    assert list(held) == ["P1"]
+    (search,) = sent
+    assert (search.method, search.path) == ("POST", f"/{snap.index}/_search")
+    # Each person once, however often the answer names them; one hit per person at most.
+    assert search.body["query"]["bool"]["filter"][1] == {"terms": {"person_id": ["P1", "P2", "P3"]}}
+    assert search.body["collapse"] == {"field": "person_id"}
+    assert search.body["size"] == 3
+
+
+def test_a_timeout_reading_licences_raises_backend_unavailable(
+    cluster: FakeCluster, backend: ElasticsearchBackend
+) -> None:
+    backend.publish(sample())
+    with backend.snapshot() as snap:
+        cluster.fail("POST", r"/_search$", "timeout", times=2)
+        with pytest.raises(BackendUnavailable):
+            snap.licenses_of(["P1", "P2"])
 
 
 def test_a_snapshot_keeps_reading_the_set_it_pinned(backend: ElasticsearchBackend) -> None:

@@ -239,10 +239,11 @@ def test_identifier_queries() -> None:
         "sort": [{"person_id": "asc"}],
         "size": 1,
     }
-    assert q.license_of("P1") == {
-        "query": filtered("license", {"term": {"person_id": "P1"}}),
+    assert q.licenses_of(["P1", "P7"]) == {
+        "query": filtered("license", {"terms": {"person_id": ["P1", "P7"]}}),
+        "collapse": {"field": "person_id"},
         "sort": [{"license_number": "asc"}],
-        "size": 1,
+        "size": 2,
     }
 
 

@@ -146,12 +146,15 @@ def test_identifiers_and_relations_agree(
             if p.credential_number:
                 found = snap.find_credential(p.credential_number.lower())
                 out.append(found.person_id if found else None)
-            lic = snap.license_of(p.person_id)
+            lic = snap.licenses_of([p.person_id]).get(p.person_id)
             out.append(lic.license_number if lic else None)
             out.append([f.person_id for f in snap.family_of(p.person_id)])
             out.append([v.plate for v in snap.vehicles_of_person(p.person_id)])
         for m in dataset.missions:
-            out.append([p.person_id for p in snap.members_of(m.mission_id, limit=30)])
+            members = snap.members_of(m.mission_id, limit=30)
+            out.append([p.person_id for p in members])
+            held = snap.licenses_of([p.person_id for p in members])
+            out.append(sorted((pid, lic.license_number) for pid, lic in held.items()))
         for lic in dataset.licenses[:40]:
             found_license = snap.find_license(lic.license_number)
             out.append(found_license == lic)
