@@ -22,7 +22,7 @@ from lookup.audit import AuditUnavailable
 from lookup.auth import AuthError, Principal, current_principal, require_principal
 from lookup.config import current_settings
 from lookup.errors import ApiError, error_response
-from lookup.extensions import lookup_limit
+from lookup.lookup_allowance import lookup_limit
 from lookup.service import (
     InvalidQuery,
     LookupKind,

@@ -21,7 +21,8 @@ from flask_limiter import RateLimitExceeded
 
 from lookup import sessions
 from lookup.audit import AuditUnavailable
-from lookup.extensions import lookup_limit, state_store
+from lookup.extensions import state_store
+from lookup.lookup_allowance import lookup_limit
 from lookup.phone_links import tel_href
 from lookup.service import REASONS, InvalidQuery, LookupUnavailable, record_denied, run_lookup
 from lookup.web import present
