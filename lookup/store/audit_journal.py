@@ -34,8 +34,9 @@ import orjson
 # One journal line is the audit row exactly as inserted (see SQLiteStateStore.append_audit).
 AuditRow = tuple[Any, ...]
 ROW_FIELDS = 11
-# About ten thousand records: the journal is truncated (after SQLite is synced) past this size.
-ROTATE_BYTES = 4 * 1024 * 1024
+# About 2,500 records: past this size the journal is emptied (once SQLite is synced). Every
+# process zero-fills a file this large when it writes its first record.
+ROTATE_BYTES = 1024 * 1024
 SUFFIX = ".jsonl"
 
 
