@@ -13,7 +13,7 @@ import json
 import secrets
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from flask import g, has_request_context
@@ -33,6 +33,7 @@ from lookup.store.base import (
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 REFERENCE_PREFIX = "DC-"
 _ATTEMPTS = 3
+_MILLISECOND = timedelta(milliseconds=1)
 
 
 class AuditUnavailable(Exception):
@@ -109,11 +110,37 @@ def records(filter: AuditFilter) -> Iterator[AuditRecord]:
     return state_store().iter_audit(filter)
 
 
+def newest_page(filter: AuditFilter, limit: int) -> tuple[list[AuditRecord], datetime | None]:
+    """Up to `limit` records matching `filter` (its own limit is ignored), newest first, and
+    the `until` that continues below them (None: nothing older is left).
+
+    Times are kept to the millisecond and `until` excludes its own millisecond, so a page never
+    ends part-way through one millisecond: the records of that millisecond go to the next page
+    (or, when they alone fill the page, all of them come on this one), and none is skipped or
+    shown twice however many share it."""
+    found = list(records(replace(filter, limit=limit + 1)))
+    if len(found) <= limit:
+        return found, None
+    page, boundary = found[:limit], found[limit - 1].at
+    if found[limit].at != boundary:
+        return page, boundary
+    newer = [entry for entry in page if entry.at != boundary]
+    if newer:
+        return newer, boundary + _MILLISECOND
+    tied = replace(filter, since=boundary, until=boundary + _MILLISECOND, limit=None)
+    return list(records(tied)), boundary
+
+
+def iso_time(moment: datetime) -> str:
+    """A time as the audit API and the export write it: UTC, to the millisecond."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def record_json(entry: AuditRecord) -> dict[str, Any]:
     """The record as the audit API and the export show it."""
     return {
         "reference": entry.reference,
-        "at": entry.at.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "at": iso_time(entry.at),
         "agency_id": entry.agency_id,
         "actor": entry.actor,
         "channel": entry.channel,

@@ -42,25 +42,22 @@ def audit_log() -> Response:
         _record_read(principal, query_text, "denied")
         raise ApiError(403, "forbidden", "only supervisors may read the audit trail")
     query = parse(schemas.AuditQuery)
-    entries = list(
-        audit.records(
-            AuditFilter(
-                agency_id=principal.agency_id,
-                since=query.since,
-                until=query.until,
-                channel=query.channel,
-                outcome=query.outcome,
-                actor=query.actor,
-                limit=query.limit,
-            )
-        )
+    entries, next_until = audit.newest_page(
+        AuditFilter(
+            agency_id=principal.agency_id,
+            since=query.since,
+            until=query.until,
+            channel=query.channel,
+            outcome=query.outcome,
+            actor=query.actor,
+        ),
+        query.limit,
     )
     _record_read(principal, query_text, "match" if entries else "no_match")
-    full_page = len(entries) == query.limit
     response = jsonify(
         {
             "records": [audit.record_json(entry) for entry in entries],
-            "next_until": audit.record_json(entries[-1])["at"] if full_page else None,
+            "next_until": audit.iso_time(next_until) if next_until else None,
         }
     )
     response.headers["Cache-Control"] = "no-store"

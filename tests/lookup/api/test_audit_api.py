@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
 
 from lookup.audit import records
-from lookup.store.base import AuditFilter
+from lookup.extensions import state_store
+from lookup.store.base import AuditFilter, AuditRecord
 from tests.lookup.conftest import AgencyKeys, bearer
 
 PLATE_URL = "/api/v1/plates/DVL1234?reason=traffic_stop"
@@ -84,3 +86,48 @@ def test_each_read_is_itself_audited(app: Flask, client: FlaskClient, metro: Age
     with app.app_context():
         stored = list(records(AuditFilter(agency_id=metro.agency.id)))
     assert [entry.action for entry in stored] == ["audit_read", "audit_read"]
+
+
+def _stored(app: Flask, agency_id: str, milliseconds: list[int]) -> set[str]:
+    """Records of the agency at these milliseconds past a fixed time (several may share one)."""
+    start = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
+    written = set()
+    with app.app_context():
+        for n, offset in enumerate(milliseconds):
+            reference = f"DC-PAGE{n:03d}-00000"
+            state_store().append_audit(
+                AuditRecord(reference, start + timedelta(milliseconds=offset), agency_id,
+                            "apikey:k", "api", "plate", "DVL1234", "crash", "match", None)
+            )  # fmt: skip
+            written.add(reference)
+    return written
+
+
+def _pages(client: FlaskClient, key: str, limit: int) -> list[list[str]]:
+    pages, query = [], f"?limit={limit}&until=2026-11-24T07:00:00Z"
+    while True:
+        body = audit(client, key, query).get_json()
+        pages.append([entry["reference"] for entry in body["records"]])
+        if body["next_until"] is None:
+            return pages
+        query = f"?limit={limit}&until={body['next_until']}"
+
+
+def test_paging_never_splits_a_millisecond(
+    app: Flask, client: FlaskClient, metro: AgencyKeys
+) -> None:
+    # Pages of 3 over 3 + 3 + 2 records that share milliseconds across every page boundary.
+    written = _stored(app, metro.agency.id, [9, 9, 7, 7, 7, 5, 5, 1])
+    pages = _pages(client, metro.supervisor_key, 3)
+    seen = [reference for page in pages for reference in page]
+    assert sorted(seen) == sorted(written)  # every record once: none skipped, none repeated
+    assert [len(page) for page in pages] == [2, 3, 3]
+
+
+def test_a_millisecond_fuller_than_a_page_comes_whole(
+    app: Flask, client: FlaskClient, metro: AgencyKeys
+) -> None:
+    written = _stored(app, metro.agency.id, [4, 4, 4, 4, 2])
+    pages = _pages(client, metro.supervisor_key, 2)
+    assert [len(page) for page in pages] == [4, 1]
+    assert sorted(r for page in pages for r in page) == sorted(written)
