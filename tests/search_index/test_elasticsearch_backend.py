@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -189,16 +191,6 @@ def test_the_licences_of_several_persons_are_one_search(
     assert search.body["size"] == 3
 
 
-def test_a_timeout_reading_licences_raises_backend_unavailable(
-    cluster: FakeCluster, backend: ElasticsearchBackend
-) -> None:
-    backend.publish(sample())
-    with backend.snapshot() as snap:
-        cluster.fail("POST", r"/_search$", "timeout", times=2)
-        with pytest.raises(BackendUnavailable):
-            snap.licenses_of(["P1", "P2"])
-
-
 def test_a_snapshot_keeps_reading_the_set_it_pinned(backend: ElasticsearchBackend) -> None:
     backend.publish(sample("a"))
     with backend.snapshot() as snap:
@@ -301,14 +293,19 @@ def test_a_slow_cluster_times_out_within_the_bound(cluster: FakeCluster) -> None
     assert len([r for r in cluster.requests if r.path == f"/{ALIAS}/_mapping"]) == 2
 
 
+@pytest.mark.parametrize(
+    "read",
+    [lambda snap: snap.find_plate("D0123A"), lambda snap: snap.licenses_of(["P1", "P2"])],
+    ids=["find_plate", "licenses_of"],
+)
 def test_a_timeout_mid_lookup_raises_backend_unavailable(
-    cluster: FakeCluster, backend: ElasticsearchBackend
+    cluster: FakeCluster, backend: ElasticsearchBackend, read: Callable[[Any], object]
 ) -> None:
     backend.publish(sample())
     with backend.snapshot() as snap:
         cluster.fail("POST", r"/_search$", "timeout", times=2)
         with pytest.raises(BackendUnavailable):
-            snap.find_plate("D0123A")
+            read(snap)
 
 
 @pytest.mark.parametrize("status", [500, 502, 503, 429])
