@@ -24,7 +24,7 @@ from lookup.rules.immunity import (
 )
 from lookup.rules.insurance import InsuranceRules, insurance_on
 from lookup.rules.licence import PointsThresholds, licence_on
-from lookup.rules.people import accreditation_on, display_name
+from lookup.rules.people import Accreditation, accreditation_on, display_name
 from lookup.rules.registration import registration_on
 from lookup.rules.travel import travel_on
 from search_index.backend import Snapshot
@@ -181,13 +181,16 @@ class _Builder:
     def licence_of(self, person: Person) -> License | None:
         return self.snapshot.licenses_of([person.person_id]).get(person.person_id)
 
-    def immunity(self, person: Person, principal: Person | None) -> Immunity:
+    def immunity(
+        self, person: Person, principal: Person | None, accreditation: Accreditation
+    ) -> Immunity:
         return derive_immunity(
             person,
             principal,
             matrix=self.ctx.matrix,
             today=self.ctx.today,
             verify_phone=self.ctx.verify_phone,
+            accreditation=accreditation,
         )
 
     def person(self, person: Person, licence: License | None) -> dict[str, Any]:
@@ -215,7 +218,7 @@ class _Builder:
             category=person.category,
             category_label=matrix.category_label(person.category),
             us_national_or_resident=person.us_national_or_resident,
-            immunity=_immunity(matrix, self.immunity(person, principal)),
+            immunity=_immunity(matrix, self.immunity(person, principal, accreditation)),
             principal=(
                 {
                     "person_id": principal.person_id,
@@ -383,19 +386,16 @@ def _immunity(matrix: ImmunityMatrix, immunity: Immunity) -> dict[str, Any]:
         "label": matrix.levels[immunity.level].label,
         "basis": immunity.basis,
         "basis_code": immunity.basis_code,
-        "actions": _actions(immunity.actions),
-        "actions_text": _actions_text(matrix, immunity.actions),
+        # Copies: the immunity's mappings are the matrix's, shared by every answer (and a
+        # read-only view copies as fast as a dict, where dict(view) goes key by key).
+        "actions": immunity.actions.copy(),
+        "actions_text": immunity.actions_text.copy(),
         "family": immunity.family,
         "family_text": matrix.family[immunity.family] if immunity.family else None,
         "notes": list(immunity.notes),
         "summary": immunity.summary,
         "footnotes": [{"code": f.code, "text": f.text} for f in immunity.footnotes],
     }
-
-
-def _actions(actions: Mapping[str, str]) -> dict[str, str]:
-    """The five actions in the order of the matrix's action list (Actions' field order)."""
-    return {code: actions[code] for code in ACTION_CODES}
 
 
 def _actions_text(matrix: ImmunityMatrix, actions: Mapping[str, str]) -> dict[str, str]:

@@ -10,7 +10,6 @@ written, nothing is answered (`AuditUnavailable`); when the index is down, the c
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -199,26 +198,25 @@ def _verify() -> dict[str, str]:
 
 
 @functools.lru_cache(maxsize=8)
-def _base_context(settings: Settings) -> answers.AnswerContext:
-    """The parts of an answer's context that only change with the settings (the matrix is
-    parsed once); each lookup copies it with its own day."""
+def _answer_context(
+    settings: Settings, today: date, include_date_of_birth: bool
+) -> answers.AnswerContext:
+    """An answer's context, built once per settings, day and date-of-birth choice (the matrix is
+    parsed once): the context is immutable, so lookups of one day share it."""
     return answers.AnswerContext(
-        today=date.min,
+        today=today,
         verify_phone=settings.verify_phone,
         points=PointsThresholds(
             review=settings.points_review, suspension=settings.points_suspension
         ),
         insurance=InsuranceRules(expiring_within_days=settings.insurance_expiring_days),
+        include_date_of_birth=include_date_of_birth,
     )
 
 
 def _context(include_date_of_birth: bool) -> answers.AnswerContext:
     settings = current_settings()
-    return dataclasses.replace(
-        _base_context(settings),
-        today=settings.local_date(),
-        include_date_of_birth=include_date_of_birth,
-    )
+    return _answer_context(settings, settings.local_date(), include_date_of_birth)
 
 
 def _find(

@@ -24,6 +24,12 @@ _TYPE_LABELS: dict[CredentialType, str] = {
     "consular": "Consular (red border)",
 }
 COLOUR_NOTE = "The card's border colour does not decide immunity; the recorded level does."
+_NOTES: tuple[str, ...] = (COLOUR_NOTE,)
+# A card reported revoked, lost or stolen may be shown by someone else.
+_SUSPECT_NOTES: tuple[str, ...] = (
+    COLOUR_NOTE,
+    "The person showing this card may not be its holder: verify their identity.",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,9 +52,6 @@ def credential_on(person: Person, today: date) -> Credential | None:
     expiry = person.credential_expiry
     if status == "valid" and expiry is not None and expiry < today:
         status = "expired"
-    notes = [COLOUR_NOTE]
-    if status in ("revoked", "lost_or_stolen"):
-        notes.append("The person showing this card may not be its holder: verify their identity.")
     return Credential(
         number=person.credential_number,
         type=person.credential_type,
@@ -57,5 +60,5 @@ def credential_on(person: Person, today: date) -> Credential | None:
         recorded_status=person.credential_status,
         label=_LABELS[status],
         expiry=person.credential_expiry,
-        notes=tuple(notes),
+        notes=_SUSPECT_NOTES if status in ("revoked", "lost_or_stolen") else _NOTES,
     )

@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Final, Literal, get_args
 
 import yaml
 
-from lookup.rules.people import accreditation_on, display_name
+from lookup.rules.people import Accreditation, accreditation_on, display_name
 
 # Re-exported: the category code of family members is defined once, with the records.
 from search_index.records import FAMILY_MEMBER as FAMILY_MEMBER
@@ -115,6 +116,26 @@ class CategoryRule:
 
 
 @dataclass(frozen=True, slots=True)
+class ActionSet:
+    """The five actions of one matrix row (a level or a category), with the sentence of each and
+    the summary, worked out once per matrix: every answer at that row shares this object, so its
+    mappings are read-only."""
+
+    level: Level
+    values: MappingProxyType[str, str]  # in the order of ACTION_CODES
+    texts: MappingProxyType[str, str]
+    summary_head: str
+    summary_instruction: str | None  # the level's instruction, may hold {verify_phone}
+    summary_tail: str
+
+    def summary(self, verify_phone: str) -> str:
+        if self.summary_instruction is None:
+            return self.summary_head + self.summary_tail
+        instruction = self.summary_instruction.format(verify_phone=verify_phone)
+        return f"{self.summary_head}{instruction} {self.summary_tail}"
+
+
+@dataclass(frozen=True, slots=True)
 class ImmunityMatrix:
     actions: Mapping[str, ActionSpec]
     family: Mapping[str, str]
@@ -123,6 +144,34 @@ class ImmunityMatrix:
     us_national: Mapping[str, str]  # category code -> level or "category_default"
     us_national_default: str
     categories: Mapping[str, CategoryRule]
+    # Derived once here from the fields above (answers read them for every person shown).
+    level_actions: Mapping[str, ActionSet] = field(init=False, repr=False, compare=False)
+    category_actions: Mapping[str, ActionSet] = field(init=False, repr=False, compare=False)
+    _footnotes_by: Mapping[tuple[str, str | None], tuple[Footnote, ...]] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        level_actions = {
+            code: _action_set(self, rule.code, rule.actions) for code, rule in self.levels.items()
+        }
+        category_actions = {
+            code: _action_set(self, rule.level, rule.actions)
+            for code, rule in self.categories.items()
+        }
+        footnotes_by = {
+            (level, category): tuple(f for f in self.footnotes if f.applies(level, category))
+            for level in self.levels
+            for category in (None, *self.categories)
+        }
+        object.__setattr__(self, "level_actions", MappingProxyType(level_actions))
+        object.__setattr__(self, "category_actions", MappingProxyType(category_actions))
+        object.__setattr__(self, "_footnotes_by", MappingProxyType(footnotes_by))
+
+    def footnotes_for(self, level: str, category: str | None) -> tuple[Footnote, ...]:
+        """The footnotes an answer at `level` shows for a person of `category` (a code of this
+        matrix, or None when the person's row is unknown)."""
+        return self._footnotes_by[level, category]
 
     def category_label(self, code: str) -> str:
         if code == FAMILY_MEMBER:
@@ -150,7 +199,8 @@ class Immunity:
     level: Level
     basis: str
     basis_code: BasisCode
-    actions: Mapping[str, str]
+    actions: MappingProxyType[str, str]  # in the order of ACTION_CODES
+    actions_text: MappingProxyType[str, str]  # the matrix's sentence for each action
     family: str | None
     notes: tuple[str, ...]
     summary: str
@@ -335,6 +385,28 @@ def _only_keys(entry: Mapping[str, Any], allowed: tuple[str, ...], where: str) -
             raise MatrixError(f"{where}: unknown entry {key!r}")
 
 
+def _action_set(matrix: ImmunityMatrix, level: Level, actions: Mapping[str, str]) -> ActionSet:
+    phrases = matrix.actions
+
+    def short(code: str) -> str:
+        return phrases[code].values[actions[code]].short
+
+    restraint = short("arrest_or_detain")
+    if actions["enter_residence"] == "no":
+        restraint += ", " + short("enter_residence")
+    level_rule = matrix.levels[level]
+    return ActionSet(
+        level=level,
+        values=MappingProxyType({code: actions[code] for code in ACTION_CODES}),
+        texts=MappingProxyType(
+            {code: matrix.action_text(code, actions[code]) for code in ACTION_CODES}
+        ),
+        summary_head=f"{level_rule.headline}: ",
+        summary_instruction=level_rule.instruction,
+        summary_tail=f"{restraint}; {short('issue_citation')}.",
+    )
+
+
 def _as_level(value: str) -> Level:
     for level in LEVELS:
         if value == level:
@@ -352,9 +424,11 @@ def derive_immunity(
     matrix: ImmunityMatrix,
     today: date,
     verify_phone: str,
+    accreditation: Accreditation | None = None,
 ) -> Immunity:
     """The immunity answer for `person` as of `today`. `principal` is the record named by a family
-    member's principal_id (None when absent or not a family member)."""
+    member's principal_id (None when absent or not a family member). `accreditation` is the
+    person's accreditation as of `today` when the caller has it already."""
     answer = _Answer(matrix, verify_phone)
     own_rule = matrix.categories.get(person.category)
     is_family = person.category == FAMILY_MEMBER
@@ -362,7 +436,8 @@ def derive_immunity(
     # The household's footnotes and family column come from the principal's category.
     rule = principal_rule if is_family else own_rule
 
-    accreditation = accreditation_on(person, today)
+    if accreditation is None:
+        accreditation = accreditation_on(person, today)
     if not accreditation.active:
         return answer.unverified(
             "accreditation_not_active",
@@ -473,7 +548,8 @@ class _Answer:
         copy_notes: bool = True,
     ) -> Immunity:
         own_notes = rule.notes if copy_notes else ()
-        return self._build(rule.level, basis_code, basis, rule.actions, rule, (*own_notes, *notes))
+        actions = self.matrix.category_actions[rule.code]
+        return self._build(actions, basis_code, basis, rule, (*own_notes, *notes))
 
     def at_level(
         self,
@@ -484,8 +560,7 @@ class _Answer:
         *,
         notes: tuple[str, ...] = (),
     ) -> Immunity:
-        actions = self.matrix.levels[level].actions
-        return self._build(level, basis_code, basis, actions, rule, notes)
+        return self._build(self.matrix.level_actions[level], basis_code, basis, rule, notes)
 
     def unverified(
         self,
@@ -500,37 +575,20 @@ class _Answer:
 
     def _build(
         self,
-        level: Level,
+        actions: ActionSet,
         basis_code: BasisCode,
         basis: str,
-        actions: Mapping[str, str],
         rule: CategoryRule | None,
         notes: tuple[str, ...],
     ) -> Immunity:
-        category = rule.code if rule else None
         return Immunity(
-            level=level,
+            level=actions.level,
             basis=basis,
             basis_code=basis_code,
-            actions=dict(actions),
+            actions=actions.values,
+            actions_text=actions.texts,
             family=rule.family if rule else None,
             notes=notes,
-            summary=self._summary(level, actions),
-            footnotes=tuple(f for f in self.matrix.footnotes if f.applies(level, category)),
+            summary=actions.summary(self.verify_phone),
+            footnotes=self.matrix.footnotes_for(actions.level, rule.code if rule else None),
         )
-
-    def _summary(self, level: Level, actions: Mapping[str, str]) -> str:
-        level_rule = self.matrix.levels[level]
-        phrases = self.matrix.actions
-
-        def short(code: str) -> str:
-            return phrases[code].values[actions[code]].short
-
-        restraint = short("arrest_or_detain")
-        if actions["enter_residence"] == "no":
-            restraint += ", " + short("enter_residence")
-        if level_rule.instruction:
-            restraint = (
-                level_rule.instruction.format(verify_phone=self.verify_phone) + " " + restraint
-            )
-        return f"{level_rule.headline}: {restraint}; {short('issue_citation')}."

@@ -121,6 +121,21 @@ def test_person_shape_and_values(snapshot: FakeSnapshot, ctx: AnswerContext) -> 
     json.dumps(body)  # plain JSON, no dates or models left
 
 
+def test_an_answer_changed_by_its_caller_leaves_the_next_answer_alone(
+    snapshot: FakeSnapshot, ctx: AnswerContext
+) -> None:
+    """Answers share the matrix's rows; each answer gets its own copies of them."""
+    first = person_json(snapshot, snapshot.persons[DIPLOMAT_ID], ctx)
+    pristine = json.dumps(first)
+    immunity = first["immunity"]
+    immunity["actions"]["arrest_or_detain"] = "yes"
+    immunity["actions_text"]["arrest_or_detain"] = "changed"
+    immunity["footnotes"][0]["text"] = "changed"
+    immunity["footnotes"].clear()
+    first["credential"]["notes"].append("changed")
+    assert json.dumps(person_json(snapshot, snapshot.persons[DIPLOMAT_ID], ctx)) == pristine
+
+
 def test_date_of_birth_only_when_asked(snapshot: FakeSnapshot) -> None:
     ctx = AnswerContext(today=TODAY, verify_phone=PHONE, include_date_of_birth=True)
     body = person_json(snapshot, snapshot.persons[DIPLOMAT_ID], ctx)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -9,11 +10,13 @@ from flask import Flask
 
 from lookup.audit import AuditUnavailable, records
 from lookup.auth import TRAINING_AGENCY_ID, Principal
+from lookup.config import Settings
 from lookup.extensions import EXTENSION_KEY
 from lookup.service import (
     InvalidQuery,
     LiveDataRefused,
     LookupUnavailable,
+    _context,
     record_denied,
     run_lookup,
 )
@@ -218,3 +221,17 @@ def test_training_principal_never_reaches_the_live_records(app: Flask) -> None:
                 client="10.0.0.7",
             )
         assert list(records(AuditFilter(agency_id=TRAINING_AGENCY_ID))) == []
+
+
+def test_answer_context_follows_the_local_day(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Contexts are built once per day and reused; the next day gets its own."""
+    day = [date(2026, 3, 15)]
+    monkeypatch.setattr(Settings, "local_date", lambda self, moment=None: day[0])
+    with app.app_context():
+        first, again, with_birth = _context(False), _context(False), _context(True)
+        day[0] = date(2026, 3, 16)
+        tomorrow = _context(False)
+    assert first is again
+    assert (first.today, first.include_date_of_birth) == (date(2026, 3, 15), False)
+    assert (with_birth.today, with_birth.include_date_of_birth) == (date(2026, 3, 15), True)
+    assert (tomorrow.today, tomorrow.include_date_of_birth) == (date(2026, 3, 16), False)

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lookup.rules.immunity import Immunity, derive_immunity, load_matrix
+from lookup.rules.people import accreditation_on
 from search_index.records import Person
 from tests.factories import make_person
 
@@ -326,3 +327,65 @@ def test_any_record_gets_a_well_formed_answer(
         assert any(PHONE in n for n in result.notes)
     elif result.basis_code != "category_default" and result.basis_code != "family":
         assert result.actions == matrix.levels[result.level].actions
+
+
+def test_footnotes_for_each_row_are_the_matrix_footnotes_that_apply() -> None:
+    matrix = load_matrix()
+    for level in matrix.levels:
+        for category in (None, *matrix.categories):
+            expected = tuple(f for f in matrix.footnotes if f.applies(level, category))
+            assert matrix.footnotes_for(level, category) == expected, (level, category)
+
+
+def test_answers_share_the_matrix_rows_read_only() -> None:
+    first, second = answer(make_person()), answer(make_person(person_id="X2"))
+    assert first.actions is second.actions
+    with pytest.raises(TypeError):
+        first.actions["arrest_or_detain"] = "yes"  # type: ignore[index]
+    with pytest.raises(TypeError):
+        first.actions_text["arrest_or_detain"] = "anything"  # type: ignore[index]
+    assert answer(make_person()).actions == FULL
+
+
+def test_actions_text_is_the_matrix_sentence_of_each_action() -> None:
+    matrix = load_matrix()
+    result = answer(make_person(category="career_consular_officer"))
+    assert list(result.actions) == list(FULL)
+    assert dict(result.actions_text) == {
+        code: matrix.action_text(code, value) for code, value in result.actions.items()
+    }
+
+
+def test_a_given_accreditation_is_the_one_read() -> None:
+    """A caller that has the accreditation already passes it rather than have it read again."""
+    person = make_person()
+    ended = accreditation_on(make_person(accreditation_end=TODAY - timedelta(days=1)), TODAY)
+    result = derive_immunity(
+        person,
+        None,
+        matrix=load_matrix(),
+        today=TODAY,
+        verify_phone=PHONE,
+        accreditation=ended,
+    )
+    assert (result.level, result.basis_code) == ("unverified", "accreditation_not_active")
+    assert derive_immunity(
+        person,
+        None,
+        matrix=load_matrix(),
+        today=TODAY,
+        verify_phone=PHONE,
+        accreditation=accreditation_on(person, TODAY),
+    ) == answer(person)
+
+
+@pytest.mark.parametrize("phone", ["(571) 345-3146", "202-555-0100 {x}"])
+def test_unverified_summary_names_the_phone_given(phone: str) -> None:
+    result = derive_immunity(
+        make_person(accreditation_status="pending"),
+        None,
+        matrix=load_matrix(),
+        today=TODAY,
+        verify_phone=phone,
+    )
+    assert result.summary.startswith(f"UNVERIFIED: call {phone} to verify; until then")
