@@ -12,8 +12,8 @@ the other on the same server:
 1. `GET /healthz`: the trivial endpoint (no auth, no audit, no index) for scale;
 2. `GET /api/v1/plates/<plate>?reason=traffic_stop` with `Authorization: Bearer <key>`, cycling
    over 500 plates drawn from the data set and 250 keys: key check (cached), rate-limit check,
-   snapshot, exact-plate lookup, answer building, and one audit record committed with
-   synchronous=FULL before the answer is sent.
+   snapshot, exact-plate lookup, answer building, and one audit record committed to SQLite and
+   synced to the worker's audit journal (fdatasync) before the answer is sent.
 
 After the run it counts the audit records the lookups left and compares them with the answered
 requests wrk reports: every answered lookup must have its durable record. The lookups rotate over
