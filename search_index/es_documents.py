@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from search_index.confusables import confusable_key
 from search_index.names import country_key
-from search_index.normalize import name_tokens
+from search_index.normalize import indexed_name_words
 from search_index.records import FAMILY_MEMBER, License, Mission, Person, Vehicle
 
 Json = dict[str, Any]
@@ -92,7 +92,7 @@ def mission_doc(m: Mission) -> Json:
 def person_doc(p: Person, country: str | None, seq: int) -> Json:
     """`seq` is the person's position in the import file: lists of family and mission members
     keep file order, as on the SQLite backend."""
-    words = name_tokens(f"{p.given_names or ''} {p.family_name}")
+    words = indexed_name_words(f"{p.given_names or ''} {p.family_name}")
     return {
         "kind": "person",
         "seq": seq,

@@ -128,3 +128,13 @@ def normalize_name(raw: str) -> str:
 def name_tokens(raw: str) -> list[str]:
     """The words of normalize_name(raw)."""
     return normalize_name(raw).split(" ")
+
+
+def indexed_name_words(raw: str) -> list[str]:
+    """The words a backend indexes a person's name under: none for a name without letters or
+    digits (the importer refuses those, but a Dataset built in code may hold one), so every
+    backend stores such a person, found by number and never by name."""
+    try:
+        return name_tokens(raw)
+    except ValueError:
+        return []

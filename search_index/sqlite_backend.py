@@ -71,7 +71,7 @@ from search_index.names import (
     score_ceiling,
     similarity,
 )
-from search_index.normalize import normalize_identifier, normalize_name, normalize_plate
+from search_index.normalize import indexed_name_words, normalize_identifier, normalize_plate
 from search_index.records import (
     FAMILY_MEMBER,
     Dataset,
@@ -201,15 +201,6 @@ CREATE INDEX licenses_person ON licenses (person_id);
 """
 
 
-def _name_key(full_name: str) -> str:
-    """The normalized words of a name; empty for a name without letters or digits (the importer
-    refuses those, but a Dataset built in code may hold one)."""
-    try:
-        return normalize_name(full_name)
-    except ValueError:
-        return ""
-
-
 def _build(path: Path, dataset: Dataset, info: DatasetInfo) -> None:
     """Write a complete data set into a new file at `path`."""
     db = sqlite3.connect(path, isolation_level=None)
@@ -233,8 +224,9 @@ def _build(path: Path, dataset: Dataset, info: DatasetInfo) -> None:
         person_rows: list[list[Any]] = []
         token_rows: list[tuple[str, int, str]] = []
         for number, person in enumerate(dataset.persons, start=1):
-            name_key = _name_key(f"{person.given_names or ''} {person.family_name}")
-            words = sorted(set(name_key.split()))
+            name = indexed_name_words(f"{person.given_names or ''} {person.family_name}")
+            name_key = " ".join(name)
+            words = sorted(set(name))
             vocabulary.update(words)
             token_rows.extend((word, number, name_key) for word in words)
             row = _PERSON.encode(person)

@@ -293,6 +293,22 @@ def test_name_search_filters(published: SearchBackend) -> None:
             snap.search_persons(" ' ")
 
 
+def test_a_person_whose_name_has_no_letters_is_kept_and_found_by_number(
+    backend: SearchBackend,
+) -> None:
+    # The importer refuses such a name; a Dataset built in code may hold one, and no backend
+    # may refuse the whole set for it or find it by name.
+    unnamed = make_person(
+        person_id="P-unnamed", family_name="--", given_names="·", credential_number="OF777001"
+    )
+    dataset = small_dataset()
+    backend.publish(dataclasses.replace(dataset, persons=(*dataset.persons, unnamed)))
+    with backend.snapshot() as snap:
+        assert snap.get_person("P-unnamed") == unnamed
+        assert snap.find_credential("of-777001") == unnamed
+        assert "P-unnamed" not in {h.person.person_id for h in snap.search_persons("Ostrander")}
+
+
 def _second_set() -> Dataset:
     return Dataset(
         missions=(make_mission(),),
