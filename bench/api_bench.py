@@ -34,19 +34,17 @@ import os
 import random
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench import harness  # noqa: E402
 from lookup import accounts, create_app  # noqa: E402
 from lookup.extensions import search_backend, state_store  # noqa: E402
 from lookup.store.base import AuditFilter  # noqa: E402
@@ -176,54 +174,6 @@ def cpu_breakdown(
     return figures
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def start_server(
-    data_dir: Path, port: int, workers: int, log_file: Path
-) -> subprocess.Popen[bytes]:
-    env = dict(os.environ)
-    env.update(
-        DIPCHECK_DATA_DIR=str(data_dir),
-        DIPCHECK_LOG_LEVEL="INFO",
-    )
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    # Our own settings file, so the repository's production gunicorn.conf.py (worker recycling
-    # every ~2,000 requests) does not restart workers in the middle of a measurement.
-    config = data_dir / "gunicorn.bench.py"
-    config.write_text("accesslog = None\nmax_requests = 0\n", encoding="utf-8")
-    command = [
-        str(gunicorn),
-        "--config",
-        str(config),
-        "--workers",
-        str(workers),
-        "--worker-class",
-        "sync",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--chdir",
-        str(REPO),
-        "lookup:create_app()",
-    ]
-    handle = log_file.open("ab")
-    process = subprocess.Popen(command, env=env, stdout=handle, stderr=handle)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as answer:
-                if answer.status == 200:
-                    return process
-        except OSError:
-            time.sleep(0.3)
-    process.terminate()
-    raise SystemExit(f"the server did not become ready; see {log_file}")
-
-
 def run_wrk(url: str, seconds: int, connections: int, script: Path | None) -> dict[str, Any]:
     command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"]
     if script is not None:
@@ -271,19 +221,15 @@ def main() -> None:
         encoding="utf-8",
     )
     breakdown = cpu_breakdown(data_dir, plates, keys[0])
-    port = free_port()
-    server = start_server(data_dir, port, args.workers, data_dir / "server.log")
-    base = f"http://127.0.0.1:{port}"
-    try:
+    settings = harness.environment({"data_dir": data_dir, "log_level": "INFO"})
+    with harness.gunicorn_server(settings, workers=args.workers, work=data_dir) as port:
+        base = f"http://127.0.0.1:{port}"
         run_wrk(f"{base}/healthz", 3, args.connections, None)  # warm-up
         run_wrk(base, 3, args.connections, script)
         before = audit_count(data_dir)
         trivial = run_wrk(f"{base}/healthz", args.seconds, args.connections, None)
         lookup = run_wrk(base, args.seconds, args.connections, script)
         after = audit_count(data_dir)
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
 
     audited = after - before
     answered = lookup["requests"] - lookup["non_2xx"]

@@ -1,14 +1,16 @@
 """QR verification benchmark: the /v/<token> page beside a trivial endpoint, and token checks alone.
 
     python bench/qr_bench.py [--scale small|full] [--requests 2000] [--clients 4] [--seconds 10]
+                             [--server gunicorn|threaded] [--workers 2] [--tokens 200]
 
 It generates the synthetic data set at the chosen scale, imports it into a fresh SQLite data
-directory, creates a QR signing key, and serves the real app on a local port (Werkzeug's threaded
-server) with one extra trivial route, `/bench/trivial`, so both are measured in the same process,
-on the same server, in the same run. Each valid scan verifies the signature, reads the live record
+directory, creates a QR signing key (in the data directory's key ring), and serves the real app on
+a local port: by default with gunicorn (2 sync workers, each building the app from the data
+directory, as in production), beside the app's `GET /healthz` as the trivial endpoint of the same
+server and run; with `--server threaded`, Werkzeug's threaded server with a trivial route
+`/bench/trivial` added to the app. Each valid scan verifies the signature, reads the live record
 and writes its audit record, as in production. Reports p50/p99 latency of sequential requests,
-throughput with several concurrent keep-alive clients, and the time of `verify()` and `sign()`
-alone.
+throughput with several concurrent clients, and the time of `verify()` and `sign()` alone.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ import http.client
 from datetime import UTC, datetime
 from pathlib import Path
 
-from lookup import create_app
 from lookup.extensions import search_backend
 from lookup.qr.documents import NotIssuable, issue
 from lookup.qr.tokens import Claims, sign, verify
@@ -44,7 +45,7 @@ def _get(connection: http.client.HTTPConnection, path: str) -> None:
 
 
 def _sequential(port: int, paths: list[str], count: int) -> list[float]:
-    """Latencies (ms) of `count` requests over one keep-alive connection."""
+    """Latencies (ms) of `count` requests over one client connection."""
     connection = _connect(port)
     latencies = harness.latencies_ms(
         (paths[index % len(paths)] for index in range(count)),
@@ -55,7 +56,7 @@ def _sequential(port: int, paths: list[str], count: int) -> list[float]:
 
 
 def _throughput(port: int, paths: list[str], clients: int, seconds: float) -> float:
-    """Requests per second with `clients` concurrent keep-alive connections."""
+    """Requests per second with `clients` concurrent client connections."""
     return harness.throughput(
         clients,
         seconds,
@@ -70,13 +71,13 @@ def main() -> None:
     args = parser.parse_args()
 
     work, counts = harness.demo_data(args.scale, "qr")
-    app = create_app(
-        data_dir=work / "data",
-        public_url="https://dipcheck.example.gov",
-        log_level="WARNING",
-        QR_RATELIMIT="100000000/minute",
-    )
-    trivial = [harness.add_trivial_endpoint(app)]
+    settings = {
+        "data_dir": work / "data",
+        "public_url": "https://dipcheck.example.gov",
+        "log_level": "WARNING",
+        "qr_ratelimit": "100000000/minute",
+    }
+    app = harness.bench_app(settings)
     with app.app_context():
         search_backend().publish(load_directory(work / "csv"))
         keystore().create()
@@ -95,7 +96,9 @@ def main() -> None:
 
     verify_paths = [f"/v/{token}" for token in tokens]
     print(f"data: {args.scale} scale {counts}; {len(tokens)} distinct valid credential codes")
-    with harness.serving(app) as port:
+    with harness.serving(args, app, settings) as (port, trivial_path, server):
+        print(f"server: {server}")
+        trivial = [trivial_path]
         _sequential(port, trivial + verify_paths, 200)  # warm up both routes
         for name, paths in (
             ("trivial endpoint", trivial),
@@ -107,6 +110,7 @@ def main() -> None:
                 f"{name:<24} {harness.latency_summary(latencies)}  "
                 f"{rate:7.0f} req/s with {args.clients} clients"
             )
+    print(harness.load_average())
 
     with app.app_context():
         keys = keystore().keyset()

@@ -1,18 +1,21 @@
 """SMS webhook benchmark: POST /sms/twilio beside a trivial endpoint, in the same run.
 
     python bench/sms_bench.py [--scale small|full] [--requests 2000] [--clients 4] [--seconds 10]
+                              [--server gunicorn|threaded] [--workers 2]
 
 It generates the synthetic data set at the chosen scale, imports it into a fresh SQLite data
-directory, creates an agency and an officer with an enrolled phone, and serves the real app on a
-local port (Werkzeug's threaded server) with one extra trivial route, `/bench/trivial`. Every
-webhook request is a genuine Twilio-style form post, signed with the twilio library over the
-public URL, from the enrolled phone, asking for an exact plate drawn from the data set, with a
-fresh MessageSid; so each one validates the signature, claims the MessageSid, checks the
-enrolment and the rate limits, runs the lookup, writes its audit record and renders the one-segment
-reply, as in production. Reports p50/p99 latency of sequential requests and throughput with several
-concurrent keep-alive clients, for the webhook and the trivial endpoint; the same latencies in
-process through Flask's test client; and the time of the signature check, the command parser and
-the reply renderer alone.
+directory, creates an agency and an officer with an enrolled phone (in the data directory's state
+store), and serves the real app on a local port: by default with gunicorn (2 sync workers, each
+building the app from the data directory and the same settings, as in production), beside the
+app's `GET /healthz` as the trivial endpoint; with `--server threaded`, Werkzeug's threaded server
+with a trivial route `/bench/trivial` added to the app. Every webhook request is a genuine
+Twilio-style form post, signed with the twilio library over the public URL, from the enrolled
+phone, asking for an exact plate drawn from the data set, with a fresh MessageSid; so each one
+validates the signature, claims the MessageSid, checks the enrolment and the rate limits, runs the
+lookup, writes its audit record and renders the one-segment reply, as in production. Reports
+p50/p99 latency of sequential requests and throughput with several concurrent clients, for the
+webhook and the trivial endpoint; the same latencies in process through Flask's test client; and
+the time of the signature check, the command parser and the reply renderer alone.
 """
 
 from __future__ import annotations
@@ -20,16 +23,16 @@ from __future__ import annotations
 import csv
 import http.client
 import itertools
-import logging
 import random
 import threading
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlencode
 
 from twilio.request_validator import RequestValidator
 
-from lookup import accounts, create_app
+from lookup import accounts
 from lookup.extensions import search_backend, state_store
 from lookup.sms import phones
 from lookup.sms.commands import parse
@@ -71,8 +74,8 @@ def _signed_message(plate: str) -> tuple[str, bytes, dict[str, str]]:
     return WEBHOOK, urlencode(params).encode(), {**FORM, "X-Twilio-Signature": signature}
 
 
-def _trivial_request(_plate: str) -> tuple[str, bytes, dict[str, str]]:
-    return harness.TRIVIAL_PATH, b"", {}
+def _trivial_request(path: str, _plate: str) -> tuple[str, bytes, dict[str, str]]:
+    return path, b"", {}
 
 
 Request = Callable[[str], tuple[str, bytes, dict[str, str]]]
@@ -101,7 +104,7 @@ def _connect(port: int) -> http.client.HTTPConnection:
 
 
 def _sequential(port: int, request: Request, plates: list[str], count: int) -> list[float]:
-    """Latencies (ms) of `count` requests over one keep-alive connection; the request is built
+    """Latencies (ms) of `count` requests over one client connection; the request is built
     and signed before its clock starts."""
     connection = _connect(port)
     latencies = harness.latencies_ms(
@@ -115,7 +118,7 @@ def _sequential(port: int, request: Request, plates: list[str], count: int) -> l
 def _throughput(
     port: int, request: Request, plates: list[str], clients: int, seconds: float
 ) -> float:
-    """Requests per second with `clients` concurrent keep-alive connections (each client signs
+    """Requests per second with `clients` concurrent connections (each client signs
     its next request itself, about 20 µs, as a Twilio edge would)."""
     return harness.throughput(
         clients,
@@ -136,15 +139,15 @@ def main() -> None:
     args = harness.arguments(__doc__, requests=2000).parse_args()
 
     work, counts = harness.demo_data(args.scale, "sms")
-    app = create_app(
-        data_dir=work / "data",
-        public_url=PUBLIC_URL,
-        twilio_auth_token=AUTH_TOKEN,
-        log_level="WARNING",
-        SMS_RATELIMIT_PHONE="100000000/minute",
-        SMS_RATELIMIT_ALL="100000000/minute",
-    )
-    harness.add_trivial_endpoint(app)
+    settings = {
+        "data_dir": work / "data",
+        "public_url": PUBLIC_URL,
+        "twilio_auth_token": AUTH_TOKEN,
+        "log_level": "WARNING",
+        "sms_ratelimit_phone": "100000000/minute",
+        "sms_ratelimit_all": "100000000/minute",
+    }
+    app = harness.bench_app(settings)
     with app.app_context():
         search_backend().publish(load_directory(work / "csv"))
         agency = accounts.create_agency("Bench Police")
@@ -155,13 +158,14 @@ def main() -> None:
         phones.enrol(state_store(), hashed, officer_id=officer.id, agency_id=agency.id)
     plates = _plates(work / "csv", 500)
 
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one access line per request
     print(f"data: {args.scale} scale {counts}; {len(plates)} distinct plates")
-    with harness.serving(app) as port:
-        _sequential(port, _trivial_request, plates, 200)  # warm up both routes
+    with harness.serving(args, app, settings) as (port, trivial_path, server):
+        print(f"server: {server}")
+        trivial = partial(_trivial_request, trivial_path)
+        _sequential(port, trivial, plates, 200)  # warm up both routes
         _sequential(port, _signed_message, plates, 200)
         for name, request in (
-            ("trivial endpoint", _trivial_request),
+            ("trivial endpoint", trivial),
             ("POST /sms/twilio (plate)", _signed_message),
         ):
             latencies = _sequential(port, request, plates, args.requests)
@@ -170,9 +174,10 @@ def main() -> None:
                 f"{name:<26} {harness.latency_summary(latencies)}  "
                 f"{rate:7.0f} req/s with {args.clients} clients"
             )
+    print(harness.load_average())
 
-    # The same requests in process through Flask's test client: the app's own cost, without the
-    # development server (which opens fresh SQLite connections for each request's thread).
+    # The same requests in process through Flask's test client: the app's own cost, without a
+    # server or the network.
     client = app.test_client()
 
     def through_client(built: tuple[str, bytes, dict[str, str]]) -> None:
@@ -182,7 +187,7 @@ def main() -> None:
             raise SystemExit(f"unexpected status {response.status_code}")
 
     for name, request in (
-        ("trivial, test client", _trivial_request),
+        ("trivial, test client", trivial),
         ("webhook, test client", _signed_message),
     ):
         latencies = harness.latencies_ms(

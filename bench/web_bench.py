@@ -1,16 +1,19 @@
 """Officer web benchmark: the server-rendered answer page beside a trivial endpoint.
 
     python bench/web_bench.py [--scale small|full] [--requests 1000] [--clients 4] [--seconds 10]
+                              [--server gunicorn|threaded] [--workers 2]
 
 It generates the synthetic data set at the chosen scale, imports it into a fresh SQLite data
-directory, creates an agency and an officer, and serves the real app on a local port (Werkzeug's
-threaded server) with one extra trivial route, `/bench/trivial`, measured in the same process and
-the same run. The benchmark signs in over HTTP like a browser (notice, password, TOTP code), then
-POSTs exact-plate lookups from a random sample of the data set's plates: each one checks the
-session and the CSRF token, runs the lookup, writes its audit record and renders the action card.
-Reports p50/p99 latency of sequential requests, throughput with several concurrent keep-alive
-clients (all on the one session, as one busy officer would be), and the answer page's size.
-"""
+directory, creates an agency and an officer (in the data directory's state store), and serves the
+real app on a local port: by default with gunicorn (2 sync workers, each building the app from the
+data directory, as in production), where the trivial endpoint measured in the same run is the
+app's `GET /healthz`; with `--server threaded`, Werkzeug's threaded server with a trivial route
+`/bench/trivial` added to the app. The benchmark signs in over HTTP like a browser (notice,
+password, TOTP code), then POSTs exact-plate lookups from a random sample of the data set's
+plates: each one checks the session and the CSRF token, runs the lookup, writes its audit record
+and renders the action card. Reports p50/p99 latency of sequential requests, throughput with
+several concurrent clients (all on the one session, as one busy officer would be), and the answer
+page's size."""
 
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ from urllib.parse import urlencode
 
 import pyotp
 
-from lookup import accounts, create_app
+from lookup import accounts
 from lookup.extensions import search_backend
 from search_index.importer import load_directory
 
@@ -37,7 +40,8 @@ _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 class Browser:
-    """One keep-alive connection that keeps cookies, like a phone's browser tab."""
+    """One client connection (kept alive where the server allows) that keeps cookies, like a
+    phone's browser tab."""
 
     def __init__(self, port: int, cookies: dict[str, str] | None = None) -> None:
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -104,7 +108,7 @@ def _send(browser: Browser, request: tuple[str, dict[str, str] | None]) -> str:
 def _sequential(
     port: int, cookies: dict[str, str], requests: list[tuple[str, dict[str, str] | None]]
 ) -> tuple[list[float], int]:
-    """Latencies (ms) over one keep-alive connection, and the last page's size in bytes."""
+    """Latencies (ms) over one client connection, and the last page's size in bytes."""
     browser = Browser(port, cookies)
     sizes = [0]
 
@@ -141,13 +145,13 @@ def main() -> None:
     args = harness.arguments(__doc__, requests=1000).parse_args()
 
     work, counts = harness.demo_data(args.scale, "web")
-    app = create_app(
-        data_dir=work / "data",
-        log_level="WARNING",
+    settings = {
+        "data_dir": work / "data",
+        "log_level": "WARNING",
         # A limit the benchmark never reaches, so the limiter still runs on every lookup.
-        ratelimit_lookups="100000000/minute",
-    )
-    trivial_path = harness.add_trivial_endpoint(app)
+        "ratelimit_lookups": "100000000/minute",
+    }
+    app = harness.bench_app(settings)
     with app.app_context():
         search_backend().publish(load_directory(work / "csv"))
         password = accounts.generate_password()
@@ -159,9 +163,10 @@ def main() -> None:
         accounts.update_officer(officer, {"totp_enrolled_at": datetime.now(UTC).isoformat()})
 
     plates = _plates(work / "csv", 500)
-    trivial: list[tuple[str, dict[str, str] | None]] = [(trivial_path, None)]
     print(f"data: {args.scale} scale {counts}; {len(plates)} distinct plates looked up")
-    with harness.serving(app) as port:
+    with harness.serving(args, app, settings) as (port, trivial_path, server):
+        print(f"server: {server}")
+        trivial: list[tuple[str, dict[str, str] | None]] = [(trivial_path, None)]
         cookies, token = _sign_in(port, "bench", password, officer.totp_secret)
         lookups: list[tuple[str, dict[str, str] | None]] = [
             ("/lookup", _lookup_form(token, plate)) for plate in plates
@@ -175,6 +180,7 @@ def main() -> None:
                 f"{name:<22} {harness.latency_summary(latencies)}  "
                 f"{rate:7.0f} req/s with {args.clients} clients  page {size / 1024:5.1f} KB"
             )
+    print(harness.load_average())
 
 
 if __name__ == "__main__":
