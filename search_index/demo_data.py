@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from search_index.confusables import CONFUSION_CLASSES
-from search_index.importer import COLUMNS, LICENSES, MISSIONS, PERSONS, VEHICLES
+from search_index.importer import COLUMNS, FLAG_SEPARATOR, LICENSES, MISSIONS, PERSONS, VEHICLES
 from search_index.records import FAMILY_MEMBER
 
 Scale = Literal["small", "full"]
@@ -581,12 +581,16 @@ def _cell(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, tuple):
+        return FLAG_SEPARATOR.join(value)
     return str(value)
 
 
-def _write(
+def write_csv(
     path: Path, columns: Sequence[str], rows: Iterator[dict[str, Any]] | list[dict[str, Any]]
 ) -> int:
+    """One import file: the header `columns`, then each row's values written as the importer
+    reads them (empty for None, true/false, ISO dates, flags joined). Returns the row count."""
     count = 0
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
@@ -616,8 +620,8 @@ def write_demo_data(
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     return {
-        "missions": _write(out / MISSIONS, list(COLUMNS[MISSIONS]), [m.row for m in missions]),
-        "persons": _write(out / PERSONS, list(COLUMNS[PERSONS]), persons),
-        "vehicles": _write(out / VEHICLES, list(COLUMNS[VEHICLES]), vehicles),
-        "licenses": _write(out / LICENSES, list(COLUMNS[LICENSES]), licenses),
+        "missions": write_csv(out / MISSIONS, list(COLUMNS[MISSIONS]), [m.row for m in missions]),
+        "persons": write_csv(out / PERSONS, list(COLUMNS[PERSONS]), persons),
+        "vehicles": write_csv(out / VEHICLES, list(COLUMNS[VEHICLES]), vehicles),
+        "licenses": write_csv(out / LICENSES, list(COLUMNS[LICENSES]), licenses),
     }

@@ -43,6 +43,9 @@ VEHICLES = "vehicles.csv"
 LICENSES = "licenses.csv"
 
 # Column name -> required. The order is the order demo_data writes.
+# The persons file's `flags` column holds several values in one cell, separated by this.
+FLAG_SEPARATOR = ";"
+
 COLUMNS: dict[str, dict[str, bool]] = {
     MISSIONS: {
         "mission_id": True,
@@ -485,7 +488,7 @@ class _Loader:
                 ("travel_zone", "travel_notice_until"), "given with travel_control none"
             )
 
-        flags = tuple(flag.strip() for flag in row.values.get("flags", "").split(";"))
+        flags = tuple(flag.strip() for flag in row.values.get("flags", "").split(FLAG_SEPARATOR))
         us_national = row.boolean("us_national_or_resident")
         date_of_birth = row.day("date_of_birth")
         if not (row.ok and person_id and mission_id and family_name and category):

@@ -8,13 +8,13 @@ tests may rely on the identifiers listed in the constants below.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from lookup.store.base import AuditRecord
+from search_index.demo_data import write_csv
 from search_index.importer import COLUMNS, LICENSES, MISSIONS, PERSONS, VEHICLES
 from search_index.records import Dataset, License, Mission, Person, Vehicle
 
@@ -219,18 +219,6 @@ def small_dataset() -> Dataset:
     return Dataset(missions=missions, persons=persons, vehicles=vehicles, licenses=licenses)
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, tuple):
-        return ";".join(value)
-    return str(value)
-
-
 def write_dataset_csv(dataset: Dataset, directory: Path) -> Path:
     """Write `dataset` as the four import files, so importer tests start from a valid set."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -241,11 +229,6 @@ def write_dataset_csv(dataset: Dataset, directory: Path) -> Path:
         LICENSES: dataset.licenses,
     }
     for name, records in files.items():
-        columns = list(COLUMNS[name])
-        with open(directory / name, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(columns)
-            for record in records:
-                values = dataclasses.asdict(record)
-                writer.writerow([_cell(values[column]) for column in columns])
+        rows = [dataclasses.asdict(record) for record in records]
+        write_csv(directory / name, list(COLUMNS[name]), rows)
     return directory
