@@ -28,6 +28,7 @@ from lookup.store.base import (
     DuplicateKey,
     Outcome,
     StoreError,
+    iso_millis,
 )
 
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -131,16 +132,11 @@ def newest_page(filter: AuditFilter, limit: int) -> tuple[list[AuditRecord], dat
     return list(records(tied)), boundary
 
 
-def iso_time(moment: datetime) -> str:
-    """A time as the audit API and the export write it: UTC, to the millisecond."""
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def record_json(entry: AuditRecord) -> dict[str, Any]:
     """The record as the audit API and the export show it."""
     return {
         "reference": entry.reference,
-        "at": iso_time(entry.at),
+        "at": iso_millis(entry.at),
         "agency_id": entry.agency_id,
         "actor": entry.actor,
         "channel": entry.channel,

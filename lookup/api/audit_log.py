@@ -15,7 +15,7 @@ from lookup.api.params import parse
 from lookup.api.spec import AUTHENTICATED, spec
 from lookup.auth import Principal, require_principal
 from lookup.errors import ApiError
-from lookup.store.base import AuditFilter, Outcome
+from lookup.store.base import AuditFilter, Outcome, iso_millis
 
 bp = Blueprint("api_audit", __name__)
 
@@ -57,7 +57,7 @@ def audit_log() -> Response:
     response = jsonify(
         {
             "records": [audit.record_json(entry) for entry in entries],
-            "next_until": audit.iso_time(next_until) if next_until else None,
+            "next_until": iso_millis(next_until) if next_until else None,
         }
     )
     response.headers["Cache-Control"] = "no-store"

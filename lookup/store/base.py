@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
 Document = dict[str, Any]
@@ -53,6 +53,12 @@ class Stored:
     id: str
     version: int
     data: Document
+
+
+def iso_millis(moment: datetime) -> str:
+    """An audit time as text: UTC to the millisecond with a `Z`, as the audit API, the export
+    and the Elasticsearch audit index all write it."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ import json
 import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from elastic_transport import ConnectionError, ConnectionTimeout, ObjectApiResponse
@@ -44,6 +44,7 @@ from lookup.store.base import (
     Stored,
     StoreUnavailable,
     VersionConflict,
+    iso_millis,
 )
 from search_index.es_client import (
     ClientOptions,
@@ -487,14 +488,10 @@ def _equals_query(equals: Mapping[str, Any]) -> dict[str, Any]:
     return {"bool": {"filter": filters, "must_not": must_not}}
 
 
-def _iso(at: datetime) -> str:
-    return at.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def _audit_doc(record: AuditRecord) -> dict[str, Any]:
     return {
         "reference": record.reference,
-        "at": _iso(record.at),
+        "at": iso_millis(record.at),
         "agency_id": record.agency_id,
         "actor": record.actor,
         "channel": record.channel,
@@ -532,9 +529,9 @@ def _audit_query(f: AuditFilter) -> dict[str, Any]:
             filters.append({"term": {name: value}})
     bounds: dict[str, str] = {}
     if f.since is not None:
-        bounds["gte"] = _iso(f.since)
+        bounds["gte"] = iso_millis(f.since)
     if f.until is not None:
-        bounds["lt"] = _iso(f.until)
+        bounds["lt"] = iso_millis(f.until)
     if bounds:
         filters.append({"range": {"at": bounds}})
     return {"bool": {"filter": filters}} if filters else {"match_all": {}}
