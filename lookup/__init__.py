@@ -113,6 +113,9 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(health_blueprint)
     app.register_blueprint(api_blueprint, url_prefix="/api/v1")
+    from lookup.api.docs_page import bp as api_docs_blueprint
+
+    app.register_blueprint(api_docs_blueprint)
     from lookup.qr.views import qr_blueprint
 
     app.register_blueprint(qr_blueprint)

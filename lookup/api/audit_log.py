@@ -31,6 +31,7 @@ bp = Blueprint("api_audit", __name__)
         HTTP_503=schemas.ErrorBody,
     ),
     tags=["audit"],
+    operation_id="listAuditRecords",
     security=AUTHENTICATED,
     skip_validation=True,
 )
