@@ -4,7 +4,7 @@ One counter per caller (API key or officer, else client address: `rate_limit_key
 every lookup route of every channel, with the limits of DIPCHECK_RATELIMIT_LOOKUPS. Decorate a
 lookup view with `@lookup_limit`: over the allowance it raises Flask-Limiter's
 `RateLimitExceeded` (429, handled per channel), and every response of the view carries the
-X-RateLimit-Limit/-Remaining/-Reset and Retry-After headers.
+X-RateLimit-Limit/-Remaining/-Reset headers, and a 429 or 503 also Retry-After.
 
 The counting is Flask-Limiter's: the `limiter`'s configured storage (memory, or Redis), its
 strategy (`limiter.limiter`, moving window) and its in-memory fallback while Redis is down. What
@@ -27,6 +27,7 @@ from werkzeug.http import parse_date
 
 from lookup.config import current_settings
 from lookup.extensions import limiter, rate_limit_key
+from lookup.retry_after import RETRY_STATUSES
 
 if TYPE_CHECKING:
     from flask_limiter._limits import RuntimeLimit
@@ -113,13 +114,16 @@ def _count_through_flask_limiter() -> None:
 
 
 def _set_headers(response: Response, shown: RuntimeLimit, stats: WindowStats) -> None:
-    """The headers Flask-Limiter sets, with its values: Retry-After is the time to the window's
-    reset, or a later time the response already asked for (a 503's Retry-After: 30)."""
+    """The headers Flask-Limiter sets, with its values: Retry-After (429 and 503 only) is the
+    time to the window's reset, or a later time the response already asked for (a 503's
+    Retry-After: 30)."""
     reset_at = int(stats.reset_time + 1)
     headers = response.headers
     headers.add("X-RateLimit-Limit", str(shown.limit.amount))
     headers.add("X-RateLimit-Remaining", str(stats.remaining))
     headers.add("X-RateLimit-Reset", str(reset_at))
+    if response.status_code not in RETRY_STATUSES:
+        return
     now = time.time()
     asked = headers.get("Retry-After")
     if asked is not None:

@@ -21,14 +21,13 @@ from typing import Any
 from lookup.api.error_codes import ERROR_CODES, describe
 from lookup.api.spec import spec
 from lookup.config import current_settings
+from lookup.retry_after import RETRY_STATUSES
 
 Document = dict[str, Any]
 
 # The tag of the routes that count against the lookup allowance (lookup.lookup_allowance).
 RATE_LIMITED_TAG = "lookups"
 _RATE_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
-# Statuses whose answer tells the caller when to come back.
-RETRY_STATUSES = ("429", "503")
 
 HEADERS: Document = {
     "X-Request-Id": {
@@ -121,7 +120,7 @@ def _finish_responses(operation: Document) -> None:
         names: tuple[str, ...] = ("X-Request-Id",)
         if rate_limited and status != "413":  # 413 is refused before the allowance is counted
             names += _RATE_HEADERS
-        if status in RETRY_STATUSES and (rate_limited or status == "429"):
+        if status.isdigit() and int(status) in RETRY_STATUSES and (rate_limited or status == "429"):
             names += ("Retry-After",)
         response["headers"] = _header_refs(names)
         if status.isdigit() and int(status) in ERROR_CODES and "content" in response:
