@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from spectree import Response as Responses
 
 from lookup.api import schemas
+from lookup.api.on_behalf_of import attributed, attributed_if_valid
 from lookup.api.params import parse
 from lookup.api.spec import AUTHENTICATED, spec
 from lookup.audit import AuditUnavailable
@@ -81,6 +82,17 @@ def _answer(
     return response
 
 
+def _principal() -> Principal:
+    """The caller (401 otherwise) with the officer it names (400 on a bad or missing
+    X-On-Behalf-Of, audited like any refused lookup)."""
+    principal = require_principal()
+    try:
+        return attributed(principal)
+    except ApiError as error:
+        _audit_denied(error.code, field=error.field)
+        raise
+
+
 def _parse(model: type[M]) -> M:
     """The validated query string; a refusal is audited like any refused lookup."""
     try:
@@ -107,6 +119,8 @@ def _audit_denied(code: str, *, field: str | None = None) -> None:
         principal = current_principal()
     except AuthError:
         principal = None
+    if principal is not None:
+        principal = attributed_if_valid(principal)
     try:
         record_denied(
             principal,
@@ -176,7 +190,7 @@ def _audit_down(error: AuditUnavailable) -> Response:
 )
 def plate(plate: str) -> Response:
     """Find a vehicle by plate: exact, else confusable candidates (0/O/D/Q, 1/I, 5/S ...)."""
-    principal = require_principal()
+    principal = _principal()
     query = _parse(schemas.LookupQuery)
     return _answer(principal, "plate", plate, query.reason)
 
@@ -193,7 +207,7 @@ def plate(plate: str) -> Response:
 )
 def plate_pattern() -> Response:
     """Find vehicles by a partial plate (`?` one character, `*` any run)."""
-    principal = require_principal()
+    principal = _principal()
     query = _parse(schemas.PatternQuery)
     return _answer(principal, "plate_pattern", query.pattern, query.reason)
 
@@ -211,7 +225,7 @@ def plate_pattern() -> Response:
 )
 def credential(number: str) -> Response:
     """Find the holder of a State Department ID card."""
-    principal = require_principal()
+    principal = _principal()
     query = _parse(schemas.LookupQuery)
     return _answer(principal, "credential", number, query.reason)
 
@@ -229,7 +243,7 @@ def credential(number: str) -> Response:
 )
 def license(number: str) -> Response:
     """Find an OFM driver licence and its holder."""
-    principal = require_principal()
+    principal = _principal()
     query = _parse(schemas.LookupQuery)
     return _answer(principal, "license", number, query.reason)
 
@@ -246,7 +260,7 @@ def license(number: str) -> Response:
 )
 def persons() -> Response:
     """Find persons by name (typo-, accent- and word-order-tolerant), best first."""
-    principal = require_principal()
+    principal = _principal()
     query = _parse(schemas.PersonQuery)
     return _answer(
         principal,

@@ -18,6 +18,7 @@ import re
 from importlib import resources
 from typing import Any
 
+from lookup.api import on_behalf_of
 from lookup.api.error_codes import ERROR_CODES, describe
 from lookup.api.spec import spec
 from lookup.config import current_settings
@@ -62,6 +63,17 @@ REQUEST_ID_PARAMETER: Document = {
     "schema": {"type": "string"},
 }
 
+API_PREFIX = "/api/v1/"
+# The routes that record the officer an agency key names (lookup/api/on_behalf_of.py).
+ATTRIBUTED_TAGS = frozenset({"lookups", "audit"})
+ON_BEHALF_OF_PARAMETER: Document = {
+    "name": on_behalf_of.HEADER,
+    "in": "header",
+    "required": False,
+    "description": on_behalf_of.DESCRIPTION,
+    "schema": {"type": "string", "minLength": 1, "maxLength": on_behalf_of.MAX_LENGTH},
+}
+
 _DEFAULT_OPERATION_ID = re.compile(r"^[a-z]+__")
 
 
@@ -85,6 +97,10 @@ def _document(public_url: str | None) -> Document:
             if operation["operationId"] == "getOpenApiDocument":
                 operation["responses"] = {"200": _document_response()}
             operation["parameters"].append(dict(REQUEST_ID_PARAMETER))
+            if ATTRIBUTED_TAGS.intersection(operation.get("tags", [])):
+                operation["parameters"].append(dict(ON_BEHALF_OF_PARAMETER))
+            if path.startswith(API_PREFIX):  # lookup.api refuses an oversized request first
+                operation["responses"].setdefault("413", _too_large())
             _finish_responses(operation)
             example = examples.get(operation["operationId"])
             if example is not None:
@@ -107,6 +123,13 @@ def _document_response() -> Document:
     return {
         "description": "This document (OpenAPI 3.1).",
         "content": {"application/json": {"schema": {"type": "object"}}},
+    }
+
+
+def _too_large() -> Document:
+    return {
+        "description": "Request Entity Too Large",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
     }
 
 

@@ -105,7 +105,10 @@ class AuditEntry(_Out):
     reference: str
     at: datetime
     agency_id: str | None
-    actor: str | None
+    actor: str | None = Field(description="officer:<id> or apikey:<key id, as listed>")
+    on_behalf_of: str | None = Field(
+        description="The agency's officer an API key named (X-On-Behalf-Of), if any."
+    )
     channel: str
     action: str
     query: str

@@ -26,24 +26,34 @@ from lookup.qr.views import keystore
 Document = dict[str, Any]
 EXAMPLES_FILE = Path(__file__).parents[3] / "lookup" / "api" / "openapi_examples.json"
 
+# The officer a CAD system names behind its agency key.
+OFFICER = {"X-On-Behalf-Of": "badge 4471"}
 # operationId -> (summary, request parameters, request body). Lookups run before the audit read
 # so that it has records to show.
 EXAMPLE_REQUESTS: dict[str, tuple[str, dict[str, str], Any]] = {
     "getPlate": (
         "A diplomat's car",
-        {"plate": "DVL1234", "reason": "traffic_stop"},
+        {"plate": "DVL1234", "reason": "traffic_stop", **OFFICER},
         None,
     ),
     "searchPlates": (
         "A partial plate",
-        {"pattern": "DVL12*", "reason": "traffic_stop"},
+        {"pattern": "DVL12*", "reason": "traffic_stop", **OFFICER},
         None,
     ),
-    "getCredential": ("A diplomat's ID card", {"number": "DA123456", "reason": "crash"}, None),
-    "getLicense": ("A diplomat's licence", {"number": "OFM100200", "reason": "crash"}, None),
+    "getCredential": (
+        "A diplomat's ID card",
+        {"number": "DA123456", "reason": "crash", **OFFICER},
+        None,
+    ),
+    "getLicense": (
+        "A diplomat's licence",
+        {"number": "OFM100200", "reason": "crash", **OFFICER},
+        None,
+    ),
     "searchPersons": (
         "A name search",
-        {"name": "Ostrander", "reason": "investigation"},
+        {"name": "Ostrander", "reason": "investigation", **OFFICER},
         None,
     ),
     "getReceipt": ("The receipt of the plate lookup", {"reference": "from getPlate"}, None),
@@ -85,15 +95,18 @@ def call_example(
     headers: dict[str, str],
 ) -> TestResponse:
     """The request an operation's example describes: path parameters into the path, the rest
-    into the query string, the body as JSON."""
+    into the query string, headers into the headers, the body as JSON."""
     method, path, operation = operations(document)[operation_id]
     query: dict[str, str] = {}
+    headers = dict(headers)
     for parameter in operation["parameters"]:
         name = parameter.get("name")
         if name not in parameters:
             continue
         if parameter["in"] == "path":
             path = path.replace("{" + name + "}", quote(parameters[name], safe=""))
+        elif parameter["in"] == "header":
+            headers[name] = parameters[name]
         else:
             query[name] = parameters[name]
     return client.open(path, method=method.upper(), query_string=query, json=body, headers=headers)
