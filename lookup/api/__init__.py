@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from lookup.api import audit_log, health, lookups, public
+from lookup.api import batch as _batch  # noqa: F401  (adds its route to lookups.bp)
 from lookup.errors import ApiError
 
 api_blueprint = Blueprint("api", __name__)

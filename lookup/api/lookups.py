@@ -37,7 +37,7 @@ bp = Blueprint("api_lookups", __name__)
 M = TypeVar("M", bound=BaseModel)
 
 TAG = "lookups"
-_ERRORS: dict[str, Any] = {
+ERROR_RESPONSES: dict[str, Any] = {
     "HTTP_400": schemas.ErrorBody,
     "HTTP_401": schemas.ErrorBody,
     "HTTP_413": schemas.ErrorBody,
@@ -51,7 +51,9 @@ _LOOKUPS: dict[str, tuple[LookupKind, str]] = {
     "api.api_lookups.credential": ("credential", "number"),
     "api.api_lookups.license": ("license", "number"),
     "api.api_lookups.persons": ("person", "name"),
+    "api.api_lookups.plates_batch": ("plate", "plates"),
 }
+BATCH_FIELD = "plates"
 
 
 def _client() -> str | None:
@@ -82,14 +84,14 @@ def _answer(
     return response
 
 
-def _principal() -> Principal:
+def caller() -> Principal:
     """The caller (401 otherwise) with the officer it names (400 on a bad or missing
     X-On-Behalf-Of, audited like any refused lookup)."""
     principal = require_principal()
     try:
         return attributed(principal)
     except ApiError as error:
-        _audit_denied(error.code, field=error.field)
+        audit_refused(error.code, field=error.field)
         raise
 
 
@@ -98,17 +100,21 @@ def _parse(model: type[M]) -> M:
     try:
         return parse(model)
     except ApiError as error:
-        _audit_denied("invalid_query", field=error.field)
+        audit_refused("invalid_query", field=error.field)
         raise
 
 
 def _value_of(kind: str, where: str) -> str:
     if request.view_args and where in request.view_args:
         return str(request.view_args[where])
+    if where == BATCH_FIELD:  # a batch: the plates of its body, as far as they can be read
+        body = request.get_json(silent=True)
+        plates = body.get(BATCH_FIELD) if isinstance(body, dict) else None
+        return " ".join(map(str, plates)) if isinstance(plates, list) else ""
     return request.args.get(where, "")
 
 
-def _audit_denied(code: str, *, field: str | None = None) -> None:
+def audit_refused(code: str, *, field: str | None = None) -> None:
     """Leave the `denied` record of a lookup refused before it ran (best effort: the request is
     refused either way, so a store failure here only loses the record of a refusal)."""
     endpoint = request.endpoint or ""
@@ -139,7 +145,7 @@ def _audit_denied(code: str, *, field: str | None = None) -> None:
 
 @bp.errorhandler(AuthError)
 def _unauthenticated(error: AuthError) -> Response:
-    _audit_denied(error.code)
+    audit_refused(error.code)
     return error_response(
         401, error.code, error.message, headers={"WWW-Authenticate": 'Bearer realm="dipcheck"'}
     )
@@ -147,7 +153,7 @@ def _unauthenticated(error: AuthError) -> Response:
 
 @bp.errorhandler(RateLimitExceeded)
 def _rate_limited(error: RateLimitExceeded) -> Response:
-    _audit_denied("rate_limited")
+    audit_refused("rate_limited")
     return error_response(
         429, "rate_limited", f"too many lookups ({error.description}); retry later"
     )
@@ -181,7 +187,7 @@ def _audit_down(error: AuditUnavailable) -> Response:
 @lookup_limit
 @spec.validate(
     query=schemas.LookupQuery,
-    resp=Responses(HTTP_200=schemas.PlateLookup, **_ERRORS),
+    resp=Responses(HTTP_200=schemas.PlateLookup, **ERROR_RESPONSES),
     tags=[TAG],
     operation_id="getPlate",
     security=AUTHENTICATED,
@@ -190,7 +196,7 @@ def _audit_down(error: AuditUnavailable) -> Response:
 )
 def plate(plate: str) -> Response:
     """Find a vehicle by plate: exact, else confusable candidates (0/O/D/Q, 1/I, 5/S ...)."""
-    principal = _principal()
+    principal = caller()
     query = _parse(schemas.LookupQuery)
     return _answer(principal, "plate", plate, query.reason)
 
@@ -199,7 +205,7 @@ def plate(plate: str) -> Response:
 @lookup_limit
 @spec.validate(
     query=schemas.PatternQuery,
-    resp=Responses(HTTP_200=schemas.PlateLookup, **_ERRORS),
+    resp=Responses(HTTP_200=schemas.PlateLookup, **ERROR_RESPONSES),
     tags=[TAG],
     operation_id="searchPlates",
     security=AUTHENTICATED,
@@ -207,7 +213,7 @@ def plate(plate: str) -> Response:
 )
 def plate_pattern() -> Response:
     """Find vehicles by a partial plate (`?` one character, `*` any run)."""
-    principal = _principal()
+    principal = caller()
     query = _parse(schemas.PatternQuery)
     return _answer(principal, "plate_pattern", query.pattern, query.reason)
 
@@ -216,7 +222,7 @@ def plate_pattern() -> Response:
 @lookup_limit
 @spec.validate(
     query=schemas.LookupQuery,
-    resp=Responses(HTTP_200=schemas.CredentialLookup, **_ERRORS),
+    resp=Responses(HTTP_200=schemas.CredentialLookup, **ERROR_RESPONSES),
     tags=[TAG],
     operation_id="getCredential",
     security=AUTHENTICATED,
@@ -225,7 +231,7 @@ def plate_pattern() -> Response:
 )
 def credential(number: str) -> Response:
     """Find the holder of a State Department ID card."""
-    principal = _principal()
+    principal = caller()
     query = _parse(schemas.LookupQuery)
     return _answer(principal, "credential", number, query.reason)
 
@@ -234,7 +240,7 @@ def credential(number: str) -> Response:
 @lookup_limit
 @spec.validate(
     query=schemas.LookupQuery,
-    resp=Responses(HTTP_200=schemas.LicenseLookup, **_ERRORS),
+    resp=Responses(HTTP_200=schemas.LicenseLookup, **ERROR_RESPONSES),
     tags=[TAG],
     operation_id="getLicense",
     security=AUTHENTICATED,
@@ -243,7 +249,7 @@ def credential(number: str) -> Response:
 )
 def license(number: str) -> Response:
     """Find an OFM driver licence and its holder."""
-    principal = _principal()
+    principal = caller()
     query = _parse(schemas.LookupQuery)
     return _answer(principal, "license", number, query.reason)
 
@@ -252,7 +258,7 @@ def license(number: str) -> Response:
 @lookup_limit
 @spec.validate(
     query=schemas.PersonQuery,
-    resp=Responses(HTTP_200=schemas.PersonLookup, **_ERRORS),
+    resp=Responses(HTTP_200=schemas.PersonLookup, **ERROR_RESPONSES),
     tags=[TAG],
     operation_id="searchPersons",
     security=AUTHENTICATED,
@@ -260,7 +266,7 @@ def license(number: str) -> Response:
 )
 def persons() -> Response:
     """Find persons by name (typo-, accent- and word-order-tolerant), best first."""
-    principal = _principal()
+    principal = caller()
     query = _parse(schemas.PersonQuery)
     return _answer(
         principal,

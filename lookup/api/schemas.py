@@ -89,6 +89,28 @@ class PlateLookup(_Lookup):
     matches: list[PlateMatchOut]
 
 
+MAX_BATCH = 100
+
+
+class PlateBatchRequest(BaseModel):
+    """The body of `POST /api/v1/plates:batch` (unknown keys are ignored, as in a query)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    plates: list[str] = Field(
+        min_length=1,
+        max_length=MAX_BATCH,
+        description=f"1 to {MAX_BATCH} plates as typed or read (case, spaces, hyphens ignored).",
+    )
+    reason: Reason = Field(description=REASON_DESCRIPTION)
+
+
+class PlateBatch(_Out):
+    answers: list[PlateLookup] = Field(
+        description="One answer per plate, in the order sent, each exactly a plate lookup's "
+        "answer with its own `reference` (one audit record per plate)."
+    )
+
+
 class CredentialLookup(_Lookup):
     matches: list[PersonOut]
 

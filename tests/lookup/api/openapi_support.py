@@ -41,6 +41,11 @@ EXAMPLE_REQUESTS: dict[str, tuple[str, dict[str, str], Any]] = {
         {"pattern": "DVL12*", "reason": "traffic_stop", **OFFICER},
         None,
     ),
+    "lookupPlatesBatch": (
+        "Two plates from a plate reader: one on record, one not",
+        dict(OFFICER),
+        {"plates": ["DVL1234", "ZZZ9999"], "reason": "traffic_stop"},
+    ),
     "getCredential": (
         "A diplomat's ID card",
         {"number": "DA123456", "reason": "crash", **OFFICER},
