@@ -10,13 +10,23 @@ body is checked whole before anything runs: a bad plate refuses the batch (400 n
 
 from __future__ import annotations
 
-from flask import Response, jsonify, request
+from flask import Response, request
 from pydantic import ValidationError
 from spectree import Response as Responses
 
-from lookup.api import schemas
-from lookup.api.lookups import BATCH_FIELD, ERROR_RESPONSES, TAG, audit_refused, bp, caller
+from lookup.api import schemas, text_answer
+from lookup.api.lookups import (
+    BATCH_FIELD,
+    ERROR_RESPONSES,
+    TAG,
+    answer_response,
+    audit_refused,
+    bp,
+    caller,
+)
+from lookup.api.params import parse
 from lookup.api.spec import AUTHENTICATED, spec
+from lookup.api.text_answer import wants_text
 from lookup.errors import ApiError
 from lookup.lookup_allowance import count_lookups
 from lookup.service import InvalidQuery, run_lookup
@@ -52,6 +62,7 @@ def _body() -> schemas.PlateBatchRequest:
 
 @bp.post("/plates:batch")
 @spec.validate(
+    query=schemas.AnswerFormat,
     json=schemas.PlateBatchRequest,
     resp=Responses(HTTP_200=schemas.PlateBatch, **ERROR_RESPONSES),
     tags=[TAG],
@@ -64,6 +75,7 @@ def plates_batch() -> Response:
     reference; every plate counts against the lookup allowance and is audited."""
     principal = caller()
     try:
+        answer_format = parse(schemas.AnswerFormat)
         batch = _body()
     except ApiError as error:
         audit_refused(error.code, field=error.field)
@@ -83,6 +95,5 @@ def plates_batch() -> Response:
         except InvalidQuery as error:  # checked above; kept so a new rule cannot 500
             raise ApiError(400, "invalid_parameter", error.message, field=BATCH_FIELD) from None
         answers.append(result.body)
-    response = jsonify({"answers": answers})
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    as_text = text_answer.render_batch if wants_text(answer_format.format) else None
+    return answer_response({"answers": answers}, as_text)

@@ -8,6 +8,7 @@ credentials or rate is audited too (outcome `denied`).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Blueprint, Response, jsonify, request
@@ -15,10 +16,11 @@ from flask_limiter import RateLimitExceeded
 from pydantic import BaseModel
 from spectree import Response as Responses
 
-from lookup.api import schemas
+from lookup.api import schemas, text_answer
 from lookup.api.on_behalf_of import attributed, attributed_if_valid
 from lookup.api.params import parse
 from lookup.api.spec import AUTHENTICATED, spec
+from lookup.api.text_answer import wants_text
 from lookup.audit import AuditUnavailable
 from lookup.auth import AuthError, Principal, current_principal, require_principal
 from lookup.config import current_settings
@@ -64,7 +66,7 @@ def _answer(
     principal: Principal,
     kind: LookupKind,
     value: str,
-    reason: str,
+    query: schemas.LookupQuery,
     params: dict[str, Any] | None = None,
 ) -> Response:
     try:
@@ -73,13 +75,23 @@ def _answer(
             channel="api",
             kind=kind,
             value=value,
-            reason=reason,
+            reason=query.reason,
             client=_client(),
             params=params,
         )
     except InvalidQuery as error:
         raise ApiError(400, "invalid_parameter", error.message, field=error.field) from None
-    response = jsonify(result.body)
+    return answer_response(result.body, text_answer.render if wants_text(query.format) else None)
+
+
+def answer_response(
+    body: dict[str, Any], as_text: Callable[[dict[str, Any]], str] | None
+) -> Response:
+    """The answer as JSON, or as text lines rendered from that same JSON; never cached."""
+    if as_text is None:
+        response = jsonify(body)
+    else:
+        response = Response(as_text(body), mimetype=text_answer.TEXT)
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -198,7 +210,7 @@ def plate(plate: str) -> Response:
     """Find a vehicle by plate: exact, else confusable candidates (0/O/D/Q, 1/I, 5/S ...)."""
     principal = caller()
     query = _parse(schemas.LookupQuery)
-    return _answer(principal, "plate", plate, query.reason)
+    return _answer(principal, "plate", plate, query)
 
 
 @bp.get("/plates")
@@ -215,7 +227,7 @@ def plate_pattern() -> Response:
     """Find vehicles by a partial plate (`?` one character, `*` any run)."""
     principal = caller()
     query = _parse(schemas.PatternQuery)
-    return _answer(principal, "plate_pattern", query.pattern, query.reason)
+    return _answer(principal, "plate_pattern", query.pattern, query)
 
 
 @bp.get("/credentials/<number>")
@@ -233,7 +245,7 @@ def credential(number: str) -> Response:
     """Find the holder of a State Department ID card."""
     principal = caller()
     query = _parse(schemas.LookupQuery)
-    return _answer(principal, "credential", number, query.reason)
+    return _answer(principal, "credential", number, query)
 
 
 @bp.get("/licenses/<number>")
@@ -251,7 +263,7 @@ def license(number: str) -> Response:
     """Find an OFM driver licence and its holder."""
     principal = caller()
     query = _parse(schemas.LookupQuery)
-    return _answer(principal, "license", number, query.reason)
+    return _answer(principal, "license", number, query)
 
 
 @bp.get("/persons")
@@ -272,6 +284,6 @@ def persons() -> Response:
         principal,
         "person",
         query.name,
-        query.reason,
+        query,
         {"date_of_birth": query.date_of_birth, "country": query.country},
     )

@@ -15,10 +15,11 @@ import copy
 import functools
 import json
 import re
+from datetime import datetime
 from importlib import resources
 from typing import Any
 
-from lookup.api import on_behalf_of
+from lookup.api import on_behalf_of, text_answer
 from lookup.api.error_codes import ERROR_CODES, describe
 from lookup.api.spec import spec
 from lookup.config import current_settings
@@ -166,6 +167,21 @@ def _add_example(operation: Document, example: Document) -> None:
         content["examples"] = {
             "synthetic": {"summary": example["summary"], "value": example["response"]}
         }
+    if RATE_LIMITED_TAG in operation.get("tags", []) and status == "200":
+        operation["responses"]["200"]["content"][text_answer.TEXT] = _text_content(example)
+
+
+def _text_content(example: Document) -> Document:
+    """The plain-text form of a lookup's answer, its example rendered from the JSON example
+    (as of the data set's publication, so the document does not change by the hour)."""
+    answer: Document = example["response"]
+    first = answer["answers"][0] if "answers" in answer else answer
+    as_of = datetime.fromisoformat(str(first["data_as_of"]).replace("Z", "+00:00"))
+    render = text_answer.render_batch if "answers" in answer else text_answer.render
+    return {
+        "schema": {"type": "string"},
+        "examples": {"synthetic": {"summary": example["summary"], "value": render(answer, as_of)}},
+    }
 
 
 @functools.lru_cache(maxsize=1)

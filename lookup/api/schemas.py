@@ -19,7 +19,16 @@ class _Query(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
 
-class LookupQuery(_Query):
+class AnswerFormat(_Query):
+    format: Literal["json", "text"] | None = Field(
+        default=None,
+        description="`text`: the same answer as plain-text lines of at most 80 characters "
+        "(for terminals and message switches). Default: JSON, or text when the Accept header "
+        "prefers text/plain.",
+    )
+
+
+class LookupQuery(AnswerFormat):
     reason: Reason = Field(description=REASON_DESCRIPTION)
 
 
