@@ -26,6 +26,7 @@ from lookup.auth import AuthError, Principal, current_principal, require_princip
 from lookup.config import current_settings
 from lookup.errors import ApiError, error_response
 from lookup.lookup_allowance import lookup_limit
+from lookup.retry_after import UNAVAILABLE_RETRY_SECONDS
 from lookup.service import (
     InvalidQuery,
     LookupKind,
@@ -179,7 +180,7 @@ def _unavailable(error: LookupUnavailable) -> Response:
         "cannot_verify",
         f"cannot verify now, call {phone}",
         reference=error.reference,
-        headers={"Retry-After": "30"},
+        headers={"Retry-After": str(UNAVAILABLE_RETRY_SECONDS)},
     )
 
 
@@ -191,7 +192,7 @@ def _audit_down(error: AuditUnavailable) -> Response:
         503,
         "audit_unavailable",
         f"this lookup cannot be recorded, so it is refused; call {phone} to verify",
-        headers={"Retry-After": "30"},
+        headers={"Retry-After": str(UNAVAILABLE_RETRY_SECONDS)},
     )
 
 

@@ -23,7 +23,6 @@ from lookup.api import on_behalf_of, text_answer
 from lookup.api.error_codes import ERROR_CODES, describe
 from lookup.api.spec import spec
 from lookup.config import current_settings
-from lookup.retry_after import RETRY_STATUSES
 
 Document = dict[str, Any]
 
@@ -102,7 +101,7 @@ def _document(public_url: str | None) -> Document:
                 operation["parameters"].append(dict(ON_BEHALF_OF_PARAMETER))
             if path.startswith(API_PREFIX):  # lookup.api refuses an oversized request first
                 operation["responses"].setdefault("413", _too_large())
-            _finish_responses(operation)
+            _finish_responses(operation, under_api=path.startswith(API_PREFIX))
             example = examples.get(operation["operationId"])
             if example is not None:
                 _add_example(operation, example)
@@ -138,13 +137,13 @@ def _header_refs(names: tuple[str, ...]) -> Document:
     return {name: {"$ref": f"#/components/headers/{name}"} for name in names}
 
 
-def _finish_responses(operation: Document) -> None:
+def _finish_responses(operation: Document, *, under_api: bool) -> None:
     rate_limited = RATE_LIMITED_TAG in operation.get("tags", [])
     for status, response in operation["responses"].items():
         names: tuple[str, ...] = ("X-Request-Id",)
         if rate_limited and status != "413":  # 413 is refused before the allowance is counted
             names += _RATE_HEADERS
-        if status.isdigit() and int(status) in RETRY_STATUSES and (rate_limited or status == "429"):
+        if status == "429" or (status == "503" and under_api):
             names += ("Retry-After",)
         response["headers"] = _header_refs(names)
         if status.isdigit() and int(status) in ERROR_CODES and "content" in response:
