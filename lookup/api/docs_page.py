@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Response, render_template
+from markdown_it import MarkdownIt
+from markupsafe import Markup
 
 from lookup.api.openapi_document import openapi_document
 from lookup.http_headers import apply_strict_headers, content_security_policy
@@ -26,6 +28,14 @@ bp = Blueprint(
 )
 _POLICY = content_security_policy(scripts=False, data_images=False)
 _REF = "#/components/schemas/"
+# The document's descriptions are CommonMark (code spans, lists of error codes); raw HTML in
+# them is shown as text, never rendered.
+_MARKDOWN = MarkdownIt("commonmark", {"html": False})
+
+
+@bp.app_template_filter("api_markdown")
+def api_markdown(text: str) -> Markup:
+    return Markup(_MARKDOWN.render(text))  # noqa: S704  (html disabled: the renderer escapes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +179,8 @@ def _models(document: dict[str, Any]) -> list[Model]:
 @bp.get("")
 def page() -> Response:
     """The API reference, generated from the OpenAPI document."""
-    document = openapi_document()
+    # As served: through JSON, so that values such as spectree's enums read as their text.
+    document = json.loads(json.dumps(openapi_document()))
     html = render_template(
         "api_docs/page.html",
         document=document,

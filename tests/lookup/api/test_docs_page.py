@@ -7,7 +7,7 @@ import re
 
 from flask.testing import FlaskClient
 
-from lookup.api.docs_page import type_of
+from lookup.api.docs_page import api_markdown, type_of
 from tests.lookup.api import openapi_support as support
 
 
@@ -21,7 +21,9 @@ def test_the_reference_lists_every_operation_and_model(client: FlaskClient) -> N
     for name in document["components"]["schemas"]:
         assert f'id="model-{name}"' in html
     assert "Example (synthetic data)" in html
-    assert "`rate_limited`" in html  # the error codes of a 429
+    assert "<code>rate_limited</code>" in html  # the error codes of a 429, as Markdown
+    assert "SecureType" not in html
+    assert "(http bearer)" in html
 
 
 def test_the_reference_runs_under_the_strict_policy(client: FlaskClient) -> None:
@@ -36,6 +38,13 @@ def test_the_reference_runs_under_the_strict_policy(client: FlaskClient) -> None
     stylesheet = re.search(r'<link rel="stylesheet" href="([^"]+)"', html)
     assert stylesheet is not None
     assert client.get(stylesheet.group(1)).status_code == 200
+
+
+def test_descriptions_are_markdown_with_raw_html_shown_as_text() -> None:
+    rendered = api_markdown("`code` and <script>alert(1)</script>")
+    assert "<code>code</code>" in rendered
+    assert "<script>" not in rendered
+    assert "&lt;script&gt;" in rendered
 
 
 def test_types_read_as_words() -> None:
