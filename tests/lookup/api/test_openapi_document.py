@@ -125,7 +125,8 @@ def test_examples_match_live_answers_in_shape_and_validate(
     for operation_id, example in stored.items():
         now = live[operation_id]
         assert now["status"] == example["status"] == 200, operation_id
-        assert support.shape(now["response"]) == support.shape(example["response"]), operation_id
+        differences = support.shape_differences(example["response"], now["response"])
+        assert differences == [], (operation_id, differences)
         if operation_id not in support.EXCERPTS:
             errors = support.schema_errors(document, operation_id, 200, example["response"])
             assert errors == [], (operation_id, errors)
