@@ -8,6 +8,8 @@ used for the document only (`skip_validation=True` on every route).
 
 from __future__ import annotations
 
+from typing import get_args
+
 from pydantic import BaseModel
 from spectree import SecurityScheme, SpecTree
 from spectree.models import InType, SecureType, SecuritySchemeData
@@ -24,12 +26,32 @@ _COMPONENTS: dict[str, type[BaseModel]] = {}
 
 def component_name(model: type[BaseModel]) -> str:
     """A model's component name: its class name, so that a nested model (PersonOut) is one
-    component shared by every answer that holds it. Two models may not share a name."""
-    name = model.__name__
-    known = _COMPONENTS.setdefault(name, model)
-    if known is not model:
-        raise TypeError(f"two API models are named {name}: {known.__module__}, {model.__module__}")
-    return name
+    component shared by every answer that holds it. Two models may not share a name, nested
+    ones included (spectree would keep the first definition of a name and drop the other):
+    such a clash raises TypeError when the document is generated."""
+    for each in _models_within(model):
+        known = _COMPONENTS.setdefault(each.__name__, each)
+        if known is not each:
+            raise TypeError(
+                f"two API models are named {each.__name__}: {known.__module__}, {each.__module__}"
+            )
+    return model.__name__
+
+
+def _models_within(model: type[BaseModel]) -> list[type[BaseModel]]:
+    """The model and every model its fields hold, at any depth (lists, unions, optionals)."""
+    found: list[type[BaseModel]] = []
+    pending: list[object] = [model]
+    while pending:
+        annotation = pending.pop()
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            if annotation in found:
+                continue
+            found.append(annotation)
+            pending.extend(field.annotation for field in annotation.model_fields.values())
+        else:
+            pending.extend(get_args(annotation))
+    return found
 
 
 def nested_component_name(_parent: str, child: str) -> str:

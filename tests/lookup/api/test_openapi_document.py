@@ -11,6 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from openapi_spec_validator import validate
 
+from lookup.api import schemas
 from lookup.api.error_codes import ERROR_CODES
 from tests.lookup.api import openapi_support as support
 from tests.lookup.conftest import AgencyKeys, AppFactory, bearer
@@ -139,3 +140,19 @@ def test_an_answer_that_breaks_the_schema_is_caught(client: FlaskClient, operati
     answer = dict(support.stored_examples()[operation_id]["response"])
     answer["reference"] = 7
     assert support.schema_errors(document, operation_id, 200, answer) != []
+
+
+def test_two_models_of_one_name_fail_even_when_nested() -> None:
+    from pydantic import BaseModel
+
+    from lookup.api.spec import component_name
+
+    class PersonOut(BaseModel):  # the same name as the answer's PersonOut, another model
+        name: str
+
+    class Holder(BaseModel):
+        people: list[PersonOut] | None
+
+    component_name(schemas.PlateLookup)  # registers the real PersonOut, nested in it
+    with pytest.raises(TypeError, match="two API models are named PersonOut"):
+        component_name(Holder)
