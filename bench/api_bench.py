@@ -1,7 +1,7 @@
 """JSON API benchmark: authenticated, audited exact-plate lookups beside a trivial endpoint.
 
     python bench/api_bench.py [--scale full|small] [--seconds 20] [--connections 8]
-                              [--workers 2] [--data-dir DIR] [--json FILE]
+                              [--workers 2] [--batch-size 25] [--data-dir DIR] [--json FILE]
 
 It generates the synthetic data set (full scale: about 2,600 missions, 124,000 persons, 12,000
 vehicles, 45,000 licences), imports it into a fresh SQLite data directory (or reuses
@@ -13,7 +13,10 @@ the other on the same server:
 2. `GET /api/v1/plates/<plate>?reason=traffic_stop` with `Authorization: Bearer <key>`, cycling
    over 500 plates drawn from the data set and 250 keys: key check (cached), rate-limit check,
    snapshot, exact-plate lookup, answer building, and one audit record committed to SQLite and
-   synced to the worker's audit journal (fdatasync) before the answer is sent.
+   synced to the worker's audit journal (fdatasync) before the answer is sent;
+3. `POST /api/v1/plates:batch` with `{"plates": [...], "reason": "traffic_stop"}`, `--batch-size`
+   plates a request (default 25) from the same 500, cycling over the same keys: each plate is one
+   lookup (allowance, snapshot, answer, audit record), reported as plates/s beside requests/s.
 
 After the run it counts the audit records the lookups left and compares them with the answered
 requests wrk reports: every answered lookup must have its durable record. The lookups rotate over
@@ -70,6 +73,29 @@ request = function()
                     {["Authorization"] = "Bearer " .. key})
 end
 """
+
+LUA_BATCH = """
+local bodies = {%s}
+local keys = {%s}
+local n = 0
+request = function()
+  n = n + 1
+  local body = bodies[(n %% #bodies) + 1]
+  local key = keys[(n %% #keys) + 1]
+  return wrk.format("POST", "/api/v1/plates:batch",
+                    {["Authorization"] = "Bearer " .. key,
+                     ["Content-Type"] = "application/json"}, body)
+end
+"""
+
+
+def batch_bodies(plates: list[str], size: int) -> list[str]:
+    """The plates in JSON batch bodies of `size`, as Lua long strings (plates are letters and
+    digits, so no body can close one)."""
+    chunks = [plates[i : i + size] for i in range(0, len(plates) - size + 1, size)]
+    return [
+        "[[" + json.dumps({"plates": chunk, "reason": "traffic_stop"}) + "]]" for chunk in chunks
+    ]
 
 
 def prepare(data_dir: Path, scale: str) -> list[str]:
@@ -198,6 +224,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--batch-size", type=int, default=25, help="plates per batch request")
     parser.add_argument("--data-dir", type=Path, help="reuse (or create) this data directory")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
@@ -220,6 +247,12 @@ def main() -> None:
         LUA % (", ".join(f'"{p}"' for p in plates), ", ".join(f'"{k}"' for k in keys)),
         encoding="utf-8",
     )
+    quoted_keys = ", ".join(f'"{k}"' for k in keys)
+    batch_script = data_dir / "batch.lua"
+    batch_script.write_text(
+        LUA_BATCH % (", ".join(batch_bodies(plates, args.batch_size)), quoted_keys),
+        encoding="utf-8",
+    )
     breakdown = cpu_breakdown(data_dir, plates, keys[0])
     settings = harness.environment({"data_dir": data_dir, "log_level": "INFO"})
     with harness.gunicorn_server(settings, workers=args.workers, work=data_dir) as port:
@@ -229,10 +262,17 @@ def main() -> None:
         before = audit_count(data_dir)
         trivial = run_wrk(f"{base}/healthz", args.seconds, args.connections, None)
         lookup = run_wrk(base, args.seconds, args.connections, script)
+        batch = run_wrk(base, args.seconds, args.connections, batch_script)
         after = audit_count(data_dir)
 
     audited = after - before
-    answered = lookup["requests"] - lookup["non_2xx"]
+    batch["batch_size"] = args.batch_size
+    batch["plates_per_second"] = round(batch["per_second"] * args.batch_size, 1)
+    answered = (
+        lookup["requests"]
+        - lookup["non_2xx"]
+        + (batch["requests"] - batch["non_2xx"]) * args.batch_size
+    )
     results = {
         "scale": args.scale,
         "workers": args.workers,
@@ -241,11 +281,15 @@ def main() -> None:
         "plates_sampled": len(plates),
         "trivial_healthz": trivial,
         "audited_plate_lookup": lookup,
+        "audited_plate_batch": batch,
         "cpu_us_per_call_in_process": breakdown,
         "audit_records_written": audited,
         "answered_lookups": answered,
         "throughput_ratio_lookup_to_trivial": round(
             lookup["per_second"] / trivial["per_second"], 3
+        ),
+        "throughput_ratio_batch_plates_to_single_lookups": round(
+            batch["plates_per_second"] / lookup["per_second"], 3
         ),
         "cpu_count": os.cpu_count(),
         "load_average": os.getloadavg(),

@@ -85,7 +85,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
 
 
 def _init_extensions(app: Flask, settings: Settings, data_dir: Path) -> None:
-    from lookup import accounts
+    from lookup import accounts, retry_after
     from lookup.errors import register_error_handlers
     from lookup.extensions import init_services, limiter
     from lookup.logs import configure_logging, init_request_logging
@@ -93,6 +93,7 @@ def _init_extensions(app: Flask, settings: Settings, data_dir: Path) -> None:
     configure_logging(settings)
     services = init_services(app, settings, data_dir)
     services.declare(accounts.COLLECTIONS)
+    retry_after.init_app(app)  # before the limiter: its hook then runs after the limiter's
     limiter.init_app(app)
     init_request_logging(app)
     register_error_handlers(app)
@@ -113,6 +114,9 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(health_blueprint)
     app.register_blueprint(api_blueprint, url_prefix="/api/v1")
+    from lookup.api.docs_page import bp as api_docs_blueprint
+
+    app.register_blueprint(api_docs_blueprint)
     from lookup.qr.views import qr_blueprint
 
     app.register_blueprint(qr_blueprint)

@@ -123,6 +123,8 @@ class ApiKey:
     role: ApiKeyRole
     label: str | None
     revoked: bool
+    # Every lookup must name the agency's officer behind it (X-On-Behalf-Of).
+    require_officer: bool = False
 
     @classmethod
     def of(cls, stored: Stored) -> ApiKey:
@@ -134,6 +136,7 @@ class ApiKey:
             data["role"],
             data.get("label"),
             data.get("revoked_at") is not None,
+            bool(data.get("require_officer", False)),  # absent on keys made before the option
         )
 
 
@@ -146,7 +149,11 @@ def looks_like_api_key(key: str) -> bool:
 
 
 def create_api_key(
-    agency: Agency, *, role: ApiKeyRole = "officer", label: str | None = None
+    agency: Agency,
+    *,
+    role: ApiKeyRole = "officer",
+    label: str | None = None,
+    require_officer: bool = False,
 ) -> tuple[ApiKey, str]:
     """A new key for the agency: (its record, the key itself, to be shown once)."""
     if role not in API_KEY_ROLES:
@@ -163,6 +170,7 @@ def create_api_key(
                     "agency_id": agency.id,
                     "role": role,
                     "label": label,
+                    "require_officer": require_officer,
                     "created_at": _now(),
                     "revoked_at": None,
                 },
@@ -198,7 +206,7 @@ def revoke_api_key(api_key: ApiKey) -> ApiKey:
     stored = state_store().update(API_KEYS, api_key.id, {"revoked_at": _now()})
     from lookup.auth import forget_api_key
 
-    forget_api_key(api_key.id)
+    forget_api_key(api_key.key_id)
     return ApiKey.of(stored)
 
 

@@ -82,6 +82,7 @@ def record(
         outcome=outcome,
         client=client,
         detail=_with_request_id(detail),
+        on_behalf_of=principal.on_behalf_of if principal else None,
     )
     for _attempt in range(_ATTEMPTS):
         try:
@@ -139,6 +140,7 @@ def record_json(entry: AuditRecord) -> dict[str, Any]:
         "at": iso_millis(entry.at),
         "agency_id": entry.agency_id,
         "actor": entry.actor,
+        "on_behalf_of": entry.on_behalf_of,
         "channel": entry.channel,
         "action": entry.action,
         "query": entry.query,
@@ -155,6 +157,7 @@ AUDIT_CSV_COLUMNS = (
     "at",
     "agency_id",
     "actor",
+    "on_behalf_of",
     "channel",
     "action",
     "query",

@@ -34,9 +34,13 @@ TRAINING_AGENCY_ID = "training"
 class Principal:
     agency_id: str
     agency_name: str
-    actor: str  # "officer:<id>", "apikey:<id>" or "training:<who>"
+    actor: str  # "officer:<id>", "apikey:<key id as `apikey list` shows it>" or "training:<who>"
     role: str  # officer | supervisor | admin
     officer_id: str | None = None
+    # An API key that must name the officer behind each lookup (lookup/api/on_behalf_of.py).
+    requires_officer: bool = False
+    # The officer an agency system names for this request; kept in its audit records.
+    on_behalf_of: str | None = None
 
     @property
     def can_read_audit(self) -> bool:
@@ -86,9 +90,9 @@ class _KeyCache:
 _api_keys = _KeyCache()
 
 
-def forget_api_key(api_key_id: str) -> None:
-    """Drop a revoked key from this process's cache."""
-    _api_keys.forget_actor(f"apikey:{api_key_id}")
+def forget_api_key(key_id: str) -> None:
+    """Drop a revoked key (by its visible id) from this process's cache."""
+    _api_keys.forget_actor(f"apikey:{key_id}")
 
 
 def clear_cache() -> None:
@@ -110,8 +114,9 @@ def principal_for_api_key(key: str) -> Principal:
     principal = Principal(
         agency_id=agency.id,
         agency_name=agency.name,
-        actor=f"apikey:{api_key.id}",
+        actor=f"apikey:{api_key.key_id}",
         role=api_key.role,
+        requires_officer=api_key.require_officer,
     )
     if ttl > 0:
         _api_keys.put(key, principal)

@@ -107,11 +107,21 @@ apikey_cli = AppGroup("apikey", help="Agency API keys (shown once; only a hash i
     help="supervisor keys may also read the agency's audit trail.",
 )
 @click.option("--label", help="What the key is for, e.g. the CAD system's name.")
-def apikey_create(agency_name: str, role: accounts.ApiKeyRole, label: str | None) -> None:
+@click.option(
+    "--require-officer",
+    is_flag=True,
+    help="Refuse lookups that do not name the agency's officer in X-On-Behalf-Of.",
+)
+def apikey_create(
+    agency_name: str, role: accounts.ApiKeyRole, label: str | None, require_officer: bool
+) -> None:
     """Create an API key for an agency and print it once."""
     agency = _agency(agency_name)
-    api_key, secret = _account_call(accounts.create_api_key, agency, role=role, label=label)
-    click.echo(f"API key {api_key.key_id} ({role}) for {agency.name}:")
+    api_key, secret = _account_call(
+        accounts.create_api_key, agency, role=role, label=label, require_officer=require_officer
+    )
+    needs = ", X-On-Behalf-Of required" if require_officer else ""
+    click.echo(f"API key {api_key.key_id} ({role}{needs}) for {agency.name}:")
     click.echo(f"  {secret}")
     click.echo("This key is shown once and cannot be recovered; store it now.")
 
@@ -137,7 +147,11 @@ def apikey_list(agency_name: str) -> None:
     """List an agency's API keys (never the keys themselves)."""
     for api_key in accounts.list_api_keys(_agency(agency_name)):
         state = "revoked" if api_key.revoked else "active"
-        click.echo(f"{api_key.key_id}  {api_key.role:<10}  {state:<7}  {api_key.label or ''}")
+        officer = "officer-required" if api_key.require_officer else "-"
+        click.echo(
+            f"{api_key.key_id}  {api_key.role:<10}  {state:<7}  {officer:<16}  "
+            f"{api_key.label or ''}".rstrip()
+        )
 
 
 # -- officers ------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ One counter per caller (API key or officer, else client address: `rate_limit_key
 every lookup route of every channel, with the limits of DIPCHECK_RATELIMIT_LOOKUPS. Decorate a
 lookup view with `@lookup_limit`: over the allowance it raises Flask-Limiter's
 `RateLimitExceeded` (429, handled per channel), and every response of the view carries the
-X-RateLimit-Limit/-Remaining/-Reset and Retry-After headers.
+X-RateLimit-Limit/-Remaining/-Reset headers, and a 429 or 503 also Retry-After.
 
 The counting is Flask-Limiter's: the `limiter`'s configured storage (memory, or Redis), its
 strategy (`limiter.limiter`, moving window) and its in-memory fallback while Redis is down. What
@@ -27,6 +27,7 @@ from werkzeug.http import parse_date
 
 from lookup.config import current_settings
 from lookup.extensions import limiter, rate_limit_key
+from lookup.retry_after import RETRY_STATUSES
 
 if TYPE_CHECKING:
     from flask_limiter._limits import RuntimeLimit
@@ -65,23 +66,27 @@ def lookup_limit(view: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(view)
     def counted(*args: P.args, **kwargs: P.kwargs) -> R:
-        if limiter.enabled and limiter.initialized:
-            _count_lookup()
+        count_lookups(1)
         return view(*args, **kwargs)
 
     return counted
 
 
-def _count_lookup() -> None:
+def count_lookups(cost: int) -> None:
+    """Count `cost` lookups at once against the caller's allowance (a batch counts each of its
+    plates). Raises RateLimitExceeded when they do not fit in a window; a window they do not fit
+    in keeps its count (the moving window takes all of `cost` or none of it)."""
+    if not (limiter.enabled and limiter.initialized):
+        return
     strategy = limiter.limiter
     if strategy.storage is not limiter.storage:  # Redis is down: the in-memory fallback counts
-        _count_through_flask_limiter()
+        _count_through_flask_limiter(cost)
         return
     key = rate_limit_key()
     try:
-        breached, shown, stats = _hit(strategy, _limits(_configured_limit()), key)
+        breached, shown, stats = _hit(strategy, _limits(_configured_limit()), key, cost)
     except Exception:  # the storage failed: Flask-Limiter falls back (or raises, if told to)
-        _count_through_flask_limiter()
+        _count_through_flask_limiter(cost)
         return
 
     @after_this_request
@@ -94,32 +99,36 @@ def _count_lookup() -> None:
 
 
 def _hit(
-    strategy: RateLimiter, limits: tuple[RuntimeLimit, ...], key: str
+    strategy: RateLimiter, limits: tuple[RuntimeLimit, ...], key: str, cost: int
 ) -> tuple[bool, RuntimeLimit, WindowStats]:
-    """Count one lookup against each limit, stopping at the first one exceeded (Flask-Limiter's
-    default). Returns whether one was exceeded, the limit the headers describe (the exceeded
-    one, else the shortest) and that limit's window after this lookup."""
+    """Count `cost` lookups against each limit, stopping at the first one exceeded
+    (Flask-Limiter's default). Returns whether one was exceeded, the limit the headers describe
+    (the exceeded one, else the shortest) and that limit's window after this count."""
     shown, breached = limits[0], False
     for runtime in limits:
-        if not strategy.hit(runtime.limit, key, LOOKUP_SCOPE):
+        if not strategy.hit(runtime.limit, key, LOOKUP_SCOPE, cost=cost):
             shown, breached = runtime, True
             break
     return breached, shown, strategy.get_window_stats(shown.limit, key, LOOKUP_SCOPE)
 
 
-def _count_through_flask_limiter() -> None:
-    with _fallback_aware:
-        pass
+def _count_through_flask_limiter(cost: int) -> None:
+    for _lookup in range(cost):
+        with _fallback_aware:
+            pass
 
 
 def _set_headers(response: Response, shown: RuntimeLimit, stats: WindowStats) -> None:
-    """The headers Flask-Limiter sets, with its values: Retry-After is the time to the window's
-    reset, or a later time the response already asked for (a 503's Retry-After: 30)."""
+    """The headers Flask-Limiter sets, with its values: Retry-After (429 and 503 only) is the
+    time to the window's reset, or a later time the response already asked for (a 503's
+    Retry-After: 30)."""
     reset_at = int(stats.reset_time + 1)
     headers = response.headers
     headers.add("X-RateLimit-Limit", str(shown.limit.amount))
     headers.add("X-RateLimit-Remaining", str(stats.remaining))
     headers.add("X-RateLimit-Reset", str(reset_at))
+    if response.status_code not in RETRY_STATUSES:
+        return
     now = time.time()
     asked = headers.get("Retry-After")
     if asked is not None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from lookup.api import audit_log, health, lookups, public
-from lookup.errors import ApiError
+from lookup.api import batch as _batch  # noqa: F401  (adds its route to lookups.bp)
+from lookup.errors import ApiError, error_response
+from lookup.store.base import StoreError
 
 api_blueprint = Blueprint("api", __name__)
 api_blueprint.register_blueprint(lookups.bp)
@@ -25,6 +27,12 @@ def _bounded_request() -> None:
         raise ApiError(413, "request_too_large", "the request body is too large")
     if len(request.query_string) > MAX_QUERY_STRING:
         raise ApiError(413, "request_too_large", "the query string is too long")
+
+
+@api_blueprint.errorhandler(StoreError)
+def _store_unavailable(_error: StoreError) -> Response:
+    # A read of the state store that fails (the audit trail) is a dependency down, not a fault.
+    return error_response(503, "unavailable", "the state store cannot answer now; try again later")
 
 
 @api_blueprint.after_request

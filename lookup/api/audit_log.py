@@ -11,6 +11,7 @@ from spectree import Response as Responses
 
 from lookup import audit
 from lookup.api import schemas
+from lookup.api.on_behalf_of import attributed
 from lookup.api.params import parse
 from lookup.api.spec import AUTHENTICATED, spec
 from lookup.auth import Principal, require_principal
@@ -31,12 +32,13 @@ bp = Blueprint("api_audit", __name__)
         HTTP_503=schemas.ErrorBody,
     ),
     tags=["audit"],
+    operation_id="listAuditRecords",
     security=AUTHENTICATED,
     skip_validation=True,
 )
 def audit_log() -> Response:
     """Your agency's audit records, newest first (supervisors and admins only)."""
-    principal = require_principal()
+    principal = attributed(require_principal())
     query_text = request.query_string.decode("utf-8", "replace")[:500]
     if not principal.can_read_audit:
         _record_read(principal, query_text, "denied")

@@ -17,7 +17,12 @@ bp = Blueprint("health", __name__)
 
 
 @bp.get("/healthz")
-@spec.validate(resp=Responses(HTTP_200=schemas.Health), tags=["health"], skip_validation=True)
+@spec.validate(
+    resp=Responses(HTTP_200=schemas.Health),
+    tags=["health"],
+    operation_id="getHealth",
+    skip_validation=True,
+)
 def healthz() -> Response:
     """The process is alive (it checks nothing else)."""
     return jsonify({"status": "ok"})
@@ -27,6 +32,7 @@ def healthz() -> Response:
 @spec.validate(
     resp=Responses(HTTP_200=schemas.Ready, HTTP_503=schemas.Ready),
     tags=["health"],
+    operation_id="getReadiness",
     skip_validation=True,
 )
 def readyz() -> Response:

@@ -8,6 +8,7 @@ credentials or rate is audited too (outcome `denied`).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Blueprint, Response, jsonify, request
@@ -15,14 +16,17 @@ from flask_limiter import RateLimitExceeded
 from pydantic import BaseModel
 from spectree import Response as Responses
 
-from lookup.api import schemas
+from lookup.api import schemas, text_answer
+from lookup.api.on_behalf_of import attributed, attributed_if_valid
 from lookup.api.params import parse
 from lookup.api.spec import AUTHENTICATED, spec
+from lookup.api.text_answer import wants_text
 from lookup.audit import AuditUnavailable
 from lookup.auth import AuthError, Principal, current_principal, require_principal
 from lookup.config import current_settings
 from lookup.errors import ApiError, error_response
 from lookup.lookup_allowance import lookup_limit
+from lookup.retry_after import UNAVAILABLE_RETRY_SECONDS
 from lookup.service import (
     InvalidQuery,
     LookupKind,
@@ -36,7 +40,7 @@ bp = Blueprint("api_lookups", __name__)
 M = TypeVar("M", bound=BaseModel)
 
 TAG = "lookups"
-_ERRORS: dict[str, Any] = {
+ERROR_RESPONSES: dict[str, Any] = {
     "HTTP_400": schemas.ErrorBody,
     "HTTP_401": schemas.ErrorBody,
     "HTTP_413": schemas.ErrorBody,
@@ -50,7 +54,9 @@ _LOOKUPS: dict[str, tuple[LookupKind, str]] = {
     "api.api_lookups.credential": ("credential", "number"),
     "api.api_lookups.license": ("license", "number"),
     "api.api_lookups.persons": ("person", "name"),
+    "api.api_lookups.plates_batch": ("plate", "plates"),
 }
+BATCH_FIELD = "plates"
 
 
 def _client() -> str | None:
@@ -61,7 +67,7 @@ def _answer(
     principal: Principal,
     kind: LookupKind,
     value: str,
-    reason: str,
+    query: schemas.LookupQuery,
     params: dict[str, Any] | None = None,
 ) -> Response:
     try:
@@ -70,15 +76,36 @@ def _answer(
             channel="api",
             kind=kind,
             value=value,
-            reason=reason,
+            reason=query.reason,
             client=_client(),
             params=params,
         )
     except InvalidQuery as error:
         raise ApiError(400, "invalid_parameter", error.message, field=error.field) from None
-    response = jsonify(result.body)
+    return answer_response(result.body, text_answer.render if wants_text(query.format) else None)
+
+
+def answer_response(
+    body: dict[str, Any], as_text: Callable[[dict[str, Any]], str] | None
+) -> Response:
+    """The answer as JSON, or as text lines rendered from that same JSON; never cached."""
+    if as_text is None:
+        response = jsonify(body)
+    else:
+        response = Response(as_text(body), mimetype=text_answer.TEXT)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def caller() -> Principal:
+    """The caller (401 otherwise) with the officer it names (400 on a bad or missing
+    X-On-Behalf-Of, audited like any refused lookup)."""
+    principal = require_principal()
+    try:
+        return attributed(principal)
+    except ApiError as error:
+        audit_refused(error.code, field=error.field)
+        raise
 
 
 def _parse(model: type[M]) -> M:
@@ -86,17 +113,21 @@ def _parse(model: type[M]) -> M:
     try:
         return parse(model)
     except ApiError as error:
-        _audit_denied("invalid_query", field=error.field)
+        audit_refused("invalid_query", field=error.field)
         raise
 
 
 def _value_of(kind: str, where: str) -> str:
     if request.view_args and where in request.view_args:
         return str(request.view_args[where])
+    if where == BATCH_FIELD:  # a batch: the plates of its body, as far as they can be read
+        body = request.get_json(silent=True)
+        plates = body.get(BATCH_FIELD) if isinstance(body, dict) else None
+        return " ".join(map(str, plates)) if isinstance(plates, list) else ""
     return request.args.get(where, "")
 
 
-def _audit_denied(code: str, *, field: str | None = None) -> None:
+def audit_refused(code: str, *, field: str | None = None) -> None:
     """Leave the `denied` record of a lookup refused before it ran (best effort: the request is
     refused either way, so a store failure here only loses the record of a refusal)."""
     endpoint = request.endpoint or ""
@@ -107,6 +138,8 @@ def _audit_denied(code: str, *, field: str | None = None) -> None:
         principal = current_principal()
     except AuthError:
         principal = None
+    if principal is not None:
+        principal = attributed_if_valid(principal)
     try:
         record_denied(
             principal,
@@ -125,7 +158,7 @@ def _audit_denied(code: str, *, field: str | None = None) -> None:
 
 @bp.errorhandler(AuthError)
 def _unauthenticated(error: AuthError) -> Response:
-    _audit_denied(error.code)
+    audit_refused(error.code)
     return error_response(
         401, error.code, error.message, headers={"WWW-Authenticate": 'Bearer realm="dipcheck"'}
     )
@@ -133,7 +166,7 @@ def _unauthenticated(error: AuthError) -> Response:
 
 @bp.errorhandler(RateLimitExceeded)
 def _rate_limited(error: RateLimitExceeded) -> Response:
-    _audit_denied("rate_limited")
+    audit_refused("rate_limited")
     return error_response(
         429, "rate_limited", f"too many lookups ({error.description}); retry later"
     )
@@ -147,7 +180,7 @@ def _unavailable(error: LookupUnavailable) -> Response:
         "cannot_verify",
         f"cannot verify now, call {phone}",
         reference=error.reference,
-        headers={"Retry-After": "30"},
+        headers={"Retry-After": str(UNAVAILABLE_RETRY_SECONDS)},
     )
 
 
@@ -159,7 +192,7 @@ def _audit_down(error: AuditUnavailable) -> Response:
         503,
         "audit_unavailable",
         f"this lookup cannot be recorded, so it is refused; call {phone} to verify",
-        headers={"Retry-After": "30"},
+        headers={"Retry-After": str(UNAVAILABLE_RETRY_SECONDS)},
     )
 
 
@@ -167,86 +200,91 @@ def _audit_down(error: AuditUnavailable) -> Response:
 @lookup_limit
 @spec.validate(
     query=schemas.LookupQuery,
-    resp=Responses(HTTP_200=schemas.PlateLookup, **_ERRORS),
+    resp=Responses(HTTP_200=schemas.PlateLookup, **ERROR_RESPONSES),
     tags=[TAG],
+    operation_id="getPlate",
     security=AUTHENTICATED,
     path_parameter_descriptions={"plate": "As typed: case, spaces and hyphens are ignored."},
     skip_validation=True,
 )
 def plate(plate: str) -> Response:
     """Find a vehicle by plate: exact, else confusable candidates (0/O/D/Q, 1/I, 5/S ...)."""
-    principal = require_principal()
+    principal = caller()
     query = _parse(schemas.LookupQuery)
-    return _answer(principal, "plate", plate, query.reason)
+    return _answer(principal, "plate", plate, query)
 
 
 @bp.get("/plates")
 @lookup_limit
 @spec.validate(
     query=schemas.PatternQuery,
-    resp=Responses(HTTP_200=schemas.PlateLookup, **_ERRORS),
+    resp=Responses(HTTP_200=schemas.PlateLookup, **ERROR_RESPONSES),
     tags=[TAG],
+    operation_id="searchPlates",
     security=AUTHENTICATED,
     skip_validation=True,
 )
 def plate_pattern() -> Response:
     """Find vehicles by a partial plate (`?` one character, `*` any run)."""
-    principal = require_principal()
+    principal = caller()
     query = _parse(schemas.PatternQuery)
-    return _answer(principal, "plate_pattern", query.pattern, query.reason)
+    return _answer(principal, "plate_pattern", query.pattern, query)
 
 
 @bp.get("/credentials/<number>")
 @lookup_limit
 @spec.validate(
     query=schemas.LookupQuery,
-    resp=Responses(HTTP_200=schemas.CredentialLookup, **_ERRORS),
+    resp=Responses(HTTP_200=schemas.CredentialLookup, **ERROR_RESPONSES),
     tags=[TAG],
+    operation_id="getCredential",
     security=AUTHENTICATED,
     path_parameter_descriptions={"number": "The State Department ID card number."},
     skip_validation=True,
 )
 def credential(number: str) -> Response:
     """Find the holder of a State Department ID card."""
-    principal = require_principal()
+    principal = caller()
     query = _parse(schemas.LookupQuery)
-    return _answer(principal, "credential", number, query.reason)
+    return _answer(principal, "credential", number, query)
 
 
 @bp.get("/licenses/<number>")
 @lookup_limit
 @spec.validate(
     query=schemas.LookupQuery,
-    resp=Responses(HTTP_200=schemas.LicenseLookup, **_ERRORS),
+    resp=Responses(HTTP_200=schemas.LicenseLookup, **ERROR_RESPONSES),
     tags=[TAG],
+    operation_id="getLicense",
     security=AUTHENTICATED,
     path_parameter_descriptions={"number": "The OFM driver licence number."},
     skip_validation=True,
 )
 def license(number: str) -> Response:
     """Find an OFM driver licence and its holder."""
-    principal = require_principal()
+    principal = caller()
     query = _parse(schemas.LookupQuery)
-    return _answer(principal, "license", number, query.reason)
+    return _answer(principal, "license", number, query)
 
 
 @bp.get("/persons")
 @lookup_limit
 @spec.validate(
     query=schemas.PersonQuery,
-    resp=Responses(HTTP_200=schemas.PersonLookup, **_ERRORS),
+    resp=Responses(HTTP_200=schemas.PersonLookup, **ERROR_RESPONSES),
     tags=[TAG],
+    operation_id="searchPersons",
     security=AUTHENTICATED,
     skip_validation=True,
 )
 def persons() -> Response:
     """Find persons by name (typo-, accent- and word-order-tolerant), best first."""
-    principal = require_principal()
+    principal = caller()
     query = _parse(schemas.PersonQuery)
     return _answer(
         principal,
         "person",
         query.name,
-        query.reason,
+        query,
         {"date_of_birth": query.date_of_birth, "country": query.country},
     )

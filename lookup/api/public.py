@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, Response, jsonify
 from spectree import Response as Responses
 
 from lookup.answer_models import MatrixOut
 from lookup.answers import matrix_json
+from lookup.api.openapi_document import openapi_document
 from lookup.api.spec import spec
 from lookup.rules.immunity import load_matrix
 
@@ -16,7 +15,12 @@ bp = Blueprint("api_public", __name__)
 
 
 @bp.get("/immunity-matrix")
-@spec.validate(resp=Responses(HTTP_200=MatrixOut), tags=["reference"], skip_validation=True)
+@spec.validate(
+    resp=Responses(HTTP_200=MatrixOut),
+    tags=["reference"],
+    operation_id="getImmunityMatrix",
+    skip_validation=True,
+)
 def immunity_matrix() -> Response:
     """The action matrix by category: what an officer may do, and what each answer means."""
     response = jsonify(matrix_json(load_matrix()))
@@ -25,8 +29,7 @@ def immunity_matrix() -> Response:
 
 
 @bp.get("/openapi.json")
-@spec.validate(tags=["reference"], skip_validation=True)
+@spec.validate(tags=["reference"], operation_id="getOpenApiDocument", skip_validation=True)
 def openapi() -> Response:
     """This document."""
-    document: dict[str, Any] = spec.spec
-    return jsonify(document)
+    return jsonify(openapi_document())

@@ -19,7 +19,16 @@ class _Query(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
 
-class LookupQuery(_Query):
+class AnswerFormat(_Query):
+    format: Literal["json", "text"] | None = Field(
+        default=None,
+        description="`text`: the same answer as plain-text lines of at most 80 characters "
+        "(for terminals and message switches). Default: JSON, or text when the Accept header "
+        "prefers text/plain.",
+    )
+
+
+class LookupQuery(AnswerFormat):
     reason: Reason = Field(description=REASON_DESCRIPTION)
 
 
@@ -89,6 +98,28 @@ class PlateLookup(_Lookup):
     matches: list[PlateMatchOut]
 
 
+MAX_BATCH = 100
+
+
+class PlateBatchRequest(BaseModel):
+    """The body of `POST /api/v1/plates:batch` (unknown keys are ignored, as in a query)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    plates: list[str] = Field(
+        min_length=1,
+        max_length=MAX_BATCH,
+        description=f"1 to {MAX_BATCH} plates as typed or read (case, spaces, hyphens ignored).",
+    )
+    reason: Reason = Field(description=REASON_DESCRIPTION)
+
+
+class PlateBatch(_Out):
+    answers: list[PlateLookup] = Field(
+        description="One answer per plate, in the order sent, each exactly a plate lookup's "
+        "answer with its own `reference` (one audit record per plate)."
+    )
+
+
 class CredentialLookup(_Lookup):
     matches: list[PersonOut]
 
@@ -105,7 +136,10 @@ class AuditEntry(_Out):
     reference: str
     at: datetime
     agency_id: str | None
-    actor: str | None
+    actor: str | None = Field(description="officer:<id> or apikey:<key id, as listed>")
+    on_behalf_of: str | None = Field(
+        description="The agency's officer an API key named (X-On-Behalf-Of), if any."
+    )
     channel: str
     action: str
     query: str

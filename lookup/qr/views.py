@@ -439,6 +439,7 @@ class ReceiptOut(BaseModel):
         HTTP_503=ErrorBody,
     ),
     tags=["receipts"],
+    operation_id="getReceipt",
     security=AUTHENTICATED,
     path_parameter_descriptions={"reference": "A lookup's reference, e.g. DC-7K2QM-9XR4B."},
     skip_validation=True,

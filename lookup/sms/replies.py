@@ -147,7 +147,8 @@ def _closing(reference: str | None, verify_phone: str, *, call: bool = False) ->
     return parts
 
 
-def _must_call(person: PersonFacts | None) -> bool:
+def must_call(person: PersonFacts | None) -> bool:
+    """The answer must tell the officer to call: the person's status is not recorded."""
     return person is not None and person.level not in phrases.RECORDED_LEVELS
 
 
@@ -156,11 +157,28 @@ def _echo(value: str) -> str:
     return shown if len(shown) <= ECHO_CHARS else ".." + shown[-(ECHO_CHARS - 2) :]
 
 
+def longest(parts: Sequence[Part]) -> str:
+    """The parts in their fullest wording, for a channel with room for all of it (the API's
+    plain-text answer): the same words in the same order as a reply, nothing dropped."""
+    return " ".join(text for p in parts if (text := p.render(0)))
+
+
 def person_reply(
     kind: str, value: str, person: PersonFacts, reference: str, verify_phone: str
 ) -> str:
     """An ID card or licence answer."""
     head = f"{phrases.KIND_ECHO.get(kind, '')} {_echo(value)}:".strip()
+    return compose(
+        [
+            part(head),
+            *person_parts(kind, person),
+            *_closing(reference, verify_phone, call=must_call(person)),
+        ]
+    )
+
+
+def person_parts(kind: str, person: PersonFacts) -> list[Part]:
+    """What an answer says of one person: name, immunity and actions, card or licence."""
     status: list[Part] = []
     if kind == "license" and person.licence:
         status.append(part(phrases.LICENCE.get(person.licence, "Lic ?") + "."))
@@ -168,18 +186,16 @@ def person_reply(
         card = phrases.CREDENTIAL.get(person.credential, phrases.CREDENTIAL["unknown"])
         # On a licence answer the card status is extra; on an ID answer it is the point.
         status.append(part(card + ".", "", rank=5 if kind == "license" else 0))
-    return compose(
-        [
-            part(head),
-            _name_part(person),
-            _immunity_part(person),
-            *status,
-            *_closing(reference, verify_phone, call=_must_call(person)),
-        ]
-    )
+    return [_name_part(person), _immunity_part(person), *status]
 
 
 def plate_reply(facts: PlateFacts, reference: str, verify_phone: str) -> str:
+    call = must_call(facts.registrant)
+    return compose([*plate_parts(facts), *_closing(reference, verify_phone, call=call)])
+
+
+def plate_parts(facts: PlateFacts) -> list[Part]:
+    """What an answer says of one vehicle: plate and match, registrant, insurance, registration."""
     vehicle = facts.vehicle
     head = to_gsm7(vehicle.plate)
     notes = phrases.MATCH.get(vehicle.match, phrases.MATCH["partial"])
@@ -202,8 +218,7 @@ def plate_reply(facts: PlateFacts, reference: str, verify_phone: str) -> str:
     if facts.registrant is not None:
         # A plate names the registrant, not whoever is driving (DESIGN.md).
         parts.append(part(phrases.REGISTRANT_NOT_DRIVER + ".", "", rank=2))
-    call = _must_call(facts.registrant)
-    return compose([*parts, *_closing(reference, verify_phone, call=call)])
+    return parts
 
 
 def licence_only_reply(value: str, status: str, reference: str, verify_phone: str) -> str:

@@ -33,7 +33,9 @@ import orjson
 
 # One journal line is the audit row exactly as inserted (see SQLiteStateStore.append_audit).
 AuditRow = tuple[Any, ...]
-ROW_FIELDS = 11
+ROW_FIELDS = 12
+# A journal left by the release before `on_behalf_of` holds rows without it: replayed as None.
+_OLDER_ROW_FIELDS = 11
 # About 2,500 records: past this size the journal is emptied (once SQLite is synced). Every
 # process zero-fills a file this large when it writes its first record.
 ROTATE_BYTES = 1024 * 1024
@@ -56,6 +58,8 @@ def decode_lines(data: bytes) -> Iterator[AuditRow]:
             continue
         if isinstance(row, list) and len(row) == ROW_FIELDS:
             yield tuple(row)
+        elif isinstance(row, list) and len(row) == _OLDER_ROW_FIELDS:
+            yield (*row, None)
 
 
 class Journal:

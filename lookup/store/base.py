@@ -77,6 +77,8 @@ class AuditRecord:
     outcome: Outcome
     client: str | None  # client address, or the hashed phone for SMS
     detail: Mapping[str, Any] = field(default_factory=dict)
+    # The agency's own officer id behind an API key (the X-On-Behalf-Of header), if given.
+    on_behalf_of: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -103,8 +103,12 @@ AUDIT_MAPPINGS: dict[str, Any] = {
         "client": {"type": "keyword"},
         "detail": {"type": "object", "enabled": False},
         "appended": {"type": "long"},  # ns since the epoch: orders records of the same ms
+        "on_behalf_of": {"type": "keyword"},
     },
 }
+# Fields added after the audit index was first released: put into an existing index's mapping
+# (its `dynamic: strict` would otherwise refuse every new record).
+ADDED_FIELDS = ("on_behalf_of",)
 
 
 class ElasticsearchStateStore:
@@ -141,6 +145,10 @@ class ElasticsearchStateStore:
         if not self._shared_ready:
             self._create_index(self._unique_index, UNIQUE_MAPPINGS)
             self._create_index(self._audit_index, AUDIT_MAPPINGS)
+            self._es.indices.put_mapping(
+                index=self._audit_index,
+                properties={name: AUDIT_MAPPINGS["properties"][name] for name in ADDED_FIELDS},
+            )
             self._shared_ready = True
 
     def _create_index(self, index: str, mappings: dict[str, Any]) -> None:
@@ -501,6 +509,7 @@ def _audit_doc(record: AuditRecord) -> dict[str, Any]:
         "outcome": record.outcome,
         "client": record.client,
         "detail": dict(record.detail),
+        "on_behalf_of": record.on_behalf_of,
     }
 
 
@@ -517,6 +526,7 @@ def _audit_record(source: Mapping[str, Any]) -> AuditRecord:
         outcome=source["outcome"],
         client=source["client"],
         detail=source.get("detail") or {},
+        on_behalf_of=source.get("on_behalf_of"),
     )
 
 

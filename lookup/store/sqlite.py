@@ -46,9 +46,13 @@ _UNIQUE_INDEX = re.compile(r"ux__(?P<collection>[a-z0-9_]+?)__(?P<field>[A-Za-z0
 BUSY_TIMEOUT_MS = 10_000
 JOURNAL_SUFFIX = ".audit-journal"
 _AUDIT_COLUMNS = (
-    "reference, at_ms, agency_id, actor, channel, action, query, reason, outcome, client, detail"
+    "reference, at_ms, agency_id, actor, channel, action, query, reason, outcome, client, detail,"
+    " on_behalf_of"
 )
-_INSERT_AUDIT = f"INSERT INTO audit ({_AUDIT_COLUMNS}) VALUES ({', '.join('?' * 11)})"  # noqa: S608
+_INSERT_AUDIT = f"INSERT INTO audit ({_AUDIT_COLUMNS}) VALUES ({', '.join('?' * 12)})"  # noqa: S608
+# Columns added after the audit table was first released: (name, type), added in this order to
+# a table created without them (ALTER TABLE ... ADD COLUMN: old rows read NULL).
+_AUDIT_MIGRATIONS = (("on_behalf_of", "TEXT"),)
 
 _AUDIT_SCHEMA = """
 CREATE TABLE IF NOT EXISTS audit (
@@ -63,7 +67,8 @@ CREATE TABLE IF NOT EXISTS audit (
     reason TEXT,
     outcome TEXT NOT NULL,
     client TEXT,
-    detail TEXT NOT NULL
+    detail TEXT NOT NULL,
+    on_behalf_of TEXT
 );
 CREATE INDEX IF NOT EXISTS audit_agency_at ON audit (agency_id, at_ms);
 CREATE INDEX IF NOT EXISTS audit_at ON audit (at_ms);
@@ -255,10 +260,23 @@ class SQLiteStateStore:
                 return
             try:
                 self._connection().executescript(_AUDIT_SCHEMA)
+                self._migrate_audit()
                 self._replay_journals()
             except (sqlite3.Error, OSError) as error:
                 raise StoreUnavailable(f"cannot open the audit log: {error}") from error
             self._audit_ready_pid = os.getpid()
+
+    def _migrate_audit(self) -> None:
+        """Add the columns a table made by an older release lacks (the triggers forbid UPDATE
+        and DELETE, not ALTER TABLE, so the rows it holds stay untouched)."""
+        present = {row[1] for row in self._connection().execute("PRAGMA table_info(audit)")}
+        if all(column in present for column, _kind in _AUDIT_MIGRATIONS):
+            return
+        with self._write() as writer:  # under the write lock: another process may migrate too
+            present = {row[1] for row in writer.execute("PRAGMA table_info(audit)")}
+            for column, kind in _AUDIT_MIGRATIONS:
+                if column not in present:
+                    writer.execute(f"ALTER TABLE audit ADD COLUMN {column} {kind}")
 
     def _replay_journals(self) -> None:
         for path, fd in self._journal.orphans():
@@ -392,6 +410,7 @@ class SQLiteStateStore:
             record.outcome,
             record.client,
             json.dumps(dict(record.detail), separators=(",", ":"), default=str),
+            record.on_behalf_of,
         )
         try:
             # Committed (visible, and its reference checked unique) but not yet synced: the
@@ -448,6 +467,7 @@ class SQLiteStateStore:
                 outcome=row[8],
                 client=row[9],
                 detail=json.loads(row[10]),
+                on_behalf_of=row[11],
             )
 
     # -- health --------------------------------------------------------------------------

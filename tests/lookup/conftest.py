@@ -78,7 +78,8 @@ def agency_with_keys(app: Flask, name: str) -> AgencyKeys:
         agency = accounts.create_agency(name)
         officer, officer_key = accounts.create_api_key(agency, role="officer")
         supervisor, supervisor_key = accounts.create_api_key(agency, role="supervisor")
-    return AgencyKeys(agency, officer_key, supervisor_key, officer.id, supervisor.id)
+    # The ids the audit names keys by: those `dipcheck apikey list` shows.
+    return AgencyKeys(agency, officer_key, supervisor_key, officer.key_id, supervisor.key_id)
 
 
 @pytest.fixture

@@ -8,6 +8,8 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import sqlite3
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,7 +19,7 @@ from hypothesis import strategies as st
 
 from lookup.store.audit_journal import ROW_FIELDS, decode_lines, encode
 from lookup.store.base import AuditFilter, AuditRecord, StoreUnavailable
-from lookup.store.sqlite import JOURNAL_SUFFIX, SQLiteStateStore
+from lookup.store.sqlite import _AUDIT_SCHEMA, JOURNAL_SUFFIX, SQLiteStateStore
 
 AT = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
 
@@ -43,7 +45,7 @@ def row(reference: str, offset_ms: int = 0) -> tuple[object, ...]:
     at_ms = int((AT + timedelta(milliseconds=offset_ms)).timestamp() * 1000)
     detail = '{"request_id":"r-1"}'
     return (reference, at_ms, "a-1", "apikey:k-1", "api", "plate", "DVL1234", "crash", "match",
-            "10.0.0.1", detail)  # fmt: skip
+            "10.0.0.1", detail, None)  # fmt: skip
 
 
 def journals(path: Path) -> list[Path]:
@@ -170,6 +172,29 @@ def test_any_journal_bytes_yield_only_whole_rows(data: bytes) -> None:
 text = st.text(st.characters(blacklist_categories=["Cs"]), max_size=30)
 
 
-@given(st.tuples(text, st.integers(0, 2**53), st.none() | text, *[st.none() | text] * 8))
+@given(st.tuples(text, st.integers(0, 2**53), st.none() | text, *[st.none() | text] * 9))
 def test_a_row_comes_back_from_its_line(written: tuple[object, ...]) -> None:
     assert list(decode_lines(encode(written))) == [written]
+
+
+def test_a_row_journaled_before_on_behalf_of_existed_replays_without_it() -> None:
+    older = row("DC-00000-00001")[:-1]
+    assert list(decode_lines(encode(older))) == [(*older, None)]
+
+
+def test_an_audit_table_from_before_on_behalf_of_gains_the_column(path: Path) -> None:
+    old_schema = _AUDIT_SCHEMA.replace(",\n    on_behalf_of TEXT", "")
+    assert "on_behalf_of" not in old_schema
+    with sqlite3.connect(path) as connection:
+        connection.executescript(old_schema)
+        connection.execute(
+            "INSERT INTO audit (reference, at_ms, agency_id, actor, channel, action, query,"
+            " reason, outcome, client, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            row("DC-00000-00001")[:-1],
+        )
+    connection.close()
+    store = SQLiteStateStore(path)
+    store.append_audit(replace(entry("DC-00000-00002", 1), on_behalf_of="badge 4471"))
+    found = {r.reference: r.on_behalf_of for r in store.iter_audit(AuditFilter())}
+    assert found == {"DC-00000-00001": None, "DC-00000-00002": "badge 4471"}
+    store.close()

@@ -4,6 +4,7 @@ durability parameters, unique claims, compare-and-set, and the exact mappings (g
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,7 +26,7 @@ from lookup.store.elasticsearch import (
     UNIQUE_MAPPINGS,
     ElasticsearchStateStore,
 )
-from search_index.es_client import ClientOptions
+from search_index.es_client import ClientOptions, connect
 from tests.search_index.es_fakes import FakeCluster, Json, Request
 
 OFFICERS = CollectionSpec("officers", unique=("username",))
@@ -99,6 +100,7 @@ def test_state_mappings_and_settings_golden(
             "client": {"type": "keyword"},
             "detail": {"type": "object", "enabled": False},
             "appended": {"type": "long"},
+            "on_behalf_of": {"type": "keyword"},
         },
     }
     assert cluster.index_names() == [
@@ -318,6 +320,25 @@ def test_the_audit_index_is_created_with_its_mapping_before_the_first_record(
     fresh.append_audit(RECORD)  # no ensure() first
     assert cluster.indices["dipcheck-audit"].mappings == AUDIT_MAPPINGS
     assert list(fresh.iter_audit(AuditFilter())) == [RECORD]
+
+
+def test_an_audit_index_from_before_on_behalf_of_gains_the_field(cluster: FakeCluster) -> None:
+    older = {
+        "dynamic": "strict",
+        "properties": {
+            k: v for k, v in AUDIT_MAPPINGS["properties"].items() if k != "on_behalf_of"
+        },
+    }
+    options = ClientOptions(node_class=cluster.node_class())
+    admin = connect("http://es.invalid:9200", options)
+    admin.indices.create(index="dipcheck-audit", mappings=older)
+    fresh = ElasticsearchStateStore("http://es.invalid:9200", options=options)
+    attributed = replace(RECORD, on_behalf_of="badge 4471")
+    fresh.append_audit(attributed)
+    assert cluster.indices["dipcheck-audit"].mappings["properties"]["on_behalf_of"] == {
+        "type": "keyword"
+    }
+    assert list(fresh.iter_audit(AuditFilter())) == [attributed]
 
 
 def test_a_claim_kept_after_its_value_moved_on_is_taken_over(
