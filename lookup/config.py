@@ -24,6 +24,8 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from lookup.store.audit_journal import ROTATE_BYTES
+
 ENV_PREFIX = "DIPCHECK_"
 SETTINGS_KEY = "dipcheck.settings"
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 (a file name, not a secret)
@@ -112,6 +114,13 @@ class Settings(BaseSettings):
         default="America/New_York",
         description="IANA time zone whose calendar day answers are computed for (insurance "
         "ending today, expired cards): the officers' local day, not UTC's.",
+    )
+    audit_journal_rotate_bytes: int = Field(
+        default=ROTATE_BYTES,
+        ge=4096,
+        le=64 * 1024 * 1024,
+        description="SQLite only: each process's audit journal is emptied (after SQLite has "
+        "been synced) once it holds this many bytes (about 400 per record).",
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "console"] = "json"

@@ -5,7 +5,8 @@ indexes on `json_extract`, so a lookup by API-key hash or username is one index 
 log is its own table that triggers keep append-only. Document writes are committed with
 `synchronous=FULL`. An audit record is committed with `synchronous=NORMAL` and then synced to this
 process's audit journal (lookup/store/audit_journal.py), so it is on disk before `append_audit`
-returns without holding SQLite's one write lock through an fsync.
+returns without holding SQLite's one write lock through an fsync. This module never opens SQLite's
+files itself (see `_make_durable`): only SQLite may, or its locks are lost.
 
 Connections are per thread (SQLite connections must not be shared across threads) and per
 process (a gunicorn worker forked after start-up opens its own).
@@ -65,6 +66,10 @@ CREATE TABLE IF NOT EXISTS audit (
     client TEXT,
     detail TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS audit_durable (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    syncs INTEGER NOT NULL
+);
 CREATE INDEX IF NOT EXISTS audit_agency_at ON audit (agency_id, at_ms);
 CREATE INDEX IF NOT EXISTS audit_at ON audit (at_ms);
 CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
@@ -72,6 +77,12 @@ BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 """
+
+# The write of SQLiteStateStore._make_durable: one row, so the table never grows.
+_MARK_DURABLE = (
+    "INSERT INTO audit_durable (id, syncs) VALUES (1, 1) "
+    "ON CONFLICT (id) DO UPDATE SET syncs = syncs + 1"
+)
 
 
 def _table(collection: str) -> str:
@@ -271,23 +282,35 @@ class SQLiteStateStore:
                         connection.executemany(
                             _INSERT_AUDIT.replace("INSERT", "INSERT OR IGNORE", 1), rows
                         )
+                    # The rows SQLite kept may never have been synced (their process ended
+                    # before its journal rotated); inserting nothing new would sync nothing.
+                    self._make_durable()
             except BaseException:
                 os.close(fd)
                 raise
             self._journal.discard(path, fd)
 
-    def _sync_files(self) -> None:
-        """Force SQLite's files to disk: every audit row committed so far becomes durable there
-        (the write-ahead log holds each frame until the database file has been synced past it)."""
-        for suffix in ("-wal", ""):
+    def _make_durable(self) -> None:
+        """Make every audit row committed so far (by this process, with synchronous=NORMAL)
+        durable in SQLite's own files, so the journal that vouched for them may be emptied.
+
+        Done by SQLite, never by opening its files ourselves: POSIX locks belong to a process
+        and a file, and closing *any* descriptor of the database drops every lock SQLite holds
+        on it; the next process to close its connection then thinks it is the last one and
+        deletes the live write-ahead log, and rows written afterwards are lost.
+
+        A commit on a `synchronous=FULL` connection fsyncs the write-ahead log, and the file as
+        a whole: every frame committed before it, with NORMAL too, is on disk once it returns.
+        A frame no longer in the log was checkpointed into the database file, and SQLite
+        restarts the log only after a checkpoint that synced that file. A commit that changes
+        nothing writes no frame and syncs nothing, hence the one-row counter it updates. Unlike
+        `wal_checkpoint(FULL)` this waits for no reader (an export streaming the audit log
+        would hold lookups for the busy timeout), only for the write lock, briefly."""
+        with self._write() as connection:
             try:
-                fd = os.open(f"{self.path}{suffix}", os.O_RDONLY | os.O_CLOEXEC)
-            except FileNotFoundError:  # no write-ahead log at the moment: all is in the file
-                continue
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+                connection.execute(_MARK_DURABLE)
+            except sqlite3.Error as error:
+                raise StoreUnavailable(f"audit log not synced: {error}") from error
 
     # -- documents -----------------------------------------------------------------------
 
@@ -409,9 +432,10 @@ class SQLiteStateStore:
             raise StoreUnavailable(f"audit journal write failed: {error}") from error
         if full:
             try:
-                self._journal.empty(self._sync_files)
-            except OSError as error:  # the record is durable in the journal; retried next time
-                log.warning("audit journal not emptied: %s", error.strerror)
+                self._journal.empty(self._make_durable)
+            except (OSError, StoreUnavailable) as error:
+                # The record is durable in the journal; emptying it is retried next time.
+                log.warning("audit journal not emptied: %s", type(error).__name__)
 
     def iter_audit(self, filter: AuditFilter) -> Iterator[AuditRecord]:
         self._ensure_audit()
