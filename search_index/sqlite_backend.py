@@ -484,6 +484,15 @@ class _ThreadState:
     pid: int = field(default_factory=os.getpid)
 
 
+def _close_connections(connections: dict[str, sqlite3.Connection], pid: int) -> None:
+    """Close a finished thread's connections; never in a forked child (they are its parent's)."""
+    if pid != os.getpid():
+        return
+    for db in connections.values():
+        db.close()
+    connections.clear()
+
+
 class SQLiteBackend:
     """SearchBackend over immutable SQLite files in `data_dir` (see the module docstring)."""
 
@@ -497,8 +506,8 @@ class SQLiteBackend:
         self._lock = threading.Lock()
         self._pointer: tuple[tuple[int, int, int], str] | None = None
         self._files: dict[str, _IndexFile] = {}
-        # Weak, so a finished thread's state (and with it its connections) is freed: servers that
-        # start a thread per request must not accumulate open files.
+        # Weak, so a finished thread's state is freed (and its connections closed, see _state):
+        # servers that start a thread per request must not accumulate open files.
         self._states: weakref.WeakSet[_ThreadState] = weakref.WeakSet()
 
     # -- reading
@@ -509,6 +518,10 @@ class SQLiteBackend:
         # connections must not cross a fork, so the child starts afresh and leaves them alone.
         if state is None or state.pid != os.getpid():
             state = self._local.state = _ThreadState()
+            # Close the connections when the thread ends (its thread-local state is freed then).
+            # Dropping them is not enough: a connection and its statement cache refer to each
+            # other, so only the cyclic collector would free them, after thousands of requests.
+            weakref.finalize(state, _close_connections, state.connections, state.pid)
             with self._lock:
                 self._states.add(state)
         return state

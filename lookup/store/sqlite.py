@@ -21,8 +21,10 @@ import re
 import sqlite3
 import threading
 import uuid
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -122,6 +124,22 @@ def _ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
+@dataclass(eq=False)
+class _ThreadConnections:
+    pid: int
+    open: dict[str, sqlite3.Connection] = field(default_factory=dict)
+
+
+def _close_all(connections: dict[str, sqlite3.Connection], pid: int) -> None:
+    """Close one thread's connections; never in a forked child: closing its parent's
+    connections there could make SQLite believe it was the last user of the database."""
+    if pid != os.getpid():
+        return
+    for connection in connections.values():
+        connection.close()
+    connections.clear()
+
+
 class SQLiteStateStore:
     name = "sqlite"
 
@@ -147,7 +165,8 @@ class SQLiteStateStore:
                 self.path,
                 timeout=BUSY_TIMEOUT_MS / 1000,
                 isolation_level=None,  # explicit BEGIN/COMMIT below
-                check_same_thread=True,
+                # One thread uses it; its end-of-thread finalizer may run in another.
+                check_same_thread=False,
             )
             connection.execute("PRAGMA journal_mode=WAL")
             # FULL: a committed document survives power loss. The audit connection runs NORMAL
@@ -159,23 +178,24 @@ class SQLiteStateStore:
             raise StoreUnavailable(f"cannot open the state store: {error}") from error
         return connection
 
-    def _connection(self) -> sqlite3.Connection:
-        local = self._local
-        connection: sqlite3.Connection | None = getattr(local, "connection", None)
-        if connection is None or getattr(local, "pid", None) != os.getpid():
-            connection = self._connect()
-            local.connection = connection
-            local.pid = os.getpid()
+    def _thread_connection(self, kind: str, synchronous: str) -> sqlite3.Connection:
+        """This thread's connection of `kind`, opened on first use and closed when the thread
+        ends (a threaded server starts one per request; a dropped connection is freed only by the
+        cyclic collector, as it and its statement cache refer to each other)."""
+        connections: _ThreadConnections | None = getattr(self._local, "connections", None)
+        if connections is None or connections.pid != os.getpid():
+            connections = self._local.connections = _ThreadConnections(os.getpid())
+            weakref.finalize(connections, _close_all, connections.open, connections.pid)
+        connection = connections.open.get(kind)
+        if connection is None:
+            connection = connections.open[kind] = self._connect(synchronous)
         return connection
 
+    def _connection(self) -> sqlite3.Connection:
+        return self._thread_connection("documents", "FULL")
+
     def _audit_connection(self) -> sqlite3.Connection:
-        local = self._local
-        connection: sqlite3.Connection | None = getattr(local, "audit_connection", None)
-        if connection is None or getattr(local, "audit_pid", None) != os.getpid():
-            connection = self._connect(synchronous="NORMAL")
-            local.audit_connection = connection
-            local.audit_pid = os.getpid()
-        return connection
+        return self._thread_connection("audit", "NORMAL")
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -480,10 +500,8 @@ class SQLiteStateStore:
         self._read("SELECT 1")
 
     def close(self) -> None:
-        local = self._local
-        for name, pid in (("connection", "pid"), ("audit_connection", "audit_pid")):
-            connection: sqlite3.Connection | None = getattr(local, name, None)
-            if connection is not None and getattr(local, pid, None) == os.getpid():
-                connection.close()
+        connections: _ThreadConnections | None = getattr(self._local, "connections", None)
+        if connections is not None:
+            _close_all(connections.open, connections.pid)
         self._local = threading.local()
         self._journal.close()
