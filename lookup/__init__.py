@@ -86,11 +86,13 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
 
 def _init_extensions(app: Flask, settings: Settings, data_dir: Path) -> None:
     from lookup import accounts
+    from lookup.alerts import init_alerts
     from lookup.errors import register_error_handlers
     from lookup.extensions import init_services, limiter
     from lookup.logs import configure_logging, init_request_logging
 
     configure_logging(settings)
+    init_alerts(app, settings)
     services = init_services(app, settings, data_dir)
     services.declare(accounts.COLLECTIONS)
     limiter.init_app(app)
