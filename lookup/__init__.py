@@ -90,8 +90,14 @@ def _init_extensions(app: Flask, settings: Settings, data_dir: Path) -> None:
     from lookup.errors import register_error_handlers
     from lookup.extensions import init_services, limiter
     from lookup.logs import configure_logging, init_request_logging
+    from search_index.sqlite_support import SQLiteUnsupported, check_sqlite
 
     configure_logging(settings)
+    if not settings.elasticsearch_url:
+        try:
+            check_sqlite()
+        except SQLiteUnsupported as error:
+            raise ConfigError(str(error)) from None
     init_alerts(app, settings)
     services = init_services(app, settings, data_dir)
     services.declare(accounts.COLLECTIONS)

@@ -40,6 +40,7 @@ from lookup.store.base import (
     StoreUnavailable,
     VersionConflict,
 )
+from search_index.sqlite_support import backup_to
 
 log = logging.getLogger(__name__)
 
@@ -493,6 +494,27 @@ class SQLiteStateStore:
                 client=row[9],
                 detail=json.loads(row[10]),
             )
+
+    # -- backup --------------------------------------------------------------------------
+
+    def backup(self, target: Path) -> int:
+        """A consistent copy of the whole store at `target` (SQLite's online backup API, while
+        the server writes on); returns the number of audit records it holds."""
+        self._ensure_audit()
+        connection = self._connect()
+        try:
+            backup_to(connection, target)
+        except sqlite3.Error as error:
+            raise StoreUnavailable(f"backup failed: {error}") from error
+        finally:
+            connection.close()
+        # Not read-only: a read-only connection would leave a -wal and -shm beside the copy.
+        copy = sqlite3.connect(target)
+        try:
+            (count,) = copy.execute("SELECT count(*) FROM audit").fetchone()
+        finally:
+            copy.close()
+        return int(count)
 
     # -- health --------------------------------------------------------------------------
 
