@@ -28,8 +28,11 @@ preload_app = False
 SHM = "/dev/shm"  # noqa: S108
 worker_tmp_dir = SHM if os.path.isdir(SHM) else None
 
-# No access log: its request line would carry plates and ID numbers in the URL path. The app logs
-# each request by its URL rule instead (lookup/logs.py). Errors go to stderr.
+# No access log: the app logs each request by its URL rule (lookup/logs.py). Should one be turned
+# on (--access-logfile), this logger class writes the route there, never the path or query (they
+# carry plates and ID numbers), and keeps the request out of gunicorn's own error lines.
+# Errors go to stderr.
+logger_class = "lookup.gunicorn_logging.RouteOnlyLogger"
 accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
@@ -37,3 +40,7 @@ loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 # Trust X-Forwarded-* only from the proxy in front (set to its address; "*" inside a private
 # network where only the proxy can reach the app).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def pre_request(worker: object, req: object) -> None:
+    """Log nothing here: gunicorn's default hook logs each request's path (at debug level)."""

@@ -86,11 +86,19 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
 
 def _init_extensions(app: Flask, settings: Settings, data_dir: Path) -> None:
     from lookup import accounts, retry_after
+    from lookup.alerts import init_alerts
     from lookup.errors import register_error_handlers
     from lookup.extensions import init_services, limiter
     from lookup.logs import configure_logging, init_request_logging
+    from search_index.sqlite_support import SQLiteUnsupported, check_sqlite
 
     configure_logging(settings)
+    if not settings.elasticsearch_url:
+        try:
+            check_sqlite()
+        except SQLiteUnsupported as error:
+            raise ConfigError(str(error)) from None
+    init_alerts(app, settings)
     services = init_services(app, settings, data_dir)
     services.declare(accounts.COLLECTIONS)
     retry_after.init_app(app)  # before the limiter: its hook then runs after the limiter's

@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from flask import g, has_request_context
 
+from lookup.alerts import alarm
 from lookup.auth import Principal
 from lookup.csv_safety import spreadsheet_cell
 from lookup.extensions import state_store
@@ -94,9 +95,12 @@ def record(
             entry = replace(entry, reference=new_reference())
             continue
         except StoreError as error:
+            alarm().audit_failed(channel=channel, action=action, error=error)
             raise AuditUnavailable(str(error)) from error
         return entry
-    raise AuditUnavailable("could not draw an unused audit reference")
+    unavailable = AuditUnavailable("could not draw an unused audit reference")
+    alarm().audit_failed(channel=channel, action=action, error=unavailable)
+    raise unavailable
 
 
 def _with_request_id(detail: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from flask import g, request
 
 from lookup.accounts import find_api_key_by_secret, get_agency
 from lookup.config import current_settings
+from lookup.store.base import StoreError
 
 SUPERVISOR_ROLES: frozenset[str] = frozenset({"supervisor", "admin"})
 _CACHE_LIMIT = 10_000
@@ -58,6 +59,12 @@ class AuthError(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+class CredentialsUnavailable(Exception):
+    """Who is asking cannot be checked now: the state store (API keys, web sessions) does not
+    answer. Every channel answers 503 "cannot verify now", never 401 (the credentials may be
+    good) nor 500."""
 
 
 class _KeyCache:
@@ -150,7 +157,7 @@ def current_principal() -> Principal | None:
     were sent but are wrong (a bad key never falls back to the session). Cached per request."""
     cached = g.get("_dipcheck_principal", _UNSET)
     if cached is not _UNSET:
-        if isinstance(cached, AuthError):
+        if isinstance(cached, (AuthError, CredentialsUnavailable)):
             raise cached
         return cached  # type: ignore[no-any-return]
     principal: Principal | None = None
@@ -161,9 +168,13 @@ def current_principal() -> Principal | None:
         else:
             hook = _session_hook()
             principal = hook() if hook is not None else None
-    except AuthError as error:
+    except (AuthError, CredentialsUnavailable) as error:
         g._dipcheck_principal = error
         raise
+    except StoreError as error:  # the key could not be checked (the session hook converts)
+        unavailable = CredentialsUnavailable("credentials cannot be checked now")
+        g._dipcheck_principal = unavailable
+        raise unavailable from error
     g._dipcheck_principal = principal
     return principal
 

@@ -21,6 +21,7 @@ from flask.cli import AppGroup, FlaskGroup
 
 from lookup import accounts, create_app
 from lookup.audit import AUDIT_CSV_COLUMNS, audit_csv_row, record_json, records
+from lookup.cli_backup import backup_command
 from lookup.cli_data import demo_data_command, import_command
 from lookup.config import ConfigError
 from lookup.extensions import search_backend, services, state_store
@@ -376,6 +377,7 @@ cli.add_command(qr_cli)
 officer_cli.add_command(enroll_phone_command)
 cli.add_command(import_command)
 cli.add_command(demo_data_command)
+cli.add_command(backup_command)
 
 
 def main() -> None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import shlex
+import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -23,6 +25,8 @@ from pydantic import (
     model_validator,
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from lookup.store.audit_journal import ROTATE_BYTES
 
 ENV_PREFIX = "DIPCHECK_"
 SETTINGS_KEY = "dipcheck.settings"
@@ -113,6 +117,28 @@ class Settings(BaseSettings):
         description="IANA time zone whose calendar day answers are computed for (insurance "
         "ending today, expired cards): the officers' local day, not UTC's.",
     )
+    audit_journal_rotate_bytes: int = Field(
+        default=ROTATE_BYTES,
+        ge=4096,
+        le=64 * 1024 * 1024,
+        description="SQLite only: each process's audit journal is emptied (after SQLite has "
+        "been synced) once it holds this many bytes (about 400 per record).",
+    )
+    alert_command: str | None = Field(
+        default=None,
+        description="Run on an audit-store failure, with the event as JSON on standard input: "
+        "a program and its arguments, split like a shell would but run without one.",
+    )
+    alert_webhook_url: str | None = Field(
+        default=None, description="POSTed the same JSON event on an audit-store failure."
+    )
+    alert_interval_seconds: float = Field(
+        default=60,
+        ge=0,
+        le=86_400,
+        description="At most one alert per this many seconds per process (each event counts "
+        "the failures it stands for).",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "console"] = "json"
 
@@ -131,7 +157,25 @@ class Settings(BaseSettings):
         """The calendar day in the configured time zone at `moment` (default: now)."""
         return (moment or datetime.now(UTC)).astimezone(ZoneInfo(self.timezone)).date()
 
-    @field_validator("elasticsearch_url", "public_url")
+    @field_validator("alert_command")
+    @classmethod
+    def _command(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        try:
+            argv = shlex.split(value)
+        except ValueError as error:
+            raise ValueError(f"cannot be split into arguments ({error})") from None
+        program = argv[0]
+        if shutil.which(program) is None:
+            raise ValueError(f"{program!r} is not an executable program (give its full path)")
+        return value
+
+    def alert_argv(self) -> tuple[str, ...] | None:
+        """The alert command's argument vector (it is run without a shell)."""
+        return tuple(shlex.split(self.alert_command)) if self.alert_command else None
+
+    @field_validator("elasticsearch_url", "public_url", "alert_webhook_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is None or value == "":

@@ -14,11 +14,13 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, request
 from flask_limiter import RateLimitExceeded
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
-from lookup.auth import AuthError
+from lookup.auth import AuthError, CredentialsUnavailable
 
 log = logging.getLogger(__name__)
+# How long a client should wait before asking again when DipCheck cannot verify now.
+RETRY_AFTER_SECONDS = "30"
 
 _CODES = {
     400: "bad_request",
@@ -129,6 +131,27 @@ def _auth_error(error: AuthError) -> Response:
     )
 
 
+def _credentials_unavailable(error: CredentialsUnavailable) -> Response | HTTPException:
+    """The store cannot say who is asking (API key, web session): 503 on every channel that
+    has no page of its own, never 500 nor 401."""
+    from lookup.config import current_settings
+
+    log.warning("request refused: credentials cannot be checked now")
+    phone = current_settings().verify_phone
+    if not wants_json():
+        unavailable = ServiceUnavailable(
+            description=f"Cannot verify now; call {phone} to verify status.",
+            retry_after=int(RETRY_AFTER_SECONDS),
+        )
+        return unavailable
+    return error_response(
+        503,
+        "cannot_verify",
+        f"cannot verify now, call {phone}",
+        headers={"Retry-After": RETRY_AFTER_SECONDS},
+    )
+
+
 def _where(error: BaseException) -> str:
     frames = traceback.extract_tb(error.__traceback__)
     return " <- ".join(f"{frame.name}@{frame.filename}:{frame.lineno}" for frame in frames[-3:])
@@ -152,6 +175,7 @@ def _unexpected(error: Exception) -> Response | HTTPException:
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(ApiError, _api_error)
     app.register_error_handler(AuthError, _auth_error)
+    app.register_error_handler(CredentialsUnavailable, _credentials_unavailable)
     app.register_error_handler(RateLimitExceeded, _rate_limited)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)

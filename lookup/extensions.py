@@ -83,7 +83,9 @@ def _make_store(settings: Settings, data_dir: Path, app: Flask) -> StateStore:
         return ElasticsearchStateStore(settings.elasticsearch_url, options=_es_options(app))
     from lookup.store.sqlite import SQLiteStateStore
 
-    return SQLiteStateStore(data_dir / STATE_DB_FILE)
+    return SQLiteStateStore(
+        data_dir / STATE_DB_FILE, journal_rotate_bytes=settings.audit_journal_rotate_bytes
+    )
 
 
 def init_services(

@@ -2,8 +2,10 @@
 
 These logs go to ordinary log storage, so they never hold what an officer typed (plates, ID and
 licence numbers, names, phone numbers): the request line is logged by its URL *rule*
-(`/api/v1/plates/<plate>`), never by its path or query string, and Werkzeug's development-server
-access line is rewritten the same way. The audit log is the one place query values are kept.
+(`/api/v1/plates/<plate>`), never by its path or query string, and so are Werkzeug's
+development-server access line and gunicorn's (lookup/gunicorn_logging.py): by the route the app
+matched, never by editing the line a client sent (no pattern recognises every way to write a
+plate in a URL). The audit log is the one place query values are kept.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import json
 import logging
 import re
 import sys
+import threading
 import time
 import uuid
 from datetime import UTC, datetime
@@ -30,8 +33,14 @@ _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
     "asctime",
     "taskName",
 }
-# The request line inside Werkzeug's access message, which may be wrapped in colour escapes.
-_REQUEST_LINE = re.compile(r"(?<![A-Z])([A-Z]{3,7}) (/\S*|\*) (HTTP/[0-9.]+)")
+# What is logged instead of a path the app did not route (a 404, a malformed request).
+ROUTE_NOT_LOGGED = "[unrouted path not logged]"
+# The WSGI environ key where the app leaves the matched route for the server's access log.
+ROUTE_ENVIRON_KEY = "dipcheck.route"
+_ROUTED_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+# The ends of Werkzeug's request and error message templates (werkzeug.serving).
+_WERKZEUG_REQUEST = '"%s" %s %s'
+_WERKZEUG_ERROR = "code %d, message %s"
 
 
 def request_id() -> str | None:
@@ -73,16 +82,48 @@ class ConsoleFormatter(logging.Formatter):
         return f"{prefix}: {record.getMessage()} {extras}".rstrip()
 
 
-class RedactRequestLine(logging.Filter):
-    """Werkzeug's development server logs `"GET /api/v1/plates/CD1234?reason=... HTTP/1.1"`;
-    keep the method and protocol, drop the path."""
+class RouteOnlyRequestLine(logging.Filter):
+    """Werkzeug's development server logs each request as `"GET /path?query HTTP/1.1" 200 -`,
+    the path decoded (an encoded space or control character becomes part of it). Its request
+    record is rebuilt from the route the app matched (`"GET /api/v1/plates/<plate>" 200 -`), never
+    from the line; a request the app did not route shows `ROUTE_NOT_LOGGED`. Its error records
+    (a malformed request line, whose text Werkzeug quotes) keep only their status code."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if _REQUEST_LINE.search(message):
-            record.msg = _REQUEST_LINE.sub(r"\1 [path not logged] \3", message)
-            record.args = None
+        if not isinstance(record.msg, str):
+            return True
+        args = record.args if isinstance(record.args, tuple) else ()
+        template = record.msg.rstrip("\n")
+        if template.endswith(_WERKZEUG_REQUEST) and len(args) == 3:
+            method, route = _last_route.pop()
+            record.args = (f"{method} {route}", args[1], args[2])
+        elif template.endswith(_WERKZEUG_ERROR) and args:
+            record.args = (args[0], "[request not logged]")
+        elif record.levelno >= logging.WARNING or args:
+            # Anything else Werkzeug says about a request (a traceback's text, a message with
+            # arguments) may quote it.
+            record.msg, record.args, record.exc_info = "request error (not logged)", None, None
         return True
+
+
+class _LastRoute(threading.local):
+    """The route of the request this thread served last, for Werkzeug's request line (logged
+    by the serving thread after the app returned). Read once: a later request on the same
+    connection that never reached the app must not show the previous one's route."""
+
+    method: str = "-"
+    route: str = ROUTE_NOT_LOGGED
+
+    def set(self, method: str, route: str) -> None:
+        self.method, self.route = method, route
+
+    def pop(self) -> tuple[str, str]:
+        found = (self.method, self.route)
+        self.method, self.route = "-", ROUTE_NOT_LOGGED
+        return found
+
+
+_last_route = _LastRoute()
 
 
 def configure_logging(settings: Settings) -> None:
@@ -96,8 +137,8 @@ def configure_logging(settings: Settings) -> None:
     handler.setFormatter(JsonFormatter() if settings.log_format == "json" else ConsoleFormatter())
     root.setLevel(settings.log_level)
     werkzeug_log = logging.getLogger("werkzeug")
-    if not any(isinstance(f, RedactRequestLine) for f in werkzeug_log.filters):
-        werkzeug_log.addFilter(RedactRequestLine())
+    if not any(isinstance(f, RouteOnlyRequestLine) for f in werkzeug_log.filters):
+        werkzeug_log.addFilter(RouteOnlyRequestLine())
 
 
 def init_request_logging(app: Flask) -> None:
@@ -114,14 +155,18 @@ def init_request_logging(app: Flask) -> None:
         rid = g.get("request_id")
         if rid:
             response.headers[REQUEST_ID_HEADER] = rid
+        route = request.url_rule.rule if request.url_rule else ROUTE_NOT_LOGGED
+        method = request.method if request.method in _ROUTED_METHODS else "-"
+        request.environ[ROUTE_ENVIRON_KEY] = route  # for gunicorn's access log, if enabled
+        _last_route.set(method, route)  # for Werkzeug's
         started = g.get("request_started")
         if started is not None and access.isEnabledFor(logging.INFO):
             principal = g.get("_dipcheck_principal")
             access.info(
                 "request",
                 extra={
-                    "method": request.method,
-                    "route": request.url_rule.rule if request.url_rule else None,
+                    "method": method,
+                    "route": route,
                     "status": response.status_code,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                     "actor": getattr(principal, "actor", None),

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from flask import current_app, g, request
 from werkzeug.wrappers import Response
 
-from lookup.store.base import CollectionSpec, StateStore
+from lookup.store.base import CollectionSpec, StateStore, StoreError
 
 if TYPE_CHECKING:
     from lookup.auth import Principal
@@ -259,7 +259,12 @@ def current_web_session(*, stage: Stage = "active") -> WebSession | None:
     if cache_key in g:
         cached: WebSession | None = g.get(cache_key)
         return cached
-    session = _resolve_session(stage)
+    from lookup.auth import CredentialsUnavailable
+
+    try:
+        session = _resolve_session(stage)
+    except StoreError as error:
+        raise CredentialsUnavailable("the web session cannot be checked now") from error
     setattr(g, cache_key, session)
     return session
 

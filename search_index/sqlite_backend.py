@@ -83,6 +83,7 @@ from search_index.records import (
     PlateMatch,
     Vehicle,
 )
+from search_index.sqlite_support import backup_to
 
 POINTER = "CURRENT"
 LOCK = "import.lock"
@@ -484,6 +485,30 @@ class _ThreadState:
     pid: int = field(default_factory=os.getpid)
 
 
+def _close_connections(connections: dict[str, sqlite3.Connection], pid: int) -> None:
+    """Close a finished thread's connections; never in a forked child (they are its parent's)."""
+    if pid != os.getpid():
+        return
+    for db in connections.values():
+        db.close()
+    connections.clear()
+
+
+def _write_pointer(directory: Path, name: str) -> None:
+    """Point `directory`'s CURRENT at `name`: written aside, synced, renamed over the old one."""
+    temporary = directory / f"{POINTER}.{secrets.token_hex(4)}.tmp"
+    with open(temporary, "w", encoding="utf-8") as handle:
+        json.dump({"file": name}, handle)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, directory / POINTER)
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
 class SQLiteBackend:
     """SearchBackend over immutable SQLite files in `data_dir` (see the module docstring)."""
 
@@ -497,8 +522,8 @@ class SQLiteBackend:
         self._lock = threading.Lock()
         self._pointer: tuple[tuple[int, int, int], str] | None = None
         self._files: dict[str, _IndexFile] = {}
-        # Weak, so a finished thread's state (and with it its connections) is freed: servers that
-        # start a thread per request must not accumulate open files.
+        # Weak, so a finished thread's state is freed (and its connections closed, see _state):
+        # servers that start a thread per request must not accumulate open files.
         self._states: weakref.WeakSet[_ThreadState] = weakref.WeakSet()
 
     # -- reading
@@ -509,6 +534,10 @@ class SQLiteBackend:
         # connections must not cross a fork, so the child starts afresh and leaves them alone.
         if state is None or state.pid != os.getpid():
             state = self._local.state = _ThreadState()
+            # Close the connections when the thread ends (its thread-local state is freed then).
+            # Dropping them is not enough: a connection and its statement cache refer to each
+            # other, so only the cyclic collector would free them, after thousands of requests.
+            weakref.finalize(state, _close_connections, state.connections, state.pid)
             with self._lock:
                 self._states.add(state)
         return state
@@ -681,17 +710,17 @@ class SQLiteBackend:
             return None
 
     def _write_pointer(self, name: str) -> None:
-        temporary = self.data_dir / f"{POINTER}.{secrets.token_hex(4)}.tmp"
-        with open(temporary, "w", encoding="utf-8") as handle:
-            json.dump({"file": name}, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, self._pointer_path)
-        directory = os.open(self.data_dir, os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
+        _write_pointer(self.data_dir, name)
+
+    def backup(self, directory: Path) -> DatasetInfo:
+        """Copy the served data set into `directory` (created if need be) with SQLite's backup
+        API, beside a pointer naming it: that directory can be served as a data directory."""
+        directory.mkdir(parents=True, exist_ok=True)
+        with self.snapshot() as snap:
+            backup_to(snap._db, directory / snap._file.name)
+            name, info = snap._file.name, snap.info
+        _write_pointer(directory, name)
+        return info
 
     def _remove_old(self, keep: set[str | None]) -> None:
         """Delete index files two publishes old and files left by interrupted imports (only the

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, Response, jsonify
 from spectree import Response as Responses
 
+from lookup.alerts import alarm
 from lookup.api import schemas
 from lookup.api.spec import spec
 from lookup.extensions import search_backend, services
@@ -65,7 +66,9 @@ def readyz() -> Response:
             ),
             counts=dict(info.counts) if info else {},
         ),
-        state_store=schemas.StoreCheck(ok=store_ok, backend=store.name),
+        state_store=schemas.StoreCheck(
+            ok=store_ok, backend=store.name, audit_failures=alarm().failures
+        ),
         error=None
         if ready
         else schemas.ErrorDetail(

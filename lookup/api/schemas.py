@@ -173,6 +173,10 @@ class IndexCheck(_Out):
 class StoreCheck(_Out):
     ok: bool
     backend: str
+    audit_failures: int = Field(
+        description="Requests this process refused since it started because their audit "
+        "record could not be written (each one also raised an alert)."
+    )
 
 
 class Ready(_Out):

@@ -5,7 +5,8 @@ indexes on `json_extract`, so a lookup by API-key hash or username is one index 
 log is its own table that triggers keep append-only. Document writes are committed with
 `synchronous=FULL`. An audit record is committed with `synchronous=NORMAL` and then synced to this
 process's audit journal (lookup/store/audit_journal.py), so it is on disk before `append_audit`
-returns without holding SQLite's one write lock through an fsync.
+returns without holding SQLite's one write lock through an fsync. This module never opens SQLite's
+files itself (see `_make_durable`): only SQLite may, or its locks are lost.
 
 Connections are per thread (SQLite connections must not be shared across threads) and per
 process (a gunicorn worker forked after start-up opens its own).
@@ -20,8 +21,10 @@ import re
 import sqlite3
 import threading
 import uuid
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -37,6 +40,7 @@ from lookup.store.base import (
     StoreUnavailable,
     VersionConflict,
 )
+from search_index.sqlite_support import backup_to
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +74,10 @@ CREATE TABLE IF NOT EXISTS audit (
     detail TEXT NOT NULL,
     on_behalf_of TEXT
 );
+CREATE TABLE IF NOT EXISTS audit_durable (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    syncs INTEGER NOT NULL
+);
 CREATE INDEX IF NOT EXISTS audit_agency_at ON audit (agency_id, at_ms);
 CREATE INDEX IF NOT EXISTS audit_at ON audit (at_ms);
 CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
@@ -77,6 +85,12 @@ BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 """
+
+# The write of SQLiteStateStore._make_durable: one row, so the table never grows.
+_MARK_DURABLE = (
+    "INSERT INTO audit_durable (id, syncs) VALUES (1, 1) "
+    "ON CONFLICT (id) DO UPDATE SET syncs = syncs + 1"
+)
 
 
 def _table(collection: str) -> str:
@@ -116,6 +130,22 @@ def _ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
+@dataclass(eq=False)
+class _ThreadConnections:
+    pid: int
+    open: dict[str, sqlite3.Connection] = field(default_factory=dict)
+
+
+def _close_all(connections: dict[str, sqlite3.Connection], pid: int) -> None:
+    """Close one thread's connections; never in a forked child: closing its parent's
+    connections there could make SQLite believe it was the last user of the database."""
+    if pid != os.getpid():
+        return
+    for connection in connections.values():
+        connection.close()
+    connections.clear()
+
+
 class SQLiteStateStore:
     name = "sqlite"
 
@@ -141,7 +171,8 @@ class SQLiteStateStore:
                 self.path,
                 timeout=BUSY_TIMEOUT_MS / 1000,
                 isolation_level=None,  # explicit BEGIN/COMMIT below
-                check_same_thread=True,
+                # One thread uses it; its end-of-thread finalizer may run in another.
+                check_same_thread=False,
             )
             connection.execute("PRAGMA journal_mode=WAL")
             # FULL: a committed document survives power loss. The audit connection runs NORMAL
@@ -153,23 +184,24 @@ class SQLiteStateStore:
             raise StoreUnavailable(f"cannot open the state store: {error}") from error
         return connection
 
-    def _connection(self) -> sqlite3.Connection:
-        local = self._local
-        connection: sqlite3.Connection | None = getattr(local, "connection", None)
-        if connection is None or getattr(local, "pid", None) != os.getpid():
-            connection = self._connect()
-            local.connection = connection
-            local.pid = os.getpid()
+    def _thread_connection(self, kind: str, synchronous: str) -> sqlite3.Connection:
+        """This thread's connection of `kind`, opened on first use and closed when the thread
+        ends (a threaded server starts one per request; a dropped connection is freed only by the
+        cyclic collector, as it and its statement cache refer to each other)."""
+        connections: _ThreadConnections | None = getattr(self._local, "connections", None)
+        if connections is None or connections.pid != os.getpid():
+            connections = self._local.connections = _ThreadConnections(os.getpid())
+            weakref.finalize(connections, _close_all, connections.open, connections.pid)
+        connection = connections.open.get(kind)
+        if connection is None:
+            connection = connections.open[kind] = self._connect(synchronous)
         return connection
 
+    def _connection(self) -> sqlite3.Connection:
+        return self._thread_connection("documents", "FULL")
+
     def _audit_connection(self) -> sqlite3.Connection:
-        local = self._local
-        connection: sqlite3.Connection | None = getattr(local, "audit_connection", None)
-        if connection is None or getattr(local, "audit_pid", None) != os.getpid():
-            connection = self._connect(synchronous="NORMAL")
-            local.audit_connection = connection
-            local.audit_pid = os.getpid()
-        return connection
+        return self._thread_connection("audit", "NORMAL")
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -289,23 +321,35 @@ class SQLiteStateStore:
                         connection.executemany(
                             _INSERT_AUDIT.replace("INSERT", "INSERT OR IGNORE", 1), rows
                         )
+                    # The rows SQLite kept may never have been synced (their process ended
+                    # before its journal rotated); inserting nothing new would sync nothing.
+                    self._make_durable()
             except BaseException:
                 os.close(fd)
                 raise
             self._journal.discard(path, fd)
 
-    def _sync_files(self) -> None:
-        """Force SQLite's files to disk: every audit row committed so far becomes durable there
-        (the write-ahead log holds each frame until the database file has been synced past it)."""
-        for suffix in ("-wal", ""):
+    def _make_durable(self) -> None:
+        """Make every audit row committed so far (by this process, with synchronous=NORMAL)
+        durable in SQLite's own files, so the journal that vouched for them may be emptied.
+
+        Done by SQLite, never by opening its files ourselves: POSIX locks belong to a process
+        and a file, and closing *any* descriptor of the database drops every lock SQLite holds
+        on it; the next process to close its connection then thinks it is the last one and
+        deletes the live write-ahead log, and rows written afterwards are lost.
+
+        A commit on a `synchronous=FULL` connection fsyncs the write-ahead log, and the file as
+        a whole: every frame committed before it, with NORMAL too, is on disk once it returns.
+        A frame no longer in the log was checkpointed into the database file, and SQLite
+        restarts the log only after a checkpoint that synced that file. A commit that changes
+        nothing writes no frame and syncs nothing, hence the one-row counter it updates. Unlike
+        `wal_checkpoint(FULL)` this waits for no reader (an export streaming the audit log
+        would hold lookups for the busy timeout), only for the write lock, briefly."""
+        with self._write() as connection:
             try:
-                fd = os.open(f"{self.path}{suffix}", os.O_RDONLY | os.O_CLOEXEC)
-            except FileNotFoundError:  # no write-ahead log at the moment: all is in the file
-                continue
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+                connection.execute(_MARK_DURABLE)
+            except sqlite3.Error as error:
+                raise StoreUnavailable(f"audit log not synced: {error}") from error
 
     # -- documents -----------------------------------------------------------------------
 
@@ -428,9 +472,10 @@ class SQLiteStateStore:
             raise StoreUnavailable(f"audit journal write failed: {error}") from error
         if full:
             try:
-                self._journal.empty(self._sync_files)
-            except OSError as error:  # the record is durable in the journal; retried next time
-                log.warning("audit journal not emptied: %s", error.strerror)
+                self._journal.empty(self._make_durable)
+            except (OSError, StoreUnavailable) as error:
+                # The record is durable in the journal; emptying it is retried next time.
+                log.warning("audit journal not emptied: %s", type(error).__name__)
 
     def iter_audit(self, filter: AuditFilter) -> Iterator[AuditRecord]:
         self._ensure_audit()
@@ -470,16 +515,35 @@ class SQLiteStateStore:
                 on_behalf_of=row[11],
             )
 
+    # -- backup --------------------------------------------------------------------------
+
+    def backup(self, target: Path) -> int:
+        """A consistent copy of the whole store at `target` (SQLite's online backup API, while
+        the server writes on); returns the number of audit records it holds."""
+        self._ensure_audit()
+        connection = self._connect()
+        try:
+            backup_to(connection, target)
+        except sqlite3.Error as error:
+            raise StoreUnavailable(f"backup failed: {error}") from error
+        finally:
+            connection.close()
+        # Not read-only: a read-only connection would leave a -wal and -shm beside the copy.
+        copy = sqlite3.connect(target)
+        try:
+            (count,) = copy.execute("SELECT count(*) FROM audit").fetchone()
+        finally:
+            copy.close()
+        return int(count)
+
     # -- health --------------------------------------------------------------------------
 
     def ping(self) -> None:
         self._read("SELECT 1")
 
     def close(self) -> None:
-        local = self._local
-        for name, pid in (("connection", "pid"), ("audit_connection", "audit_pid")):
-            connection: sqlite3.Connection | None = getattr(local, name, None)
-            if connection is not None and getattr(local, pid, None) == os.getpid():
-                connection.close()
+        connections: _ThreadConnections | None = getattr(self._local, "connections", None)
+        if connections is not None:
+            _close_all(connections.open, connections.pid)
         self._local = threading.local()
         self._journal.close()

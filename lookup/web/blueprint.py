@@ -11,7 +11,9 @@ from flask.blueprints import BlueprintSetupState
 from werkzeug.exceptions import HTTPException
 
 from lookup import sessions
+from lookup.auth import CredentialsUnavailable
 from lookup.config import current_settings
+from lookup.errors import RETRY_AFTER_SECONDS
 from lookup.extensions import EXTENSION_KEY, Services
 from lookup.phone_links import tel_href
 from lookup.rules.immunity import load_matrix
@@ -71,8 +73,17 @@ def _template_context() -> dict[str, Any]:
         "ui": OfficerScreenUi(),
         "verify_phone": settings.verify_phone,
         "verify_tel": tel_href(settings.verify_phone),
-        "web_session": sessions.current_web_session(),
+        "web_session": _session_or_none(),
     }
+
+
+def _session_or_none() -> sessions.WebSession | None:
+    """The session for the page header; None when it cannot be checked (the page rendered is
+    then the "cannot verify now" one)."""
+    try:
+        return sessions.current_web_session()
+    except CredentialsUnavailable:
+        return None
 
 
 def error_page(status: int, title: str, message: str, *, show_call: bool = False) -> Response:
@@ -98,6 +109,20 @@ def _http_error(error: HTTPException) -> Response:
     for name, value in error.get_headers():
         if name == "Retry-After":
             response.headers[name] = value
+    return response
+
+
+@bp.errorhandler(CredentialsUnavailable)
+def _credentials_unavailable(error: CredentialsUnavailable) -> Response:
+    log.warning("web page refused: the session cannot be checked now")
+    response = error_page(
+        503,
+        "Cannot verify now",
+        "DipCheck cannot check your sign-in at the moment. Call the 24/7 number to verify "
+        "status; do not treat this as “no record”.",
+        show_call=True,
+    )
+    response.headers["Retry-After"] = RETRY_AFTER_SECONDS
     return response
 
 

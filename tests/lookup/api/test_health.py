@@ -28,7 +28,7 @@ def test_ready_with_published_data(app: Flask) -> None:
     assert body["index"]["published"] is True
     assert body["index"]["counts"]["vehicles"] > 0
     assert 0 <= body["index"]["age_seconds"] < 600
-    assert body["state_store"] == {"ok": True, "backend": "sqlite"}
+    assert body["state_store"] == {"ok": True, "backend": "sqlite", "audit_failures": 0}
 
 
 def test_not_ready_without_data(make_app: AppFactory, tmp_path: Path) -> None:

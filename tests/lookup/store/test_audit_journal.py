@@ -121,9 +121,9 @@ def test_a_failed_sync_keeps_the_journal_and_the_record(
     store = SQLiteStateStore(path, journal_rotate_bytes=1)
 
     def disk_error() -> None:
-        raise OSError(5, "Input/output error")
+        raise StoreUnavailable("audit log not synced: disk I/O error")
 
-    monkeypatch.setattr(store, "_sync_files", disk_error)
+    monkeypatch.setattr(store, "_make_durable", disk_error)
     with caplog.at_level(logging.WARNING):
         store.append_audit(entry("DC-00000-00001"))  # durable in the journal: acknowledged
     assert "audit journal not emptied" in caplog.text
