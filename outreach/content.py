@@ -28,6 +28,7 @@ from outreach.content_schema import (
     ScenarioFile,
 )
 from outreach.markdown_render import PLACEHOLDER, links
+from outreach.plain_language import plain_words, problems_in
 from outreach.problems import ContentInvalid, Problem
 from outreach.yaml_lines import LineMap, YamlProblem, line_of, load_yaml
 
@@ -155,6 +156,7 @@ def load_content(root: Path, matrix: ImmunityMatrix) -> TrainingContent:
     for index, scenario in enumerate(scenarios_model.scenarios):
         _check_scenario(index, scenario, scenario_lines, decks, records, matrix, out)
     _check_texts(content, card_lines, scenario_lines, quiz_lines, out)
+    _check_plain_language(content, card_lines, scenario_lines, quiz_lines, matrix, out)
     if out.problems:
         raise ContentInvalid(out.problems)
     return content
@@ -428,3 +430,61 @@ def _check_texts(
                 at = line + text[: match.start()].count("\n")
                 names = ", ".join(f"%{p}%" for p in sorted(PLACEHOLDERS))
                 out.add(source, at, "placeholder", f"unknown %{match.group(1)}%; use {names}")
+
+
+def _check_plain_language(
+    content: TrainingContent,
+    card_lines: LineMap,
+    scenario_lines: LineMap,
+    quiz_lines: LineMap,
+    matrix: ImmunityMatrix,
+    out: _Collector,
+) -> None:
+    """Every text an attendee or officer reads is in the officer's words (outreach/
+    plain_language.py): no backticks, no API codes."""
+    # (file, line where the text starts, field, text, whether the text's own lines count)
+    texts: list[tuple[str, int, str, str]] = []
+    for deck in content.decks.values():
+        for name in ("title", "summary", "audience"):
+            line = line_of(deck.meta_lines, (name,))
+            texts.append((deck.source, line, name, getattr(deck.meta, name)))
+        for slide in deck.slides:
+            texts.append((deck.source, slide.line, "slide title", slide.title))
+            texts.append((deck.source, slide.body_line, "slide", slide.body))
+            texts.append((deck.source, slide.notes_line, "notes", slide.notes))
+    for handout in content.handouts.values():
+        texts.append((handout.source, 2, "title", handout.meta.title))
+        texts.append((handout.source, handout.body_line, "body", handout.body))
+
+    def yaml_text(source: str, lines: LineMap, path: tuple[str | int, ...], text: str) -> None:
+        # A block scalar (`key: |`) starts on the line after its key and keeps its line breaks.
+        block = "\n" in text.rstrip("\n")
+        name = next(part for part in reversed(path) if isinstance(part, str))
+        texts.append((source, line_of(lines, path) + (1 if block else 0), name, text))
+
+    for index, scenario in enumerate(content.scenarios.values()):
+        for name in ("title", "situation", "why"):
+            yaml_text(
+                SCENARIOS_FILE, scenario_lines, ("scenarios", index, name), getattr(scenario, name)
+            )
+        for number, step in enumerate(scenario.expected.steps):
+            yaml_text(
+                SCENARIOS_FILE,
+                scenario_lines,
+                ("scenarios", index, "expected", "steps", number),
+                step,
+            )
+    for index, question in enumerate(content.questions.values()):
+        for name in ("prompt", "explanation"):
+            yaml_text(QUIZ_FILE, quiz_lines, ("questions", index, name), getattr(question, name))
+        for number, choice in enumerate(question.choices):
+            yaml_text(QUIZ_FILE, quiz_lines, ("questions", index, "choices", number), choice)
+    yaml_text(POCKET_CARD_FILE, card_lines, ("title",), content.pocket_card.title)
+    for number, section in enumerate(content.pocket_card.sections):
+        yaml_text(POCKET_CARD_FILE, card_lines, ("sections", number, "heading"), section.heading)
+        for index, item in enumerate(section.items):
+            yaml_text(POCKET_CARD_FILE, card_lines, ("sections", number, "items", index), item)
+    words = plain_words(matrix)
+    for source, line, name, text in texts:
+        for offset, message in problems_in(text, words):
+            out.add(source, line + offset, name, message)

@@ -10,6 +10,14 @@ from outreach.blueprint import bp
 from outreach.library import current_content, current_matrix, placeholders
 from outreach.markdown_render import render_inline, render_markdown
 
+# Where a scenario's level comes from, in the words the answer card uses (content_schema's basis).
+BASIS_TEXT = {
+    "category": "the level of the person's own category",
+    "family_member": "a family member: the principal's family rule decides",
+    "us_national_or_resident": "a U.S. national or resident: the U.S.-national rule decides",
+    "override": "a level recorded by OFM for this person",
+}
+
 
 @bp.get("/")
 def index() -> str:
@@ -101,6 +109,7 @@ def scenario(scenario_id: str) -> str:
         steps=[render_inline(step, values) for step in found.expected.steps],
         actions=actions,
         level_label=matrix.levels[found.expected.level].label,
+        basis_text=BASIS_TEXT[found.expected.basis],
         category_label=matrix.category_label(found.expected.category),
         deck=content.decks.get(found.seminar),
     )
