@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from flask import Response, abort, current_app, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from werkzeug.wrappers import Response as BaseResponse
 
 from lookup.audit import AuditUnavailable, record
@@ -157,18 +166,44 @@ def create_session() -> BaseResponse | tuple[str, int]:
 @bp.get("/trainer/sessions/<session_id>")
 @trainer_required
 def trainer_session(session_id: str) -> str:
+    """The trainer's own screen: quiz control, roster, scores and the per-question analysis with
+    the answer key. It is never the projected page (see session_projection)."""
     found = _own_session(session_id)
     attendees = seminars.roster(state_store(), found)
-    url = join_url(found.join_code)
     return render_template(
         "outreach/trainer_session.html",
         session=found,
         attendees=attendees,
         stats=seminars.analysis(found, attendees),
         submitted=sum(1 for a in attendees if a.submitted_at),
+        join_url=join_url(found.join_code),
+    )
+
+
+@bp.get("/trainer/sessions/<session_id>/projection")
+@trainer_required
+def session_projection(session_id: str) -> str:
+    """What the room sees: the join code, link and QR, then live counts. It holds nothing an
+    attendee may not see (no names, no questions, no answers), whatever the session's state."""
+    found = _own_session(session_id)
+    url = join_url(found.join_code)
+    return render_template(
+        "outreach/projection.html",
+        session=found,
+        progress=seminars.progress(state_store(), found),
         join_url=url,
         qr_svg=join_qr_svg(url),
     )
+
+
+@bp.get("/trainer/sessions/<session_id>/progress.json")
+@trainer_required
+def session_progress(session_id: str) -> Response:
+    """The counts the projection page polls (static/live.js)."""
+    found = _own_session(session_id)
+    response = jsonify(seminars.progress(state_store(), found).to_json())
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/trainer/sessions/<session_id>/status")
