@@ -19,8 +19,11 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from lookup.audit import AuditUnavailable, record
 from lookup.extensions import state_store
+from lookup.qr.keys import KeyStoreError
+from lookup.qr.render import QrTooLarge
 from outreach import agency_requests, seminars
 from outreach.blueprint import bp
+from outreach.certificate_codes import certificate_codes
 from outreach.join_qr import join_qr_svg, join_url
 from outreach.library import current_content
 from outreach.roster import roster_csv
@@ -237,12 +240,25 @@ def certificates(session_id: str) -> str:
     found = _own_session(session_id)
     content = current_content()
     deck = content.decks.get(found.seminar)
+    attendees = seminars.roster(state_store(), found)
+    problem = None
+    try:
+        codes = certificate_codes(found, attendees)
+    except KeyStoreError:
+        codes, problem = {}, "No QR signing key: run `dipcheck qr keys create`, then print again."
+    except QrTooLarge:
+        codes, problem = (
+            {},
+            "The verification link is too long for a QR code: shorten the public URL.",
+        )
     return render_template(
         "outreach/certificates.html",
         session=found,
         seminar_title=deck.meta.title if deck else found.title,
-        attendees=seminars.roster(state_store(), found),
+        attendees=attendees,
         trainer=_trainer(),
+        codes=codes,
+        problem=problem,
     )
 
 

@@ -16,6 +16,7 @@ import pytest
 
 from lookup import create_app
 from lookup.extensions import search_backend
+from lookup.qr.views import keystore
 from outreach.library import current_content
 from tests.browser import axe_violations, served, without_dipcheck_environment
 from tests.factories import small_dataset
@@ -33,6 +34,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterator[tup
         )
         with app.app_context():
             search_backend().publish(small_dataset())
+            keystore().create()
         try:
             with served(app) as url:
                 yield url, app
@@ -260,4 +262,39 @@ def test_outreach_pages_have_no_serious_accessibility_violations(
     page.click("#training-search button[type=submit]")
     assert page.locator("[data-training=true]").count() == 1
     assert axe_violations(page) == [], "training answer"
+    context.close()
+
+
+@pytest.mark.parametrize("paper", ["Letter", "A4"])
+def test_each_certificate_fills_one_landscape_page(
+    browser: Any, site: tuple[str, Any], paper: str
+) -> None:
+    url, app = site
+    username = f"cara{paper.lower()}"
+    created = app.test_cli_runner().invoke(
+        args=["outreach", "trainer", "create", username, "--name", "Cara Trainer"]
+    )
+    assert created.exit_code == 0, created.output
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{url}/outreach/trainer/")
+    page.fill("#username", username)
+    page.fill("#password", created.output.rsplit(": ", 1)[1].strip())
+    page.click("button[type=submit]")
+    page.fill("#location", "Academy, room 4")
+    page.click("#new-session button[type=submit]")
+    code = page.inner_text("#join-code").strip()
+    attendees = [_http_attendee(browser, url, code, n) for n in range(3)]
+    page.goto(page.url + "/certificates")
+    assert page.locator(".certificate").count() == 3
+    assert page.locator(".certificate-qr").count() == 3
+    assert page.locator("#certificate-problem").count() == 0
+    pdf = page.pdf(format=paper, landscape=True, prefer_css_page_size=False)
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 3
+    page.emulate_media(media="print")
+    box = page.locator(".certificate").first.bounding_box()
+    assert box is not None
+    assert box["width"] > box["height"]  # landscape
+    for other, _ in attendees:
+        other.close()
     context.close()
