@@ -21,7 +21,7 @@ from lookup.audit import AuditUnavailable, record
 from lookup.extensions import state_store
 from lookup.qr.keys import KeyStoreError
 from lookup.qr.render import QrTooLarge
-from outreach import agency_requests, seminars
+from outreach import agency_requests, item_analysis, seminars
 from outreach.blueprint import bp
 from outreach.certificate_codes import certificate_codes
 from outreach.join_qr import join_qr_svg, join_url
@@ -259,6 +259,24 @@ def certificates(session_id: str) -> str:
         trainer=_trainer(),
         codes=codes,
         problem=problem,
+    )
+
+
+@bp.get("/trainer/item-analysis")
+@trainer_required
+def item_analysis_page() -> str:
+    stats = item_analysis.item_statistics(item_analysis.all_runs(state_store()))
+    return render_template("outreach/item_analysis.html", stats=stats, module=item_analysis)
+
+
+@bp.get("/trainer/item-analysis.csv")
+@trainer_required
+def item_analysis_export() -> Response:
+    stats = item_analysis.item_statistics(item_analysis.all_runs(state_store()))
+    return current_app.response_class(
+        item_analysis.item_csv(stats),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="item-analysis.csv"'},
     )
 
 
