@@ -110,7 +110,7 @@ def trainer_home() -> str:
         sessions=seminars.sessions_of(store, trainer.id),
         decks=content.decks,
         today=date.today().isoformat(),
-        new_requests=len(agency_requests.list_requests(store, "new")),
+        new_requests=agency_requests.list_requests(store, "new"),
     )
 
 
@@ -159,7 +159,7 @@ def create_session() -> BaseResponse | tuple[str, int]:
         sessions=seminars.sessions_of(state_store(), trainer.id),
         decks=content.decks,
         today=date.today().isoformat(),
-        new_requests=len(agency_requests.list_requests(state_store(), "new")),
+        new_requests=agency_requests.list_requests(state_store(), "new"),
         errors=errors,
         form=form,
     )
