@@ -250,6 +250,7 @@ def test_outreach_pages_have_no_serious_accessibility_violations(
         "/outreach/",
         "/outreach/matrix",
         "/outreach/decks/verifying-status",
+        "/outreach/decks/verifying-status/presenter",
         "/outreach/handouts/crashes-and-insurance",
         "/outreach/pocket-card",
         "/outreach/scenarios/consul-impaired",
