@@ -83,13 +83,18 @@ def test_the_projected_slide_fills_the_screen_and_every_slide_fits(
     context.close()
 
 
+@pytest.mark.parametrize("channel", ["BroadcastChannel", "localStorage"])
 def test_presenter_and_projected_windows_stay_on_the_same_slide(
-    browser: Any, site: tuple[str, dict[str, int]]
+    browser: Any, site: tuple[str, dict[str, int]], channel: str
 ) -> None:
     url, _ = site
     context = browser.new_context(viewport={"width": 1280, "height": 720})
+    if channel == "localStorage":  # a browser without BroadcastChannel: the storage-event path
+        context.add_init_script("delete window.BroadcastChannel;")
     presenter = context.new_page()
     presenter.goto(f"{url}/outreach/decks/immunity-basics/presenter")
+    available = presenter.evaluate("() => typeof BroadcastChannel === 'function'")
+    assert available is (channel == "BroadcastChannel")
     assert presenter.locator(".presenter-slide.current .notes").count() == 1
     assert "Ask the room" in presenter.inner_text(".presenter-slide.current .notes")
     assert (
