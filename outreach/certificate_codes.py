@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Final
 
 from lookup.qr import render
+from lookup.qr.keys import SigningKey
 from lookup.qr.receipts import verification_url
 from lookup.qr.tokens import CertificateFacts, Claims, sign
 from lookup.qr.views import base_url, keystore
@@ -25,6 +26,9 @@ from outreach.seminars import CODE_ALPHABET, Attendee, Session
 NUMBER_PREFIX: Final = "TC-"
 NUMBER_LENGTH: Final = 10
 NEVER: Final = 0xFFFFFFFF  # the token format's last second (2106)
+# The holder's name is cut (UTF-8 bytes, on a character boundary) until the code fits the QR
+# version limit: a long public URL leaves less room. The printed name stays whole.
+HOLDER_CUTS: Final = (32, 24, 16, 8)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +48,27 @@ def certificate_number(attendee: Attendee) -> str:
     return NUMBER_PREFIX + "".join(chars)
 
 
+def _cut(text: str, limit: int) -> str:
+    return text.encode("utf-8")[:limit].decode("utf-8", errors="ignore")
+
+
+def _signed_code(
+    session: Session, attendee: Attendee, number: str, key: SigningKey, base: str, now: int
+) -> CertificateCode:
+    for limit in HOLDER_CUTS:
+        holder = _cut(attendee.name, limit)
+        facts = CertificateFacts(holder, round(session.hours * 10), session.held_on)
+        token = sign(Claims("certificate", number, now, NEVER, certificate=facts), key)
+        url = verification_url(base, token)
+        try:
+            png = render.png(url, box_size=8)
+        except render.QrTooLarge:
+            continue
+        uri = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+        return CertificateCode(number, url, uri)
+    raise render.QrTooLarge("the certificate does not fit a QR code: shorten DIPCHECK_PUBLIC_URL")
+
+
 def certificate_codes(session: Session, attendees: list[Attendee]) -> dict[str, CertificateCode]:
     """attendee id -> number and QR code. Raises KeyStoreError when there is no signing key."""
     key = keystore().signer()
@@ -52,10 +77,5 @@ def certificate_codes(session: Session, attendees: list[Attendee]) -> dict[str, 
     codes = {}
     for attendee in attendees:
         number = certificate_number(attendee)
-        facts = CertificateFacts(attendee.name, round(session.hours * 10), session.held_on)
-        token = sign(Claims("certificate", number, now, NEVER, certificate=facts), key)
-        url = verification_url(base, token)
-        png = render.png(url, box_size=8)
-        uri = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-        codes[attendee.id] = CertificateCode(number, url, uri)
+        codes[attendee.id] = _signed_code(session, attendee, number, key, base, now)
     return codes

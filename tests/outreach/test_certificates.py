@@ -139,3 +139,28 @@ def test_without_a_signing_key_certificates_say_so(make_app: Callable[..., Flask
     _, _, html = _certificates(app)
     assert 'id="certificate-problem"' in html
     assert html.count('class="certificate"') == 2
+
+
+def test_a_long_public_url_cuts_the_name_in_the_code_not_on_the_paper(
+    make_app: Callable[..., Flask],
+) -> None:
+    long_url = "https://outreach-training.dipcheck.state.example.gov"
+    app = make_app(public_url=long_url, QR_RATELIMIT="1000/minute")
+    with app.app_context():
+        keystore().create(now=datetime.now(UTC) - timedelta(days=1))
+    trainer = app.test_client()
+    sign_in(trainer, "ana", new_trainer(app))
+    session_id = open_session(trainer)
+    name = "Maximiliana Alexandra Featherstonehaugh-Worthington"
+    join(app, join_code(trainer, session_id), name, "7001")
+    html = trainer.get(f"/outreach/trainer/sessions/{session_id}/certificates").get_data(
+        as_text=True
+    )
+    assert 'id="certificate-problem"' not in html
+    assert name in html  # the paper keeps the whole name
+    url = _scanned(html, "7001")
+    assert url.startswith(f"{long_url}/v/")
+    page = app.test_client().get(urlsplit(url).path, headers={"Accept": "application/json"})
+    facts = {fact["label"]: fact["value"] for fact in page.get_json()["document"]["facts"]}
+    assert name.startswith(facts["Awarded to"])
+    assert 0 < len(facts["Awarded to"]) < len(name)
