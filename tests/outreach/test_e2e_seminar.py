@@ -56,7 +56,7 @@ def _no_answer_marker(html: str, answers: list[str]) -> None:
         assert answer not in html, answer
 
 
-def _wait_for_text(page: Any, selector: str, text: str, timeout: float = 12_000) -> None:
+def _wait_for_text(page: Any, selector: str, text: str, timeout: float = 20_000) -> None:
     exact = re.compile(rf"^\s*{re.escape(text)}\s*$")
     page.locator(selector).filter(has_text=exact).wait_for(timeout=timeout)
 
@@ -140,7 +140,7 @@ def test_a_whole_seminar_of_twenty_follows_the_trainer_without_reloads(
     session_id = _session_id(trainer)
 
     for _, phone in phones:  # the quiz appears on every phone by itself
-        phone.wait_for_selector("#quiz", timeout=12_000)
+        phone.wait_for_selector("#quiz", timeout=20_000)
         assert phone.evaluate("() => window.stayed === true"), "the page was reloaded"
         label = phone.locator("#quiz label").first.bounding_box()
         assert label is not None
@@ -178,11 +178,11 @@ def test_a_whole_seminar_of_twenty_follows_the_trainer_without_reloads(
 
     trainer.click("#close-session")
     for number, (_, phone) in enumerate(phones):  # results appear without a reload
-        phone.wait_for_selector("#score", timeout=12_000)
+        phone.wait_for_selector("#score", timeout=20_000)
         assert phone.evaluate("() => window.stayed === true"), "the page was reloaded"
         want = full if number % 2 == 0 else f"{expected_half} / {len(questions)}"
         assert phone.inner_text("#score") == want
-    projection.wait_for_selector("[data-live][data-state=closed]", timeout=12_000)
+    projection.wait_for_selector("[data-live][data-state=closed]", timeout=20_000)
     _no_answer_marker(projection.content(), answers)
 
     with trainer.expect_download() as downloaded:

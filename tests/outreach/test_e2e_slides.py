@@ -106,7 +106,7 @@ def test_presenter_and_projected_windows_stay_on_the_same_slide(
     projector.wait_for_selector(".slide.current")
 
     def on(page: Any, index: int) -> None:
-        page.wait_for_selector(f"body[data-slide='{index}']", state="attached", timeout=5000)
+        page.wait_for_selector(f"body[data-slide='{index}']", state="attached", timeout=10_000)
 
     for _ in range(3):
         presenter.keyboard.press("ArrowRight")
