@@ -6,8 +6,10 @@ Builds the app on a fresh temporary data directory (live data: the small demo se
 trainer, opens a session and lets a class of `--attendees` join by code and submit the quiz, then
 times, in process through Flask's test client (one thread, so figures are per-request cost, not
 network): the matrix page, a deck, the trainer's dashboard and roster export for that class,
-training-mode plate lookups (run_lookup + audit + the officer cards on the training set), and a
-trivial route added for scale. Prints p50/p99 latency and sequential throughput per route.
+training-mode plate lookups (run_lookup + audit + the officer cards on the training set), the
+small JSON status an attendee's phone polls every 3 seconds during a seminar, the projection
+page's progress counts, the item analysis CSV over the class, and a trivial route added for
+scale. Prints p50/p99 latency and sequential throughput per route.
 """
 
 from __future__ import annotations
@@ -128,6 +130,8 @@ def main() -> None:
                 1,
             )
 
+        polling_phone = phone  # the last attendee: polls like every phone in the room
+
         visitor = app.test_client()
         training_token = _token(visitor, "/outreach/training/")
         training_form = {"kind": "plate", "q": "DQX1025", "csrf_token": training_token}
@@ -150,6 +154,21 @@ def main() -> None:
         _report(
             f"roster CSV ({args.attendees} attendees)",
             _time(lambda: trainer.get(f"{session_path}/roster.csv").status_code, n),
+        )
+        _report(
+            "GET attendee status.json (the 3 s poll)",
+            _time(
+                lambda: polling_phone.get(f"/outreach/attend/{session_id}/status.json").status_code,
+                n,
+            ),
+        )
+        _report(
+            f"GET projection progress.json ({args.attendees})",
+            _time(lambda: trainer.get(f"{session_path}/progress.json").status_code, n),
+        )
+        _report(
+            f"GET item-analysis.csv ({args.attendees} answered)",
+            _time(lambda: trainer.get("/outreach/trainer/item-analysis.csv").status_code, n),
         )
         _report("POST /outreach/join (each attendee once)", joins)
         _report("POST quiz answers (each attendee once)", submits)

@@ -30,6 +30,7 @@ def init_app(app: Flask) -> None:
     from outreach.blueprint import bp
     from outreach.content import TRAINING_RECORDS_DIR
     from outreach.library import content_dir, init_library
+    from outreach.mail import init_mail
     from outreach.training_data import init_training
 
     services: Services = app.extensions[EXTENSION_KEY]
@@ -43,5 +44,6 @@ def init_app(app: Flask) -> None:
         app.config["SESSION_COOKIE_SECURE"] = True
     services.declare((*trainers.SPECS, *seminars.SPECS, *agency_requests.SPECS))
     init_library(app)
+    init_mail(app)
     init_training(app, Path(app.config["DATA_DIR"]), content_dir(app) / TRAINING_RECORDS_DIR)
     app.register_blueprint(bp)

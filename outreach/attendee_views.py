@@ -3,7 +3,7 @@ the result with explanations."""
 
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, request, session, url_for
+from flask import Response, abort, jsonify, redirect, render_template, request, session, url_for
 from flask_limiter.util import get_remote_address
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -71,16 +71,38 @@ def _me(session_id: str) -> tuple[seminars.Session, seminars.Attendee]:
     return found, attendee
 
 
-@bp.get("/attend/<session_id>")
-def attend(session_id: str) -> str:
-    found, attendee = _me(session_id)
+def _state(session: seminars.Session, attendee: seminars.Attendee) -> str:
+    """What the attendee's screen shows, in one word pair: it changes exactly when the screen
+    must (quiz opens or closes, the answers went in)."""
+    return f"{session.status}/{'answered' if attendee.submitted_at else 'waiting'}"
+
+
+def _attend_page(
+    found: seminars.Session, attendee: seminars.Attendee, errors: dict[str, str]
+) -> str:
     return render_template(
         "outreach/attend.html",
         session=found,
         attendee=attendee,
         score=attendee.score(found.questions),
-        errors={},
+        state=_state(found, attendee),
+        errors=errors,
     )
+
+
+@bp.get("/attend/<session_id>")
+def attend(session_id: str) -> str:
+    found, attendee = _me(session_id)
+    return _attend_page(found, attendee, {})
+
+
+@bp.get("/attend/<session_id>/status.json")
+def attend_status(session_id: str) -> Response:
+    """Polled by static/live.js every few seconds: small, and nothing the page does not show."""
+    found, attendee = _me(session_id)
+    response = jsonify({"state": _state(found, attendee), "status": found.status})
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/attend/<session_id>/answers")
@@ -95,12 +117,5 @@ def submit_answers(session_id: str) -> BaseResponse | tuple[str, int]:
     try:
         seminars.submit_answers(state_store(), found, attendee, answers)
     except seminars.SeminarError as error:
-        page = render_template(
-            "outreach/attend.html",
-            session=found,
-            attendee=attendee,
-            score=attendee.score(found.questions),
-            errors={error.field: error.message},
-        )
-        return page, 400
+        return _attend_page(found, attendee, {error.field: error.message}), 400
     return redirect(url_for("outreach.attend", session_id=found.id))

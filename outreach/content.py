@@ -10,6 +10,8 @@ as `FILE:LINE: FIELD: message`.
 from __future__ import annotations
 
 import csv
+import math
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +29,8 @@ from outreach.content_schema import (
     Scenario,
     ScenarioFile,
 )
-from outreach.markdown_render import PLACEHOLDER, links
+from outreach.markdown_render import PLACEHOLDER, images, links
+from outreach.plain_language import plain_words, problems_in
 from outreach.problems import ContentInvalid, Problem
 from outreach.yaml_lines import LineMap, YamlProblem, line_of, load_yaml
 
@@ -37,6 +40,15 @@ POCKET_CARD_FILE: Final = "pocket_card.yaml"
 SCENARIOS_FILE: Final = "scenarios.yaml"
 QUIZ_FILE: Final = "quiz.yaml"
 TRAINING_RECORDS_DIR: Final = "training_records"
+DIAGRAMS_DIR: Final = "diagrams"
+DIAGRAM_URL: Final = "/outreach/diagrams/"
+# A deck's length follows its credit hours: about four minutes a slide, the scenarios and the quiz
+# included, so a 1.5-hour seminar has at least 21 slides.
+SLIDES_PER_HOUR: Final = 14
+# What a diagram must not hold: it is served from this site and shown in the room.
+_UNSAFE_SVG: Final = re.compile(
+    r"<script|<foreignObject|\son[a-z]+\s*=|(?:xlink:)?href\s*=\s*[\"'](?!#)|url\((?!#)", re.I
+)
 PLACEHOLDERS: Final = frozenset({"VERIFY_PHONE", "OFM_PHONE"})
 SLIDE_BREAK: Final = "---"
 NOTES_BREAK: Final = "???"
@@ -79,6 +91,7 @@ class TrainingContent:
     scenarios: Mapping[str, Scenario]
     questions: Mapping[str, Question]
     root: Path
+    diagrams: frozenset[str] = frozenset()  # names of diagrams/*.svg without the suffix
 
     def questions_for(self, seminar: str) -> list[Question]:
         return [q for q in self.questions.values() if q.seminar == seminar]
@@ -132,6 +145,7 @@ def load_content(root: Path, matrix: ImmunityMatrix) -> TrainingContent:
 
     scenarios_model, scenario_lines = scenario_doc
     quiz_model, quiz_lines = quiz
+    diagrams = _read_diagrams(root, out)
     content = TrainingContent(
         decks=decks,
         handouts=handouts,
@@ -139,10 +153,18 @@ def load_content(root: Path, matrix: ImmunityMatrix) -> TrainingContent:
         scenarios={s.id: s for s in scenarios_model.scenarios},
         questions={q.id: q for q in quiz_model.questions},
         root=root,
+        diagrams=diagrams,
     )
     _check_unique(SCENARIOS_FILE, "scenarios", scenarios_model.scenarios, scenario_lines, out)
     _check_unique(QUIZ_FILE, "questions", quiz_model.questions, quiz_lines, out)
     for deck in decks.values():
+        wanted = math.ceil(deck.meta.hours * SLIDES_PER_HOUR)
+        if len(deck.slides) < wanted:
+            message = (
+                f"{deck.meta.hours:g} hours need at least {wanted} slides "
+                f"({SLIDES_PER_HOUR} an hour); this deck has {len(deck.slides)}"
+            )
+            out.add(deck.source, line_of(deck.meta_lines, ("hours",)), "hours", message)
         for index, handout_id in enumerate(deck.meta.handouts):
             if handout_id not in handouts:
                 line = line_of(deck.meta_lines, ("handouts", index))
@@ -155,6 +177,7 @@ def load_content(root: Path, matrix: ImmunityMatrix) -> TrainingContent:
     for index, scenario in enumerate(scenarios_model.scenarios):
         _check_scenario(index, scenario, scenario_lines, decks, records, matrix, out)
     _check_texts(content, card_lines, scenario_lines, quiz_lines, out)
+    _check_plain_language(content, card_lines, scenario_lines, quiz_lines, matrix, out)
     if out.problems:
         raise ContentInvalid(out.problems)
     return content
@@ -302,6 +325,31 @@ def _handout(text: str, source: str, out: _Collector) -> Handout | None:
     return Handout(meta=meta, body=body, source=source, body_line=body_line)
 
 
+def _read_diagrams(root: Path, out: _Collector) -> frozenset[str]:
+    """Names of the SVG diagrams, each checked to hold no script and no outside address."""
+    names: set[str] = set()
+    for path in sorted((root / DIAGRAMS_DIR).glob("*.svg")):
+        source = f"{DIAGRAMS_DIR}/{path.name}"
+        text = path.read_text(encoding="utf-8")
+        found = _UNSAFE_SVG.search(text)
+        if found is not None:
+            line = text[: found.start()].count("\n") + 1
+            message = (
+                f"{found.group(0).strip()!r}: a diagram holds no script, event or outside address"
+            )
+            out.add(source, line, "svg", message)
+        if re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", path.stem):
+            names.add(path.stem)
+        else:
+            out.add(
+                source,
+                1,
+                "file",
+                "name diagrams in lower case with hyphens, e.g. plate-anatomy.svg",
+            )
+    return frozenset(names)
+
+
 def _training_persons(root: Path, out: _Collector) -> dict[str, dict[str, str]]:
     """person_id -> row of training_records/persons.csv (the import itself validates the rest)."""
     source = f"{TRAINING_RECORDS_DIR}/persons.csv"
@@ -423,8 +471,74 @@ def _check_texts(
                 out.add(source, line + offset, "link", f"{href} is not a page of this site")
             elif not href.startswith(("/", "https://", "mailto:")):
                 out.add(source, line + offset, "link", f"{href}: use /outreach/... or https://")
+        for offset, src, alt in images(text):
+            name = src.removeprefix(DIAGRAM_URL).removesuffix(".svg")
+            if not src.startswith(DIAGRAM_URL) or name not in content.diagrams:
+                message = f"{src}: an image must be one of {DIAGRAM_URL}NAME.svg ({DIAGRAMS_DIR}/)"
+                out.add(source, line + offset, "image", message)
+            if not alt.strip():
+                message = "say what the diagram shows: ![what it shows](...)"
+                out.add(source, line + offset, "image", message)
         for match in PLACEHOLDER.finditer(text):
             if match.group(1) not in PLACEHOLDERS:
                 at = line + text[: match.start()].count("\n")
                 names = ", ".join(f"%{p}%" for p in sorted(PLACEHOLDERS))
                 out.add(source, at, "placeholder", f"unknown %{match.group(1)}%; use {names}")
+
+
+def _check_plain_language(
+    content: TrainingContent,
+    card_lines: LineMap,
+    scenario_lines: LineMap,
+    quiz_lines: LineMap,
+    matrix: ImmunityMatrix,
+    out: _Collector,
+) -> None:
+    """Every text an attendee or officer reads is in the officer's words (outreach/
+    plain_language.py): no backticks, no API codes."""
+    # (file, line where the text starts, field, text, whether the text's own lines count)
+    texts: list[tuple[str, int, str, str]] = []
+    for deck in content.decks.values():
+        for name in ("title", "summary", "audience"):
+            line = line_of(deck.meta_lines, (name,))
+            texts.append((deck.source, line, name, getattr(deck.meta, name)))
+        for slide in deck.slides:
+            texts.append((deck.source, slide.line, "slide title", slide.title))
+            texts.append((deck.source, slide.body_line, "slide", slide.body))
+            texts.append((deck.source, slide.notes_line, "notes", slide.notes))
+    for handout in content.handouts.values():
+        texts.append((handout.source, 2, "title", handout.meta.title))
+        texts.append((handout.source, handout.body_line, "body", handout.body))
+
+    def yaml_text(source: str, lines: LineMap, path: tuple[str | int, ...], text: str) -> None:
+        # A block scalar (`key: |`) starts on the line after its key and keeps its line breaks.
+        block = "\n" in text.rstrip("\n")
+        name = next(part for part in reversed(path) if isinstance(part, str))
+        texts.append((source, line_of(lines, path) + (1 if block else 0), name, text))
+
+    for index, scenario in enumerate(content.scenarios.values()):
+        for name in ("title", "situation", "why"):
+            yaml_text(
+                SCENARIOS_FILE, scenario_lines, ("scenarios", index, name), getattr(scenario, name)
+            )
+        for number, step in enumerate(scenario.expected.steps):
+            yaml_text(
+                SCENARIOS_FILE,
+                scenario_lines,
+                ("scenarios", index, "expected", "steps", number),
+                step,
+            )
+    for index, question in enumerate(content.questions.values()):
+        for name in ("prompt", "explanation"):
+            yaml_text(QUIZ_FILE, quiz_lines, ("questions", index, name), getattr(question, name))
+        for number, choice in enumerate(question.choices):
+            yaml_text(QUIZ_FILE, quiz_lines, ("questions", index, "choices", number), choice)
+    yaml_text(POCKET_CARD_FILE, card_lines, ("title",), content.pocket_card.title)
+    for number, section in enumerate(content.pocket_card.sections):
+        yaml_text(POCKET_CARD_FILE, card_lines, ("sections", number, "heading"), section.heading)
+        for index, item in enumerate(section.items):
+            yaml_text(POCKET_CARD_FILE, card_lines, ("sections", number, "items", index), item)
+    words = plain_words(matrix)
+    for source, line, name, text in texts:
+        for offset, message in problems_in(text, words):
+            out.add(source, line + offset, name, message)

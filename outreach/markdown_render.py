@@ -56,3 +56,19 @@ def links(text: str) -> Iterator[tuple[int, str]]:
                 href = child.attrGet("href")
                 if isinstance(href, str):
                     yield line, href
+
+
+def images(text: str) -> Iterator[tuple[int, str, str]]:
+    """(line offset from the start of `text`, src, alt text) of every image in the Markdown."""
+    for token in _md.parse(text):
+        if token.type != "inline" or token.children is None:
+            continue
+        line = token.map[0] if token.map else 0
+        for child in token.children:
+            if child.type in ("softbreak", "hardbreak"):
+                line += 1
+            elif child.type == "image":
+                src = child.attrGet("src")
+                alt = "".join(part.content for part in child.children or ())
+                if isinstance(src, str):
+                    yield line, src, alt

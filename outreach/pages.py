@@ -3,12 +3,24 @@ immunity matrix drawn from the rules file."""
 
 from __future__ import annotations
 
-from flask import abort, render_template
+from typing import Any
+
+from flask import Response, abort, render_template, send_from_directory
 
 from lookup.rules.immunity import ACTION_CODES
 from outreach.blueprint import bp
+from outreach.content import DIAGRAMS_DIR
+from outreach.content_schema import DeckMeta
 from outreach.library import current_content, current_matrix, placeholders
 from outreach.markdown_render import render_inline, render_markdown
+
+# Where a scenario's level comes from, in the words the answer card uses (content_schema's basis).
+BASIS_TEXT = {
+    "category": "the level of the person's own category",
+    "family_member": "a family member: the principal's family rule decides",
+    "us_national_or_resident": "a U.S. national or resident: the U.S.-national rule decides",
+    "override": "a level recorded by OFM for this person",
+}
 
 
 @bp.get("/")
@@ -22,8 +34,7 @@ def index() -> str:
     )
 
 
-@bp.get("/decks/<deck_id>")
-def deck(deck_id: str) -> str:
+def _slides(deck_id: str, *, notes: bool) -> tuple[DeckMeta, list[dict[str, Any]]]:
     found = current_content().decks.get(deck_id)
     if found is None:
         abort(404, description="No seminar deck with that name.")
@@ -32,11 +43,38 @@ def deck(deck_id: str) -> str:
         {
             "title": slide.title,
             "body": render_markdown(slide.body, values),
-            "notes": render_markdown(slide.notes, values) if slide.notes else None,
+            "notes": render_markdown(slide.notes, values) if notes and slide.notes else None,
         }
         for slide in found.slides
     ]
-    return render_template("outreach/deck.html", deck=found.meta, slides=slides)
+    return found.meta, slides
+
+
+@bp.get("/decks/<deck_id>")
+def deck(deck_id: str) -> str:
+    """The projected view: the slides only; trainer notes are never sent to this page."""
+    meta, slides = _slides(deck_id, notes=False)
+    return render_template("outreach/deck.html", deck=meta, slides=slides)
+
+
+@bp.get("/decks/<deck_id>/presenter")
+def deck_presenter(deck_id: str) -> str:
+    """The trainer's screen: notes, the next slide and the time, in step with the projected view
+    (static/slides.js keeps both windows on the same slide)."""
+    meta, slides = _slides(deck_id, notes=True)
+    return render_template("outreach/presenter.html", deck=meta, slides=slides)
+
+
+@bp.get("/diagrams/<name>.svg")
+def diagram(name: str) -> Response:
+    """A diagram the slides and handouts show; the content check keeps scripts and other sites'
+    addresses out of these files, and the page's policy would block them anyway."""
+    content = current_content()
+    if name not in content.diagrams:
+        abort(404, description="No diagram with that name.")
+    return send_from_directory(
+        content.root / DIAGRAMS_DIR, f"{name}.svg", mimetype="image/svg+xml", max_age=300
+    )
 
 
 @bp.get("/handouts")
@@ -101,6 +139,7 @@ def scenario(scenario_id: str) -> str:
         steps=[render_inline(step, values) for step in found.expected.steps],
         actions=actions,
         level_label=matrix.levels[found.expected.level].label,
+        basis_text=BASIS_TEXT[found.expected.basis],
         category_label=matrix.category_label(found.expected.category),
         deck=content.decks.get(found.seminar),
     )

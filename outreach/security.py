@@ -16,7 +16,10 @@ from flask import Response, abort, request, session
 
 from lookup.http_headers import apply_strict_headers, content_security_policy
 
-CONTENT_SECURITY_POLICY: Final = content_security_policy(scripts=True, data_images=True)
+# connect-src: the attendee and projection pages poll their own small JSON status (static/live.js).
+CONTENT_SECURITY_POLICY: Final = (
+    content_security_policy(scripts=True, data_images=True) + "; connect-src 'self'"
+)
 CSRF_KEY: Final = "outreach_csrf"
 CSRF_FIELD: Final = "csrf_token"
 

@@ -264,6 +264,31 @@ def submit_answers(
 
 
 @dataclass(frozen=True, slots=True)
+class Progress:
+    """What the room may see while a session runs: counts only, never names or answers."""
+
+    status: SessionStatus
+    joined: int
+    answered: int
+    questions: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "state": self.status,  # static/live.js swaps the page when this changes
+            "status": self.status,
+            "joined": self.joined,
+            "answered": self.answered,
+            "questions": self.questions,
+        }
+
+
+def progress(store: StateStore, session: Session) -> Progress:
+    attendees = store.find(ATTENDEES, session_id=session.id)
+    answered = sum(1 for a in attendees if a.data.get("submitted_at"))
+    return Progress(session.status, len(attendees), answered, len(session.questions))
+
+
+@dataclass(frozen=True, slots=True)
 class QuestionStats:
     question: QuizQuestion
     answered: int

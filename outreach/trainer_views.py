@@ -5,13 +5,25 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from flask import Response, abort, current_app, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from werkzeug.wrappers import Response as BaseResponse
 
 from lookup.audit import AuditUnavailable, record
 from lookup.extensions import state_store
-from outreach import agency_requests, seminars
+from lookup.qr.keys import KeyStoreError
+from lookup.qr.render import QrTooLarge
+from outreach import agency_requests, item_analysis, seminars
 from outreach.blueprint import bp
+from outreach.certificate_codes import certificate_codes
 from outreach.join_qr import join_qr_svg, join_url
 from outreach.library import current_content
 from outreach.roster import roster_csv
@@ -98,7 +110,7 @@ def trainer_home() -> str:
         sessions=seminars.sessions_of(store, trainer.id),
         decks=content.decks,
         today=date.today().isoformat(),
-        new_requests=len(agency_requests.list_requests(store, "new")),
+        new_requests=agency_requests.list_requests(store, "new"),
     )
 
 
@@ -147,7 +159,7 @@ def create_session() -> BaseResponse | tuple[str, int]:
         sessions=seminars.sessions_of(state_store(), trainer.id),
         decks=content.decks,
         today=date.today().isoformat(),
-        new_requests=len(agency_requests.list_requests(state_store(), "new")),
+        new_requests=agency_requests.list_requests(state_store(), "new"),
         errors=errors,
         form=form,
     )
@@ -157,18 +169,44 @@ def create_session() -> BaseResponse | tuple[str, int]:
 @bp.get("/trainer/sessions/<session_id>")
 @trainer_required
 def trainer_session(session_id: str) -> str:
+    """The trainer's own screen: quiz control, roster, scores and the per-question analysis with
+    the answer key. It is never the projected page (see session_projection)."""
     found = _own_session(session_id)
     attendees = seminars.roster(state_store(), found)
-    url = join_url(found.join_code)
     return render_template(
         "outreach/trainer_session.html",
         session=found,
         attendees=attendees,
         stats=seminars.analysis(found, attendees),
         submitted=sum(1 for a in attendees if a.submitted_at),
+        join_url=join_url(found.join_code),
+    )
+
+
+@bp.get("/trainer/sessions/<session_id>/projection")
+@trainer_required
+def session_projection(session_id: str) -> str:
+    """What the room sees: the join code, link and QR, then live counts. It holds nothing an
+    attendee may not see (no names, no questions, no answers), whatever the session's state."""
+    found = _own_session(session_id)
+    url = join_url(found.join_code)
+    return render_template(
+        "outreach/projection.html",
+        session=found,
+        progress=seminars.progress(state_store(), found),
         join_url=url,
         qr_svg=join_qr_svg(url),
     )
+
+
+@bp.get("/trainer/sessions/<session_id>/progress.json")
+@trainer_required
+def session_progress(session_id: str) -> Response:
+    """The counts the projection page polls (static/live.js)."""
+    found = _own_session(session_id)
+    response = jsonify(seminars.progress(state_store(), found).to_json())
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/trainer/sessions/<session_id>/status")
@@ -202,12 +240,43 @@ def certificates(session_id: str) -> str:
     found = _own_session(session_id)
     content = current_content()
     deck = content.decks.get(found.seminar)
+    attendees = seminars.roster(state_store(), found)
+    problem = None
+    try:
+        codes = certificate_codes(found, attendees)
+    except KeyStoreError:
+        codes, problem = {}, "No QR signing key: run `dipcheck qr keys create`, then print again."
+    except QrTooLarge:
+        codes, problem = (
+            {},
+            "The verification link is too long for a QR code: shorten the public URL.",
+        )
     return render_template(
         "outreach/certificates.html",
         session=found,
         seminar_title=deck.meta.title if deck else found.title,
-        attendees=seminars.roster(state_store(), found),
+        attendees=attendees,
         trainer=_trainer(),
+        codes=codes,
+        problem=problem,
+    )
+
+
+@bp.get("/trainer/item-analysis")
+@trainer_required
+def item_analysis_page() -> str:
+    stats = item_analysis.item_statistics(item_analysis.all_runs(state_store()))
+    return render_template("outreach/item_analysis.html", stats=stats, module=item_analysis)
+
+
+@bp.get("/trainer/item-analysis.csv")
+@trainer_required
+def item_analysis_export() -> Response:
+    stats = item_analysis.item_statistics(item_analysis.all_runs(state_store()))
+    return current_app.response_class(
+        item_analysis.item_csv(stats),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="item-analysis.csv"'},
     )
 
 

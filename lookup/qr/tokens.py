@@ -4,7 +4,8 @@ Binary layout, format version 1 (all integers big-endian):
 
     offset  size  field
     0       1     format version (0x01)
-    1       1     token type: 'C' credential, 'V' vehicle registration, 'R' lookup receipt
+    1       1     token type: 'C' credential, 'V' vehicle registration, 'R' lookup receipt,
+                  'T' training certificate
     2       4     key id (first 4 bytes of the signing key's SHA-256)
     6       4     issued at, Unix seconds
     10      4     expires at, Unix seconds
@@ -13,6 +14,10 @@ Binary layout, format version 1 (all integers big-endian):
             1     channel code, 1 query-kind code, 1 outcome code, 1 match count (capped at 255)
             1+n   query as typed (UTF-8, cut to fit)
             1+n   result summary (ASCII, e.g. "full" or "official_acts+none")
+    certificate tokens only (subject: the certificate number):
+            1+n   holder's name (UTF-8, cut to fit)
+            2     hours of instruction, in tenths
+            2     day the seminar was held, in days since 1970-01-01
     end     64    Ed25519 signature over SIGNING_CONTEXT + every byte before it
 
 The whole is base64url without padding. The signing context is never transmitted: it binds a
@@ -29,7 +34,7 @@ import binascii
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Literal
 
@@ -45,14 +50,18 @@ CLOCK_SKEW_SECONDS = 300  # a token "issued" slightly in the future is a clock d
 MAX_SUBJECT_BYTES = 64
 MAX_QUERY_BYTES = 20  # receipts cut it further when the code would not fit
 MAX_SUMMARY_BYTES = 8
+MAX_HOLDER_BYTES = 32
+_CERTIFICATE = struct.Struct(">HH")
+_EPOCH_DAY = date(1970, 1, 1)
 
 _HEADER = struct.Struct(">BB4sII")
 
-TokenKind = Literal["credential", "vehicle", "receipt"]
+TokenKind = Literal["credential", "vehicle", "receipt", "certificate"]
 _KIND_CODES: dict[TokenKind, int] = {
     "credential": ord("C"),
     "vehicle": ord("V"),
     "receipt": ord("R"),
+    "certificate": ord("T"),
 }
 _KIND_BY_CODE = {code: kind for kind, code in _KIND_CODES.items()}
 
@@ -89,12 +98,22 @@ class ReceiptFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class CertificateFacts:
+    """What a training certificate attests (issued by the outreach package)."""
+
+    holder: str
+    hours_tenths: int
+    held_on: date
+
+
+@dataclass(frozen=True, slots=True)
 class Claims:
     kind: TokenKind
     subject: str
     issued_at: int  # Unix seconds
     expires_at: int
     receipt: ReceiptFacts | None = None
+    certificate: CertificateFacts | None = None
 
     @property
     def issued(self) -> datetime:
@@ -182,6 +201,15 @@ def encode_claims(claims: Claims, kid: str) -> bytes:
         )
         body += _pack_text(facts.query, MAX_QUERY_BYTES, cut=True)
         body += _pack_text(facts.summary, MAX_SUMMARY_BYTES, cut=True)
+    awarded = claims.certificate
+    if (claims.kind == "certificate") != (awarded is not None):
+        raise TokenFormatError("certificate facts go with certificate tokens only")
+    if awarded is not None:
+        days = (awarded.held_on - _EPOCH_DAY).days
+        if not 0 <= awarded.hours_tenths <= 0xFFFF or not 0 <= days <= 0xFFFF:
+            raise TokenFormatError("hours or seminar day out of range")
+        body += _pack_text(awarded.holder, MAX_HOLDER_BYTES, cut=True)
+        body += _CERTIFICATE.pack(awarded.hours_tenths, days)
     return body
 
 
@@ -229,9 +257,17 @@ def _decode_claims(body: bytes) -> Claims:
         facts = ReceiptFacts(
             CHANNELS[channel], QUERY_KINDS[query_kind], OUTCOMES[outcome], matches, query, summary
         )
+    awarded = None
+    if kind == "certificate":
+        holder, offset = _read_text(body, offset, MAX_HOLDER_BYTES)
+        if offset + _CERTIFICATE.size > len(body):
+            raise _Malformed
+        tenths, days = _CERTIFICATE.unpack_from(body, offset)
+        offset += _CERTIFICATE.size
+        awarded = CertificateFacts(holder, tenths, _EPOCH_DAY + timedelta(days=days))
     if offset != len(body):
         raise _Malformed
-    return Claims(kind, subject, issued_at, expires_at, facts)
+    return Claims(kind, subject, issued_at, expires_at, facts, awarded)
 
 
 def extract_token(scanned: str) -> str:

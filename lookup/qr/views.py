@@ -151,6 +151,15 @@ def check_token(token: str, now: datetime) -> Checked:
     claims = result.claims
     if claims.kind == "receipt":
         return _checked(Verdict.VALID, result.code, result)
+    if claims.certificate is not None:  # a training certificate: the signature is the record
+        awarded = claims.certificate
+        facts = (
+            ("Certificate number", claims.subject),
+            ("Awarded to", awarded.holder),
+            ("Hours of instruction", f"{awarded.hours_tenths / 10:g}"),
+            ("Seminar held on", awarded.held_on.isoformat()),
+        )
+        return Checked(SCREENS[Verdict.VALID], result.code, result, "", facts)
     try:
         with search_backend().snapshot() as snapshot:
             live = documents.live_check(snapshot, claims, now.date())
@@ -239,7 +248,7 @@ def verify_page(token: str) -> Response:
 
 def _full_answer(principal: Principal, checked: Checked) -> FullAnswer | None:
     claims = checked.claims
-    if claims is None or claims.kind == "receipt":
+    if claims is None or claims.kind in ("receipt", "certificate"):
         return None
     full = FullAnswer(reasons=REASON_LABELS)
     reason = request.args.get("reason")

@@ -30,7 +30,9 @@ def test_an_agency_request_reaches_the_trainers_and_gets_scheduled(app: Flask) -
 
     trainer = app.test_client()
     sign_in(trainer, "ana", new_trainer(app))
-    assert "1 new" in trainer.get("/outreach/trainer/").get_data(as_text=True)
+    home = trainer.get("/outreach/trainer/").get_data(as_text=True)
+    assert "1 new seminar request" in home
+    assert 'id="new-requests"' in home
     listing = trainer.get("/outreach/trainer/requests").get_data(as_text=True)
     assert "Riverside County Sheriff" in listing
     assert "Traffic stops, crashes and impaired drivers" in listing
@@ -55,6 +57,10 @@ def test_an_agency_request_reaches_the_trainers_and_gets_scheduled(app: Flask) -
     assert done.status_code == 302
     listing = trainer.get("/outreach/trainer/requests").get_data(as_text=True)
     assert "scheduled for 2026-05-12" in listing
+    status = public.get(sent.headers["Location"]).get_data(as_text=True)
+    assert 'data-status="scheduled"' in status  # the requester sees it on the same link
+    assert "Scheduled for 2026-05-12." in status
+    assert "room B" in status
 
 
 def test_bad_request_forms_name_each_field(app: Flask) -> None:

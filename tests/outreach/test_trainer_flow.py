@@ -105,9 +105,9 @@ def test_full_session_two_attendees_scores_analysis_roster_and_certificates(app:
     sign_in(trainer, "ana", password)
     session_id = open_session(trainer, hours="2.5")
     code = join_code(trainer, session_id)
-    page = trainer.get(f"/outreach/trainer/sessions/{session_id}").get_data(as_text=True)
-    assert "<svg" in page  # the QR code of the join link
-    assert f"/outreach/join/{code}" in page
+    page = trainer.get(f"/outreach/trainer/sessions/{session_id}/projection")
+    assert "<svg" in page.get_data(as_text=True)  # the QR code of the join link
+    assert f"/outreach/join/{code}" in page.get_data(as_text=True)
 
     first = join(app, code, "Dana Reyes", "4411")
     second = join(app, code, '=HYPERLINK("x")', "5522")
@@ -127,6 +127,14 @@ def test_full_session_two_attendees_scores_analysis_roster_and_certificates(app:
     assert answer(first, session_id, right) == 302
     assert answer(second, session_id, wrong_first) == 302
     assert answer(second, session_id, right) == 400  # answers go in once
+    pending = first.get(f"/outreach/attend/{session_id}").get_data(as_text=True)
+    assert 'id="answers-in"' in pending  # results wait for the quiz to close
+    assert 'id="score"' not in pending
+
+    dashboard = trainer.get(f"/outreach/trainer/sessions/{session_id}").get_data(as_text=True)
+    assert "Dana Reyes" in dashboard
+    assert f"{len(questions) - 1} / {len(questions)}" in dashboard
+    set_status(trainer, session_id, "closed")
     result = first.get(f"/outreach/attend/{session_id}").get_data(as_text=True)
     assert f"{len(questions)} / {len(questions)}" in result
 
