@@ -23,6 +23,9 @@ from lookup.accounts import find_api_key_by_secret, get_agency
 from lookup.config import current_settings
 
 SUPERVISOR_ROLES: frozenset[str] = frozenset({"supervisor", "admin"})
+# OFM's reviewers (lookup/accounts.py: only in an `ofm` agency): they read every agency's incident
+# reports and no lookup audit trail, and run no lookups.
+ANALYST_ROLE = "analyst"
 _CACHE_LIMIT = 10_000
 
 
@@ -35,12 +38,20 @@ class Principal:
     agency_id: str
     agency_name: str
     actor: str  # "officer:<id>", "apikey:<id>" or "training:<who>"
-    role: str  # officer | supervisor | admin
+    role: str  # officer | supervisor | admin | analyst
     officer_id: str | None = None
 
     @property
     def can_read_audit(self) -> bool:
         return self.role in SUPERVISOR_ROLES
+
+    @property
+    def is_analyst(self) -> bool:
+        return self.role == ANALYST_ROLE
+
+    @property
+    def may_look_up(self) -> bool:
+        return self.role != ANALYST_ROLE
 
     @property
     def is_training(self) -> bool:

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Literal, get_args
 
+from werkzeug.exceptions import Forbidden
+
 from lookup import answers
 from lookup.audit import AuditUnavailable, new_reference, record
 from lookup.auth import Principal
@@ -32,6 +34,7 @@ __all__ = [
     "REASONS",
     "AuditUnavailable",
     "InvalidQuery",
+    "LookupForbidden",
     "LookupKind",
     "LookupResult",
     "LookupUnavailable",
@@ -86,6 +89,11 @@ class LookupUnavailable(Exception):
         super().__init__(message)
         self.reference = reference
         self.message = message
+
+
+class LookupForbidden(Forbidden):
+    """The principal's role runs no lookups (an OFM analyst): 403 on every channel, through the
+    channels' HTTP error pages."""
 
 
 class LiveDataRefused(Exception):
@@ -353,7 +361,8 @@ def run_lookup(
     backend: SearchBackend | None = None,
     include_date_of_birth: bool | None = None,
 ) -> LookupResult:
-    """Run one lookup and audit it. Raises InvalidQuery (audited as denied), LookupUnavailable
+    """Run one lookup and audit it. Raises LookupForbidden for a principal whose role runs no
+    lookups (an OFM analyst; audited as denied), InvalidQuery (audited as denied), LookupUnavailable
     (audited as error) and AuditUnavailable (nothing answered). `backend` replaces the app's
     search backend (the training mode serves synthetic data from its own). Dates of birth are
     included for the officer-facing API and web channels unless `include_date_of_birth` says
@@ -362,6 +371,9 @@ def run_lookup(
     if backend is None and principal.is_training:
         raise LiveDataRefused("training lookups run on the training data set only")
     reference = new_reference()
+    if not principal.may_look_up:
+        _audit_denied(principal, reference, channel, kind, value, reason, client, "role", None)
+        raise LookupForbidden("an analyst account cannot run officer lookups")
     try:
         query = _parse_query(kind, value, reason, params)
     except InvalidQuery as error:
