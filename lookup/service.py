@@ -23,9 +23,10 @@ from lookup.audit import AuditUnavailable, new_reference, record
 from lookup.auth import Principal
 from lookup.config import Settings, current_settings
 from lookup.extensions import search_backend
+from lookup.incidents.points import reported_points as points_from_reports
 from lookup.rules.insurance import InsuranceRules
 from lookup.rules.licence import PointsThresholds
-from lookup.store.base import Channel, Outcome
+from lookup.store.base import Channel, Outcome, StoreError
 from search_index.backend import BackendError, NoDataPublished, SearchBackend, Snapshot
 from search_index.confusables import parse_plate_pattern
 from search_index.normalize import normalize_identifier, normalize_name, normalize_plate
@@ -205,12 +206,12 @@ def _verify() -> dict[str, str]:
     }
 
 
-@functools.lru_cache(maxsize=8)
+@functools.lru_cache(maxsize=16)
 def _answer_context(
-    settings: Settings, today: date, include_date_of_birth: bool
+    settings: Settings, today: date, include_date_of_birth: bool, with_reports: bool
 ) -> answers.AnswerContext:
-    """An answer's context, built once per settings, day and date-of-birth choice (the matrix is
-    parsed once): the context is immutable, so lookups of one day share it."""
+    """An answer's context, built once per settings, day, date-of-birth and reports choice (the
+    matrix is parsed once): the context is immutable, so lookups of one day share it."""
     return answers.AnswerContext(
         today=today,
         verify_phone=settings.verify_phone,
@@ -219,12 +220,18 @@ def _answer_context(
         ),
         insurance=InsuranceRules(expiring_within_days=settings.insurance_expiring_days),
         include_date_of_birth=include_date_of_birth,
+        reported_points=points_from_reports if with_reports else None,
     )
 
 
-def _context(include_date_of_birth: bool) -> answers.AnswerContext:
+def answer_context(
+    include_date_of_birth: bool, *, with_reports: bool = True
+) -> answers.AnswerContext:
+    """Today's answer context. `with_reports`: licence points include those assessed from
+    incident reports in this app's state store (off for training data sets, whose synthetic
+    people have no reports)."""
     settings = current_settings()
-    return _answer_context(settings, settings.local_date(), include_date_of_birth)
+    return _answer_context(settings, settings.local_date(), include_date_of_birth, with_reports)
 
 
 def _find(
@@ -397,14 +404,16 @@ def run_lookup(
 
     try:
         with (backend or search_backend()).snapshot() as snapshot:
-            context = _context(
+            context = answer_context(
                 channel in ("api", "web")
                 if include_date_of_birth is None
-                else include_date_of_birth
+                else include_date_of_birth,
+                with_reports=backend is None,
             )
             matches, ids = _find(snapshot, query, context)
             info = snapshot.info
-    except (BackendError, OSError) as error:
+    except (BackendError, OSError, StoreError) as error:
+        # A licence's points need the incident reports too: without them, no answer.
         cause = "no_data_published" if isinstance(error, NoDataPublished) else "index_unavailable"
         audit("error", {"error": cause})
         raise LookupUnavailable(reference, cause) from error

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from lookup.api import audit_log, health, lookups, public
+from lookup.api import audit_log, health, incidents, lookups, public
 from lookup.errors import ApiError
 
 api_blueprint = Blueprint("api", __name__)
 api_blueprint.register_blueprint(lookups.bp)
 api_blueprint.register_blueprint(audit_log.bp)
 api_blueprint.register_blueprint(public.bp)
+api_blueprint.register_blueprint(incidents.bp)
 health_blueprint = health.bp
 
 MAX_QUERY_STRING = 4096
