@@ -143,9 +143,8 @@ def _check_lookup_reference(principal: Principal, reference: str | None) -> str 
     if reference is None:
         return None
     wanted = reference.strip().upper()
-    found = next(
-        iter(records(AuditFilter(reference=wanted, agency_id=principal.agency_id, limit=1))), None
-    )
+    matched = list(records(AuditFilter(reference=wanted, agency_id=principal.agency_id, limit=1)))
+    found = matched[0] if matched else None
     if found is None or found.action not in KINDS or found.outcome not in _LOOKUP_OUTCOMES:
         raise _bad("lookup_reference", "not a lookup made by your agency")
     return wanted

@@ -39,12 +39,21 @@ CREATE TABLE IF NOT EXISTS incidents (
     assessed_at TEXT,
     data TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS incidents_occurred ON incidents (occurred_at, id);
-CREATE INDEX IF NOT EXISTS incidents_agency ON incidents (agency_id, occurred_at, id);
-CREATE INDEX IF NOT EXISTS incidents_status ON incidents (status, occurred_at, id);
-CREATE INDEX IF NOT EXISTS incidents_mission ON incidents (mission_id, occurred_at);
-CREATE INDEX IF NOT EXISTS incidents_person ON incidents (person_id, assessed_at);
+CREATE INDEX IF NOT EXISTS incidents_person
+    ON incidents (person_id, assessed_at, occurred_on, points);
 """
+# The queue's filters. Each index leads with one filter column, then the queue's order, then the
+# other filter columns: a page is read in order, and its total is counted from the index alone
+# (a count that visited each matching row measured 70 ms for a country with 35,000 reports).
+_FILTERS = ("agency_id", "status", "kind", "country_key", "mission_id")
+_QUEUE_INDEXES = [
+    f"CREATE INDEX IF NOT EXISTS incidents_by_{lead} ON incidents "
+    f"({lead}, occurred_at, id, {', '.join(c for c in _FILTERS if c != lead)}, person_id)"
+    for lead in _FILTERS
+] + [
+    "CREATE INDEX IF NOT EXISTS incidents_by_time ON incidents "
+    f"(occurred_at, id, {', '.join(_FILTERS)}, person_id)"
+]
 _COLUMNS = (
     "agency_id",
     "status",
@@ -113,7 +122,7 @@ class SQLiteIncidentStore:
                 return
             try:
                 with self._store._write() as connection:
-                    for statement in _SCHEMA.split(";"):
+                    for statement in [*_SCHEMA.split(";"), *_QUEUE_INDEXES]:
                         if statement.strip():
                             connection.execute(statement)
                     found = connection.execute("PRAGMA user_version").fetchone()[0]

@@ -46,7 +46,7 @@ def test_an_sqlite_store_made_before_incidents_gains_the_table(tmp_path: Path) -
     with sqlite3.connect(path) as connection:
         assert connection.execute("PRAGMA user_version").fetchone()[0] == 1
         names = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
-    assert {"incidents", "incidents_person", "incidents_status"} <= names
+    assert {"incidents", "incidents_person", "incidents_by_status", "incidents_by_time"} <= names
 
 
 def test_a_failed_sqlite_write_stores_nothing(tmp_path: Path) -> None:
