@@ -6,7 +6,7 @@ generate the OpenAPI document."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -27,6 +27,22 @@ DECISIONS: tuple[str, ...] = ("points_assessed", "no_action", "waiver_requested"
 MAX_POINTS = 12
 # Control characters other than tab and line breaks: never part of a report someone typed.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def _in_range(value: datetime | None) -> datetime | None:
+    """A time that converts to UTC (year 1 at +05:00 does not) and is not before 2000."""
+    if value is None:
+        return None
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("out of range") from None
+    if utc < EARLIEST:
+        raise ValueError("lies before 2000") from None
+    return value
 
 
 def _clean_text(value: str | None) -> str | None:
@@ -95,6 +111,11 @@ class IncidentIn(_In):
         default=None, description="Required with an agency key; taken from the account on the web."
     )
 
+    @field_validator("occurred_at")
+    @classmethod
+    def _occurred_in_range(cls, value: datetime) -> datetime | None:
+        return _in_range(value)
+
 
 class AssessmentIn(_In):
     decision: Decision
@@ -121,6 +142,11 @@ class IncidentQuery(BaseModel):
     since: AwareDatetime | None = Field(default=None, description="Occurred at or after.")
     until: AwareDatetime | None = Field(default=None, description="Occurred before.")
     page: int = Field(default=1, ge=1, le=200, description="50 reports a page, newest first.")
+
+    @field_validator("since", "until")
+    @classmethod
+    def _bounds_in_range(cls, value: datetime | None) -> datetime | None:
+        return _in_range(value)
 
 
 # -- answers -------------------------------------------------------------------------------

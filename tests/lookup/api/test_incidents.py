@@ -7,6 +7,7 @@ import csv
 import io
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from flask import Flask
@@ -352,3 +353,12 @@ def test_the_openapi_document_describes_the_incident_routes(client: FlaskClient)
     assert "get" in paths["/api/v1/incidents"]
     assert "get" in paths["/api/v1/incidents/{incident_id}"]
     assert "post" in paths["/api/v1/incidents/{incident_id}/assessment"]
+
+
+def test_times_that_cannot_be_placed_are_400(client: FlaskClient, metro: AgencyKeys) -> None:
+    for value in ("0001-01-01T00:00:00+05:00", "1999-12-31T23:00:00Z"):
+        response = file(client, metro.officer_key, report_body(occurred_at=value))
+        assert response.get_json()["error"]["field"] == "occurred_at"
+        listed = client.get(f"{URL}?since={quote(value)}", headers=bearer(metro.officer_key))
+        assert listed.status_code == 400
+        assert listed.get_json()["error"]["field"] == "since"
