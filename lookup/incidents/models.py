@@ -242,5 +242,6 @@ class IncidentPage(_Out):
     incidents: list[IncidentOut]
     page: int
     page_size: int
-    total: int
+    total: int = Field(description="Matching reports, counted up to 10,000.")
+    total_exact: bool = Field(description="False: more than `total` reports match.")
     reference: str = Field(description="The audit record of this read.")

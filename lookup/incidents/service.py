@@ -30,7 +30,7 @@ from lookup.incidents.models import AssessmentIn, IncidentIn, IncidentQuery
 from lookup.incidents.report_to import report_to
 from lookup.service import KINDS, answer_context
 from lookup.store.base import AuditFilter, Channel, Outcome, StoreError, VersionConflict, iso_millis
-from lookup.store.incidents import IncidentFilter
+from lookup.store.incidents import COUNT_LIMIT, IncidentFilter
 from search_index.backend import BackendError, Snapshot
 from search_index.records import Mission, Person, Vehicle
 
@@ -372,7 +372,8 @@ def list_incidents(caller: Caller, query: IncidentQuery, query_text: str) -> dic
         "incidents": [incident_json(d, caller.principal) for d in documents],
         "page": query.page,
         "page_size": PAGE_SIZE,
-        "total": total,
+        "total": min(total, COUNT_LIMIT),
+        "total_exact": total <= COUNT_LIMIT,
         "reference": reference,
     }
 

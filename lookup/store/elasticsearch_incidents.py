@@ -20,7 +20,13 @@ from typing import Any
 from elasticsearch import ConflictError, Elasticsearch, NotFoundError
 
 from lookup.store.base import Document, DuplicateKey, StoreUnavailable, VersionConflict
-from lookup.store.incidents import IncidentFilter, country_key, index_fields, utc_text
+from lookup.store.incidents import (
+    COUNT_LIMIT,
+    IncidentFilter,
+    country_key,
+    index_fields,
+    utc_text,
+)
 from search_index.es_client import create_index_once, unavailable_on_failure
 
 PAGE = 500
@@ -150,10 +156,11 @@ class ElasticsearchIncidentStore:
                 sort=_SORT,
                 from_=offset,
                 size=limit,
-                track_total_hits=True,
+                track_total_hits=COUNT_LIMIT + 1,
             )
         hits = resp["hits"]
-        return [h["_source"]["data"] for h in hits["hits"]], int(hits["total"]["value"])
+        total = min(int(hits["total"]["value"]), COUNT_LIMIT + 1)
+        return [h["_source"]["data"] for h in hits["hits"]], total
 
     def iterate(self, filter: IncidentFilter) -> Iterator[Document]:
         query = _query(filter)

@@ -18,6 +18,10 @@ from typing import Any, Protocol
 from lookup.store.base import Document, iso_millis
 
 POINTS_DECISION = "points_assessed"
+# A page's total is counted up to this many and one more (more means "more than COUNT_LIMIT"):
+# counting every one of 100,000 reports for each queue page would cost more than the page.
+# Elasticsearch counts the same way (`track_total_hits`).
+COUNT_LIMIT = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +107,8 @@ class IncidentStore(Protocol):
     def page(
         self, filter: IncidentFilter, *, offset: int, limit: int
     ) -> tuple[list[Document], int]:
-        """The matching reports from `offset`, at most `limit`, and how many match in all."""
+        """The matching reports from `offset`, at most `limit`, and how many match in all, counted
+        up to COUNT_LIMIT + 1."""
 
     def iterate(self, filter: IncidentFilter) -> Iterator[Document]:
         """Every matching report (an export), streamed."""

@@ -16,7 +16,13 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from lookup.store.base import Document, DuplicateKey, StoreUnavailable, VersionConflict
-from lookup.store.incidents import IncidentFilter, country_key, index_fields, utc_text
+from lookup.store.incidents import (
+    COUNT_LIMIT,
+    IncidentFilter,
+    country_key,
+    index_fields,
+    utc_text,
+)
 
 if TYPE_CHECKING:
     from lookup.store.sqlite import SQLiteStateStore
@@ -181,7 +187,10 @@ class SQLiteIncidentStore:
     ) -> tuple[list[Document], int]:
         self._ensure()
         where, parameters = _where(filter)
-        total = self._store._read(f"SELECT COUNT(*) FROM incidents{where}", parameters)[0][0]  # noqa: S608
+        total = self._store._read(
+            f"SELECT COUNT(*) FROM (SELECT 1 FROM incidents{where} LIMIT ?)",  # noqa: S608
+            [*parameters, COUNT_LIMIT + 1],
+        )[0][0]
         rows = self._store._read(
             f"SELECT data FROM incidents{where}{_ORDER} LIMIT ? OFFSET ?",  # noqa: S608
             [*parameters, limit, offset],

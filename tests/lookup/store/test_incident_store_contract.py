@@ -149,3 +149,17 @@ def test_reported_points_count_assessments_after_publication_within_the_window(
     assert (
         store.incidents.reported_points([], assessed_after=PUBLISHED, occurred_from=date.min) == {}
     )
+
+
+def test_the_total_is_counted_up_to_the_limit_and_one_more(
+    store: StateStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lookup.store import elasticsearch_incidents, sqlite_incidents
+
+    for module in (sqlite_incidents, elasticsearch_incidents):
+        monkeypatch.setattr(module, "COUNT_LIMIT", 2)
+    for day in range(1, 6):
+        store.incidents.add(report(f"IN-{day}", occurred_at=f"2026-07-0{day}T10:00:00Z"))
+    found, total = store.incidents.page(IncidentFilter(), offset=0, limit=1)
+    assert ([d["incident_id"] for d in found], total) == (["IN-5"], 3)
+    assert store.incidents.page(IncidentFilter(agency_id="A9"), offset=0, limit=1) == ([], 0)
