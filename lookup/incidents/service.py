@@ -14,7 +14,7 @@ an assessment is OFM's own: the reporting agency sees the decision and the point
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -176,23 +176,27 @@ def _vehicle_json(vehicle: Vehicle) -> dict[str, Any]:
 def _person_of(snapshot: Snapshot, body: IncidentIn) -> Person | None:
     """The person the person identifiers name; they must all name the same one."""
     subject = body.subject
+
+    def by_licence(number: str) -> Person | None:
+        licence = snapshot.find_license(number)
+        return snapshot.get_person(licence.person_id) if licence else None
+
+    finders: list[tuple[str, str | None, Callable[[str], Person | None]]] = [
+        ("subject.person_id", subject.person_id, snapshot.get_person),
+        ("subject.credential_number", subject.credential_number, snapshot.find_credential),
+        ("subject.license_number", subject.license_number, by_licence),
+    ]
     found: list[tuple[str, Person]] = []
-    if subject.person_id is not None:
-        person = snapshot.get_person(subject.person_id)
+    for field, value, find in finders:
+        if value is None:
+            continue
+        try:
+            person = find(value)
+        except ValueError as error:  # not a number the record could hold
+            raise _bad(field, str(error)) from None
         if person is None:
-            raise _bad("subject.person_id", "not in the published record")
-        found.append(("subject.person_id", person))
-    if subject.credential_number is not None:
-        person = snapshot.find_credential(subject.credential_number)
-        if person is None:
-            raise _bad("subject.credential_number", "not in the published record")
-        found.append(("subject.credential_number", person))
-    if subject.license_number is not None:
-        licence = snapshot.find_license(subject.license_number)
-        person = snapshot.get_person(licence.person_id) if licence else None
-        if person is None:
-            raise _bad("subject.license_number", "not in the published record")
-        found.append(("subject.license_number", person))
+            raise _bad(field, "not in the published record")
+        found.append((field, person))
     for field, person in found[1:]:
         if person.person_id != found[0][1].person_id:
             raise _bad(field, "names a different person than the other identifiers")

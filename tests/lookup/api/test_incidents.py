@@ -188,6 +188,9 @@ HOSTILE: list[tuple[str, dict[str, Any], str]] = [
     ("subject as text", {"subject": "DVL1234"}, "subject"),
     ("unknown person", {"subject": {"person_id": "P-9999"}}, "subject.person_id"),
     ("unknown plate", {"subject": {"plate": "ZZZ999"}}, "subject.plate"),
+    ("plate of symbols", {"subject": {"plate": "!!!"}}, "subject.plate"),
+    ("card of symbols", {"subject": {"credential_number": "!"}}, "subject.credential_number"),
+    ("licence of symbols", {"subject": {"license_number": "--"}}, "subject.license_number"),
     ("time without offset", {"occurred_at": "2026-11-20T08:15:00"}, "occurred_at"),
     ("time in the future", {"occurred_at": "2099-01-01T00:00:00Z"}, "occurred_at"),
     ("unknown field", {"agency_id": "x"}, "agency_id"),
@@ -232,9 +235,13 @@ json_values = st.recursive(
 FIELDS = list(report_body("DC-00000-00000"))
 
 
+SUBJECT_KEYS = ("person_id", "credential_number", "license_number", "plate")
+
+
 @given(
     field=st.sampled_from(FIELDS),
-    value=json_values,
+    value=json_values
+    | st.dictionaries(st.sampled_from(SUBJECT_KEYS), st.text(max_size=20), min_size=1),
 )
 @settings(max_examples=60, suppress_health_check=list(HealthCheck))
 def test_any_value_in_any_field_is_201_or_400_and_a_400_stores_nothing(
