@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -15,15 +15,7 @@ IncidentKind = Literal["moving_violation", "dui_dwi", "crash", "criminal", "park
 Decision = Literal["points_assessed", "no_action", "waiver_requested", "referred"]
 Status = Literal["submitted", "assessed"]
 ReportTo = Literal["ofm", "usun"]
-INCIDENT_KINDS: tuple[str, ...] = (
-    "moving_violation",
-    "dui_dwi",
-    "crash",
-    "criminal",
-    "parking",
-    "other",
-)
-DECISIONS: tuple[str, ...] = ("points_assessed", "no_action", "waiver_requested", "referred")
+DECISIONS: tuple[str, ...] = get_args(Decision)
 MAX_POINTS = 12
 # Control characters other than tab and line breaks: never part of a report someone typed.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

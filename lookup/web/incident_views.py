@@ -55,19 +55,6 @@ DECISION_LABELS = {
     "waiver_requested": "Waiver requested",
     "referred": "Referred",
 }
-# The form's fields in the order an error is looked for, and the API field each one answers for.
-_FORM_FIELD = {
-    "occurred_at": "occurred_at",
-    "kind": "kind",
-    "citation_number": "citation_number",
-    "violation": "violation",
-    "narrative": "narrative",
-    "immunity_claimed": "immunity_claimed",
-    "location": "latitude",
-    "lookup_reference": "lookup_reference",
-    "subject": "subject",
-    "reporting_officer": "badge",
-}
 
 
 def _principal() -> Principal:
