@@ -105,7 +105,9 @@ def test_an_analyst_officer_gets_no_web_audit_page(make_app: AppFactory, tmp_pat
         accounts.create_agency("OFM", kind="ofm")
     analyst = make_officer(app, "ana", agency="OFM", role="analyst")
     client = app.test_client()
-    assert sign_in(client, analyst, clock).status_code == 303
+    signed = sign_in(client, analyst, clock)
+    assert signed.status_code == 303
+    assert signed.headers["Location"].endswith("/incidents")  # the review queue, not lookups
     assert client.get("/supervisor/audit").status_code == 403
     assert client.get("/supervisor/audit?format=csv").status_code == 403
     page = client.get("/lookup").get_data(as_text=True)
