@@ -1,14 +1,18 @@
 """Agencies, their API keys and their officers, kept as documents in the state store.
 
-- An agency has a unique name and an optional ORI (the NCIC originating-agency identifier).
-- An API key belongs to one agency and has a role (`officer` or `supervisor`). The key itself is
+- An agency has a unique name, an optional ORI (the NCIC originating-agency identifier) and a
+  kind: `police` (the default) or `ofm` (the State Department's Office of Foreign Missions, whose
+  analysts review incident reports). Agencies stored before kinds existed have no `kind` field and
+  read as `police`, so an existing state store needs no rewrite.
+- An API key belongs to one agency and has a role (`officer`, `supervisor`, or `analyst` in an
+  `ofm` agency only). The key itself is
   shown once at creation: `dck_<8-character key id>_<secret>`. Only its SHA-256 hash is kept (a
   fast hash suits a 256-bit random secret; a slow password hash would only add latency). The key
   id is the visible part used to name the key in listings and in `apikey revoke`.
 - An officer has a username (stored case-folded), display name, agency, role (`officer`,
-  `supervisor`, `admin`), a Werkzeug scrypt password hash, a TOTP secret, a disabled flag and the
-  failed-login bookkeeping the web login keeps (`failed_logins`: ISO times inside the lockout
-  window, `locked`, `locked_at`, `last_login_at`).
+  `supervisor`, `admin`, or `analyst` in an `ofm` agency only), a Werkzeug scrypt password hash,
+  a TOTP secret, a disabled flag and the failed-login bookkeeping the web login keeps
+  (`failed_logins`: ISO times inside the lockout window, `locked`, `locked_at`, `last_login_at`).
 """
 
 from __future__ import annotations
@@ -36,10 +40,14 @@ COLLECTIONS = (
     CollectionSpec(OFFICERS, unique=("username",), indexed=("agency_id",)),
 )
 
-ApiKeyRole = Literal["officer", "supervisor"]
-OfficerRole = Literal["officer", "supervisor", "admin"]
-API_KEY_ROLES: tuple[ApiKeyRole, ...] = ("officer", "supervisor")
-OFFICER_ROLES: tuple[OfficerRole, ...] = ("officer", "supervisor", "admin")
+AgencyKind = Literal["police", "ofm"]
+ApiKeyRole = Literal["officer", "supervisor", "analyst"]
+OfficerRole = Literal["officer", "supervisor", "admin", "analyst"]
+AGENCY_KINDS: tuple[AgencyKind, ...] = ("police", "ofm")
+API_KEY_ROLES: tuple[ApiKeyRole, ...] = ("officer", "supervisor", "analyst")
+OFFICER_ROLES: tuple[OfficerRole, ...] = ("officer", "supervisor", "admin", "analyst")
+# Reviews incident reports of every agency; exists only in an `ofm` agency.
+ANALYST = "analyst"
 
 KEY_PREFIX = "dck_"
 _KEY_ID_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
@@ -67,17 +75,21 @@ class Agency:
     id: str
     name: str
     ori: str | None
+    kind: AgencyKind = "police"
 
     @classmethod
     def of(cls, stored: Stored) -> Agency:
-        return cls(stored.id, stored.data["name"], stored.data.get("ori"))
+        data = stored.data
+        return cls(stored.id, data["name"], data.get("ori"), data.get("kind") or "police")
 
 
 def _name_key(name: str) -> str:
     return " ".join(name.casefold().split())
 
 
-def create_agency(name: str, *, ori: str | None = None) -> Agency:
+def create_agency(name: str, *, ori: str | None = None, kind: AgencyKind = "police") -> Agency:
+    if kind not in AGENCY_KINDS:
+        raise AccountError(f"kind must be one of {', '.join(AGENCY_KINDS)}")
     clean = " ".join(name.split())
     if not clean or len(clean) > 200:
         raise AccountError("agency name must be 1 to 200 characters")
@@ -90,7 +102,13 @@ def create_agency(name: str, *, ori: str | None = None) -> Agency:
     try:
         stored = state_store().insert(
             AGENCIES,
-            {"name": clean, "name_key": _name_key(clean), "ori": ori, "created_at": _now()},
+            {
+                "name": clean,
+                "name_key": _name_key(clean),
+                "ori": ori,
+                "kind": kind,
+                "created_at": _now(),
+            },
         )
     except DuplicateKey as error:
         field_name = "ORI" if error.field_name == "ori" else "name"
@@ -110,6 +128,12 @@ def find_agency(name: str) -> Agency | None:
 
 def list_agencies() -> list[Agency]:
     return [Agency.of(stored) for stored in state_store().find(AGENCIES)]
+
+
+def check_role_allowed(agency: Agency, role: str) -> None:
+    """The analyst role belongs to OFM: refused in any other agency."""
+    if role == ANALYST and agency.kind != "ofm":
+        raise AccountError("the analyst role exists only in an ofm agency")
 
 
 # -- API keys ------------------------------------------------------------------------------
@@ -158,6 +182,7 @@ def create_api_key(
     """A new key for the agency: (its record, the key itself, to be shown once)."""
     if role not in API_KEY_ROLES:
         raise AccountError(f"role must be one of {', '.join(API_KEY_ROLES)}")
+    check_role_allowed(agency, role)
     for _attempt in range(5):
         key_id = "".join(secrets.choice(_KEY_ID_ALPHABET) for _ in range(8))
         key = f"{KEY_PREFIX}{key_id}_{secrets.token_urlsafe(32)}"
@@ -283,6 +308,7 @@ def create_officer(
         raise AccountError("username must be 2 to 64 characters: letters, digits, '.', '_' or '-'")
     if role not in OFFICER_ROLES:
         raise AccountError(f"role must be one of {', '.join(OFFICER_ROLES)}")
+    check_role_allowed(agency, role)
     check_password_policy(password)
     shown = " ".join(display_name.split()) or name
     if not shown.isprintable():

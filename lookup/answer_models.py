@@ -121,7 +121,14 @@ class LicenseOut(_Out):
     may_drive: bool
     issued: date | None
     expiry: date | None
-    points: int
+    points: int = Field(
+        description="Imported points plus points OFM assessed in DipCheck after the data set's "
+        "publication, for incidents within the last 24 months."
+    )
+    points_from_reports: int = Field(
+        description="How many of `points` came from incident reports not yet in the published "
+        "record."
+    )
     points_alert: Literal["none", "review", "suspension"]
     notes: list[str]
 

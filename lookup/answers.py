@@ -7,9 +7,9 @@ so one answer never mixes two published data sets.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from lookup import answer_models as m
@@ -36,12 +36,19 @@ PLATE_NOTICE = (
 )
 
 
+# (person ids, the served data set's publication time, today) -> points assessed from incident
+# reports since that publication, per person (lookup/incidents/points.py); persons without any
+# may be left out.
+ReportedPoints = Callable[[Sequence[str], datetime, date], Mapping[str, int]]
+
+
 @dataclass(frozen=True, slots=True)
 class AnswerContext:
     """What an answer depends on besides records; the app builds it from its settings per lookup.
 
     `include_date_of_birth` adds the date of birth to persons (for an officer comparing a card);
-    leave it off for SMS and for anything a third party may see.
+    leave it off for SMS and for anything a third party may see. `reported_points` adds points
+    from assessed incident reports to licences (None: the imported figure alone).
     """
 
     today: date
@@ -51,6 +58,7 @@ class AnswerContext:
     members_limit: int = 25
     include_date_of_birth: bool = False
     matrix: ImmunityMatrix = field(default_factory=load_matrix)
+    reported_points: ReportedPoints | None = None
 
     def __post_init__(self) -> None:
         if self.members_limit < 1:
@@ -79,7 +87,7 @@ def license_match_json(snapshot: Snapshot, licence: License, ctx: AnswerContext)
     builder = _Builder(snapshot, ctx)
     holder = builder.get_person(licence.person_id)
     return {
-        "license": _licence(licence, ctx),
+        "license": builder.licence(licence),
         "person": builder.person(holder, licence) if holder else None,
     }
 
@@ -162,6 +170,7 @@ class _Builder:
         self.ctx = ctx
         self._persons: dict[str, Person | None] = {}
         self._missions: dict[str, Mission | None] = {}
+        self._reported: dict[str, int] = {}
 
     def get_person(self, person_id: str) -> Person | None:
         if person_id not in self._persons:
@@ -180,6 +189,21 @@ class _Builder:
 
     def licence_of(self, person: Person) -> License | None:
         return self.snapshot.licenses_of([person.person_id]).get(person.person_id)
+
+    def read_reported_points(self, person_ids: Sequence[str]) -> None:
+        """Points from incident reports of these persons, in one read for the whole answer."""
+        source = self.ctx.reported_points
+        missing = [p for p in person_ids if p not in self._reported]
+        if source is None or not missing:
+            return
+        found = source(missing, self.snapshot.info.published_at, self.ctx.today)
+        for person_id in missing:
+            self._reported[person_id] = found.get(person_id, 0)
+
+    def licence(self, licence: License) -> dict[str, Any]:
+        """The one place a licence answer is built: its points include those from reports."""
+        self.read_reported_points([licence.person_id])
+        return _licence(licence, self.ctx, self._reported.get(licence.person_id, 0))
 
     def immunity(
         self, person: Person, principal: Person | None, accreditation: Accreditation
@@ -250,7 +274,7 @@ class _Builder:
                 if credential
                 else None
             ),
-            license=_licence(licence, ctx) if licence else None,
+            license=self.licence(licence) if licence else None,
             travel_control={
                 "regime": travel.regime,
                 "zone": travel.zone,
@@ -290,6 +314,7 @@ class _Builder:
         # Every licence shown, in one read; the household lists the registrant first, so the
         # registrant's answer is built once and reused as the first person.
         licences = self.snapshot.licenses_of([p.person_id for p in persons]) if persons else {}
+        self.read_reported_points(list(licences))
         persons_out = [self.person(p, licences.get(p.person_id)) for p in persons]
         if owner is not None:
             registrant = {"person": persons_out[0]}
@@ -426,8 +451,8 @@ def _mission(mission: Mission) -> dict[str, Any]:
     }
 
 
-def _licence(licence: License, ctx: AnswerContext) -> dict[str, Any]:
-    status = licence_on(licence, ctx.today, ctx.points)
+def _licence(licence: License, ctx: AnswerContext, points_from_reports: int) -> dict[str, Any]:
+    status = licence_on(licence, ctx.today, ctx.points, points_from_reports)
     return {
         "license_number": licence.license_number,
         "license_class": licence.license_class,
@@ -438,7 +463,8 @@ def _licence(licence: License, ctx: AnswerContext) -> dict[str, Any]:
         "may_drive": status.may_drive,
         "issued": _day(licence.issued),
         "expiry": _day(licence.expiry),
-        "points": licence.points,
+        "points": status.points,
+        "points_from_reports": status.points_from_reports,
         "points_alert": status.points_alert,
         "notes": list(status.notes),
     }

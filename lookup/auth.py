@@ -24,6 +24,9 @@ from lookup.config import current_settings
 from lookup.store.base import StoreError
 
 SUPERVISOR_ROLES: frozenset[str] = frozenset({"supervisor", "admin"})
+# OFM's reviewers (lookup/accounts.py: only in an `ofm` agency): they read every agency's incident
+# reports and no lookup audit trail, and run no lookups.
+ANALYST_ROLE = "analyst"
 _CACHE_LIMIT = 10_000
 
 
@@ -36,7 +39,7 @@ class Principal:
     agency_id: str
     agency_name: str
     actor: str  # "officer:<id>", "apikey:<key id as `apikey list` shows it>" or "training:<who>"
-    role: str  # officer | supervisor | admin
+    role: str  # officer | supervisor | admin | analyst
     officer_id: str | None = None
     # An API key that must name the officer behind each lookup (lookup/api/on_behalf_of.py).
     requires_officer: bool = False
@@ -46,6 +49,14 @@ class Principal:
     @property
     def can_read_audit(self) -> bool:
         return self.role in SUPERVISOR_ROLES
+
+    @property
+    def is_analyst(self) -> bool:
+        return self.role == ANALYST_ROLE
+
+    @property
+    def may_look_up(self) -> bool:
+        return self.role != ANALYST_ROLE
 
     @property
     def is_training(self) -> bool:

@@ -74,23 +74,32 @@ def _account_call(function: Any, *args: Any, **kwargs: Any) -> Any:
 
 # -- agencies ------------------------------------------------------------------------------
 
-agency_cli = AppGroup("agency", help="Police agencies (each sees only its own audit trail).")
+agency_cli = AppGroup(
+    "agency", help="Police agencies (each sees only its own audit trail) and OFM (kind ofm)."
+)
 
 
 @agency_cli.command("create")
 @click.argument("name")
 @click.option("--ori", help="The agency's 9-character NCIC originating-agency identifier.")
-def agency_create(name: str, ori: str | None) -> None:
+@click.option(
+    "--kind",
+    type=click.Choice(accounts.AGENCY_KINDS),
+    default="police",
+    show_default=True,
+    help="ofm: the Office of Foreign Missions, whose analysts review incident reports.",
+)
+def agency_create(name: str, ori: str | None, kind: accounts.AgencyKind) -> None:
     """Create an agency called NAME."""
-    agency = _account_call(accounts.create_agency, name, ori=ori)
-    click.echo(f"agency created: {agency.name} (id {agency.id})")
+    agency = _account_call(accounts.create_agency, name, ori=ori, kind=kind)
+    click.echo(f"agency created: {agency.name} (id {agency.id}, {agency.kind})")
 
 
 @agency_cli.command("list")
 def agency_list() -> None:
     """List the agencies."""
     for agency in accounts.list_agencies():
-        click.echo(f"{agency.id}  {agency.name}  {agency.ori or '-'}")
+        click.echo(f"{agency.id}  {agency.name}  {agency.ori or '-'}  {agency.kind}")
 
 
 # -- API keys ------------------------------------------------------------------------------
@@ -105,7 +114,8 @@ apikey_cli = AppGroup("apikey", help="Agency API keys (shown once; only a hash i
     type=click.Choice(accounts.API_KEY_ROLES),
     default="officer",
     show_default=True,
-    help="supervisor keys may also read the agency's audit trail.",
+    help="supervisor keys may also read the agency's audit trail; analyst (OFM agencies "
+    "only) reviews every agency's incident reports and cannot look up.",
 )
 @click.option("--label", help="What the key is for, e.g. the CAD system's name.")
 @click.option(

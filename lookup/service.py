@@ -16,14 +16,17 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Literal, get_args
 
+from werkzeug.exceptions import Forbidden
+
 from lookup import answers
 from lookup.audit import AuditUnavailable, new_reference, record
 from lookup.auth import Principal
 from lookup.config import Settings, current_settings
 from lookup.extensions import search_backend
+from lookup.incidents.points import reported_points as points_from_reports
 from lookup.rules.insurance import InsuranceRules
 from lookup.rules.licence import PointsThresholds
-from lookup.store.base import Channel, Outcome
+from lookup.store.base import Channel, Outcome, StoreError
 from search_index.backend import BackendError, NoDataPublished, SearchBackend, Snapshot
 from search_index.confusables import parse_plate_pattern
 from search_index.normalize import normalize_identifier, normalize_name, normalize_plate
@@ -32,6 +35,7 @@ __all__ = [
     "REASONS",
     "AuditUnavailable",
     "InvalidQuery",
+    "LookupForbidden",
     "LookupKind",
     "LookupResult",
     "LookupUnavailable",
@@ -86,6 +90,11 @@ class LookupUnavailable(Exception):
         super().__init__(message)
         self.reference = reference
         self.message = message
+
+
+class LookupForbidden(Forbidden):
+    """The principal's role runs no lookups (an OFM analyst): 403 on every channel, through the
+    channels' HTTP error pages."""
 
 
 class LiveDataRefused(Exception):
@@ -197,12 +206,12 @@ def _verify() -> dict[str, str]:
     }
 
 
-@functools.lru_cache(maxsize=8)
+@functools.lru_cache(maxsize=16)
 def _answer_context(
-    settings: Settings, today: date, include_date_of_birth: bool
+    settings: Settings, today: date, include_date_of_birth: bool, with_reports: bool
 ) -> answers.AnswerContext:
-    """An answer's context, built once per settings, day and date-of-birth choice (the matrix is
-    parsed once): the context is immutable, so lookups of one day share it."""
+    """An answer's context, built once per settings, day, date-of-birth and reports choice (the
+    matrix is parsed once): the context is immutable, so lookups of one day share it."""
     return answers.AnswerContext(
         today=today,
         verify_phone=settings.verify_phone,
@@ -211,12 +220,18 @@ def _answer_context(
         ),
         insurance=InsuranceRules(expiring_within_days=settings.insurance_expiring_days),
         include_date_of_birth=include_date_of_birth,
+        reported_points=points_from_reports if with_reports else None,
     )
 
 
-def _context(include_date_of_birth: bool) -> answers.AnswerContext:
+def answer_context(
+    include_date_of_birth: bool, *, with_reports: bool = True
+) -> answers.AnswerContext:
+    """Today's answer context. `with_reports`: licence points include those assessed from
+    incident reports in this app's state store (off for training data sets, whose synthetic
+    people have no reports)."""
     settings = current_settings()
-    return _answer_context(settings, settings.local_date(), include_date_of_birth)
+    return _answer_context(settings, settings.local_date(), include_date_of_birth, with_reports)
 
 
 def _find(
@@ -353,7 +368,8 @@ def run_lookup(
     backend: SearchBackend | None = None,
     include_date_of_birth: bool | None = None,
 ) -> LookupResult:
-    """Run one lookup and audit it. Raises InvalidQuery (audited as denied), LookupUnavailable
+    """Run one lookup and audit it. Raises LookupForbidden for a principal whose role runs no
+    lookups (an OFM analyst; audited as denied), InvalidQuery (audited as denied), LookupUnavailable
     (audited as error) and AuditUnavailable (nothing answered). `backend` replaces the app's
     search backend (the training mode serves synthetic data from its own). Dates of birth are
     included for the officer-facing API and web channels unless `include_date_of_birth` says
@@ -362,6 +378,9 @@ def run_lookup(
     if backend is None and principal.is_training:
         raise LiveDataRefused("training lookups run on the training data set only")
     reference = new_reference()
+    if not principal.may_look_up:
+        _audit_denied(principal, reference, channel, kind, value, reason, client, "role", None)
+        raise LookupForbidden("an analyst account cannot run officer lookups")
     try:
         query = _parse_query(kind, value, reason, params)
     except InvalidQuery as error:
@@ -385,14 +404,16 @@ def run_lookup(
 
     try:
         with (backend or search_backend()).snapshot() as snapshot:
-            context = _context(
+            context = answer_context(
                 channel in ("api", "web")
                 if include_date_of_birth is None
-                else include_date_of_birth
+                else include_date_of_birth,
+                with_reports=backend is None,
             )
             matches, ids = _find(snapshot, query, context)
             info = snapshot.info
-    except (BackendError, OSError) as error:
+    except (BackendError, OSError, StoreError) as error:
+        # A licence's points need the incident reports too: without them, no answer.
         cause = "no_data_published" if isinstance(error, NoDataPublished) else "index_unavailable"
         audit("error", {"error": cause})
         raise LookupUnavailable(reference, cause) from error

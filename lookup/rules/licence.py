@@ -1,7 +1,8 @@
 """OFM driver licence status and points alerts as of the day of the lookup.
 
-The record holds one points figure: the points OFM counts within its two-year window. The expiry
-date is the last valid day.
+The record holds one points figure: the points OFM counts within its two-year window. Points OFM
+has assessed in DipCheck since the record was published (lookup/incidents/points.py) are added to
+it, and the alerts use the sum. The expiry date is the last valid day.
 """
 
 from __future__ import annotations
@@ -41,27 +42,37 @@ class Licence:
     label: str
     may_drive: bool
     points: int
+    points_from_reports: int
     points_alert: PointsAlert
     notes: tuple[str, ...]
 
 
-def licence_on(licence: License, today: date, thresholds: PointsThresholds) -> Licence:
+def licence_on(
+    licence: License, today: date, thresholds: PointsThresholds, points_from_reports: int = 0
+) -> Licence:
+    """`points_from_reports`: points assessed since the record's publication (see above)."""
     status = licence.status
     if status == "valid" and licence.expiry is not None and licence.expiry < today:
         status = "expired"
     alert: PointsAlert = "none"
     notes: list[str] = []
-    if licence.points >= thresholds.suspension:
+    points = licence.points + points_from_reports
+    if points >= thresholds.suspension:
         alert = "suspension"
         notes.append(
-            f"{licence.points} points: at or above {thresholds.suspension}, where OFM suspends "
+            f"{points} points: at or above {thresholds.suspension}, where OFM suspends "
             "all driving privileges."
         )
-    elif licence.points >= thresholds.review:
+    elif points >= thresholds.review:
         alert = "review"
         notes.append(
-            f"{licence.points} points: at or above {thresholds.review}, where OFM reviews the "
+            f"{points} points: at or above {thresholds.review}, where OFM reviews the "
             "driving record."
+        )
+    if points_from_reports:
+        notes.append(
+            f"{points_from_reports} of the points come from incident reports OFM assessed after "
+            "this record was published."
         )
     if status != "valid":
         notes.append("Not licensed to drive today.")
@@ -70,7 +81,8 @@ def licence_on(licence: License, today: date, thresholds: PointsThresholds) -> L
         recorded_status=licence.status,
         label=_LABELS[status],
         may_drive=status == "valid",
-        points=licence.points,
+        points=points,
+        points_from_reports=points_from_reports,
         points_alert=alert,
         notes=tuple(notes),
     )

@@ -59,6 +59,11 @@ LICENCE: Final[dict[str, str]] = {
     "revoked": "Lic REVOKED-NO DRIVING",
     "expired": "Lic EXPIRED-NO DRIVING",
 }
+# A licence's points alert (8/12 points in 24 months, with assessed reports): long, short.
+POINTS_ALERT: Final[dict[str, tuple[str, str]]] = {
+    "review": ("OFM REVIEW", "REVIEW"),
+    "suspension": ("OFM SUSPENSION LEVEL", "SUSP"),
+}
 # Longest first: the short form is used when space runs out.
 MATCH: Final[dict[str, tuple[str, ...]]] = {
     "exact": (),

@@ -1,8 +1,9 @@
 """From a lookup's answer (the API's JSON body, built by lookup/answers.py) to one SMS reply.
 
 Only the fields an SMS may carry are read: immunity level and the arrest and residence actions,
-card and licence status, insurance and registration status, the surname and the first initial,
-the mission's country. Dates of birth, addresses, family members and notes never reach a reply.
+card and licence status (with a licence's points alert), insurance and registration status, the
+surname and the first initial, the mission's country. Dates of birth, addresses, family members
+and notes never reach a reply.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ def person_facts(person: Mapping[str, Any]) -> PersonFacts:
         residence=str(actions.get("enter_residence", "no")),
         credential=credential.get("status"),
         licence=licence.get("status"),
+        points=int(licence.get("points") or 0),
+        points_alert=str(licence.get("points_alert") or "none"),
     )
 
 

@@ -88,6 +88,8 @@ class PersonFacts:
     residence: str  # enter_residence code
     credential: str | None = None  # card status today
     licence: str | None = None  # licence status today
+    points: int = 0  # licence points, imported plus assessed from incident reports
+    points_alert: str = "none"  # none | review | suspension
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +184,11 @@ def person_parts(kind: str, person: PersonFacts) -> list[Part]:
     status: list[Part] = []
     if kind == "license" and person.licence:
         status.append(part(phrases.LICENCE.get(person.licence, "Lic ?") + "."))
+        if person.points_alert in phrases.POINTS_ALERT:
+            label, short = phrases.POINTS_ALERT[person.points_alert]
+            status.append(
+                part(f"{person.points} pts-{label}.", f"{person.points}pts {short}.", rank=1)
+            )
     if person.credential:
         card = phrases.CREDENTIAL.get(person.credential, phrases.CREDENTIAL["unknown"])
         # On a licence answer the card status is extra; on an ID answer it is the point.

@@ -11,7 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+if TYPE_CHECKING:
+    from lookup.store.incidents import IncidentStore
 
 Document = dict[str, Any]
 Channel = Literal["api", "web", "sms", "qr"]
@@ -98,6 +101,10 @@ class AuditFilter:
 
 class StateStore(Protocol):
     name: str
+
+    @property
+    def incidents(self) -> IncidentStore:
+        """Incident reports and their OFM assessments (lookup/store/incidents.py)."""
 
     def ensure(self, specs: Sequence[CollectionSpec]) -> None:
         """Create collections and their indexes if missing (idempotent)."""

@@ -2,7 +2,8 @@
 
 Each collection is a table of JSON documents; declared unique and indexed fields become expression
 indexes on `json_extract`, so a lookup by API-key hash or username is one index probe. The audit
-log is its own table that triggers keep append-only. Document writes are committed with
+log is its own table that triggers keep append-only; incident reports have their own table too
+(lookup/store/sqlite_incidents.py). Document writes are committed with
 `synchronous=FULL`. An audit record is committed with `synchronous=NORMAL` and then synced to this
 process's audit journal (lookup/store/audit_journal.py), so it is on disk before `append_audit`
 returns without holding SQLite's one write lock through an fsync. This module never opens SQLite's
@@ -40,6 +41,7 @@ from lookup.store.base import (
     StoreUnavailable,
     VersionConflict,
 )
+from lookup.store.sqlite_incidents import SQLiteIncidentStore
 from search_index.sqlite_support import backup_to
 
 log = logging.getLogger(__name__)
@@ -161,6 +163,7 @@ class SQLiteStateStore:
             if journal_rotate_bytes is None
             else Journal(journal_dir, journal_rotate_bytes)
         )
+        self.incidents = SQLiteIncidentStore(self)
 
     # -- connections ---------------------------------------------------------------------
 

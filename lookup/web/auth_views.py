@@ -56,9 +56,15 @@ def _login_page(
 
 @bp.get("/")
 def index() -> BaseResponse:
-    if sessions.current_web_session() is not None:
-        return redirect(url_for("web.lookup_form"))
+    session = sessions.current_web_session()
+    if session is not None:
+        return redirect(home_page(session.role))
     return redirect(url_for("web.login"))
+
+
+def home_page(role: str) -> str:
+    """Where a signed-in officer starts: OFM's analysts run no lookups, they review reports."""
+    return url_for("web.incidents_page") if role == "analyst" else url_for("web.lookup_form")
 
 
 @bp.get("/login")
@@ -132,7 +138,7 @@ def _start_session(result: LoginResult, *, stage: sessions.Stage) -> BaseRespons
         stage=stage,
         now=sessions.now(),
     )
-    target = url_for("web.lookup_form") if stage == "active" else url_for("web.enrol")
+    target = home_page(officer.role) if stage == "active" else url_for("web.enrol")
     response = redirect(target, code=303)
     sessions.set_session_cookie(response, cookie_value)
     response.delete_cookie(security.LOGIN_NONCE_COOKIE, path="/")

@@ -16,7 +16,7 @@ from lookup.service import (
     InvalidQuery,
     LiveDataRefused,
     LookupUnavailable,
-    _context,
+    answer_context,
     record_denied,
     run_lookup,
 )
@@ -228,9 +228,10 @@ def test_answer_context_follows_the_local_day(app: Flask, monkeypatch: pytest.Mo
     day = [date(2026, 3, 15)]
     monkeypatch.setattr(Settings, "local_date", lambda self, moment=None: day[0])
     with app.app_context():
-        first, again, with_birth = _context(False), _context(False), _context(True)
+        first, again = answer_context(False), answer_context(False)
+        with_birth = answer_context(True)
         day[0] = date(2026, 3, 16)
-        tomorrow = _context(False)
+        tomorrow = answer_context(False)
     assert first is again
     assert (first.today, first.include_date_of_birth) == (date(2026, 3, 15), False)
     assert (with_birth.today, with_birth.include_date_of_birth) == (date(2026, 3, 15), True)

@@ -1,0 +1,120 @@
+"""The incident-report section of the state store (DESIGN.md "Incidents and OFM review").
+
+An incident report is one JSON document, written whole in one operation (never half-stored), plus
+the few fields the OFM queue filters and the licence-points sum read, which each backend keeps
+as indexed columns or keyword fields beside the document. `index_fields` derives those fields from
+the document, once, for both backends, so the two cannot disagree on what a filter matches.
+
+Order: newest incident first (by when it occurred, then by id), on every read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any, Protocol
+
+from lookup.store.base import Document, iso_millis
+
+POINTS_DECISION = "points_assessed"
+# A page's total is counted up to this many and one more (more means "more than COUNT_LIMIT"):
+# counting every one of 100,000 reports for each queue page would cost more than the page.
+# Elasticsearch counts the same way (`track_total_hits`).
+COUNT_LIMIT = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentFilter:
+    """Every given field must match. `country` is compared case-insensitively; `since`/`until`
+    bound when the incident occurred (inclusive / exclusive)."""
+
+    agency_id: str | None = None
+    status: str | None = None
+    kind: str | None = None
+    country: str | None = None
+    mission_id: str | None = None
+    person_id: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentIndex:
+    """What a backend indexes of one report."""
+
+    incident_id: str
+    agency_id: str
+    status: str
+    kind: str
+    country_key: str | None
+    mission_id: str | None
+    person_id: str | None
+    occurred_at: str  # UTC, milliseconds, Z: sorts as text in time order
+    occurred_on: str  # the calendar day as the officer gave it (their own offset), YYYY-MM-DD
+    points: int | None  # the points of a `points_assessed` decision, else None
+    assessed_at: str | None  # UTC, milliseconds, Z
+
+
+def country_key(country: str) -> str:
+    return " ".join(country.casefold().split())
+
+
+def index_fields(document: Mapping[str, Any]) -> IncidentIndex:
+    subject = document["subject"]
+    mission = subject.get("mission") or {}
+    occurred = datetime.fromisoformat(document["occurred_at"])
+    assessment = document.get("assessment")
+    points: int | None = None
+    assessed_at: str | None = None
+    if assessment is not None:
+        assessed_at = assessment["assessed_at"]
+        if assessment["decision"] == POINTS_DECISION:
+            points = int(assessment["points"])
+    country = mission.get("country")
+    return IncidentIndex(
+        incident_id=document["incident_id"],
+        agency_id=document["agency_id"],
+        status=document["status"],
+        kind=document["kind"],
+        country_key=country_key(country) if country else None,
+        mission_id=mission.get("mission_id"),
+        person_id=subject.get("person_id"),
+        occurred_at=iso_millis(occurred),
+        occurred_on=occurred.date().isoformat(),
+        points=points,
+        assessed_at=assessed_at,
+    )
+
+
+def utc_text(moment: datetime) -> str:
+    """A filter bound as the indexes keep times."""
+    return iso_millis(moment.astimezone(UTC))
+
+
+class IncidentStore(Protocol):
+    def add(self, document: Document) -> None:
+        """Store a new report whole, under its `incident_id`. Raises DuplicateKey (id taken),
+        StoreUnavailable; on any error nothing is stored."""
+
+    def get(self, incident_id: str) -> tuple[int, Document] | None:
+        """(version, document), or None."""
+
+    def replace(self, incident_id: str, document: Document, *, expect_version: int) -> int:
+        """Write the whole changed document if nobody wrote since `expect_version`; returns the
+        new version. Raises KeyError, VersionConflict, StoreUnavailable."""
+
+    def page(
+        self, filter: IncidentFilter, *, offset: int, limit: int
+    ) -> tuple[list[Document], int]:
+        """The matching reports from `offset`, at most `limit`, and how many match in all, counted
+        up to COUNT_LIMIT + 1."""
+
+    def iterate(self, filter: IncidentFilter) -> Iterator[Document]:
+        """Every matching report (an export), streamed."""
+
+    def reported_points(
+        self, person_ids: Sequence[str], *, assessed_after: datetime, occurred_from: date
+    ) -> dict[str, int]:
+        """Per person, the sum of points assessed after `assessed_after` for incidents that
+        occurred on or after `occurred_from` (persons with none are left out)."""
