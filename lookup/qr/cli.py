@@ -144,10 +144,13 @@ def _issue_many(
     issued: list[tuple[IssuedToken, LiveCheck]] = []
     try:
         with search_backend().snapshot() as snapshot:
-            today = datetime.now(UTC).date()
+            settings = current_settings()
+            today = settings.local_date()
             for value in values:
                 try:
-                    token = issue(snapshot, kind, value, signer, lifetime=lifetime)
+                    token = issue(
+                        snapshot, kind, value, signer, zone=settings.zone(), lifetime=lifetime
+                    )
                 except NotIssuable as error:
                     raise _fail(f"{value}: {error}") from None
                 issued.append((token, live_check(snapshot, token.claims, today)))
@@ -157,8 +160,10 @@ def _issue_many(
 
 
 def _last_day(issued: IssuedToken) -> str:
-    """The last day a code is good on: it expires at the first second after that day."""
-    return (issued.claims.expires - timedelta(seconds=1)).date().isoformat()
+    """The last day a code is good on (in DIPCHECK_TIMEZONE): it expires at the first second
+    after that day."""
+    last_second = issued.claims.expires - timedelta(seconds=1)
+    return last_second.astimezone(current_settings().zone()).date().isoformat()
 
 
 def _lifetime(valid_days: int | None) -> timedelta | None:

@@ -153,7 +153,7 @@ def check_token(token: str, now: datetime) -> Checked:
         return _checked(Verdict.VALID, result.code, result)
     try:
         with search_backend().snapshot() as snapshot:
-            live = documents.live_check(snapshot, claims, now.date())
+            live = documents.live_check(snapshot, claims, current_settings().local_date(now))
             published = snapshot.info.published_at
     except (BackendError, OSError):
         return _checked(Verdict.UNAVAILABLE, "QR-INDEX-UNAVAILABLE", result)

@@ -302,3 +302,18 @@ def test_keys_directory_setting_moves_the_key_ring(
     assert key is not None
     assert (mounted / f"{key.kid}.pem").is_file()
     assert not (tmp_path / "data" / "qr_keys").exists()
+
+
+def test_a_card_reads_valid_all_of_its_last_day_in_the_local_zone(qr_env: QrEnv) -> None:
+    from lookup.qr.views import check_token
+
+    # The card's last day is 2027-09-01; 02:00 UTC on the 2nd is 22:00 on the 1st in New York
+    # (DIPCHECK_TIMEZONE's default), still the card's last day where the officer stands.
+    issued_at = datetime(2027, 8, 1, tzinfo=UTC)
+    token = qr_env.token("credential", DIPLOMAT_CREDENTIAL, now=issued_at)
+    with qr_env.app.app_context():
+        evening = check_token(token, datetime(2027, 9, 2, 2, 0, tzinfo=UTC))
+        after = check_token(token, datetime(2027, 9, 2, 4, 0, tzinfo=UTC))
+    assert evening.verification.verdict.value == "valid"
+    assert evening.screen.verdict.value == "valid"
+    assert after.verification.verdict.value == "expired"
