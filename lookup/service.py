@@ -14,13 +14,18 @@ import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any, Literal, get_args
+
+from flask import current_app
 
 from lookup import answers
 from lookup.audit import AuditUnavailable, new_reference, record
 from lookup.auth import Principal
 from lookup.config import Settings, current_settings
 from lookup.extensions import search_backend
+from lookup.matrix_source import matrix_path
+from lookup.rules.immunity import load_matrix
 from lookup.rules.insurance import InsuranceRules
 from lookup.rules.licence import PointsThresholds
 from lookup.store.base import Channel, Outcome
@@ -199,11 +204,12 @@ def _verify() -> dict[str, str]:
 
 @functools.lru_cache(maxsize=8)
 def _answer_context(
-    settings: Settings, today: date, include_date_of_birth: bool
+    settings: Settings, today: date, include_date_of_birth: bool, matrix_file: Path | None
 ) -> answers.AnswerContext:
-    """An answer's context, built once per settings, day and date-of-birth choice (the matrix is
-    parsed once): the context is immutable, so lookups of one day share it."""
+    """An answer's context, built once per settings, day, date-of-birth choice and matrix file
+    (the matrix is parsed once): the context is immutable, so lookups of one day share it."""
     return answers.AnswerContext(
+        matrix=load_matrix(matrix_file),
         today=today,
         verify_phone=settings.verify_phone,
         points=PointsThresholds(
@@ -216,7 +222,9 @@ def _answer_context(
 
 def _context(include_date_of_birth: bool) -> answers.AnswerContext:
     settings = current_settings()
-    return _answer_context(settings, settings.local_date(), include_date_of_birth)
+    return _answer_context(
+        settings, settings.local_date(), include_date_of_birth, matrix_path(current_app)
+    )
 
 
 def _find(

@@ -13,8 +13,8 @@ from werkzeug.exceptions import HTTPException
 from lookup import sessions
 from lookup.config import current_settings
 from lookup.extensions import EXTENSION_KEY, Services
+from lookup.matrix_source import current_matrix
 from lookup.phone_links import tel_href
-from lookup.rules.immunity import load_matrix
 from lookup.web import present
 from lookup.web.security import add_security_headers
 
@@ -43,7 +43,7 @@ class OfficerScreenUi:
     training mode passes the same object so trainees see exactly what officers see."""
 
     def __init__(self) -> None:
-        self.matrix = load_matrix()
+        self.matrix = current_matrix()
 
     def headline(self, level: str) -> str:
         return present.level_headline(self.matrix, level)
