@@ -59,6 +59,9 @@ LICENCE: Final[dict[str, str]] = {
     "revoked": "Lic REVOKED-NO DRIVING",
     "expired": "Lic EXPIRED-NO DRIVING",
 }
+# A valid licence at or above the suspension threshold (DIPCHECK_POINTS_SUSPENSION): OFM
+# suspends at that count, so "Lic OK" would tell the officer the opposite of the web answer.
+LICENCE_SUSPENSION_ALERT: Final = "Lic valid, POINTS SUSPENSION ALERT"
 # Longest first: the short form is used when space runs out.
 MATCH: Final[dict[str, tuple[str, ...]]] = {
     "exact": (),

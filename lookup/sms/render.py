@@ -27,6 +27,7 @@ def person_facts(person: Mapping[str, Any]) -> PersonFacts:
         residence=str(actions.get("enter_residence", "no")),
         credential=credential.get("status"),
         licence=licence.get("status"),
+        licence_points_alert=str(licence.get("points_alert") or "none"),
     )
 
 
@@ -67,7 +68,10 @@ def reply_for(kind: str, typed: str, body: Mapping[str, Any], verify_phone: str)
         person = found.get("person")
         status = str(found["license"]["status"])
         if person is None:
-            return replies.licence_only_reply(shown, status, reference, verify_phone)
+            alert = str(found["license"].get("points_alert") or "none")
+            return replies.licence_only_reply(
+                shown, status, reference, verify_phone, points_alert=alert
+            )
         facts = person_facts({**person, "license": found["license"]})
         return replies.person_reply(kind, shown, facts, reference, verify_phone)
     return replies.person_reply(kind, shown, person_facts(matches[0]), reference, verify_phone)

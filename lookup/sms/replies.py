@@ -88,6 +88,7 @@ class PersonFacts:
     residence: str  # enter_residence code
     credential: str | None = None  # card status today
     licence: str | None = None  # licence status today
+    licence_points_alert: str = "none"  # none | review | suspension
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +148,13 @@ def _closing(reference: str | None, verify_phone: str, *, call: bool = False) ->
     return parts
 
 
+def licence_phrase(status: str, points_alert: str) -> str:
+    """The licence's status; a valid licence whose points reached suspension says that instead."""
+    if status == "valid" and points_alert == "suspension":
+        return phrases.LICENCE_SUSPENSION_ALERT
+    return phrases.LICENCE.get(status, "Lic ?")
+
+
 def _must_call(person: PersonFacts | None) -> bool:
     return person is not None and person.level not in phrases.RECORDED_LEVELS
 
@@ -163,7 +171,7 @@ def person_reply(
     head = f"{phrases.KIND_ECHO.get(kind, '')} {_echo(value)}:".strip()
     status: list[Part] = []
     if kind == "license" and person.licence:
-        status.append(part(phrases.LICENCE.get(person.licence, "Lic ?") + "."))
+        status.append(part(licence_phrase(person.licence, person.licence_points_alert) + "."))
     if person.credential:
         card = phrases.CREDENTIAL.get(person.credential, phrases.CREDENTIAL["unknown"])
         # On a licence answer the card status is extra; on an ID answer it is the point.
@@ -206,12 +214,14 @@ def plate_reply(facts: PlateFacts, reference: str, verify_phone: str) -> str:
     return compose([*parts, *_closing(reference, verify_phone, call=call)])
 
 
-def licence_only_reply(value: str, status: str, reference: str, verify_phone: str) -> str:
+def licence_only_reply(
+    value: str, status: str, reference: str, verify_phone: str, *, points_alert: str = "none"
+) -> str:
     """A licence whose holder is not on record: its status, and a call to make."""
     return compose(
         [
             part(f"{phrases.KIND_ECHO['license']} {_echo(value)}:"),
-            part(phrases.LICENCE.get(status, "Lic ?") + "."),
+            part(licence_phrase(status, points_alert) + "."),
             part(phrases.HOLDER_MISSING + ", call"),
             *_closing(reference, verify_phone)[::-1],
         ]
