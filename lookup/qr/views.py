@@ -31,6 +31,7 @@ from flask_limiter import RateLimitExceeded
 from markupsafe import Markup
 from pydantic import BaseModel, Field
 from spectree import Response as Responses
+from werkzeug.routing import BaseConverter
 
 from lookup.api.schemas import ErrorBody
 from lookup.api.spec import AUTHENTICATED, spec
@@ -83,9 +84,19 @@ def keys_directory(settings: Settings, data_dir: Path) -> Path:
     return data_dir / "qr_keys"
 
 
+class ScannedTokenConverter(BaseConverter):
+    """Whatever follows /v/, slashes and line breaks included: a mangled or forged code is an
+    invalid code (its own screen and audit record), never a 404 that says nothing."""
+
+    regex = r"[\s\S]+"
+    part_isolating = False
+
+
 @qr_blueprint.record_once
 def _configure(state: BlueprintSetupState) -> None:
-    """Attach the key ring (its place is a validated setting, settled at start-up)."""
+    """Attach the key ring (its place is a validated setting, settled at start-up), and the
+    converter of the scan route (before the route itself is added)."""
+    state.app.url_map.converters["scanned_token"] = ScannedTokenConverter
     data_dir = Path(state.app.config["DATA_DIR"])
     settings: Settings = state.app.extensions[SETTINGS_KEY]
     state.app.extensions[KEYSTORE_EXTENSION] = KeyStore(keys_directory(settings, data_dir))
@@ -213,7 +224,7 @@ class FullAnswer:
     status: int = 200
 
 
-@qr_blueprint.get("/v/<token>")
+@qr_blueprint.get("/v/<scanned_token:token>")
 @limiter.limit(_scan_limit, key_func=_client_address)
 def verify_page(token: str) -> Response:
     now = datetime.now(UTC)

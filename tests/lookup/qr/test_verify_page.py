@@ -79,6 +79,9 @@ def _assert_failed_screen(page: str, tone: str) -> None:
         (_forged, "bad", "QR-SIGNATURE"),
         (lambda env: "not-a-token", "bad", "QR-FORMAT"),
         (lambda env: "A" * 2000, "bad", "QR-FORMAT"),
+        # A slash (a mangled scan, a forged path) is an invalid code, not a missing page.
+        (lambda env: "abc/def", "bad", "QR-FORMAT"),
+        (lambda env: env.token("credential", DIPLOMAT_CREDENTIAL)[:40] + "/x", "bad", "QR-FORMAT"),
     ],
 )
 def test_invalid_codes(qr_env: QrEnv, make, tone: str, code: str) -> None:  # type: ignore[no-untyped-def]
@@ -317,3 +320,10 @@ def test_a_card_reads_valid_all_of_its_last_day_in_the_local_zone(qr_env: QrEnv)
     assert evening.verification.verdict.value == "valid"
     assert evening.screen.verdict.value == "valid"
     assert after.verification.verdict.value == "expired"
+
+
+def test_every_qr_screen_carries_the_system_use_notice(qr_env: QrEnv) -> None:
+    for token in (qr_env.token("credential", DIPLOMAT_CREDENTIAL), "not-a-token"):
+        _, page = _page(qr_env, token)
+        assert "Restricted system: notice" in page
+        assert "monitored, recorded and audited" in page
