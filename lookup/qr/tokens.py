@@ -45,6 +45,7 @@ CLOCK_SKEW_SECONDS = 300  # a token "issued" slightly in the future is a clock d
 MAX_SUBJECT_BYTES = 64
 MAX_QUERY_BYTES = 20  # receipts cut it further when the code would not fit
 MAX_SUMMARY_BYTES = 8
+SCAN_PATH = "/v/"  # verification URLs are <public URL>/v/<token>
 
 _HEADER = struct.Struct(">BB4sII")
 
@@ -237,9 +238,8 @@ def _decode_claims(body: bytes) -> Claims:
 def extract_token(scanned: str) -> str:
     """The token from what a scanner read: the bare token, or a verification URL ending in it."""
     text = scanned.strip()
-    marker = "/v/"
-    if marker in text:
-        text = text.rsplit(marker, 1)[1]
+    if SCAN_PATH in text:
+        text = text.rsplit(SCAN_PATH, 1)[1]
     return text.split("?", 1)[0].split("#", 1)[0]
 
 
