@@ -25,6 +25,7 @@ from lookup.auth import Principal
 from lookup.config import Settings, current_settings
 from lookup.extensions import search_backend
 from lookup.matrix_source import matrix_path
+from lookup.query_rules import check_text, parse_iso_date
 from lookup.rules.immunity import load_matrix
 from lookup.rules.insurance import InsuranceRules
 from lookup.rules.licence import PointsThresholds
@@ -145,7 +146,7 @@ def _normalized(kind: str, value: str) -> str:
             return normalize_identifier(value)
         if len(value) > MAX_NAME_LENGTH:
             raise ValueError(f"name must have at most {MAX_NAME_LENGTH} characters")
-        return normalize_name(value)
+        return normalize_name(check_text(value))
     except ValueError as error:
         raise InvalidQuery(field, str(error)) from None
 
@@ -174,14 +175,18 @@ def _date_param(raw: Any) -> date | None:
     if isinstance(raw, date):
         return raw
     try:
-        return date.fromisoformat(str(raw))
-    except ValueError:
-        raise InvalidQuery("date_of_birth", "must be a date as YYYY-MM-DD") from None
+        return parse_iso_date(str(raw))
+    except ValueError as error:
+        raise InvalidQuery("date_of_birth", str(error)) from None
 
 
 def _country_param(raw: Any) -> str | None:
     if raw is None:
         return None
+    try:
+        check_text(str(raw))
+    except ValueError as error:
+        raise InvalidQuery("country", str(error)) from None
     country = " ".join(str(raw).split())
     if not country:
         return None

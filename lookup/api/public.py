@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, Response, jsonify
 from spectree import Response as Responses
 
 from lookup.answer_models import MatrixOut
 from lookup.answers import matrix_json
-from lookup.api.spec import spec
+from lookup.api.spec import document, spec
 from lookup.matrix_source import current_matrix
 
 bp = Blueprint("api_public", __name__)
@@ -28,5 +26,4 @@ def immunity_matrix() -> Response:
 @spec.validate(tags=["reference"], skip_validation=True)
 def openapi() -> Response:
     """This document."""
-    document: dict[str, Any] = spec.spec
-    return jsonify(document)
+    return jsonify(document())

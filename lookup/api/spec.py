@@ -7,10 +7,15 @@ used for the document only (`skip_validation=True` on every route).
 
 from __future__ import annotations
 
+import copy
+import functools
+from typing import Any, Final
+
 from spectree import SecurityScheme, SpecTree
 from spectree.models import InType, SecureType, SecuritySchemeData
 
 from lookup.api.schemas import ErrorBody
+from lookup.query_rules import IDENTIFIER_PATTERN, PLATE_PATTERN, REFERENCE_PATTERN
 
 BEARER = "apiKey"
 SESSION = "webSession"
@@ -52,3 +57,25 @@ spec = SpecTree(
         ),
     ],
 )
+
+# Spectree types a path parameter by its Werkzeug converter only ("string"); the lookup routes'
+# parameters have the limits of search_index.normalize, stated here so the document announces
+# every 400 a well-formed value cannot get.
+PATH_PARAMETER_SCHEMAS: Final[dict[str, dict[str, Any]]] = {
+    "plate": {"type": "string", "pattern": PLATE_PATTERN},
+    "number": {"type": "string", "pattern": IDENTIFIER_PATTERN},
+    "reference": {"type": "string", "pattern": REFERENCE_PATTERN},
+}
+
+
+@functools.cache
+def document() -> dict[str, Any]:
+    """The OpenAPI document: spectree's, with the path parameters' limits filled in."""
+    generated: dict[str, Any] = copy.deepcopy(spec.spec)
+    for operations in generated.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                schema = PATH_PARAMETER_SCHEMAS.get(parameter.get("name", ""))
+                if parameter.get("in") == "path" and schema is not None:
+                    parameter["schema"] = dict(schema)
+    return generated
