@@ -27,6 +27,7 @@ from lookup.extensions import search_backend, services, state_store
 from lookup.qr.cli import qr_cli
 from lookup.qr.views import ensure_signing_key
 from lookup.sessions import end_officer_sessions
+from lookup.sms import phones
 from lookup.sms.cli import enroll_phone_command
 from lookup.store.base import AuditFilter, AuditRecord, StoreError
 
@@ -191,6 +192,21 @@ def _print_officer_secrets(officer: accounts.Officer, password: str | None) -> N
     click.echo(f"  TOTP secret: {officer.totp_secret}")
     click.echo(f"  TOTP URI:    {officer.provisioning_uri()}")
     click.echo("These secrets are shown once; give them to the officer now.")
+
+
+@officer_cli.command("list")
+@click.option("--agency", "agency_name", default=None, help="Only this agency (default: all).")
+def officer_list(agency_name: str | None) -> None:
+    """Every officer: username, role, account state, agency and SMS state (STOP opt-out)."""
+    agencies = [_agency(agency_name)] if agency_name else accounts.list_agencies()
+    store = state_store()
+    for agency in agencies:
+        for officer in accounts.list_officers(agency):
+            state = "disabled" if officer.disabled else "locked" if officer.locked else "active"
+            sms = phones.sms_status(phones.of_officer(store, officer.id))
+            click.echo(
+                f"{officer.username}  {officer.role:<10}  {state:<8}  {agency.name}  sms: {sms}"
+            )
 
 
 @officer_cli.command("unlock")

@@ -23,7 +23,9 @@ from werkzeug.wrappers import Response as BaseResponse
 from lookup import accounts
 from lookup.audit import AUDIT_CSV_COLUMNS, audit_csv_row, records
 from lookup.auth import SUPERVISOR_ROLES
+from lookup.extensions import state_store
 from lookup.sessions import WebSession
+from lookup.sms import phones
 from lookup.store.base import AuditFilter, AuditRecord, Channel, Outcome
 from lookup.web import login_flow
 from lookup.web.blueprint import bp
@@ -188,9 +190,12 @@ def _officers_page(
     status: int = 200,
 ) -> Response:
     agencies = accounts.list_agencies()
+    listed = _officers_in(agency_id)
+    store = state_store()
     html = render_template(
         "web/officers.html",
-        officers=_officers_in(agency_id),
+        officers=listed,
+        sms={o.id: phones.sms_status(phones.of_officer(store, o.id)) for o in listed},
         agency_names={a.id: a.name for a in agencies},
         agencies=agencies if session.role == "admin" else [],
         agency_id=agency_id,

@@ -512,3 +512,22 @@ def test_any_text_from_an_enrolled_phone_gets_one_segment_and_at_most_one_record
     assert enrolment is not None
     if enrolment.opted_out:  # the example was a STOP word: opt back in for the next one
         reply_text(sms_module.text("START"))
+
+
+def test_officer_list_shows_the_stop_opt_out(sms: SmsEnv) -> None:
+    from lookup.cli import cli
+
+    runner = sms.app.test_cli_runner()
+    before = runner.invoke(cli, ["officer", "list"])
+    assert before.exit_code == 0, before.output
+    [jdoe] = [line for line in before.output.splitlines() if line.startswith("jdoe ")]
+    assert "sms: 1 phone enrolled" in jdoe
+    assert "opted out" not in jdoe
+    reply_text(sms.text("STOP"))
+    after = runner.invoke(cli, ["officer", "list", "--agency", "Arlington County Police"])
+    [jdoe] = [line for line in after.output.splitlines() if line.startswith("jdoe ")]
+    assert "opted out (STOP)" in jdoe
+    [rroe] = [line for line in after.output.splitlines() if line.startswith("rroe ")]
+    assert "sms: no phone enrolled" in rroe
+    [xgone] = [line for line in after.output.splitlines() if line.startswith("xgone ")]
+    assert "disabled" in xgone

@@ -177,3 +177,28 @@ def test_new_authenticator_makes_the_officer_enrol_again(
         fresh = accounts.get_officer(metro_officer.officer_id)
     assert fresh is not None
     assert fresh.totp_secret != metro_officer.totp_secret
+
+
+def test_the_officers_page_shows_an_sms_opt_out(
+    web_app: Flask, clock: Clock, metro_officer: OfficerLogin, metro_boss: OfficerLogin
+) -> None:
+    from lookup.extensions import state_store
+    from lookup.sms import phones
+
+    with web_app.app_context():
+        store = state_store()
+        enrolment = phones.enrol(
+            store,
+            phones.app_phone_hash("+15715550199"),
+            officer_id=metro_officer.officer_id,
+            agency_id=metro_officer.agency_id,
+        )
+    boss = signed_in(web_app, metro_boss, clock)
+    before = text_of(boss.get("/supervisor/officers").get_data(as_text=True))
+    assert "SMS: 1 phone enrolled" in before
+    assert "opted out" not in before
+    with web_app.app_context():
+        phones.set_opted_out(state_store(), enrolment, True)
+    after = text_of(boss.get("/supervisor/officers").get_data(as_text=True))
+    assert "SMS opted out (STOP)" in after
+    assert "opted out (STOP): texts go unanswered until START" in after
