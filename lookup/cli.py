@@ -19,7 +19,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, FlaskGroup
 
-from lookup import accounts, create_app
+from lookup import accounts, create_app, enrolment
 from lookup.audit import AUDIT_CSV_COLUMNS, audit_csv_row, record_json, records
 from lookup.cli_data import demo_data_command, import_command
 from lookup.config import ConfigError
@@ -30,6 +30,7 @@ from lookup.sessions import end_officer_sessions
 from lookup.sms import phones
 from lookup.sms.cli import enroll_phone_command
 from lookup.store.base import AuditFilter, AuditRecord, StoreError
+from lookup.web import login_flow
 
 DEMO_AGENCY = "Demo Police Department"
 DEMO_OFFICER = "demo"
@@ -168,7 +169,8 @@ def officer_create(
     role: accounts.OfficerRole,
     password_prompt: bool,
 ) -> None:
-    """Create an officer USERNAME; prints the password (if generated) and TOTP secret once."""
+    """Create an officer USERNAME; prints the password (if generated) and the one-time enrolment
+    code once."""
     agency = _agency(agency_name)
     if password_prompt:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
@@ -186,12 +188,33 @@ def officer_create(
 
 
 def _print_officer_secrets(officer: accounts.Officer, password: str | None) -> None:
+    # The TOTP secret is not printed: the officer sees it only at the first sign-in, after the
+    # password *and* this enrolment code (lookup/enrolment.py).
+    code = enrolment.issue_enrolment_code(officer, datetime.now(UTC))
     click.echo(f"officer created: {officer.username} ({officer.role})")
     if password is not None:
-        click.echo(f"  password:    {password}")
-    click.echo(f"  TOTP secret: {officer.totp_secret}")
-    click.echo(f"  TOTP URI:    {officer.provisioning_uri()}")
+        click.echo(f"  password:        {password}")
+    _print_enrolment_code(code)
     click.echo("These secrets are shown once; give them to the officer now.")
+
+
+def _print_enrolment_code(code: str) -> None:
+    hours = int(enrolment.ENROLMENT_CODE_LIFETIME.total_seconds() // 3600)
+    click.echo(f"  enrolment code:  {enrolment.shown(code)}  (one use, {hours} hours)")
+    click.echo("  At the first sign-in the officer types the enrolment code in the code field.")
+
+
+@officer_cli.command("reset-authenticator")
+@click.argument("username")
+def officer_reset_authenticator(username: str) -> None:
+    """A lost or replaced phone: a new TOTP secret and a new one-time enrolment code (printed
+    once); the old phone's codes stop working and the officer's sessions end."""
+    officer = accounts.find_officer(username)
+    if officer is None:
+        raise click.ClickException("no such officer")
+    officer, code = login_flow.reset_authenticator(officer, now=datetime.now(UTC))
+    click.echo(f"authenticator of {officer.username} reset")
+    _print_enrolment_code(code)
 
 
 @officer_cli.command("list")

@@ -20,7 +20,7 @@ from typing import get_args
 from flask import Response, abort, make_response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from lookup import accounts
+from lookup import accounts, enrolment, sessions
 from lookup.audit import AUDIT_CSV_COLUMNS, audit_csv_row, records
 from lookup.auth import SUPERVISOR_ROLES
 from lookup.extensions import state_store
@@ -186,6 +186,7 @@ def _officers_page(
     agency_id: str | None,
     *,
     created: dict[str, str] | None = None,
+    reset: dict[str, str] | None = None,
     error: str | None = None,
     status: int = 200,
 ) -> Response:
@@ -201,6 +202,7 @@ def _officers_page(
         agency_id=agency_id,
         roles=accounts.OFFICER_ROLES,
         created=created,
+        reset=reset,
         error=error,
     )
     return make_response(html, status)
@@ -261,11 +263,15 @@ def officer_enable(officer_id: str) -> BaseResponse:
 def officer_reset_authenticator(officer_id: str) -> BaseResponse:
     session = require_session()
     officer = _target_officer(session, officer_id)
-    login_flow.reset_authenticator(officer)
+    officer, code = login_flow.reset_authenticator(officer, now=sessions.now())
     log.info(
         "officer authenticator reset", extra={"officer_id": officer.id, "by": session.officer_id}
     )
-    return _back_to_officers(officer)
+    # The new enrolment code is shown here once (not after a redirect: it must not sit in a
+    # URL); the officer needs it, with the password, at the next sign-in.
+    agency_id = officer.agency_id if session.role == "admin" else session.agency_id
+    reset = {"username": officer.username, "enrolment_code": enrolment.shown(code)}
+    return _officers_page(session, agency_id, reset=reset)
 
 
 @bp.post("/admin/officers")
@@ -289,7 +295,12 @@ def officer_create() -> Response:
     except accounts.AccountError as error:
         return _officers_page(session, agency.id, error=str(error), status=400)
     log.info("officer created", extra={"officer_id": officer.id, "by": session.officer_id})
-    created = {"username": officer.username, "password": password}
+    code = enrolment.issue_enrolment_code(officer, sessions.now())
+    created = {
+        "username": officer.username,
+        "password": password,
+        "enrolment_code": enrolment.shown(code),
+    }
     return _officers_page(session, agency.id, created=created)
 
 

@@ -15,6 +15,7 @@ from click.testing import CliRunner, Result
 
 from lookup import accounts, create_app
 from lookup.cli import cli
+from lookup.extensions import state_store
 from tests.factories import DIPLOMAT_PLATE, make_audit_record
 from tests.lookup.conftest import AppFactory, bearer
 
@@ -116,7 +117,21 @@ def test_officer_create_prints_its_secrets_once(runner: CliRunner, data_dir: Pat
     result = run(runner, "officer", "create", "jdoe", "--agency", "Metro Police")
     assert result.exit_code == 0
     assert re.search(r"password:\s+\S{20}", result.output)
-    assert "otpauth://totp/DipCheck:jdoe?secret=" in result.output
+    # A one-time enrolment code, never the TOTP secret itself (shown only after both).
+    assert re.search(r"enrolment code:\s+\d{4} \d{4} \d{4}\s+\(one use, 72 hours\)", result.output)
+    assert "otpauth://" not in result.output
+    with create_app(data_dir=data_dir).app_context():
+        officer = accounts.find_officer("jdoe")
+        assert officer is not None
+        assert officer.totp_secret not in result.output
+        stored = state_store().get(accounts.OFFICERS, officer.id)
+    assert stored is not None
+    code = re.search(r"enrolment code:\s+([\d ]{14})", result.output)
+    assert code is not None
+    assert code.group(1).replace(" ", "") not in str(stored.data)  # kept only as a hash
+    reset = run(runner, "officer", "reset-authenticator", "jdoe")
+    assert reset.exit_code == 0, reset.output
+    assert "enrolment code:" in reset.output
     typed = run(
         runner,
         "officer",
@@ -182,7 +197,8 @@ def test_bootstrap_publishes_demo_data_and_demo_accounts_once(
     assert first.exit_code == 0, first.output
     assert "synthetic demo data published" in first.output
     [key] = KEY.findall(first.output)
-    assert "otpauth://totp/" in first.output
+    assert "enrolment code:" in first.output
+    assert "otpauth://totp/" not in first.output
     assert "QR signing key" in first.output
     second = run(runner, "bootstrap")
     assert second.exit_code == 0

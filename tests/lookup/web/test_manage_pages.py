@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from flask import Flask
@@ -166,11 +167,18 @@ def test_new_authenticator_makes_the_officer_enrol_again(
         f"/supervisor/officers/{metro_officer.officer_id}/reset-authenticator",
         data={"csrf_token": token},
     )
-    assert reset.status_code == 303
+    assert reset.status_code == 200
+    shown = re.search(
+        r"Enrolment code, shown once[^<]*<span class=\"secret\">([0-9 ]+)<",
+        reset.get_data(as_text=True),
+    )
+    assert shown is not None
     assert officer.get("/lookup").status_code == 302  # the session ended
     clock.advance(seconds=30)
-    # The password now leads to enrolment of a new secret; the old phone's code is not asked.
-    response = sign_in(web_app.test_client(), metro_officer, clock)
+    # The password alone no longer signs in, nor shows the new secret.
+    assert sign_in(web_app.test_client(), metro_officer, clock).status_code == 401
+    # With the new enrolment code it leads to enrolment of a new secret.
+    response = sign_in(web_app.test_client(), metro_officer, clock, code=shown.group(1))
     assert response.status_code == 303
     assert response.headers["Location"].endswith("/login/enrol")
     with web_app.app_context():
