@@ -20,7 +20,14 @@ from flask import Flask
 from flask.cli import AppGroup, FlaskGroup
 
 from lookup import accounts, create_app, enrolment
-from lookup.audit import AUDIT_CSV_COLUMNS, audit_csv_row, record_json, records
+from lookup.admin_audit import audit_command
+from lookup.audit import (
+    AUDIT_CSV_COLUMNS,
+    AuditUnavailable,
+    audit_csv_row,
+    record_json,
+    records,
+)
 from lookup.cli_data import demo_data_command, import_command
 from lookup.config import ConfigError
 from lookup.extensions import search_backend, services, state_store
@@ -66,6 +73,18 @@ def _agency(name: str) -> accounts.Agency:
     return agency
 
 
+def _audited(
+    action: str, target: str, agency_id: str | None, detail: dict[str, Any] | None = None
+) -> None:
+    """The audit record of an administrative command, written after the change."""
+    try:
+        audit_command(action, target, agency_id, detail=detail)
+    except AuditUnavailable as error:
+        raise click.ClickException(
+            f"{action} done, but the audit log could not record it ({error}): tell the operator"
+        ) from None
+
+
 def _account_call(function: Any, *args: Any, **kwargs: Any) -> Any:
     try:
         return function(*args, **kwargs)
@@ -84,6 +103,7 @@ agency_cli = AppGroup("agency", help="Police agencies (each sees only its own au
 def agency_create(name: str, ori: str | None) -> None:
     """Create an agency called NAME."""
     agency = _account_call(accounts.create_agency, name, ori=ori)
+    _audited("agency_create", agency.name, agency.id)
     click.echo(f"agency created: {agency.name} (id {agency.id})")
 
 
@@ -113,6 +133,7 @@ def apikey_create(agency_name: str, role: accounts.ApiKeyRole, label: str | None
     """Create an API key for an agency and print it once."""
     agency = _agency(agency_name)
     api_key, secret = _account_call(accounts.create_api_key, agency, role=role, label=label)
+    _audited("apikey_create", api_key.key_id, agency.id, {"role": role})
     click.echo(f"API key {api_key.key_id} ({role}) for {agency.name}:")
     click.echo(f"  {secret}")
     click.echo("This key is shown once and cannot be recovered; store it now.")
@@ -129,6 +150,7 @@ def apikey_revoke(key_id: str) -> None:
         click.echo(f"API key {api_key.key_id} was already revoked")
         return
     accounts.revoke_api_key(api_key)
+    _audited("apikey_revoke", api_key.key_id, api_key.agency_id)
     seconds = services().settings.apikey_cache_seconds
     click.echo(f"API key {api_key.key_id} revoked (running servers refuse it within {seconds:g} s)")
 
@@ -184,6 +206,7 @@ def officer_create(
         password=password,
         role=role,
     )
+    _audited("officer_create", officer.username, agency.id, {"role": role})
     _print_officer_secrets(officer, None if password_prompt else password)
 
 
@@ -213,6 +236,7 @@ def officer_reset_authenticator(username: str) -> None:
     if officer is None:
         raise click.ClickException("no such officer")
     officer, code = login_flow.reset_authenticator(officer, now=datetime.now(UTC))
+    _audited("officer_reset_authenticator", officer.username, officer.agency_id)
     click.echo(f"authenticator of {officer.username} reset")
     _print_enrolment_code(code)
 
@@ -240,6 +264,7 @@ def officer_unlock(username: str) -> None:
     if officer is None:
         raise click.ClickException("no such officer")
     accounts.update_officer(officer, {"locked": False, "locked_at": None, "failed_logins": []})
+    _audited("officer_unlock", officer.username, officer.agency_id)
     click.echo(f"officer {officer.username} unlocked")
 
 
@@ -254,6 +279,8 @@ def officer_disable(username: str, enable: bool) -> None:
     accounts.set_disabled(officer, not enable)
     if not enable:
         end_officer_sessions(state_store(), officer.id)
+    action = "officer_enable" if enable else "officer_disable"
+    _audited(action, officer.username, officer.agency_id)
     click.echo(f"officer {officer.username} {'enabled' if enable else 'disabled'}")
 
 
@@ -275,6 +302,7 @@ def officer_password(username: str, password_prompt: bool) -> None:
         password = accounts.generate_password()
     _account_call(accounts.set_password, officer, password)
     end_officer_sessions(state_store(), officer.id)
+    _audited("officer_password", officer.username, officer.agency_id)
     click.echo(f"password of {officer.username} changed")
     if not password_prompt:
         click.echo(f"  password: {password}  (shown once)")
@@ -378,7 +406,9 @@ def bootstrap(scale: str) -> None:
         click.echo(f"{DEMO_AGENCY} exists; its secrets were printed when it was created")
         return
     agency = accounts.create_agency(DEMO_AGENCY)
+    _audited("agency_create", agency.name, agency.id)
     api_key, secret = accounts.create_api_key(agency, role="supervisor", label="demo")
+    _audited("apikey_create", api_key.key_id, agency.id, {"role": api_key.role})
     password = accounts.generate_password()
     officer = accounts.create_officer(
         agency,
@@ -387,6 +417,7 @@ def bootstrap(scale: str) -> None:
         password=password,
         role="officer",
     )
+    _audited("officer_create", officer.username, agency.id, {"role": officer.role})
     click.echo(f"created {DEMO_AGENCY}, shown once:")
     click.echo(f"  API key ({api_key.role}): {secret}")
     _print_officer_secrets(officer, password)

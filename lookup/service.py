@@ -338,6 +338,7 @@ def _audit_denied(
     client: str | None,
     code: str,
     field: str | None,
+    extra: Mapping[str, Any] | None = None,
 ) -> None:
     """The one shape of a refusal's audit record: what was typed (capped), a reason only when
     it is a known one, and why it was refused."""
@@ -350,7 +351,10 @@ def _audit_denied(
         reason=reason if reason in REASONS else None,
         outcome="denied",
         client=client,
-        detail={"denied": code} if field is None else {"denied": code, "field": field},
+        detail={
+            **(extra or {}),
+            **({"denied": code} if field is None else {"denied": code, "field": field}),
+        },
     )
 
 
@@ -365,13 +369,16 @@ def run_lookup(
     params: Mapping[str, Any] | None = None,
     backend: SearchBackend | None = None,
     include_date_of_birth: bool | None = None,
+    audit_detail: Mapping[str, Any] | None = None,
 ) -> LookupResult:
     """Run one lookup and audit it. Raises InvalidQuery (audited as denied), LookupUnavailable
     (audited as error) and AuditUnavailable (nothing answered). `backend` replaces the app's
     search backend (the training mode serves synthetic data from its own). Dates of birth are
     included for the officer-facing API and web channels unless `include_date_of_birth` says
     otherwise, and left out on SMS and QR. Raises LiveDataRefused for a training principal
-    without a `backend`: whatever a training view gets wrong, it cannot reach live records."""
+    without a `backend`: whatever a training view gets wrong, it cannot reach live records.
+    `audit_detail` joins the record's detail (a QR scan's token facts: the scan and the lookup
+    it opens are one look, so one record)."""
     if backend is None and principal.is_training:
         raise LiveDataRefused("training lookups run on the training data set only")
     reference = new_reference()
@@ -379,7 +386,16 @@ def run_lookup(
         query = _parse_query(kind, value, reason, params)
     except InvalidQuery as error:
         _audit_denied(
-            principal, reference, channel, kind, value, reason, client, "invalid_query", error.field
+            principal,
+            reference,
+            channel,
+            kind,
+            value,
+            reason,
+            client,
+            "invalid_query",
+            error.field,
+            audit_detail,
         )
         raise
 
@@ -393,7 +409,7 @@ def run_lookup(
             reason=query.reason,
             outcome=outcome,
             client=client,
-            detail={**query.audit_detail(), **detail},
+            detail={**(audit_detail or {}), **query.audit_detail(), **detail},
         )
 
     try:

@@ -73,7 +73,7 @@ class PersonQuery(LookupQuery):
 class AuditQuery(_Query):
     since: datetime | None = Field(default=None, description="Inclusive, ISO 8601 with offset.")
     until: datetime | None = Field(default=None, description="Exclusive, ISO 8601 with offset.")
-    channel: Literal["api", "web", "sms", "qr", "login"] | None = None
+    channel: Literal["api", "web", "sms", "qr", "login", "cli"] | None = None
     outcome: Literal["match", "no_match", "denied", "error"] | None = None
     actor: str | None = Field(default=None, max_length=100, description="e.g. officer:<id>")
     limit: int = Field(default=100, ge=1, le=1000)

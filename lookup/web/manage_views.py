@@ -21,7 +21,8 @@ from flask import Response, abort, make_response, redirect, render_template, req
 from werkzeug.wrappers import Response as BaseResponse
 
 from lookup import accounts, enrolment, sessions
-from lookup.audit import AUDIT_CSV_COLUMNS, audit_csv_row, records
+from lookup.admin_audit import audit_page
+from lookup.audit import AUDIT_CSV_COLUMNS, AuditUnavailable, audit_csv_row, records
 from lookup.auth import SUPERVISOR_ROLES
 from lookup.extensions import state_store
 from lookup.sessions import WebSession
@@ -208,6 +209,21 @@ def _officers_page(
     return make_response(html, status)
 
 
+def _audited(
+    session: WebSession,
+    action: str,
+    target: str,
+    agency_id: str | None,
+    detail: dict[str, str] | None = None,
+) -> None:
+    """The audit record of an administrative action on these pages, written after the change.
+    A failure cannot undo the change: it is logged at ERROR for the operator to act on."""
+    try:
+        audit_page(session.officer_id, action, target, agency_id, detail=detail)
+    except AuditUnavailable:
+        log.error("administrative action not recorded", extra={"action": action})
+
+
 def _target_officer(session: WebSession, officer_id: str) -> accounts.Officer:
     officer = accounts.get_officer(officer_id[:128])
     if officer is None:
@@ -233,6 +249,7 @@ def officer_unlock(officer_id: str) -> BaseResponse:
     officer = _target_officer(session, officer_id)
     login_flow.unlock(officer)
     log.info("officer unlocked", extra={"officer_id": officer.id, "by": session.officer_id})
+    _audited(session, "officer_unlock", officer.username, officer.agency_id)
     return _back_to_officers(officer)
 
 
@@ -245,6 +262,7 @@ def officer_disable(officer_id: str) -> BaseResponse:
         abort(400)  # disabling oneself would only lock the last supervisor out
     login_flow.set_disabled(officer, True)
     log.info("officer disabled", extra={"officer_id": officer.id, "by": session.officer_id})
+    _audited(session, "officer_disable", officer.username, officer.agency_id)
     return _back_to_officers(officer)
 
 
@@ -255,6 +273,7 @@ def officer_enable(officer_id: str) -> BaseResponse:
     officer = _target_officer(session, officer_id)
     login_flow.set_disabled(officer, False)
     log.info("officer enabled", extra={"officer_id": officer.id, "by": session.officer_id})
+    _audited(session, "officer_enable", officer.username, officer.agency_id)
     return _back_to_officers(officer)
 
 
@@ -267,6 +286,7 @@ def officer_reset_authenticator(officer_id: str) -> BaseResponse:
     log.info(
         "officer authenticator reset", extra={"officer_id": officer.id, "by": session.officer_id}
     )
+    _audited(session, "officer_reset_authenticator", officer.username, officer.agency_id)
     # The new enrolment code is shown here once (not after a redirect: it must not sit in a
     # URL); the officer needs it, with the password, at the next sign-in.
     agency_id = officer.agency_id if session.role == "admin" else session.agency_id
@@ -295,6 +315,7 @@ def officer_create() -> Response:
     except accounts.AccountError as error:
         return _officers_page(session, agency.id, error=str(error), status=400)
     log.info("officer created", extra={"officer_id": officer.id, "by": session.officer_id})
+    _audited(session, "officer_create", officer.username, agency.id, {"role": officer.role})
     code = enrolment.issue_enrolment_code(officer, sessions.now())
     created = {
         "username": officer.username,
@@ -341,6 +362,7 @@ def agency_create() -> Response:
     except accounts.AccountError as error:
         return _agencies_page(error=str(error), status=400)
     log.info("agency created", extra={"agency_id": agency.id, "by": session.officer_id})
+    _audited(session, "agency_create", agency.name, agency.id)
     return _agencies_page()
 
 
@@ -362,6 +384,7 @@ def apikey_create(agency_id: str) -> Response:
     except accounts.AccountError as error:
         return _agencies_page(error=str(error), status=400)
     log.info("api key created", extra={"api_key_id": api_key.id, "by": session.officer_id})
+    _audited(session, "apikey_create", api_key.key_id, agency.id, {"role": api_key.role})
     return _agencies_page(new_key={"agency": agency.name, "key": secret})
 
 
@@ -372,6 +395,9 @@ def apikey_revoke(key_id: str) -> BaseResponse:
     api_key = accounts.find_api_key(key_id[:64])
     if api_key is None:
         abort(404)
+    already = api_key.revoked
     accounts.revoke_api_key(api_key)
     log.info("api key revoked", extra={"api_key_id": api_key.id, "by": session.officer_id})
+    if not already:
+        _audited(session, "apikey_revoke", api_key.key_id, api_key.agency_id)
     return redirect(url_for("web.agencies"), code=303)

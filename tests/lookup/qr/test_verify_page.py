@@ -172,6 +172,8 @@ def test_public_scans_are_audited_without_actor(qr_env: QrEnv) -> None:
     forged, valid = records
     assert valid.actor is None
     assert valid.agency_id is None
+    # No lookup reason is given on a public scan, and the record says so explicitly.
+    assert valid.reason == forged.reason == "public_scan"
     assert valid.action == "qr"
     assert valid.query == DIPLOMAT_CREDENTIAL
     assert forged.query == ""  # unverified content is not trusted, even for the audit
@@ -188,8 +190,16 @@ def test_officer_with_bearer_key_gets_the_full_answer_audited_as_qr(qr_env: QrEn
     assert body["answer"]["matches"][0]["immunity"]["level"] == "full"
     with qr_env.app.app_context():
         records = list(state_store().iter_audit(AuditFilter(channel="qr")))
+    # The form (a scan without a reason), then the full answer: one record for that look, the
+    # lookup's, which carries the code's facts too.
+    assert [(r.action, r.reason) for r in records] == [
+        ("credential", "traffic_stop"),
+        ("qr", "public_scan"),
+    ]
     lookup = records[0]
     assert (lookup.action, lookup.reason, lookup.outcome) == ("credential", "traffic_stop", "match")
+    assert lookup.detail["scan"]["result"] == "valid"
+    assert re.fullmatch(r"[0-9a-f]{32}", lookup.detail["scan"]["token_sha256"])
     assert lookup.actor is not None
     assert lookup.actor.startswith("apikey:")
     assert lookup.reference == body["answer"]["reference"]

@@ -12,6 +12,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from lookup import accounts
+from lookup.audit import records
+from lookup.store.base import AuditFilter
 from tests.factories import DIPLOMAT_PLATE
 from tests.lookup.web.conftest import Clock, OfficerLogin, csrf_of, make_officer, sign_in
 from tests.lookup.web.test_lookup_pages import lookup, text_of
@@ -155,6 +157,49 @@ def test_admin_manages_agencies_keys_and_officers(
     assert "(hp1)" in everyone
     audit = admin.get(f"/supervisor/audit?agency={county_officer.agency_id}")
     assert audit.status_code == 200
+    with web_app.app_context():
+        [key] = accounts.list_api_keys(harbor)
+    revoked = admin.post(f"/admin/keys/{key.key_id}/revoke", data={"csrf_token": token})
+    assert revoked.status_code == 303
+    # One audit record per administrative action, naming the admin who acted.
+    with web_app.app_context():
+        root = accounts.find_officer("root")
+        assert root is not None
+        acts = [e for e in records(AuditFilter(actor=f"officer:{root.id}")) if e.action != "login"][
+            ::-1
+        ]
+    assert [(e.channel, e.action, e.query) for e in acts] == [
+        ("web", "agency_create", "Harbor Police"),
+        ("web", "apikey_create", key.key_id),
+        ("web", "officer_create", "hp1"),
+        ("web", "apikey_revoke", key.key_id),
+    ]
+    assert {e.agency_id for e in acts} == {harbor.id}
+
+
+def test_supervisor_actions_on_officers_are_audited(
+    web_app: Flask, clock: Clock, metro_officer: OfficerLogin, metro_boss: OfficerLogin
+) -> None:
+    boss = signed_in(web_app, metro_boss, clock)
+    token = csrf_of(boss.get("/supervisor/officers").get_data(as_text=True))
+    for action in ("disable", "enable", "unlock", "reset-authenticator"):
+        response = boss.post(
+            f"/supervisor/officers/{metro_officer.officer_id}/{action}",
+            data={"csrf_token": token},
+        )
+        assert response.status_code in (200, 303), action
+    with web_app.app_context():
+        acts = [
+            e
+            for e in records(AuditFilter(actor=f"officer:{metro_boss.officer_id}"))
+            if e.action != "login"
+        ][::-1]
+    assert [(e.channel, e.action, e.query) for e in acts] == [
+        ("web", "officer_disable", "ada"),
+        ("web", "officer_enable", "ada"),
+        ("web", "officer_unlock", "ada"),
+        ("web", "officer_reset_authenticator", "ada"),
+    ]
 
 
 def test_new_authenticator_makes_the_officer_enrol_again(
