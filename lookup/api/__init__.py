@@ -27,6 +27,7 @@ def _bounded_request() -> None:
         # Not a body: a too-long query value is bad input, named like any other (400).
         longest = max(request.args.items(multi=True), key=lambda item: len(item[1]), default=None)
         field = longest[0] if longest is not None and longest[0] else "query"
+        lookups.audit_denied("invalid_query", field=field)  # a refused lookup is audited too
         raise ApiError(400, "invalid_parameter", f"{field}: too long", field=field)
 
 

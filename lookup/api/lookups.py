@@ -86,7 +86,7 @@ def _parse(model: type[M]) -> M:
     try:
         return parse(model)
     except ApiError as error:
-        _audit_denied("invalid_query", field=error.field)
+        audit_denied("invalid_query", field=error.field)
         raise
 
 
@@ -96,7 +96,7 @@ def _value_of(kind: str, where: str) -> str:
     return request.args.get(where, "")
 
 
-def _audit_denied(code: str, *, field: str | None = None) -> None:
+def audit_denied(code: str, *, field: str | None = None) -> None:
     """Leave the `denied` record of a lookup refused before it ran (best effort: the request is
     refused either way, so a store failure here only loses the record of a refusal)."""
     endpoint = request.endpoint or ""
@@ -125,7 +125,7 @@ def _audit_denied(code: str, *, field: str | None = None) -> None:
 
 @bp.errorhandler(AuthError)
 def _unauthenticated(error: AuthError) -> Response:
-    _audit_denied(error.code)
+    audit_denied(error.code)
     return error_response(
         401, error.code, error.message, headers={"WWW-Authenticate": 'Bearer realm="dipcheck"'}
     )
@@ -133,7 +133,7 @@ def _unauthenticated(error: AuthError) -> Response:
 
 @bp.errorhandler(RateLimitExceeded)
 def _rate_limited(error: RateLimitExceeded) -> Response:
-    _audit_denied("rate_limited")
+    audit_denied("rate_limited")
     return error_response(
         429, "rate_limited", f"too many lookups ({error.description}); retry later"
     )

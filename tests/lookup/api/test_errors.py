@@ -125,6 +125,10 @@ def test_oversized_query_value_is_400_naming_it(client: FlaskClient, metro: Agen
     )
     assert name.status_code == 400
     assert error_of(name)["field"] == "name"
+    with client.application.app_context():
+        [refused] = [e for e in records(AuditFilter()) if e.action == "person"]
+    assert (refused.outcome, refused.detail["field"]) == ("denied", "name")
+    assert len(refused.query) <= 256
 
 
 @pytest.mark.parametrize(
