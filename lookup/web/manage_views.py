@@ -35,7 +35,8 @@ from lookup.web.guards import ADMIN_ROLES, require_session, signed_in
 log = logging.getLogger(__name__)
 
 PAGE_ROWS = 200
-CHANNELS: tuple[str, ...] = get_args(Channel)
+# The lookup channels, and `cli` for the administrative commands (lookup/admin_audit.py).
+CHANNELS: tuple[str, ...] = (*get_args(Channel), "cli")
 OUTCOMES: tuple[str, ...] = get_args(Outcome)
 
 

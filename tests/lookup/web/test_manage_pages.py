@@ -200,6 +200,10 @@ def test_supervisor_actions_on_officers_are_audited(
         ("web", "officer_unlock", "ada"),
         ("web", "officer_reset_authenticator", "ada"),
     ]
+    # The trail page filters by channel, `cli` (administrative commands) included.
+    assert boss.get("/supervisor/audit?channel=cli").status_code == 200
+    page = text_of(boss.get("/supervisor/audit?channel=web").get_data(as_text=True))
+    assert "officer_disable" in page
 
 
 def test_new_authenticator_makes_the_officer_enrol_again(
