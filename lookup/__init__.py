@@ -89,6 +89,7 @@ def _init_extensions(app: Flask, settings: Settings, data_dir: Path) -> None:
     from lookup.alerts import init_alerts
     from lookup.errors import register_error_handlers
     from lookup.extensions import init_services, limiter
+    from lookup.http_headers import add_transport_security
     from lookup.logs import configure_logging, init_request_logging
     from search_index.sqlite_support import SQLiteUnsupported, check_sqlite
 
@@ -105,6 +106,7 @@ def _init_extensions(app: Flask, settings: Settings, data_dir: Path) -> None:
     limiter.init_app(app)
     init_request_logging(app)
     register_error_handlers(app)
+    app.after_request(add_transport_security)
 
 
 def _register_plugins(app: Flask) -> None:

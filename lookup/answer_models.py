@@ -314,6 +314,9 @@ class MatrixFootnote(_Out):
     levels: list[str]
     categories: list[str]
     mission_types: list[str]
+    except_levels: list[str] = Field(
+        description="Levels at which the note never applies, even to its categories."
+    )
 
 
 class UsNationalRules(_Out):

@@ -146,6 +146,7 @@ def matrix_json(matrix: ImmunityMatrix) -> dict[str, Any]:
                 levels=sorted(f.levels),
                 categories=sorted(f.categories),
                 mission_types=sorted(f.mission_types),
+                except_levels=sorted(f.except_levels),
             )
             for f in matrix.footnotes
         ],

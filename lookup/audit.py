@@ -14,7 +14,7 @@ import secrets
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 from flask import g, has_request_context
 
@@ -23,9 +23,9 @@ from lookup.auth import Principal
 from lookup.csv_safety import spreadsheet_cell
 from lookup.extensions import state_store
 from lookup.store.base import (
+    AuditChannel,
     AuditFilter,
     AuditRecord,
-    Channel,
     DuplicateKey,
     Outcome,
     StoreError,
@@ -58,7 +58,7 @@ def now_utc() -> datetime:
 def record(
     principal: Principal | None,
     *,
-    channel: Channel | Literal["login"],
+    channel: AuditChannel,
     action: str,
     query: str,
     outcome: Outcome,

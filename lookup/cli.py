@@ -19,8 +19,15 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, FlaskGroup
 
-from lookup import accounts, create_app
-from lookup.audit import AUDIT_CSV_COLUMNS, audit_csv_row, record_json, records
+from lookup import accounts, create_app, enrolment
+from lookup.admin_audit import audit_command
+from lookup.audit import (
+    AUDIT_CSV_COLUMNS,
+    AuditUnavailable,
+    audit_csv_row,
+    record_json,
+    records,
+)
 from lookup.cli_backup import backup_command
 from lookup.cli_data import demo_data_command, import_command
 from lookup.config import ConfigError
@@ -28,8 +35,10 @@ from lookup.extensions import search_backend, services, state_store
 from lookup.qr.cli import qr_cli
 from lookup.qr.views import ensure_signing_key
 from lookup.sessions import end_officer_sessions
+from lookup.sms import phones
 from lookup.sms.cli import enroll_phone_command
 from lookup.store.base import AuditFilter, AuditRecord, StoreError
+from lookup.web import login_flow
 
 DEMO_AGENCY = "Demo Police Department"
 DEMO_OFFICER = "demo"
@@ -65,6 +74,18 @@ def _agency(name: str) -> accounts.Agency:
     return agency
 
 
+def _audited(
+    action: str, target: str, agency_id: str | None, detail: dict[str, Any] | None = None
+) -> None:
+    """The audit record of an administrative command, written after the change."""
+    try:
+        audit_command(action, target, agency_id, detail=detail)
+    except AuditUnavailable as error:
+        raise click.ClickException(
+            f"{action} done, but the audit log could not record it ({error}): tell the operator"
+        ) from None
+
+
 def _account_call(function: Any, *args: Any, **kwargs: Any) -> Any:
     try:
         return function(*args, **kwargs)
@@ -92,6 +113,7 @@ agency_cli = AppGroup(
 def agency_create(name: str, ori: str | None, kind: accounts.AgencyKind) -> None:
     """Create an agency called NAME."""
     agency = _account_call(accounts.create_agency, name, ori=ori, kind=kind)
+    _audited("agency_create", agency.name, agency.id, {"kind": kind})
     click.echo(f"agency created: {agency.name} (id {agency.id}, {agency.kind})")
 
 
@@ -131,6 +153,12 @@ def apikey_create(
     api_key, secret = _account_call(
         accounts.create_api_key, agency, role=role, label=label, require_officer=require_officer
     )
+    _audited(
+        "apikey_create",
+        api_key.key_id,
+        agency.id,
+        {"role": role, "require_officer": require_officer},
+    )
     needs = ", X-On-Behalf-Of required" if require_officer else ""
     click.echo(f"API key {api_key.key_id} ({role}{needs}) for {agency.name}:")
     click.echo(f"  {secret}")
@@ -148,6 +176,7 @@ def apikey_revoke(key_id: str) -> None:
         click.echo(f"API key {api_key.key_id} was already revoked")
         return
     accounts.revoke_api_key(api_key)
+    _audited("apikey_revoke", api_key.key_id, api_key.agency_id)
     seconds = services().settings.apikey_cache_seconds
     click.echo(f"API key {api_key.key_id} revoked (running servers refuse it within {seconds:g} s)")
 
@@ -192,7 +221,8 @@ def officer_create(
     role: accounts.OfficerRole,
     password_prompt: bool,
 ) -> None:
-    """Create an officer USERNAME; prints the password (if generated) and TOTP secret once."""
+    """Create an officer USERNAME; prints the password (if generated) and the one-time enrolment
+    code once."""
     agency = _agency(agency_name)
     if password_prompt:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
@@ -206,16 +236,54 @@ def officer_create(
         password=password,
         role=role,
     )
+    _audited("officer_create", officer.username, agency.id, {"role": role})
     _print_officer_secrets(officer, None if password_prompt else password)
 
 
 def _print_officer_secrets(officer: accounts.Officer, password: str | None) -> None:
+    # The TOTP secret is not printed: the officer sees it only at the first sign-in, after the
+    # password *and* this enrolment code (lookup/enrolment.py).
+    code = enrolment.issue_enrolment_code(officer, datetime.now(UTC))
     click.echo(f"officer created: {officer.username} ({officer.role})")
     if password is not None:
-        click.echo(f"  password:    {password}")
-    click.echo(f"  TOTP secret: {officer.totp_secret}")
-    click.echo(f"  TOTP URI:    {officer.provisioning_uri()}")
+        click.echo(f"  password:        {password}")
+    _print_enrolment_code(code)
     click.echo("These secrets are shown once; give them to the officer now.")
+
+
+def _print_enrolment_code(code: str) -> None:
+    hours = int(enrolment.ENROLMENT_CODE_LIFETIME.total_seconds() // 3600)
+    click.echo(f"  enrolment code:  {enrolment.shown(code)}  (one use, {hours} hours)")
+    click.echo("  At the first sign-in the officer types the enrolment code in the code field.")
+
+
+@officer_cli.command("reset-authenticator")
+@click.argument("username")
+def officer_reset_authenticator(username: str) -> None:
+    """A lost or replaced phone: a new TOTP secret and a new one-time enrolment code (printed
+    once); the old phone's codes stop working and the officer's sessions end."""
+    officer = accounts.find_officer(username)
+    if officer is None:
+        raise click.ClickException("no such officer")
+    officer, code = login_flow.reset_authenticator(officer, now=datetime.now(UTC))
+    _audited("officer_reset_authenticator", officer.username, officer.agency_id)
+    click.echo(f"authenticator of {officer.username} reset")
+    _print_enrolment_code(code)
+
+
+@officer_cli.command("list")
+@click.option("--agency", "agency_name", default=None, help="Only this agency (default: all).")
+def officer_list(agency_name: str | None) -> None:
+    """Every officer: username, role, account state, agency and SMS state (STOP opt-out)."""
+    agencies = [_agency(agency_name)] if agency_name else accounts.list_agencies()
+    store = state_store()
+    for agency in agencies:
+        for officer in accounts.list_officers(agency):
+            state = "disabled" if officer.disabled else "locked" if officer.locked else "active"
+            sms = phones.sms_status(phones.of_officer(store, officer.id))
+            click.echo(
+                f"{officer.username}  {officer.role:<10}  {state:<8}  {agency.name}  sms: {sms}"
+            )
 
 
 @officer_cli.command("unlock")
@@ -226,6 +294,7 @@ def officer_unlock(username: str) -> None:
     if officer is None:
         raise click.ClickException("no such officer")
     accounts.update_officer(officer, {"locked": False, "locked_at": None, "failed_logins": []})
+    _audited("officer_unlock", officer.username, officer.agency_id)
     click.echo(f"officer {officer.username} unlocked")
 
 
@@ -240,6 +309,8 @@ def officer_disable(username: str, enable: bool) -> None:
     accounts.set_disabled(officer, not enable)
     if not enable:
         end_officer_sessions(state_store(), officer.id)
+    action = "officer_enable" if enable else "officer_disable"
+    _audited(action, officer.username, officer.agency_id)
     click.echo(f"officer {officer.username} {'enabled' if enable else 'disabled'}")
 
 
@@ -261,6 +332,7 @@ def officer_password(username: str, password_prompt: bool) -> None:
         password = accounts.generate_password()
     _account_call(accounts.set_password, officer, password)
     end_officer_sessions(state_store(), officer.id)
+    _audited("officer_password", officer.username, officer.agency_id)
     click.echo(f"password of {officer.username} changed")
     if not password_prompt:
         click.echo(f"  password: {password}  (shown once)")
@@ -364,7 +436,9 @@ def bootstrap(scale: str) -> None:
         click.echo(f"{DEMO_AGENCY} exists; its secrets were printed when it was created")
         return
     agency = accounts.create_agency(DEMO_AGENCY)
+    _audited("agency_create", agency.name, agency.id)
     api_key, secret = accounts.create_api_key(agency, role="supervisor", label="demo")
+    _audited("apikey_create", api_key.key_id, agency.id, {"role": api_key.role})
     password = accounts.generate_password()
     officer = accounts.create_officer(
         agency,
@@ -373,6 +447,7 @@ def bootstrap(scale: str) -> None:
         password=password,
         role="officer",
     )
+    _audited("officer_create", officer.username, agency.id, {"role": officer.role})
     click.echo(f"created {DEMO_AGENCY}, shown once:")
     click.echo(f"  API key ({api_key.role}): {secret}")
     _print_officer_secrets(officer, password)

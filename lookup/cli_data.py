@@ -12,11 +12,15 @@ from __future__ import annotations
 from contextlib import AbstractContextManager, nullcontext
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 from flask.cli import with_appcontext
 
+from lookup.admin_audit import audit_command
+from lookup.audit import AuditUnavailable
 from lookup.extensions import search_backend
+from lookup.store.base import Outcome
 from search_index.backend import BackendError, ImportBusy, ImportLocking, SearchBackend
 from search_index.demo_data import SCALES, Scale, write_demo_data
 from search_index.importer import ImportFailed, load_directory
@@ -54,6 +58,7 @@ def import_command(directory: Path) -> None:
     except ImportFailed as failed:
         for line in failed.errors:
             click.echo(line, err=True)
+        _audit_import(directory, "denied", _rejection_detail(failed.errors))
         raise click.ClickException(
             f"{len(failed.errors)} problem(s) in {directory}; nothing was published"
         ) from None
@@ -63,8 +68,28 @@ def import_command(directory: Path) -> None:
         raise click.ClickException(
             f"could not publish; the previous set stays served ({error})"
         ) from None
+    _audit_import(directory, "match", {"dataset_id": info.dataset_id, "counts": info.counts})
     published = info.published_at.strftime("%Y-%m-%d %H:%M:%S %Z")
     click.echo(f"published data set {info.dataset_id} at {published}: {_counts(info.counts)}")
+
+
+MAX_AUDITED_PROBLEMS = 50
+
+
+def _rejection_detail(errors: list[str]) -> dict[str, Any]:
+    """Where the problems are (`FILE:LINE: FIELD`), never the messages: a message may quote a
+    record's value, and the audit record keeps what was done, not the data."""
+    where = [":".join(line.split(":")[:3]) for line in errors[:MAX_AUDITED_PROBLEMS]]
+    return {"problems": len(errors), "where": where}
+
+
+def _audit_import(directory: Path, outcome: Outcome, detail: dict[str, Any]) -> None:
+    try:
+        audit_command("import", str(directory), None, outcome=outcome, detail=detail)
+    except AuditUnavailable as error:
+        raise click.ClickException(
+            f"the audit log could not record this import ({error})"
+        ) from None
 
 
 def _day(value: datetime | None) -> date | None:

@@ -153,9 +153,13 @@ class Settings(BaseSettings):
             ) from None
         return value
 
+    def zone(self) -> ZoneInfo:
+        """The configured time zone (its calendar days are the answers' days)."""
+        return ZoneInfo(self.timezone)
+
     def local_date(self, moment: datetime | None = None) -> date:
         """The calendar day in the configured time zone at `moment` (default: now)."""
-        return (moment or datetime.now(UTC)).astimezone(ZoneInfo(self.timezone)).date()
+        return (moment or datetime.now(UTC)).astimezone(self.zone()).date()
 
     @field_validator("alert_command")
     @classmethod

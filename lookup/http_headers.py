@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from flask import Response
 from werkzeug.datastructures import Headers
+
+from lookup.config import current_settings
 
 STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
 
@@ -34,14 +37,14 @@ def apply_strict_headers(
     policy: str,
     no_store: bool,
     keep_cache_control: bool = False,
-    hsts: bool = False,
     extra: Mapping[str, str] | None = None,
 ) -> None:
     """Set the shared headers on a response's `headers`.
 
     `no_store`: the response shows personal data and must not be cached (set it False for
-    static files); `keep_cache_control`: leave a Cache-Control the view chose itself; `hsts`:
-    the app is served over https; `extra`: the blueprint's own additional headers.
+    static files); `keep_cache_control`: leave a Cache-Control the view chose itself; `extra`:
+    the blueprint's own additional headers. HSTS is not a blueprint's choice: see
+    add_transport_security.
     """
     headers["Content-Security-Policy"] = policy
     headers["X-Content-Type-Options"] = "nosniff"
@@ -51,5 +54,14 @@ def apply_strict_headers(
         headers[name] = value
     if no_store and not (keep_cache_control and "Cache-Control" in headers):
         headers["Cache-Control"] = "no-store"
-    if hsts:
-        headers["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY
+
+
+def add_transport_security(response: Response) -> Response:
+    """HSTS on every response of an app whose public URL is https: registered on the app, not on
+    a blueprint, so no route (the QR pages, outreach, the API, health checks, errors) is left
+    without it. A browser that met the site once never again sends an officer's cookie or a QR
+    token over plain http."""
+    public_url = current_settings().public_url
+    if public_url and public_url.startswith("https://"):
+        response.headers["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY
+    return response

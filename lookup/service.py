@@ -14,8 +14,10 @@ import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any, Literal, get_args
 
+from flask import current_app
 from werkzeug.exceptions import Forbidden
 
 from lookup import answers
@@ -24,6 +26,9 @@ from lookup.auth import Principal
 from lookup.config import Settings, current_settings
 from lookup.extensions import search_backend
 from lookup.incidents.points import reported_points as points_from_reports
+from lookup.matrix_source import matrix_path
+from lookup.query_rules import check_text, parse_iso_date
+from lookup.rules.immunity import load_matrix
 from lookup.rules.insurance import InsuranceRules
 from lookup.rules.licence import PointsThresholds
 from lookup.store.base import Channel, Outcome, StoreError
@@ -149,7 +154,7 @@ def _normalized(kind: str, value: str) -> str:
             return normalize_identifier(value)
         if len(value) > MAX_NAME_LENGTH:
             raise ValueError(f"name must have at most {MAX_NAME_LENGTH} characters")
-        return normalize_name(value)
+        return normalize_name(check_text(value))
     except ValueError as error:
         raise InvalidQuery(field, str(error)) from None
 
@@ -178,14 +183,18 @@ def _date_param(raw: Any) -> date | None:
     if isinstance(raw, date):
         return raw
     try:
-        return date.fromisoformat(str(raw))
-    except ValueError:
-        raise InvalidQuery("date_of_birth", "must be a date as YYYY-MM-DD") from None
+        return parse_iso_date(str(raw))
+    except ValueError as error:
+        raise InvalidQuery("date_of_birth", str(error)) from None
 
 
 def _country_param(raw: Any) -> str | None:
     if raw is None:
         return None
+    try:
+        check_text(str(raw))
+    except ValueError as error:
+        raise InvalidQuery("country", str(error)) from None
     country = " ".join(str(raw).split())
     if not country:
         return None
@@ -208,11 +217,17 @@ def _verify() -> dict[str, str]:
 
 @functools.lru_cache(maxsize=16)
 def _answer_context(
-    settings: Settings, today: date, include_date_of_birth: bool, with_reports: bool
+    settings: Settings,
+    today: date,
+    include_date_of_birth: bool,
+    with_reports: bool,
+    matrix_file: Path | None,
 ) -> answers.AnswerContext:
-    """An answer's context, built once per settings, day, date-of-birth and reports choice (the
-    matrix is parsed once): the context is immutable, so lookups of one day share it."""
+    """An answer's context, built once per settings, day, date-of-birth choice, reports choice
+    and matrix file (the matrix is parsed once): the context is immutable, so lookups of one day
+    share it."""
     return answers.AnswerContext(
+        matrix=load_matrix(matrix_file),
         today=today,
         verify_phone=settings.verify_phone,
         points=PointsThresholds(
@@ -231,7 +246,13 @@ def answer_context(
     incident reports in this app's state store (off for training data sets, whose synthetic
     people have no reports)."""
     settings = current_settings()
-    return _answer_context(settings, settings.local_date(), include_date_of_birth, with_reports)
+    return _answer_context(
+        settings,
+        settings.local_date(),
+        include_date_of_birth,
+        with_reports,
+        matrix_path(current_app),
+    )
 
 
 def _find(
@@ -340,6 +361,7 @@ def _audit_denied(
     client: str | None,
     code: str,
     field: str | None,
+    extra: Mapping[str, Any] | None = None,
 ) -> None:
     """The one shape of a refusal's audit record: what was typed (capped), a reason only when
     it is a known one, and why it was refused."""
@@ -352,7 +374,10 @@ def _audit_denied(
         reason=reason if reason in REASONS else None,
         outcome="denied",
         client=client,
-        detail={"denied": code} if field is None else {"denied": code, "field": field},
+        detail={
+            **(extra or {}),
+            **({"denied": code} if field is None else {"denied": code, "field": field}),
+        },
     )
 
 
@@ -367,6 +392,7 @@ def run_lookup(
     params: Mapping[str, Any] | None = None,
     backend: SearchBackend | None = None,
     include_date_of_birth: bool | None = None,
+    audit_detail: Mapping[str, Any] | None = None,
 ) -> LookupResult:
     """Run one lookup and audit it. Raises LookupForbidden for a principal whose role runs no
     lookups (an OFM analyst; audited as denied), InvalidQuery (audited as denied), LookupUnavailable
@@ -374,7 +400,9 @@ def run_lookup(
     search backend (the training mode serves synthetic data from its own). Dates of birth are
     included for the officer-facing API and web channels unless `include_date_of_birth` says
     otherwise, and left out on SMS and QR. Raises LiveDataRefused for a training principal
-    without a `backend`: whatever a training view gets wrong, it cannot reach live records."""
+    without a `backend`: whatever a training view gets wrong, it cannot reach live records.
+    `audit_detail` joins the record's detail (a QR scan's token facts: the scan and the lookup
+    it opens are one look, so one record)."""
     if backend is None and principal.is_training:
         raise LiveDataRefused("training lookups run on the training data set only")
     reference = new_reference()
@@ -385,7 +413,16 @@ def run_lookup(
         query = _parse_query(kind, value, reason, params)
     except InvalidQuery as error:
         _audit_denied(
-            principal, reference, channel, kind, value, reason, client, "invalid_query", error.field
+            principal,
+            reference,
+            channel,
+            kind,
+            value,
+            reason,
+            client,
+            "invalid_query",
+            error.field,
+            audit_detail,
         )
         raise
 
@@ -399,7 +436,7 @@ def run_lookup(
             reason=query.reason,
             outcome=outcome,
             client=client,
-            detail={**query.audit_detail(), **detail},
+            detail={**(audit_detail or {}), **query.audit_detail(), **detail},
         )
 
     try:

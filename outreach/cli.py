@@ -12,10 +12,11 @@ from flask import current_app
 
 from lookup.accounts import generate_password
 from lookup.extensions import state_store
+from lookup.matrix_source import matrix_path
 from lookup.rules.immunity import load_matrix
 from outreach.blueprint import bp
 from outreach.content import load_content
-from outreach.library import content_dir, matrix_path
+from outreach.library import content_dir
 from outreach.problems import ContentInvalid
 from outreach.trainers import TrainerError, create_trainer, find_trainer, set_disabled
 from outreach.training_data import EXTENSION_KEY as TRAINING_KEY

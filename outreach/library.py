@@ -7,7 +7,8 @@ trainer may edit the files while the app runs; the next request reloads them, an
 broke something the last good content stays served (only the number of problems is logged).
 
 The matrix is the file the lookups answer with: `IMMUNITY_MATRIX_PATH` when a test or a deployment
-points at another copy, else lookup/rules/immunity_matrix.yaml. It is never copied into content.
+points at another copy (one setting, read in lookup/matrix_source.py), else the shipped
+lookup/rules/immunity_matrix.yaml. It is never copied into content.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Final
 from flask import Flask, abort, current_app
 
 from lookup.config import current_settings
+from lookup.matrix_source import matrix_path
 from lookup.rules.immunity import ImmunityMatrix, load_matrix
 from outreach.content import TrainingContent, load_content
 from outreach.problems import ContentInvalid
@@ -28,7 +30,6 @@ from outreach.problems import ContentInvalid
 log = logging.getLogger(__name__)
 
 CONTENT_DIR_KEY: Final = "OUTREACH_CONTENT_DIR"
-MATRIX_PATH_KEY: Final = "IMMUNITY_MATRIX_PATH"
 DEFAULT_CONTENT_DIR: Final = Path(__file__).resolve().parent.parent / "training_content"
 EXTENSION_KEY: Final = "outreach.library"
 # The 24/7 line comes from settings; the OFM main line is configuration too (re-verify both).
@@ -46,11 +47,6 @@ class _Library:
 
 def content_dir(app: Flask) -> Path:
     return Path(app.config.get(CONTENT_DIR_KEY) or DEFAULT_CONTENT_DIR)
-
-
-def matrix_path(app: Flask) -> Path | None:
-    configured = app.config.get(MATRIX_PATH_KEY)
-    return Path(configured) if configured else None
 
 
 def _signature(root: Path) -> tuple[tuple[str, float, int], ...]:

@@ -36,7 +36,7 @@ TRAINING_SCALE: Final = "small"
 TRAINING_DIR: Final = "training"
 FINGERPRINT_FILE: Final = "training-fingerprint"
 EXTENSION_KEY: Final = "outreach.training"
-_FORMAT_VERSION: Final = "1"
+_FORMAT_VERSION: Final = "2"  # 2: card and licence numbers from the seed
 
 
 class TrainingIsolationError(RuntimeError):

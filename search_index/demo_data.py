@@ -17,13 +17,14 @@ follow realistic proportions.
 from __future__ import annotations
 
 import csv
+import hashlib
 import random
 import string
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Final, Literal, TypeVar
 
 from search_index.confusables import CONFUSION_CLASSES
 from search_index.importer import COLUMNS, FLAG_SEPARATOR, LICENSES, MISSIONS, PERSONS, VEHICLES
@@ -230,6 +231,7 @@ class _Generator:
     choose: _Chooser
     given: list[str] = field(default_factory=list)
     family: list[str] = field(default_factory=list)
+    numbers_block: int = 0  # numbers_block(seed)
 
     def days(self, low: int, high: int) -> date:
         return self.today + timedelta(days=self.rng.randint(low, high))
@@ -388,7 +390,7 @@ class _Generator:
             "accreditation_status": status,
             "accreditation_start": start,
             "accreditation_end": end,
-            "credential_number": f"{'DOC'[number % 3]}{number * 7919 % 10_000_000:07d}",
+            "credential_number": credential_number(self.numbers_block, number),
             "credential_expiry": expiry,
             "credential_status": credential_status,
         }
@@ -561,7 +563,7 @@ class _Generator:
             expiry = self.days(-200, -1) if status == "expired" else self.days(30, 1500)
             rows.append(
                 {
-                    "license_number": f"OFM{number * 104_729 % 100_000_000:08d}",
+                    "license_number": license_number(self.numbers_block, number),
                     "person_id": person["person_id"],
                     "license_class": self.rng.choice(("D", "D", "M", "CDL")),
                     "restrictions": self.rng.choice(("", "", "", "corrective lenses")),
@@ -572,6 +574,37 @@ class _Generator:
                 }
             )
         return rows
+
+
+# Card and licence numbers are the n-th record's number scrambled over the whole number space
+# (a multiplication by a prime, a bijection), starting at a block of NUMBER_BLOCK indices that
+# the seed chooses. Two seeds in different blocks (the demo set's and the training set's: a test
+# checks it) share no card or licence number, whatever their scale.
+NUMBER_BLOCK: Final = 1 << 17  # above the full scale's 124,000 persons
+_CREDENTIAL_SPACE: Final = 10_000_000
+_LICENSE_SPACE: Final = 100_000_000
+
+
+def numbers_block(seed: int) -> int:
+    """The block of record indices whose numbers a data set of `seed` uses."""
+    digest = hashlib.sha256(f"dipcheck-demo-numbers:{seed}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") % (_CREDENTIAL_SPACE // NUMBER_BLOCK)
+
+
+def _index(block: int, number: int) -> int:
+    if not 0 <= number < NUMBER_BLOCK:
+        raise ValueError(f"record number {number} does not fit a block of {NUMBER_BLOCK}")
+    return block * NUMBER_BLOCK + number
+
+
+def credential_number(block: int, number: int) -> str:
+    index = _index(block, number)
+    return f"{'DOC'[number % 3]}{index * 7919 % _CREDENTIAL_SPACE:07d}"
+
+
+def license_number(block: int, number: int) -> str:
+    index = _index(block, number)
+    return f"OFM{index * 104_729 % _LICENSE_SPACE:08d}"
 
 
 def _cell(value: Any) -> str:
@@ -610,6 +643,7 @@ def write_demo_data(
     spec = SCALES[scale]
     rng = random.Random(f"dipcheck-demo:{seed}")
     gen = _Generator(spec, rng, today or date.today(), _Chooser(rng))
+    gen.numbers_block = numbers_block(seed)
     gen.given = _unique_words(rng, max(60, spec.persons // 200), 2, 3)
     gen.family = _unique_words(rng, max(200, spec.persons // 30), 2, 4)
     countries = gen.countries()

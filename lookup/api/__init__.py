@@ -27,7 +27,11 @@ def _bounded_request() -> None:
     if (request.content_length or 0) > current_settings().max_request_bytes:
         raise ApiError(413, "request_too_large", "the request body is too large")
     if len(request.query_string) > MAX_QUERY_STRING:
-        raise ApiError(413, "request_too_large", "the query string is too long")
+        # Not a body: a too-long query value is bad input, named like any other (400).
+        longest = max(request.args.items(multi=True), key=lambda item: len(item[1]), default=None)
+        field = longest[0] if longest is not None and longest[0] else "query"
+        lookups.audit_refused("invalid_query", field=field)  # a refused lookup is audited too
+        raise ApiError(400, "invalid_parameter", f"{field}: too long", field=field)
 
 
 @api_blueprint.errorhandler(StoreError)

@@ -23,6 +23,7 @@ from lookup.api import on_behalf_of, text_answer
 from lookup.api.error_codes import ERROR_CODES, describe
 from lookup.api.spec import spec
 from lookup.config import current_settings
+from lookup.query_rules import IDENTIFIER_PATTERN, PLATE_PATTERN, REFERENCE_PATTERN
 
 Document = dict[str, Any]
 
@@ -76,6 +77,15 @@ ON_BEHALF_OF_PARAMETER: Document = {
 
 _DEFAULT_OPERATION_ID = re.compile(r"^[a-z]+__")
 
+# Spectree types a path parameter by its Werkzeug converter only ("string"); the lookup routes'
+# parameters have the limits of search_index.normalize, stated here so the document announces
+# every 400 a well-formed value cannot get.
+PATH_PARAMETER_SCHEMAS: dict[str, Document] = {
+    "plate": {"type": "string", "pattern": PLATE_PATTERN},
+    "number": {"type": "string", "pattern": IDENTIFIER_PATTERN},
+    "reference": {"type": "string", "pattern": REFERENCE_PATTERN},
+}
+
 
 def openapi_document() -> Document:
     """The document for this instance (its servers entry comes from the settings)."""
@@ -96,6 +106,10 @@ def _document(public_url: str | None) -> Document:
                 operation["operationId"] = _operation_id(method, path)
             if operation["operationId"] == "getOpenApiDocument":
                 operation["responses"] = {"200": _document_response()}
+            for parameter in operation["parameters"]:
+                schema = PATH_PARAMETER_SCHEMAS.get(parameter.get("name", ""))
+                if parameter.get("in") == "path" and schema is not None:
+                    parameter["schema"] = dict(schema)
             operation["parameters"].append(dict(REQUEST_ID_PARAMETER))
             if ATTRIBUTED_TAGS.intersection(operation.get("tags", [])):
                 operation["parameters"].append(dict(ON_BEHALF_OF_PARAMETER))

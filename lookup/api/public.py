@@ -9,7 +9,7 @@ from lookup.answer_models import MatrixOut
 from lookup.answers import matrix_json
 from lookup.api.openapi_document import openapi_document
 from lookup.api.spec import spec
-from lookup.rules.immunity import load_matrix
+from lookup.matrix_source import current_matrix
 
 bp = Blueprint("api_public", __name__)
 
@@ -23,7 +23,7 @@ bp = Blueprint("api_public", __name__)
 )
 def immunity_matrix() -> Response:
     """The action matrix by category: what an officer may do, and what each answer means."""
-    response = jsonify(matrix_json(load_matrix()))
+    response = jsonify(matrix_json(current_matrix()))
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
 

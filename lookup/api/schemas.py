@@ -4,12 +4,19 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from lookup.answer_models import LicenseMatchOut, PersonHitOut, PersonOut, PlateMatchOut
-from lookup.service import Reason
+from lookup.query_rules import (
+    ISO_DATE_PATTERN,
+    NO_CONTROL_PATTERN,
+    PLATE_PATTERN_PATTERN,
+    check_text,
+    parse_iso_date,
+)
+from lookup.service import MAX_COUNTRY_LENGTH, MAX_NAME_LENGTH, Reason
 
 REASON_DESCRIPTION = "Why the lookup is made; kept in the audit record."
 
@@ -32,24 +39,50 @@ class LookupQuery(AnswerFormat):
     reason: Reason = Field(description=REASON_DESCRIPTION)
 
 
+def _iso_date(raw: object) -> object:
+    return parse_iso_date(raw) if isinstance(raw, str) else raw
+
+
+# Only YYYY-MM-DD: pydantic alone would read `0` as 1970-01-01 (a Unix timestamp).
+IsoDate = Annotated[
+    date,
+    BeforeValidator(_iso_date),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": ISO_DATE_PATTERN}),
+]
+# Control characters are refused with a message of ours; the document states the same rule
+# as a `pattern` (validation stays with the service's readable messages).
+PlainText = Annotated[str, BeforeValidator(check_text)]
+
+
 class PatternQuery(LookupQuery):
-    pattern: str = Field(
+    pattern: PlainText = Field(
         min_length=1,
         max_length=64,
-        description="`?` one character, `*` any run; at least 4 known letters or digits.",
+        json_schema_extra={"pattern": PLATE_PATTERN_PATTERN},
+        description="`?` one character, `*` any run; at least 4 known letters or digits, at "
+        "most 8 positions besides `*`; spaces, hyphens and dots are ignored.",
     )
 
 
 class PersonQuery(LookupQuery):
-    name: str = Field(min_length=1, max_length=200, description="Any order, accents optional.")
-    date_of_birth: date | None = Field(default=None, description="YYYY-MM-DD")
-    country: str | None = Field(default=None, max_length=100)
+    name: PlainText = Field(
+        min_length=1,
+        max_length=MAX_NAME_LENGTH,
+        json_schema_extra={"pattern": NO_CONTROL_PATTERN},
+        description="Any order, accents optional.",
+    )
+    date_of_birth: IsoDate | None = Field(default=None, description="YYYY-MM-DD")
+    country: PlainText | None = Field(
+        default=None,
+        max_length=MAX_COUNTRY_LENGTH,
+        json_schema_extra={"pattern": NO_CONTROL_PATTERN},
+    )
 
 
 class AuditQuery(_Query):
     since: datetime | None = Field(default=None, description="Inclusive, ISO 8601 with offset.")
     until: datetime | None = Field(default=None, description="Exclusive, ISO 8601 with offset.")
-    channel: Literal["api", "web", "sms", "qr", "login"] | None = None
+    channel: Literal["api", "web", "sms", "qr", "login", "cli"] | None = None
     outcome: Literal["match", "no_match", "denied", "error"] | None = None
     actor: str | None = Field(default=None, max_length=100, description="e.g. officer:<id>")
     limit: int = Field(default=100, ge=1, le=1000)

@@ -22,7 +22,7 @@ from flask import request
 
 from lookup.sms import phrases, replies
 from lookup.sms.gsm7 import to_gsm7
-from lookup.sms.render import person_facts, plate_facts
+from lookup.sms.render import orphan_licence_reply, person_facts, plate_facts
 
 WIDTH = 80
 TEXT = "text/plain"
@@ -71,9 +71,8 @@ def _match_text(kind: str, match: Mapping[str, Any], shown: str, phone: str) -> 
         return _with_call(replies.longest(replies.plate_parts(plate)), plate.registrant, phone)
     if kind == "license":
         person = match.get("person")
-        status = str(match["license"]["status"])
         if person is None:
-            return replies.licence_only_reply(shown, status, "", phone)
+            return orphan_licence_reply(shown, match["license"], "", phone)
         facts = person_facts({**person, "license": match["license"]})
     else:
         facts = person_facts(match)

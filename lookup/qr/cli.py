@@ -28,6 +28,7 @@ from lookup.config import current_settings
 from lookup.qr import render
 from lookup.qr.documents import DocumentKind, IssuedToken, LiveCheck, NotIssuable, issue, live_check
 from lookup.qr.keys import KeySet, KeyStore, KeyStoreError
+from lookup.qr.origin import host_problem, is_url
 from lookup.qr.receipts import describe_summary, verification_url
 from lookup.qr.tokens import Verdict, extract_token, verify
 from search_index.backend import BackendError
@@ -144,10 +145,13 @@ def _issue_many(
     issued: list[tuple[IssuedToken, LiveCheck]] = []
     try:
         with search_backend().snapshot() as snapshot:
-            today = datetime.now(UTC).date()
+            settings = current_settings()
+            today = settings.local_date()
             for value in values:
                 try:
-                    token = issue(snapshot, kind, value, signer, lifetime=lifetime)
+                    token = issue(
+                        snapshot, kind, value, signer, zone=settings.zone(), lifetime=lifetime
+                    )
                 except NotIssuable as error:
                     raise _fail(f"{value}: {error}") from None
                 issued.append((token, live_check(snapshot, token.claims, today)))
@@ -157,8 +161,10 @@ def _issue_many(
 
 
 def _last_day(issued: IssuedToken) -> str:
-    """The last day a code is good on: it expires at the first second after that day."""
-    return (issued.claims.expires - timedelta(seconds=1)).date().isoformat()
+    """The last day a code is good on (in DIPCHECK_TIMEZONE): it expires at the first second
+    after that day."""
+    last_second = issued.claims.expires - timedelta(seconds=1)
+    return last_second.astimezone(current_settings().zone()).date().isoformat()
 
 
 def _lifetime(valid_days: int | None) -> timedelta | None:
@@ -316,19 +322,39 @@ def _moment(text: str | None) -> datetime:
     help="Check as of this ISO time (UTC unless it says otherwise), e.g. a receipt's lookup "
     "time against the key set archived then. Default: now.",
 )
+@click.option(
+    "--public-url",
+    envvar="DIPCHECK_PUBLIC_URL",
+    default=None,
+    help="Where genuine codes point (default: DIPCHECK_PUBLIC_URL, else the keys file's "
+    "issuer). A scanned URL on any other host is a look-alike.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def verify_offline(scanned: str, keys_file: Path, at: str | None, as_json: bool) -> None:
+def verify_offline(
+    scanned: str, keys_file: Path, at: str | None, public_url: str | None, as_json: bool
+) -> None:
     """Verify a token or a scanned URL with only a keys file: no server, no network.
 
-    Exit status 0 when valid, 1 otherwise. The live record (revocation) is not checked offline."""
+    A scanned URL whose address is not the public URL (a look-alike host, an extra subdomain,
+    an internationalized homograph) is reported and the command fails, even when the token's
+    signature is genuine. Exit status 0 when valid, 1 otherwise. The live record (revocation) is
+    not checked offline."""
     try:
         keys = KeySet.from_file(keys_file)
     except KeyStoreError as error:
         raise _fail(str(error)) from None
+    expected = public_url or keys.issuer
+    warning = _address_warning(scanned, expected)
+    # Without any public URL to compare with, the warning stands but cannot fail the check.
+    look_alike = warning is not None and bool(expected)
     result = verify(extract_token(scanned), keys, _moment(at))
     claims = result.shown_claims
+    if warning is not None:
+        click.echo(f"WARNING: {warning}", err=True)
     if as_json:
         out: dict[str, object] = {"result": result.verdict.value, "code": result.code}
+        if warning is not None:
+            out["address_warning"] = warning
         if claims is not None:
             out |= {
                 "type": claims.kind,
@@ -365,4 +391,20 @@ def verify_offline(scanned: str, keys_file: Path, at: str | None, as_json: bool)
                 click.echo(f"immunity shown: {', '.join(levels)}")
             if insurance:
                 click.echo(f"insurance shown: {insurance}")
-    sys.exit(0 if result.verdict is Verdict.VALID else 1)
+    sys.exit(0 if result.verdict is Verdict.VALID and not look_alike else 1)
+
+
+def _address_warning(scanned: str, public_url: str | None) -> str | None:
+    """Why the scanned URL must not be trusted whatever its signature, or None. A bare token
+    carries no address to check."""
+    if not is_url(scanned):
+        return None
+    if not public_url:
+        return (
+            "cannot check the scanned address: set DIPCHECK_PUBLIC_URL or --public-url "
+            "(the keys file names no issuer)"
+        )
+    problem = host_problem(scanned, public_url)
+    if problem is None:
+        return None
+    return f"NOT A DIPCHECK ADDRESS: {problem}; treat the code as a look-alike"

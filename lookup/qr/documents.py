@@ -7,7 +7,7 @@ live record at the moment of the scan, so a card revoked after printing reads "r
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Literal
 
 from lookup.qr.keys import SigningKey
@@ -42,16 +42,19 @@ class LiveCheck:
     facts: tuple[tuple[str, str], ...] = ()  # label/value pairs to compare with the document
 
 
-def _end_of(day: date) -> int:
-    """The first second after `day` (UTC): a document expiring on a date is good all that day."""
-    return int(datetime.combine(day + timedelta(days=1), time.min, UTC).timestamp())
+def _end_of(day: date, zone: tzinfo) -> int:
+    """The first second after `day` in `zone`: a document expiring on a date is good all that day
+    where the officers are (the day answers use), not only until midnight UTC."""
+    return int(datetime.combine(day + timedelta(days=1), time.min, zone).timestamp())
 
 
-def _expiry(document_expiry: date | None, now: datetime, lifetime: timedelta | None) -> int:
+def _expiry(
+    document_expiry: date | None, now: datetime, lifetime: timedelta | None, zone: tzinfo
+) -> int:
     if document_expiry is None:
         return int((now + min(lifetime or DEFAULT_LIFETIME, MAX_LIFETIME)).timestamp())
     limit = now + min(lifetime or MAX_LIFETIME, MAX_LIFETIME)
-    return min(_end_of(document_expiry), int(limit.timestamp()))
+    return min(_end_of(document_expiry, zone), int(limit.timestamp()))
 
 
 def issue(
@@ -60,15 +63,16 @@ def issue(
     raw_subject: str,
     key: SigningKey,
     *,
+    zone: tzinfo,
     now: datetime | None = None,
     lifetime: timedelta | None = None,
 ) -> IssuedToken:
     """Sign a token for a credential number or a plate that is valid in the published data.
 
-    The token expires with the document (end of its expiry day), or after `lifetime` if sooner;
-    never later than MAX_LIFETIME."""
+    The token expires with the document (end of its expiry day in `zone`, DIPCHECK_TIMEZONE), or
+    after `lifetime` if sooner; never later than MAX_LIFETIME."""
     moment = now or datetime.now(UTC)
-    today = moment.date()
+    today = moment.astimezone(zone).date()
     if kind == "credential":
         try:
             subject = normalize_identifier(raw_subject)
@@ -95,7 +99,7 @@ def issue(
         kind=kind,
         subject=subject,
         issued_at=int(moment.timestamp()),
-        expires_at=_expiry(expiry, moment, lifetime),
+        expires_at=_expiry(expiry, moment, lifetime, zone),
     )
     return IssuedToken(kind, subject, sign(claims, key), claims)
 

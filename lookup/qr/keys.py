@@ -144,6 +144,9 @@ class KeySet:
     """The public keys a verifier trusts; built from the key ring or from a published keys file."""
 
     keys: tuple[KeyInfo, ...]
+    # The public URL the set was published for (a keys file's "issuer"): where genuine codes
+    # point, so an offline verifier can tell a look-alike address.
+    issuer: str | None = None
 
     def verifying_key(self, kid: str, now: datetime) -> Ed25519PublicKey | None:
         """The public key for `kid` if it may verify at `now` (active or within its overlap)."""
@@ -168,7 +171,11 @@ class KeySet:
     def from_json(cls, data: object) -> KeySet:
         if not isinstance(data, dict) or not isinstance(data.get("keys"), list):
             raise KeyStoreError("not a DipCheck key set: a 'keys' list is required")
-        return cls(tuple(KeyInfo.from_json(entry) for entry in data["keys"]))
+        issuer = data.get("issuer")
+        return cls(
+            tuple(KeyInfo.from_json(entry) for entry in data["keys"]),
+            issuer=issuer if isinstance(issuer, str) and issuer else None,
+        )
 
     @classmethod
     def from_file(cls, path: Path) -> KeySet:

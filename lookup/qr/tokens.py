@@ -53,6 +53,7 @@ MAX_SUMMARY_BYTES = 8
 MAX_HOLDER_BYTES = 32
 _CERTIFICATE = struct.Struct(">HH")
 _EPOCH_DAY = date(1970, 1, 1)
+SCAN_PATH = "/v/"  # verification URLs are <public URL>/v/<token>
 
 _HEADER = struct.Struct(">BB4sII")
 
@@ -273,9 +274,8 @@ def _decode_claims(body: bytes) -> Claims:
 def extract_token(scanned: str) -> str:
     """The token from what a scanner read: the bare token, or a verification URL ending in it."""
     text = scanned.strip()
-    marker = "/v/"
-    if marker in text:
-        text = text.rsplit(marker, 1)[1]
+    if SCAN_PATH in text:
+        text = text.rsplit(SCAN_PATH, 1)[1]
     return text.split("?", 1)[0].split("#", 1)[0]
 
 

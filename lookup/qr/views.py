@@ -31,6 +31,7 @@ from flask_limiter import RateLimitExceeded
 from markupsafe import Markup
 from pydantic import BaseModel, Field
 from spectree import Response as Responses
+from werkzeug.routing import BaseConverter
 
 from lookup.api.schemas import ErrorBody
 from lookup.api.spec import AUTHENTICATED, spec
@@ -83,9 +84,19 @@ def keys_directory(settings: Settings, data_dir: Path) -> Path:
     return data_dir / "qr_keys"
 
 
+class ScannedTokenConverter(BaseConverter):
+    """Whatever follows /v/, slashes and line breaks included: a mangled or forged code is an
+    invalid code (its own screen and audit record), never a 404 that says nothing."""
+
+    regex = r"[\s\S]+"
+    part_isolating = False
+
+
 @qr_blueprint.record_once
 def _configure(state: BlueprintSetupState) -> None:
-    """Attach the key ring (its place is a validated setting, settled at start-up)."""
+    """Attach the key ring (its place is a validated setting, settled at start-up), and the
+    converter of the scan route (before the route itself is added)."""
+    state.app.url_map.converters["scanned_token"] = ScannedTokenConverter
     data_dir = Path(state.app.config["DATA_DIR"])
     settings: Settings = state.app.extensions[SETTINGS_KEY]
     state.app.extensions[KEYSTORE_EXTENSION] = KeyStore(keys_directory(settings, data_dir))
@@ -162,7 +173,7 @@ def check_token(token: str, now: datetime) -> Checked:
         return Checked(SCREENS[Verdict.VALID], result.code, result, "", facts)
     try:
         with search_backend().snapshot() as snapshot:
-            live = documents.live_check(snapshot, claims, now.date())
+            live = documents.live_check(snapshot, claims, current_settings().local_date(now))
             published = snapshot.info.published_at
     except (BackendError, OSError):
         return _checked(Verdict.UNAVAILABLE, "QR-INDEX-UNAVAILABLE", result)
@@ -177,9 +188,16 @@ def _checked(verdict: Verdict, code: str, verification: Verification, reason: st
     return Checked(SCREENS[verdict], code, verification, reason)
 
 
-def _audit_scan(token: str, checked: Checked, principal: Principal | None) -> None:
-    """One audit record per scan. The subject is recorded only once the signature verified;
-    for a rejected code, a hash of it lets an investigator match a seized forgery."""
+# The `reason` of a scan's record when no lookup reason was given: anyone may scan a printed
+# code (a bystander, the holder, an officer without signing in), and the page then shows only
+# what the card itself shows. A signed-in officer who asks for the full record gives a reason,
+# and that lookup's record carries it instead.
+PUBLIC_SCAN_REASON = "public_scan"
+
+
+def _scan_detail(token: str, checked: Checked) -> dict[str, Any]:
+    """What a scan's record says about the code. The subject is recorded only once the signature
+    verified; for a rejected code, a hash of it lets an investigator match a seized forgery."""
     verification = checked.verification
     verified = verification.claims
     detail: dict[str, Any] = {
@@ -190,14 +208,21 @@ def _audit_scan(token: str, checked: Checked, principal: Principal | None) -> No
     }
     if verified is not None:
         detail["token_type"] = verified.kind
+    return detail
+
+
+def _audit_scan(token: str, checked: Checked, principal: Principal | None) -> None:
+    """One audit record per scan that opens no lookup (see PUBLIC_SCAN_REASON)."""
+    verified = checked.verification.claims
     record(
         principal,
         channel="qr",
         action="qr",
         query=verified.subject if verified is not None else "",
+        reason=PUBLIC_SCAN_REASON,
         outcome=_OUTCOMES[checked.screen.verdict],
         client=request.remote_addr,
-        detail=detail,
+        detail=_scan_detail(token, checked),
     )
 
 
@@ -220,9 +245,16 @@ class FullAnswer:
     body: dict[str, Any] | None = None
     error: str | None = None
     status: int = 200
+    audit_failed: bool = False
 
 
-@qr_blueprint.get("/v/<token>")
+def _opens_full_answer(checked: Checked) -> bool:
+    """A valid document code scanned with a reason: the officer asks for the full record."""
+    claims = checked.claims
+    return claims is not None and claims.kind != "receipt" and bool(request.args.get("reason"))
+
+
+@qr_blueprint.get("/v/<scanned_token:token>")
 @limiter.limit(_scan_limit, key_func=_client_address)
 def verify_page(token: str) -> Response:
     now = datetime.now(UTC)
@@ -231,11 +263,19 @@ def verify_page(token: str) -> Response:
     except AuthError:  # a bad Bearer key: this page still serves the public check
         principal = None
     checked = check_token(token, now)
-    try:
-        _audit_scan(token, checked, principal)
-    except AuditUnavailable:
-        checked = _checked(Verdict.UNAVAILABLE, "QR-AUDIT-UNAVAILABLE", checked.verification)
-    full = _full_answer(principal, checked) if principal is not None else None
+    full: FullAnswer | None = None
+    if principal is not None and _opens_full_answer(checked):
+        # The scan and the lookup it opens are one look: one record, the lookup's, which
+        # carries the code's facts too.
+        full = _full_answer(principal, checked, _scan_detail(token, checked))
+        if full is not None and full.audit_failed:
+            checked = _checked(Verdict.UNAVAILABLE, "QR-AUDIT-UNAVAILABLE", checked.verification)
+    else:
+        try:
+            _audit_scan(token, checked, principal)
+        except AuditUnavailable:
+            checked = _checked(Verdict.UNAVAILABLE, "QR-AUDIT-UNAVAILABLE", checked.verification)
+        full = _full_answer(principal, checked, {}) if principal is not None else None
     status = full.status if full is not None and full.status != 200 else checked.screen.status
     if wants_json():
         response = jsonify(_json(checked, full))
@@ -246,7 +286,9 @@ def verify_page(token: str) -> Response:
     return response
 
 
-def _full_answer(principal: Principal, checked: Checked) -> FullAnswer | None:
+def _full_answer(
+    principal: Principal, checked: Checked, scan_detail: dict[str, Any]
+) -> FullAnswer | None:
     claims = checked.claims
     if claims is None or claims.kind in ("receipt", "certificate"):
         return None
@@ -265,12 +307,14 @@ def _full_answer(principal: Principal, checked: Checked) -> FullAnswer | None:
             value=claims.subject,
             reason=reason,
             client=request.remote_addr,
+            audit_detail={"scan": scan_detail},
         )
     except InvalidQuery as error:
         full.error, full.status = f"{error.field}: {error.message}", 400
-    except (LookupUnavailable, AuditUnavailable):
+    except (LookupUnavailable, AuditUnavailable) as error:
         phone = current_settings().verify_phone
         full.error, full.status = f"Cannot show the full record now; call {phone}.", 503
+        full.audit_failed = isinstance(error, AuditUnavailable)
     else:
         full.body = result.body
     return full

@@ -99,8 +99,13 @@ class Footnote:
     levels: frozenset[str] = frozenset()
     categories: frozenset[str] = frozenset()
     mission_types: frozenset[str] = frozenset()
+    # Levels at which the note is wrong even for its categories (a consul raised to full immunity
+    # has an inviolable residence: "only the office space is protected" would mislead).
+    except_levels: frozenset[str] = frozenset()
 
     def applies(self, level: str, category: str | None) -> bool:
+        if level in self.except_levels:
+            return False
         return self.always or level in self.levels or category in self.categories
 
 
@@ -324,6 +329,10 @@ def _parse_footnote(code: object, raw: object, categories: Mapping[str, object])
     cats = frozenset(
         _text(v, f"{where}.categories") for v in _list(entry.get("categories", []), where)
     )
+    except_levels = frozenset(
+        _choice(v, LEVELS, f"{where}.except_levels")
+        for v in _list(entry.get("except_levels", []), where)
+    )
     if unknown := sorted(cats - set(categories)):
         raise MatrixError(f"{where}.categories: unknown category {unknown[0]!r}")
     if show not in (None, "always"):
@@ -341,6 +350,7 @@ def _parse_footnote(code: object, raw: object, categories: Mapping[str, object])
         levels=levels,
         categories=cats,
         mission_types=mission_types,
+        except_levels=except_levels,
     )
 
 
@@ -415,6 +425,9 @@ def _as_level(value: str) -> Level:
 
 
 # -- deriving an answer ----------------------------------------------------------------------------
+
+# Recorded levels from least to most immunity (a family is capped at its principal's).
+_RANK: Final[Mapping[str, int]] = {"none": 0, "official_acts": 1, "full": 2}
 
 
 def derive_immunity(
@@ -516,6 +529,28 @@ def _family_answer(
                 "The principal's own level differs from the category default; verify this family "
                 "member's status with the State Department.",
             )
+            # A household never has more immunity than its principal: when an override or the
+            # U.S.-national rule lowered the principal, the family gets at most that level.
+            own = derive_immunity(
+                principal,
+                None,
+                matrix=answer.matrix,
+                today=today,
+                verify_phone=answer.verify_phone,
+                accreditation=principal_accreditation,
+            )
+            if own.level == "unverified":
+                return answer.unverified(
+                    "family", f"{of_whom}: the principal's level must be verified", principal_rule
+                )
+            if _RANK[own.level] < _RANK[principal_rule.level]:
+                return answer.at_level(
+                    own.level,
+                    "family",
+                    f"{of_whom}: at most the principal's level",
+                    principal_rule,
+                    notes=notes,
+                )
         return answer.from_category(
             principal_rule, "family", f"{of_whom}: same as principal", notes=notes, copy_notes=False
         )

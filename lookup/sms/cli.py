@@ -6,6 +6,8 @@ import click
 from flask.cli import with_appcontext
 
 from lookup import accounts
+from lookup.admin_audit import audit_command
+from lookup.audit import AuditUnavailable
 from lookup.extensions import state_store
 from lookup.sms import phones
 
@@ -33,6 +35,7 @@ def enroll_phone_command(username: str, phone: str, disable: bool) -> None:
         if enrolment is None or enrolment.officer_id != officer.id:
             raise click.ClickException(f"this number is not enrolled for {officer.username}")
         phones.set_disabled(store, enrolment, True)
+        _audited("phone_disable", officer, ending)
         click.echo(f"SMS lookups disabled for the phone ending {ending} of {officer.username}")
         return
     if officer.disabled:
@@ -41,4 +44,15 @@ def enroll_phone_command(username: str, phone: str, disable: bool) -> None:
         phones.enrol(store, hashed, officer_id=officer.id, agency_id=officer.agency_id)
     except phones.AlreadyEnrolled as error:
         raise click.ClickException(str(error)) from None
+    _audited("phone_enrol", officer, ending)
     click.echo(f"SMS lookups enabled for the phone ending {ending} of {officer.username}")
+
+
+def _audited(action: str, officer: accounts.Officer, ending: str) -> None:
+    # The number itself is never recorded: its last two digits name it for the officer.
+    try:
+        audit_command(action, f"{officer.username} phone ..{ending}", officer.agency_id)
+    except AuditUnavailable as error:
+        raise click.ClickException(
+            f"{action} done, but the audit log could not record it ({error}): tell the operator"
+        ) from None

@@ -149,3 +149,18 @@ def set_opted_out(store: StateStore, enrolment: Enrolment, opted_out: bool) -> E
 
 def of_officer(store: StateStore, officer_id: str) -> list[Enrolment]:
     return [Enrolment.from_stored(s) for s in store.find(COLLECTION, officer_id=officer_id)]
+
+
+def sms_status(enrolments: list[Enrolment]) -> str:
+    """What an officer's enrolled phones can do, in words for the officer lists (web and CLI):
+    after STOP the carrier drops every reply until START, so an opted-out phone reads so."""
+    live = [e for e in enrolments if not e.disabled]
+    if not live:
+        return "no phone enrolled"
+    opted_out = sum(e.opted_out for e in live)
+    phones = f"{len(live)} phone{'s' if len(live) != 1 else ''}"
+    if opted_out == 0:
+        return f"{phones} enrolled"
+    if opted_out == len(live):
+        return f"{phones} enrolled, opted out (STOP): texts go unanswered until START"
+    return f"{phones} enrolled, {opted_out} opted out (STOP)"

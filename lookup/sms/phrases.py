@@ -59,10 +59,14 @@ LICENCE: Final[dict[str, str]] = {
     "revoked": "Lic REVOKED-NO DRIVING",
     "expired": "Lic EXPIRED-NO DRIVING",
 }
+# A valid licence at or above the suspension threshold (DIPCHECK_POINTS_SUSPENSION): OFM
+# suspends at that count, so "Lic OK" would tell the officer the opposite of the web answer;
+# the points part that follows carries the alert.
+LICENCE_VALID_AT_SUSPENSION: Final = "Lic valid"
 # A licence's points alert (8/12 points in 24 months, with assessed reports): long, short.
 POINTS_ALERT: Final[dict[str, tuple[str, str]]] = {
     "review": ("OFM REVIEW", "REVIEW"),
-    "suspension": ("OFM SUSPENSION LEVEL", "SUSP"),
+    "suspension": ("SUSPENSION ALERT", "SUSP"),
 }
 # Longest first: the short form is used when space runs out.
 MATCH: Final[dict[str, tuple[str, ...]]] = {

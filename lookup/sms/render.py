@@ -50,6 +50,20 @@ def plate_facts(match: Mapping[str, Any]) -> PlateFacts:
     )
 
 
+def orphan_licence_reply(
+    shown: str, licence: Mapping[str, Any], reference: str, verify_phone: str
+) -> str:
+    """The reply for a licence whose holder is not on record."""
+    return replies.licence_only_reply(
+        shown,
+        str(licence["status"]),
+        reference,
+        verify_phone,
+        points=int(licence.get("points") or 0),
+        points_alert=str(licence.get("points_alert") or "none"),
+    )
+
+
 def reply_for(kind: str, typed: str, body: Mapping[str, Any], verify_phone: str) -> str:
     """The reply to a lookup of `kind` whose answer is `body`."""
     reference = str(body["reference"])
@@ -68,9 +82,8 @@ def reply_for(kind: str, typed: str, body: Mapping[str, Any], verify_phone: str)
     if kind == "license":
         found = matches[0]
         person = found.get("person")
-        status = str(found["license"]["status"])
         if person is None:
-            return replies.licence_only_reply(shown, status, reference, verify_phone)
+            return orphan_licence_reply(shown, found["license"], reference, verify_phone)
         facts = person_facts({**person, "license": found["license"]})
         return replies.person_reply(kind, shown, facts, reference, verify_phone)
     return replies.person_reply(kind, shown, person_facts(matches[0]), reference, verify_phone)

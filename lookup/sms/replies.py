@@ -179,16 +179,24 @@ def person_reply(
     )
 
 
+def licence_parts(status: str, points: int, points_alert: str) -> list[Part]:
+    """A licence's status, then its points alert when there is one. A valid licence at the
+    suspension threshold does not say "OK"."""
+    if status == "valid" and points_alert == "suspension":
+        parts = [part(phrases.LICENCE_VALID_AT_SUSPENSION + ".")]
+    else:
+        parts = [part(phrases.LICENCE.get(status, "Lic ?") + ".")]
+    if points_alert in phrases.POINTS_ALERT:
+        label, short = phrases.POINTS_ALERT[points_alert]
+        parts.append(part(f"{points} pts-{label}.", f"{points}pts {short}.", rank=1))
+    return parts
+
+
 def person_parts(kind: str, person: PersonFacts) -> list[Part]:
     """What an answer says of one person: name, immunity and actions, card or licence."""
     status: list[Part] = []
     if kind == "license" and person.licence:
-        status.append(part(phrases.LICENCE.get(person.licence, "Lic ?") + "."))
-        if person.points_alert in phrases.POINTS_ALERT:
-            label, short = phrases.POINTS_ALERT[person.points_alert]
-            status.append(
-                part(f"{person.points} pts-{label}.", f"{person.points}pts {short}.", rank=1)
-            )
+        status += licence_parts(person.licence, person.points, person.points_alert)
     if person.credential:
         card = phrases.CREDENTIAL.get(person.credential, phrases.CREDENTIAL["unknown"])
         # On a licence answer the card status is extra; on an ID answer it is the point.
@@ -228,12 +236,20 @@ def plate_parts(facts: PlateFacts) -> list[Part]:
     return parts
 
 
-def licence_only_reply(value: str, status: str, reference: str, verify_phone: str) -> str:
+def licence_only_reply(
+    value: str,
+    status: str,
+    reference: str,
+    verify_phone: str,
+    *,
+    points: int = 0,
+    points_alert: str = "none",
+) -> str:
     """A licence whose holder is not on record: its status, and a call to make."""
     return compose(
         [
             part(f"{phrases.KIND_ECHO['license']} {_echo(value)}:"),
-            part(phrases.LICENCE.get(status, "Lic ?") + "."),
+            *licence_parts(status, points, points_alert),
             part(phrases.HOLDER_MISSING + ", call"),
             *_closing(reference, verify_phone)[::-1],
         ]

@@ -15,6 +15,7 @@ Order of the checks, each failing closed:
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 from flask import Blueprint, Response, request
 from flask.blueprints import BlueprintSetupState
@@ -30,6 +31,8 @@ from lookup.extensions import EXTENSION_KEY, limiter, state_store
 from lookup.service import InvalidQuery, LookupUnavailable, record_denied, run_lookup
 from lookup.sms import phones, replay, replies
 from lookup.sms.commands import Command, Control, Lookup, Unrecognized, parse
+from lookup.sms.forgeries import EXTENSION_KEY as FORGERIES_KEY
+from lookup.sms.forgeries import ForgeryLog, forgery_log
 from lookup.sms.phones import Enrolment
 from lookup.sms.render import reply_for
 from lookup.sms.signature import InboundMessage, Rejected, auth_tokens, verify
@@ -49,6 +52,7 @@ TWIML_MIMETYPE = "application/xml"
 @sms_blueprint.record_once
 def _declare_collections(state: BlueprintSetupState) -> None:
     state.app.extensions[EXTENSION_KEY].declare([phones.SPEC, replay.SPEC])
+    state.app.extensions[FORGERIES_KEY] = ForgeryLog()
 
 
 def twiml(text: str | None) -> Response:
@@ -76,6 +80,7 @@ def twilio_webhook() -> Response:
     except Rejected as rejected:
         log.warning("sms webhook rejected", extra={"field": rejected.field})
         if rejected.status == 403:
+            forgery_log().forged(request.remote_addr, rejected.field, datetime.now(UTC))
             return error_response(403, "forbidden", "Request not signed by Twilio.")
         return error_response(400, "bad_request", str(rejected), field=rejected.field)
 

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 Document = dict[str, Any]
 Channel = Literal["api", "web", "sms", "qr"]
+# Where an audited act came from: a lookup channel, "login", or "cli" (a dipcheck command).
+AuditChannel = Channel | Literal["login", "cli"]
 Outcome = Literal["match", "no_match", "denied", "error"]
 
 
@@ -73,7 +75,7 @@ class AuditRecord:
     at: datetime  # UTC, millisecond precision
     agency_id: str | None
     actor: str | None  # "officer:<id>" or "apikey:<id>"; None for an unknown login name
-    channel: Channel | Literal["login"]
+    channel: AuditChannel
     action: str  # query kind (plate, plate_pattern, credential, license, person, qr, login)
     query: str
     reason: str | None

@@ -15,8 +15,8 @@ from lookup.auth import CredentialsUnavailable
 from lookup.config import current_settings
 from lookup.errors import RETRY_AFTER_SECONDS
 from lookup.extensions import EXTENSION_KEY, Services
+from lookup.matrix_source import current_matrix
 from lookup.phone_links import tel_href
-from lookup.rules.immunity import load_matrix
 from lookup.web import present
 from lookup.web.security import add_security_headers
 
@@ -45,7 +45,7 @@ class OfficerScreenUi:
     training mode passes the same object so trainees see exactly what officers see."""
 
     def __init__(self) -> None:
-        self.matrix = load_matrix()
+        self.matrix = current_matrix()
 
     def headline(self, level: str) -> str:
         return present.level_headline(self.matrix, level)

@@ -25,6 +25,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from lookup import accounts
 from lookup.accounts import Officer
 from lookup.audit import record
+from lookup.enrolment import issue_enrolment_code, use_enrolment_code
 from lookup.extensions import state_store
 from lookup.lockout import MAX_FAILURES, WINDOW, register_failure
 from lookup.sessions import end_officer_sessions
@@ -100,9 +101,24 @@ def attempt_login(
         return LoginResult("locked", officer, LOCKED_MESSAGE if password_ok else FAILED_MESSAGE)
 
     state = mfa_state(officer)
-    if password_ok and not state.enrolled:
-        audit_login(officer, username, outcome="match", result="enrolment_required", client=client)
-        return LoginResult("enrol", officer)
+    if not state.enrolled:
+        # The password alone never shows the TOTP secret: the one-time enrolment code handed
+        # over with it must come too (typed in the code field), or the attempt counts as failed.
+        if password_ok and use_enrolment_code(officer, code or "", now):
+            audit_login(
+                officer, username, outcome="match", result="enrolment_required", client=client
+            )
+            return LoginResult("enrol", officer)
+        locked = record_failure(officer, now=now)
+        audit_login(
+            officer,
+            username,
+            outcome="denied",
+            result="bad_credentials",
+            client=client,
+            extra={"step": "enrolment_code", "locked": locked},
+        )
+        return LoginResult("failed", officer, FAILED_MESSAGE)
 
     step = (
         accepted_step(officer.totp_secret, clean_code(code), now, state.last_step)
@@ -218,9 +234,10 @@ def set_disabled(officer: Officer, disabled: bool) -> Officer:
     return updated
 
 
-def reset_authenticator(officer: Officer) -> Officer:
-    """A lost or replaced phone: a new TOTP secret, enrolled again at the next sign-in. The old
-    phone's codes stop working at once and open sessions end."""
+def reset_authenticator(officer: Officer, *, now: datetime) -> tuple[Officer, str]:
+    """A lost or replaced phone: a new TOTP secret, enrolled again at the next sign-in with the
+    new one-time enrolment code returned here (hand it to the officer). The old phone's codes
+    stop working at once and open sessions end."""
     updated = _update(
         officer,
         lambda _c: {
@@ -230,7 +247,8 @@ def reset_authenticator(officer: Officer) -> Officer:
         },
     )
     end_officer_sessions(state_store(), officer.id)
-    return updated
+    code = issue_enrolment_code(updated, now)
+    return accounts.get_officer(officer.id) or updated, code
 
 
 def _update(officer: Officer, changes: Callable[[Officer], dict[str, Any]]) -> Officer:

@@ -20,10 +20,13 @@ from typing import get_args
 from flask import Response, abort, make_response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from lookup import accounts
-from lookup.audit import AUDIT_CSV_COLUMNS, audit_csv_row, records
+from lookup import accounts, enrolment, sessions
+from lookup.admin_audit import audit_page
+from lookup.audit import AUDIT_CSV_COLUMNS, AuditUnavailable, audit_csv_row, records
 from lookup.auth import SUPERVISOR_ROLES
+from lookup.extensions import state_store
 from lookup.sessions import WebSession
+from lookup.sms import phones
 from lookup.store.base import AuditFilter, AuditRecord, Channel, Outcome
 from lookup.web import login_flow
 from lookup.web.blueprint import bp
@@ -32,7 +35,8 @@ from lookup.web.guards import ADMIN_ROLES, require_session, signed_in
 log = logging.getLogger(__name__)
 
 PAGE_ROWS = 200
-CHANNELS: tuple[str, ...] = get_args(Channel)
+# The lookup channels, and `cli` for the administrative commands (lookup/admin_audit.py).
+CHANNELS: tuple[str, ...] = (*get_args(Channel), "cli")
 OUTCOMES: tuple[str, ...] = get_args(Outcome)
 
 
@@ -184,21 +188,41 @@ def _officers_page(
     agency_id: str | None,
     *,
     created: dict[str, str] | None = None,
+    reset: dict[str, str] | None = None,
     error: str | None = None,
     status: int = 200,
 ) -> Response:
     agencies = accounts.list_agencies()
+    listed = _officers_in(agency_id)
+    store = state_store()
     html = render_template(
         "web/officers.html",
-        officers=_officers_in(agency_id),
+        officers=listed,
+        sms={o.id: phones.sms_status(phones.of_officer(store, o.id)) for o in listed},
         agency_names={a.id: a.name for a in agencies},
         agencies=agencies if session.role == "admin" else [],
         agency_id=agency_id,
         roles=accounts.OFFICER_ROLES,
         created=created,
+        reset=reset,
         error=error,
     )
     return make_response(html, status)
+
+
+def _audited(
+    session: WebSession,
+    action: str,
+    target: str,
+    agency_id: str | None,
+    detail: dict[str, str] | None = None,
+) -> None:
+    """The audit record of an administrative action on these pages, written after the change.
+    A failure cannot undo the change: it is logged at ERROR for the operator to act on."""
+    try:
+        audit_page(session.officer_id, action, target, agency_id, detail=detail)
+    except AuditUnavailable:
+        log.error("administrative action not recorded", extra={"action": action})
 
 
 def _target_officer(session: WebSession, officer_id: str) -> accounts.Officer:
@@ -226,6 +250,7 @@ def officer_unlock(officer_id: str) -> BaseResponse:
     officer = _target_officer(session, officer_id)
     login_flow.unlock(officer)
     log.info("officer unlocked", extra={"officer_id": officer.id, "by": session.officer_id})
+    _audited(session, "officer_unlock", officer.username, officer.agency_id)
     return _back_to_officers(officer)
 
 
@@ -238,6 +263,7 @@ def officer_disable(officer_id: str) -> BaseResponse:
         abort(400)  # disabling oneself would only lock the last supervisor out
     login_flow.set_disabled(officer, True)
     log.info("officer disabled", extra={"officer_id": officer.id, "by": session.officer_id})
+    _audited(session, "officer_disable", officer.username, officer.agency_id)
     return _back_to_officers(officer)
 
 
@@ -248,6 +274,7 @@ def officer_enable(officer_id: str) -> BaseResponse:
     officer = _target_officer(session, officer_id)
     login_flow.set_disabled(officer, False)
     log.info("officer enabled", extra={"officer_id": officer.id, "by": session.officer_id})
+    _audited(session, "officer_enable", officer.username, officer.agency_id)
     return _back_to_officers(officer)
 
 
@@ -256,11 +283,16 @@ def officer_enable(officer_id: str) -> BaseResponse:
 def officer_reset_authenticator(officer_id: str) -> BaseResponse:
     session = require_session()
     officer = _target_officer(session, officer_id)
-    login_flow.reset_authenticator(officer)
+    officer, code = login_flow.reset_authenticator(officer, now=sessions.now())
     log.info(
         "officer authenticator reset", extra={"officer_id": officer.id, "by": session.officer_id}
     )
-    return _back_to_officers(officer)
+    _audited(session, "officer_reset_authenticator", officer.username, officer.agency_id)
+    # The new enrolment code is shown here once (not after a redirect: it must not sit in a
+    # URL); the officer needs it, with the password, at the next sign-in.
+    agency_id = officer.agency_id if session.role == "admin" else session.agency_id
+    reset = {"username": officer.username, "enrolment_code": enrolment.shown(code)}
+    return _officers_page(session, agency_id, reset=reset)
 
 
 @bp.post("/admin/officers")
@@ -284,7 +316,13 @@ def officer_create() -> Response:
     except accounts.AccountError as error:
         return _officers_page(session, agency.id, error=str(error), status=400)
     log.info("officer created", extra={"officer_id": officer.id, "by": session.officer_id})
-    created = {"username": officer.username, "password": password}
+    _audited(session, "officer_create", officer.username, agency.id, {"role": officer.role})
+    code = enrolment.issue_enrolment_code(officer, sessions.now())
+    created = {
+        "username": officer.username,
+        "password": password,
+        "enrolment_code": enrolment.shown(code),
+    }
     return _officers_page(session, agency.id, created=created)
 
 
@@ -325,6 +363,7 @@ def agency_create() -> Response:
     except accounts.AccountError as error:
         return _agencies_page(error=str(error), status=400)
     log.info("agency created", extra={"agency_id": agency.id, "by": session.officer_id})
+    _audited(session, "agency_create", agency.name, agency.id)
     return _agencies_page()
 
 
@@ -346,6 +385,7 @@ def apikey_create(agency_id: str) -> Response:
     except accounts.AccountError as error:
         return _agencies_page(error=str(error), status=400)
     log.info("api key created", extra={"api_key_id": api_key.id, "by": session.officer_id})
+    _audited(session, "apikey_create", api_key.key_id, agency.id, {"role": api_key.role})
     return _agencies_page(new_key={"agency": agency.name, "key": secret})
 
 
@@ -356,6 +396,9 @@ def apikey_revoke(key_id: str) -> BaseResponse:
     api_key = accounts.find_api_key(key_id[:64])
     if api_key is None:
         abort(404)
+    already = api_key.revoked
     accounts.revoke_api_key(api_key)
     log.info("api key revoked", extra={"api_key_id": api_key.id, "by": session.officer_id})
+    if not already:
+        _audited(session, "apikey_revoke", api_key.key_id, api_key.agency_id)
     return redirect(url_for("web.agencies"), code=303)

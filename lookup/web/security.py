@@ -2,7 +2,8 @@
 
 Headers: a content security policy with no inline script or style and nothing from another
 origin, no framing, no referrer, no caching (the pages show personal data; CJIS 5.13.3 and
-ASVS 14.3.2 want nothing left behind on the phone), and HSTS when served over https.
+ASVS 14.3.2 want nothing left behind on the phone), and HSTS when served over https
+(set for the whole app by lookup.http_headers.add_transport_security).
 
 CSRF: signed-in forms carry the session's random token (kept server-side with the session).
 The login form has no session yet, so it uses a signed double-submit: a random nonce in a
@@ -31,7 +32,6 @@ def add_security_headers(response: Response) -> Response:
         response.headers,
         policy=CONTENT_SECURITY_POLICY,
         no_store=request.endpoint != "web.static",
-        hsts=secure_cookies(),
         extra={
             "Cross-Origin-Opener-Policy": "same-origin",
             "Cross-Origin-Resource-Policy": "same-origin",

@@ -14,7 +14,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 from lookup import accounts, create_app
+from lookup.audit import records
 from lookup.cli import cli
+from lookup.extensions import state_store
+from lookup.store.base import AuditFilter
 from tests.factories import DIPLOMAT_PLATE, make_audit_record
 from tests.lookup.conftest import AppFactory, bearer
 
@@ -70,10 +73,16 @@ def test_agency_key_and_lookup_round_trip(
     assert client.get(url, headers=bearer(key)).status_code == 200
 
     exported = run(runner, "audit", "export", "--agency", "Metro Police")
-    [line] = exported.stdout.splitlines()
-    assert json.loads(line)["query"] == DIPLOMAT_PLATE
+    # Newest first: the lookup, then the agency's creation and its key's (administrative acts).
+    lines = [json.loads(line) for line in exported.stdout.splitlines()]
+    assert [(entry["channel"], entry["action"]) for entry in lines] == [
+        ("api", "plate"),
+        ("cli", "apikey_create"),
+        ("cli", "agency_create"),
+    ]
+    assert lines[0]["query"] == DIPLOMAT_PLATE
     as_csv = run(runner, "audit", "export", "--format", "csv").stdout
-    [row] = list(csv.DictReader(io.StringIO(as_csv)))
+    row = next(row for row in csv.DictReader(io.StringIO(as_csv)) if row["channel"] == "api")
     assert (row["outcome"], row["channel"], row["reason"]) == ("match", "api", "traffic_stop")
 
     revoked = run(runner, "apikey", "revoke", key[4:12])
@@ -116,7 +125,21 @@ def test_officer_create_prints_its_secrets_once(runner: CliRunner, data_dir: Pat
     result = run(runner, "officer", "create", "jdoe", "--agency", "Metro Police")
     assert result.exit_code == 0
     assert re.search(r"password:\s+\S{20}", result.output)
-    assert "otpauth://totp/DipCheck:jdoe?secret=" in result.output
+    # A one-time enrolment code, never the TOTP secret itself (shown only after both).
+    assert re.search(r"enrolment code:\s+\d{4} \d{4} \d{4}\s+\(one use, 72 hours\)", result.output)
+    assert "otpauth://" not in result.output
+    with create_app(data_dir=data_dir).app_context():
+        officer = accounts.find_officer("jdoe")
+        assert officer is not None
+        assert officer.totp_secret not in result.output
+        stored = state_store().get(accounts.OFFICERS, officer.id)
+    assert stored is not None
+    code = re.search(r"enrolment code:\s+([\d ]{14})", result.output)
+    assert code is not None
+    assert code.group(1).replace(" ", "") not in str(stored.data)  # kept only as a hash
+    reset = run(runner, "officer", "reset-authenticator", "jdoe")
+    assert reset.exit_code == 0, reset.output
+    assert "enrolment code:" in reset.output
     typed = run(
         runner,
         "officer",
@@ -182,7 +205,8 @@ def test_bootstrap_publishes_demo_data_and_demo_accounts_once(
     assert first.exit_code == 0, first.output
     assert "synthetic demo data published" in first.output
     [key] = KEY.findall(first.output)
-    assert "otpauth://totp/" in first.output
+    assert "enrolment code:" in first.output
+    assert "otpauth://totp/" not in first.output
     assert "QR signing key" in first.output
     second = run(runner, "bootstrap")
     assert second.exit_code == 0
@@ -196,3 +220,66 @@ def test_bootstrap_publishes_demo_data_and_demo_accounts_once(
     assert [entry["status"] for entry in key_set["keys"]] == ["active"]
     audit = app.test_client().get("/api/v1/audit", headers=bearer(key))
     assert audit.status_code == 200
+
+
+def test_every_administrative_command_leaves_one_audit_record(
+    runner: CliRunner, make_app: AppFactory, data_dir: Path, tmp_path: Path
+) -> None:
+    import getpass
+
+    from search_index.importer import PERSONS
+    from tests.factories import small_dataset, write_dataset_csv
+
+    app = make_app()
+    steps = [
+        ("agency", "create", "Metro Police"),
+        ("apikey", "create", "--agency", "Metro Police"),
+        ("officer", "create", "jdoe", "--agency", "Metro Police"),
+        ("officer", "disable", "jdoe"),
+        ("officer", "disable", "jdoe", "--enable"),
+        ("officer", "unlock", "jdoe"),
+        ("officer", "password", "jdoe"),
+        ("officer", "reset-authenticator", "jdoe"),
+        ("officer", "enroll-phone", "jdoe", "+15715550123"),
+        ("officer", "enroll-phone", "jdoe", "+15715550123", "--disable"),
+    ]
+    for step in steps:
+        assert run(runner, *step).exit_code == 0, step
+    [key_id] = [
+        k.split("_")[1]
+        for k in KEY.findall(run(runner, "apikey", "create", "--agency", "Metro Police").output)
+    ]
+    assert run(runner, "apikey", "revoke", key_id).exit_code == 0
+    assert run(runner, "apikey", "revoke", key_id).exit_code == 0  # already revoked: no change
+    bad = write_dataset_csv(small_dataset(), tmp_path / "bad")
+    with (bad / PERSONS).open("a", encoding="utf-8") as handle:
+        handle.write("P-BROKEN,,,,\n")
+    assert runner.invoke(cli, ["import", str(bad)]).exit_code == 1
+
+    with app.app_context():
+        entries = list(records(AuditFilter()))[::-1]  # oldest first
+    admin = [e for e in entries if e.channel == "cli"]
+    assert [e.action for e in admin] == [
+        "agency_create",
+        "apikey_create",
+        "officer_create",
+        "officer_disable",
+        "officer_enable",
+        "officer_unlock",
+        "officer_password",
+        "officer_reset_authenticator",
+        "phone_enrol",
+        "phone_disable",
+        "apikey_create",
+        "apikey_revoke",
+        "import",
+    ]
+    assert {e.actor for e in admin} == {f"cli:{getpass.getuser()}"}
+    assert admin[2].query == "jdoe"
+    assert admin[8].query == "jdoe phone ..23"  # never the whole number
+    assert "+15715550123" not in str([e.detail for e in admin])
+    assert admin[11].query == key_id
+    rejected = admin[-1]
+    assert rejected.outcome == "denied"
+    assert rejected.detail["problems"] >= 1
+    assert all(where.startswith("persons.csv:") for where in rejected.detail["where"])

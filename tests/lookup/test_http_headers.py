@@ -1,8 +1,16 @@
 from __future__ import annotations
 
+import re
+
+import pytest
 from werkzeug.datastructures import Headers
 
-from lookup.http_headers import apply_strict_headers, content_security_policy
+from lookup.http_headers import (
+    STRICT_TRANSPORT_SECURITY,
+    apply_strict_headers,
+    content_security_policy,
+)
+from tests.lookup.conftest import AppFactory
 
 
 def test_policy_allows_only_own_files_and_names_each_difference() -> None:
@@ -37,6 +45,33 @@ def test_a_view_chosen_cache_control_is_kept_only_when_asked() -> None:
     apply_strict_headers(replaced, policy="x", no_store=True)
     assert replaced["Cache-Control"] == "no-store"
     static = Headers()
-    apply_strict_headers(static, policy="x", no_store=False, hsts=True)
+    apply_strict_headers(static, policy="x", no_store=False)
     assert "Cache-Control" not in static
-    assert static["Strict-Transport-Security"].startswith("max-age=")
+
+
+@pytest.mark.parametrize(
+    ("public_url", "expected"),
+    [
+        ("https://dipcheck.police.example.gov", True),
+        ("http://127.0.0.1:5000", False),
+        (None, False),
+    ],
+)
+def test_hsts_on_every_route_of_every_blueprint_when_served_over_https(
+    make_app: AppFactory, public_url: str | None, expected: bool
+) -> None:
+    app = make_app(public_url=public_url) if public_url else make_app()
+    client = app.test_client()
+    seen_blueprints = set()
+    for rule in app.url_map.iter_rules():
+        # Any value for each placeholder: the header is due on every answer, 404 and 400 too.
+        path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", "x1", rule.rule)
+        method = "GET" if "GET" in (rule.methods or ()) else sorted(rule.methods or ())[0]
+        response = client.open(path, method=method)
+        header = response.headers.get("Strict-Transport-Security")
+        assert (header == STRICT_TRANSPORT_SECURITY) is expected, (rule.rule, method, header)
+        seen_blueprints.add(rule.endpoint.split(".")[0])
+    assert {"web", "qr", "outreach", "api", "health", "sms"} <= seen_blueprints, seen_blueprints
+    # And for a path no route serves.
+    missing = client.get("/no/such/page").headers.get("Strict-Transport-Security")
+    assert (missing == STRICT_TRANSPORT_SECURITY) is expected

@@ -116,9 +116,50 @@ def test_oversized_body_is_413(make_app: AppFactory, metro: AgencyKeys) -> None:
     assert error_of(response)["code"] == "request_too_large"
 
 
-def test_oversized_query_string_is_413(client: FlaskClient, metro: AgencyKeys) -> None:
+def test_oversized_query_value_is_400_naming_it(client: FlaskClient, metro: AgencyKeys) -> None:
     response = client.get(PLATE_URL + "&pad=" + "x" * 5000, headers=bearer(metro.officer_key))
-    assert response.status_code == 413
+    assert response.status_code == 400
+    assert error_of(response)["field"] == "pad"
+    name = client.get(
+        "/api/v1/persons?reason=crash&name=" + "a" * 5000, headers=bearer(metro.officer_key)
+    )
+    assert name.status_code == 400
+    assert error_of(name)["field"] == "name"
+    with client.application.app_context():
+        [refused] = [e for e in records(AuditFilter()) if e.action == "person"]
+    assert (refused.outcome, refused.detail["field"]) == ("denied", "name")
+    assert len(refused.query) <= 256
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("name=Ostrander&date_of_birth=0", "date_of_birth"),  # not 1970-01-01
+        ("name=Ostrander&date_of_birth=19750101", "date_of_birth"),
+        ("name=Ostrander&date_of_birth=1975-W01-1", "date_of_birth"),
+        ("name=Ostrander&date_of_birth=1975-02-30", "date_of_birth"),
+        ("name=Ostr%01ander", "name"),
+        ("name=Ostrander%0A", "name"),
+        ("name=Ostrander&country=Valdoria%7F", "country"),
+    ],
+)
+def test_person_query_input_is_refused_naming_the_field(
+    client: FlaskClient, metro: AgencyKeys, query: str, field: str
+) -> None:
+    response = client.get(
+        f"/api/v1/persons?reason=crash&{query}", headers=bearer(metro.officer_key)
+    )
+    assert response.status_code == 400
+    assert error_of(response)["field"] == field
+
+
+def test_an_iso_date_of_birth_is_still_accepted(client: FlaskClient, metro: AgencyKeys) -> None:
+    response = client.get(
+        "/api/v1/persons?reason=crash&name=Ostrander&date_of_birth=1975-04-12",
+        headers=bearer(metro.officer_key),
+    )
+    assert response.status_code == 200
+    assert response.get_json()["query"]["date_of_birth"] == "1975-04-12"
 
 
 def _raise_unavailable() -> AbstractContextManager[Snapshot]:

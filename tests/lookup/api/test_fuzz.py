@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    positive_data_acceptance,
     response_schema_conformance,
     status_code_conformance,
 )
@@ -55,13 +56,15 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", _document_app())
 @FUZZ_SETTINGS
 def test_every_operation_conforms(case: Any, app: Flask, metro: AgencyKeys) -> None:
     # A supervisor key opens every route, so the generated input reaches validation and lookup.
-    # `positive_data_acceptance` is not checked: the document types a plate as a string, and a
-    # string that is not a plate is rightly refused with 400.
+    # `positive_data_acceptance`: the document states every limit the validation applies (plate
+    # and number patterns, control characters, ISO dates, pattern lengths), so input it calls
+    # valid is never refused with a 400.
     case.call_and_validate(
         app=app,
         headers=bearer(metro.supervisor_key),
         checks=[
             not_a_server_error,
+            positive_data_acceptance,
             status_code_conformance,
             content_type_conformance,
             response_schema_conformance,

@@ -79,3 +79,27 @@ def test_person_query_parameters(client: FlaskClient) -> None:
     assert set(names) == {"reason", "name", "date_of_birth", "country", "format"}
     assert names["name"]["required"] is True
     assert names["date_of_birth"]["required"] is False
+
+
+def test_path_parameters_state_the_limits_the_lookups_apply(client: FlaskClient) -> None:
+    document = client.get("/api/v1/openapi.json").get_json()
+    schemas = {
+        parameter["name"]: parameter["schema"]
+        for operations in document["paths"].values()
+        for operation in operations.values()
+        for parameter in operation.get("parameters", [])
+        if parameter["in"] == "path"
+    }
+    plate = re.compile(schemas["plate"]["pattern"])
+    assert plate.match("DVL 1234")
+    assert plate.match("d-v")
+    assert not plate.match("D")  # one character: refused, and the document says so
+    assert not plate.match("DVL123456")
+    assert not plate.match("DV\x01L")
+    number = re.compile(schemas["number"]["pattern"])
+    assert number.match("DA123456")
+    assert not number.match("A" * 33)
+    person = next(op["get"] for path, op in document["paths"].items() if path == "/api/v1/persons")
+    by_name = {p["name"]: p["schema"] for p in person["parameters"]}
+    assert by_name["name"]["pattern"] == "^[^\\x00-\\x1f\\x7f-\\x9f]*$"
+    assert by_name["date_of_birth"]["anyOf"][0]["pattern"] == "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"

@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 
 from lookup import create_app
 from lookup.accounts import create_agency, create_api_key
+from lookup.config import current_settings
 from lookup.extensions import search_backend
 from lookup.qr.documents import issue
 from lookup.qr.keys import KeyStore
@@ -32,7 +33,9 @@ class QrEnv:
 
     def token(self, kind: str, subject: str, **kwargs: object) -> str:
         with self.app.app_context(), search_backend().snapshot() as snapshot:
-            return issue(snapshot, kind, subject, self.keys.signer(), **kwargs).token  # type: ignore[arg-type]
+            zone = current_settings().zone()
+            signer = self.keys.signer()
+            return issue(snapshot, kind, subject, signer, zone=zone, **kwargs).token  # type: ignore[arg-type]
 
     def auth(self, key: str | None = None) -> dict[str, str]:
         return {"Authorization": f"Bearer {key or self.api_key}"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,9 @@ from lookup import create_app
 from lookup.cli import cli
 from lookup.extensions import search_backend
 from lookup.qr import render
+from lookup.qr.documents import issue
 from lookup.qr.tokens import extract_token
+from lookup.qr.views import keystore
 from tests.factories import DIPLOMAT_CREDENTIAL, DIPLOMAT_PLATE, small_dataset
 from tests.lookup.qr.zbar import decode_png
 
@@ -134,3 +137,61 @@ def test_printable_sheet(data_dir: Path, tmp_path: Path) -> None:
     assert "Tatra" in html
     assert "<script" not in html
     assert f"Verify only at {PUBLIC_URL}" in html
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "https://dipcheck.po1ice.example.gov",  # a look-alike spelling
+        "https://dipcheck.p\u043elice.example.gov",  # Cyrillic o: an IDN homograph
+        "https://xn--dipcheck-xyz.police.example.gov",
+        "https://dipcheck.police.example.gov.evil.example",  # our name as a subdomain
+        "https://evil.dipcheck.police.example.gov",  # an extra subdomain
+        "https://dipcheck.police.example.gov@evil.example",  # user-info trick
+        "http://dipcheck.police.example.gov",  # downgraded to http
+        "https://dipcheck.police.example.gov:8443",
+    ],
+)
+def test_verify_refuses_a_genuine_token_behind_a_look_alike_address(
+    data_dir: Path, tmp_path: Path, address: str
+) -> None:
+    _run(data_dir, "keys", "create")
+    url = _issued_url(data_dir)
+    keys_file = tmp_path / "keys.json"
+    _run(data_dir, "keys", "export", str(keys_file))
+    token = extract_token(url)
+    offline_env = {"DIPCHECK_DATA_DIR": "/nonexistent/x", "DIPCHECK_PUBLIC_URL": ""}
+
+    def offline(scanned: str, *extra: str) -> Result:
+        return CliRunner().invoke(
+            cli, ["qr", "verify", scanned, "--keys", str(keys_file), *extra], env=offline_env
+        )
+
+    genuine = offline(url)  # the keys file's issuer names the genuine host
+    assert genuine.exit_code == 0, genuine.output
+    assert "WARNING" not in genuine.output
+    assert offline(token).exit_code == 0  # a bare token has no address to check
+
+    forged = offline(f"{address}/v/{token}")
+    assert forged.exit_code == 1
+    assert "NOT A DIPCHECK ADDRESS" in forged.output
+    as_json = offline(f"{address}/v/{token}", "--json")
+    assert as_json.exit_code == 1
+    assert "look-alike" in json.loads(as_json.output.splitlines()[-1])["address_warning"]
+    # With the deployment's configured public URL (the app's own check), the same answer.
+    configured = CliRunner().invoke(
+        cli,
+        ["qr", "verify", f"{address}/v/{token}", "--keys", str(keys_file)],
+        env={"DIPCHECK_DATA_DIR": str(data_dir), "DIPCHECK_PUBLIC_URL": PUBLIC_URL},
+    )
+    assert configured.exit_code == 1
+    assert "NOT A DIPCHECK ADDRESS" in configured.output
+
+
+def _issued_url(data_dir: Path) -> str:
+    """A genuine verification URL, issued as `qr credential` does (no decoder needed)."""
+    app = create_app(data_dir=data_dir, public_url=PUBLIC_URL)
+    with app.app_context(), search_backend().snapshot() as snapshot:
+        signer = keystore().signer()
+        issued = issue(snapshot, "credential", DIPLOMAT_CREDENTIAL, signer, zone=UTC)
+    return f"{PUBLIC_URL}/v/{issued.token}"

@@ -6,6 +6,7 @@ import dataclasses
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -23,6 +24,7 @@ from tests.factories import (
 )
 
 NOW = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+NEW_YORK = ZoneInfo("America/New_York")
 
 
 @pytest.fixture
@@ -62,24 +64,42 @@ def _end_of(day: date) -> int:
 
 
 def test_credential_token_expires_with_the_card(snapshot: Snapshot, key: SigningKey) -> None:
-    issued = issue(snapshot, "credential", " da-123 456 ", key, now=NOW)
+    issued = issue(snapshot, "credential", " da-123 456 ", key, zone=UTC, now=NOW)
     assert issued.subject == DIPLOMAT_CREDENTIAL
     assert issued.claims.issued_at == int(NOW.timestamp())
     assert issued.claims.expires_at == _end_of(date(2027, 9, 1))  # good all of the last day
 
 
+def test_a_token_is_good_to_the_end_of_the_last_day_in_the_local_zone(
+    snapshot: Snapshot, key: SigningKey
+) -> None:
+    # The card's last day is 2027-09-01: in New York it ends at 04:00 UTC the next day (EDT).
+    issued = issue(snapshot, "credential", DIPLOMAT_CREDENTIAL, key, zone=NEW_YORK, now=NOW)
+    assert issued.claims.expires_at == int(datetime(2027, 9, 2, 4, tzinfo=UTC).timestamp())
+    # 21:00 on 31 January in New York is already 1 February in UTC: the registration's last day
+    # (31 January) is still today where the officers are, so a code is issued, good until the
+    # end of that local day.
+    evening = datetime(2026, 2, 1, 2, 0, tzinfo=UTC)
+    old = issue(snapshot, "vehicle", "OLD001", key, zone=NEW_YORK, now=evening)
+    assert old.claims.expires_at == int(datetime(2026, 2, 1, 5, tzinfo=UTC).timestamp())
+
+
 def test_vehicle_token_expires_with_the_registration(snapshot: Snapshot, key: SigningKey) -> None:
-    issued = issue(snapshot, "vehicle", "dvl 1234", key, now=NOW)
+    issued = issue(snapshot, "vehicle", "dvl 1234", key, zone=UTC, now=NOW)
     assert issued.subject == DIPLOMAT_PLATE
     assert issued.claims.expires_at == _end_of(date(2027, 3, 31))
 
 
 def test_shorter_lifetime_and_defaults(snapshot: Snapshot, key: SigningKey) -> None:
-    short = issue(snapshot, "credential", DIPLOMAT_CREDENTIAL, key, now=NOW, lifetime=timedelta(7))
+    short = issue(
+        snapshot, "credential", DIPLOMAT_CREDENTIAL, key, zone=UTC, now=NOW, lifetime=timedelta(7)
+    )
     assert short.claims.expires_at == int((NOW + timedelta(days=7)).timestamp())
-    no_expiry = issue(snapshot, "credential", "NE000001", key, now=NOW)
+    no_expiry = issue(snapshot, "credential", "NE000001", key, zone=UTC, now=NOW)
     assert no_expiry.claims.expires_at == int((NOW + timedelta(days=366)).timestamp())
-    capped = issue(snapshot, "vehicle", "NOEXP1", key, now=NOW, lifetime=timedelta(days=9999))
+    capped = issue(
+        snapshot, "vehicle", "NOEXP1", key, zone=UTC, now=NOW, lifetime=timedelta(days=9999)
+    )
     assert capped.claims.expires_at == int((NOW + MAX_LIFETIME).timestamp())
 
 
@@ -100,7 +120,7 @@ def test_not_issued_for_invalid_documents(
     snapshot: Snapshot, key: SigningKey, kind: str, value: str, message: str
 ) -> None:
     with pytest.raises(NotIssuable, match=message):
-        issue(snapshot, kind, value, key, now=NOW)  # type: ignore[arg-type]
+        issue(snapshot, kind, value, key, zone=UTC, now=NOW)  # type: ignore[arg-type]
 
 
 def _claims(kind: str, subject: str) -> Claims:

@@ -41,8 +41,8 @@ def site(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterator[Sit
         keystore().create()
         key = keystore().signer()
         with search_backend().snapshot() as snapshot:
-            valid = issue(snapshot, "credential", DIPLOMAT_CREDENTIAL, key).token
-            vehicle = issue(snapshot, "vehicle", DIPLOMAT_PLATE, key).token
+            valid = issue(snapshot, "credential", DIPLOMAT_CREDENTIAL, key, zone=UTC).token
+            vehicle = issue(snapshot, "vehicle", DIPLOMAT_PLATE, key, zone=UTC).token
     screens = {
         "valid": valid,
         "valid vehicle": vehicle,

@@ -79,6 +79,9 @@ def _assert_failed_screen(page: str, tone: str) -> None:
         (_forged, "bad", "QR-SIGNATURE"),
         (lambda env: "not-a-token", "bad", "QR-FORMAT"),
         (lambda env: "A" * 2000, "bad", "QR-FORMAT"),
+        # A slash (a mangled scan, a forged path) is an invalid code, not a missing page.
+        (lambda env: "abc/def", "bad", "QR-FORMAT"),
+        (lambda env: env.token("credential", DIPLOMAT_CREDENTIAL)[:40] + "/x", "bad", "QR-FORMAT"),
     ],
 )
 def test_invalid_codes(qr_env: QrEnv, make, tone: str, code: str) -> None:  # type: ignore[no-untyped-def]
@@ -169,6 +172,8 @@ def test_public_scans_are_audited_without_actor(qr_env: QrEnv) -> None:
     forged, valid = records
     assert valid.actor is None
     assert valid.agency_id is None
+    # No lookup reason is given on a public scan, and the record says so explicitly.
+    assert valid.reason == forged.reason == "public_scan"
     assert valid.action == "qr"
     assert valid.query == DIPLOMAT_CREDENTIAL
     assert forged.query == ""  # unverified content is not trusted, even for the audit
@@ -185,8 +190,16 @@ def test_officer_with_bearer_key_gets_the_full_answer_audited_as_qr(qr_env: QrEn
     assert body["answer"]["matches"][0]["immunity"]["level"] == "full"
     with qr_env.app.app_context():
         records = list(state_store().iter_audit(AuditFilter(channel="qr")))
+    # The form (a scan without a reason), then the full answer: one record for that look, the
+    # lookup's, which carries the code's facts too.
+    assert [(r.action, r.reason) for r in records] == [
+        ("credential", "traffic_stop"),
+        ("qr", "public_scan"),
+    ]
     lookup = records[0]
     assert (lookup.action, lookup.reason, lookup.outcome) == ("credential", "traffic_stop", "match")
+    assert lookup.detail["scan"]["result"] == "valid"
+    assert re.fullmatch(r"[0-9a-f]{32}", lookup.detail["scan"]["token_sha256"])
     assert lookup.actor is not None
     assert lookup.actor.startswith("apikey:")
     assert lookup.reference == body["answer"]["reference"]
@@ -302,3 +315,25 @@ def test_keys_directory_setting_moves_the_key_ring(
     assert key is not None
     assert (mounted / f"{key.kid}.pem").is_file()
     assert not (tmp_path / "data" / "qr_keys").exists()
+
+
+def test_a_card_reads_valid_all_of_its_last_day_in_the_local_zone(qr_env: QrEnv) -> None:
+    from lookup.qr.views import check_token
+
+    # The card's last day is 2027-09-01; 02:00 UTC on the 2nd is 22:00 on the 1st in New York
+    # (DIPCHECK_TIMEZONE's default), still the card's last day where the officer stands.
+    issued_at = datetime(2027, 8, 1, tzinfo=UTC)
+    token = qr_env.token("credential", DIPLOMAT_CREDENTIAL, now=issued_at)
+    with qr_env.app.app_context():
+        evening = check_token(token, datetime(2027, 9, 2, 2, 0, tzinfo=UTC))
+        after = check_token(token, datetime(2027, 9, 2, 4, 0, tzinfo=UTC))
+    assert evening.verification.verdict.value == "valid"
+    assert evening.screen.verdict.value == "valid"
+    assert after.verification.verdict.value == "expired"
+
+
+def test_every_qr_screen_carries_the_system_use_notice(qr_env: QrEnv) -> None:
+    for token in (qr_env.token("credential", DIPLOMAT_CREDENTIAL), "not-a-token"):
+        _, page = _page(qr_env, token)
+        assert "Restricted system: notice" in page
+        assert "monitored, recorded and audited" in page

@@ -158,11 +158,30 @@ def test_family_whose_principal_is_a_family_member_is_unverified() -> None:
     assert "not a mission member" in result.basis
 
 
-def test_family_of_us_national_diplomat_copies_row_but_warns() -> None:
+def test_family_of_us_national_diplomat_has_at_most_the_principals_level() -> None:
     principal = make_person(us_national_or_resident=True)
+    assert answer(principal).level == "official_acts"
     result = answer(family_of(principal), principal)
-    assert result.level == "full"
+    assert result.level == "official_acts"
+    assert result.actions == OFFICIAL_ACTS
+    assert result.basis_code == "family"
     assert any("differs from the category default" in n for n in result.notes)
+
+
+@pytest.mark.parametrize("lowered", ["official_acts", "none"])
+def test_family_of_principal_lowered_by_override_never_exceeds_the_principal(
+    lowered: str,
+) -> None:
+    principal = make_person(immunity_override=lowered, override_reason="Waiver on record")
+    result = answer(family_of(principal), principal)
+    assert result.level == lowered
+    assert result.actions == {"official_acts": OFFICIAL_ACTS, "none": NONE}[lowered]
+
+
+def test_family_of_principal_raised_or_kept_copies_the_row() -> None:
+    principal = make_person(immunity_override="full", override_reason="Agreement")
+    result = answer(family_of(principal), principal)
+    assert (result.level, result.actions) == ("full", FULL)
 
 
 def test_us_national_family_member_has_none_even_of_a_diplomat() -> None:
@@ -220,8 +239,9 @@ def test_override_sets_level_and_actions_follow(override: str, actions: dict[str
     assert result.basis_code == "ofm_override"
     assert "Bilateral consular agreement" in result.basis
     assert "recorded by OFM" in result.basis
-    # The category's own footnotes still apply (the residence rule is about premises).
-    assert "consular_residence" in {f.code for f in result.footnotes}
+    # The category's residence rule is about premises: it does not hold once the consul is
+    # raised to full immunity (an inviolable residence).
+    assert ("consular_residence" in {f.code for f in result.footnotes}) == (override != "full")
 
 
 def test_override_beats_us_national_rule() -> None:
@@ -291,6 +311,7 @@ CATEGORIES = [*load_matrix().categories, "family_member", "unknown_category"]
     principal_status=st.sampled_from(["active", "pending", "terminated"]),
     us_national=st.booleans(),
     override=st.sampled_from([None, "full", "official_acts", "none"]),
+    principal_override=st.sampled_from([None, "full", "official_acts", "none"]),
     with_principal=st.booleans(),
 )
 def test_any_record_gets_a_well_formed_answer(
@@ -300,9 +321,15 @@ def test_any_record_gets_a_well_formed_answer(
     principal_status: str,
     us_national: bool,
     override: str | None,
+    principal_override: str | None,
     with_principal: bool,
 ) -> None:
-    principal = make_person(category=principal_category, accreditation_status=principal_status)
+    principal = make_person(
+        category=principal_category,
+        accreditation_status=principal_status,
+        immunity_override=principal_override,
+        override_reason="reason" if principal_override else None,
+    )
     person = make_person(
         person_id="X1",
         category=category,
@@ -322,6 +349,11 @@ def test_any_record_gets_a_well_formed_answer(
         assert result.level == "unverified"
     elif override is not None:
         assert (result.level, result.basis_code) == (override, "ofm_override")
+    if category == "family_member" and with_principal and result.basis_code == "family":
+        rank = {"none": 0, "official_acts": 1, "full": 2}
+        principal_level = answer(principal).level
+        if result.level in rank and principal_level in rank:
+            assert rank[result.level] <= rank[principal_level]
     if result.level == "unverified":
         assert result.actions == FULL
         assert any(PHONE in n for n in result.notes)

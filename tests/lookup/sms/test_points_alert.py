@@ -26,7 +26,7 @@ def facts(points: int, alert: str, family_name: str = "Ostrander") -> PersonFact
 
 @pytest.mark.parametrize(
     ("points", "alert", "shown"),
-    [(10, "review", "10 pts-OFM REVIEW."), (13, "suspension", "13 pts-OFM SUSPENSION LEVEL.")],
+    [(10, "review", "10 pts-OFM REVIEW."), (13, "suspension", "13 pts-SUSPENSION ALERT.")],
 )
 def test_the_alert_is_in_the_reply(points: int, alert: str, shown: str) -> None:
     reply = person_reply("license", "OFM100200", facts(points, alert), "DC-7K3MQ-9XA4T", PHONE)

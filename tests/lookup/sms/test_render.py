@@ -117,3 +117,19 @@ def test_licence_whose_holder_is_not_on_record() -> None:
     text = reply_for("license", licence.license_number, _body(found, "OFM100200"), PHONE)
     assert text.startswith("DL OFM100200: Lic SUSPENDED-NO DRIVING. Holder not on record")
     assert fits_one_segment(text)
+
+
+@pytest.mark.parametrize(("points", "shown"), [(11, "Lic OK."), (12, "SUSPENSION ALERT")])
+def test_a_valid_licence_at_the_suspension_threshold_says_so(points: int, shown: str) -> None:
+    person = make_person()
+    licence = make_license(status="valid", points=points)
+    snapshot = FakeSnapshot(missions=[make_mission()], persons=[person], licenses=[licence])
+    found = license_match_json(snapshot, licence, CTX)
+    text = reply_for("license", licence.license_number, _body(found, "OFM100200"), PHONE)
+    assert shown in text
+    assert fits_one_segment(text)
+    orphan = make_license(person_id="P-NOBODY", status="valid", points=points)
+    found = license_match_json(FakeSnapshot(licenses=[orphan]), orphan, CTX)
+    text = reply_for("license", orphan.license_number, _body(found, "OFM100200"), PHONE)
+    assert shown in text
+    assert fits_one_segment(text)

@@ -46,12 +46,15 @@ immunity_states = st.tuples(
 
 def persons(credential: bool = True, licence: bool = True) -> st.SearchStrategy[PersonFacts]:
     return st.builds(
-        lambda name, given, state, card, lic: PersonFacts(name, given, *state, card, lic),
+        lambda name, given, state, card, lic, alert: PersonFacts(
+            name, given, *state, card, lic, alert
+        ),
         names,
         given_names,
         immunity_states,
         st.sampled_from(CREDENTIAL) if credential else st.none(),
         st.sampled_from(LICENCE) if licence else st.none(),
+        st.sampled_from(["none", "review", "suspension"]),
     )
 
 
@@ -81,7 +84,8 @@ def test_person_reply_fits(
     if person.residence == "no":
         assert phrases.RESIDENCE["no"] in text
     if kind == "license":
-        assert phrases.LICENCE[str(person.licence)] in text
+        licence = str(person.licence)
+        assert replies.licence_parts(licence, person.points, person.points_alert)[0].render(0) in text
     else:
         assert phrases.CREDENTIAL[str(person.credential)] in text
 

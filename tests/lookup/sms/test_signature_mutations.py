@@ -272,7 +272,12 @@ def test_no_altered_request_is_acted_on(sms: SmsEnv) -> None:
 
     assert accepted == []
     assert blind < len(mutants) // 20  # boundary shifts only
-    assert len(sms.audit()) == 1  # no mutant reached a lookup or a refusal record
+    # No mutant reached a lookup or a refusal record; the forgeries, all from one address in
+    # under 30 seconds, left at most two forged-webhook records (one per minute: the window
+    # may have opened just before this test).
+    lookups = [e for e in sms.audit() if e.action != "sms_webhook"]
+    assert len(lookups) == 1
+    assert len(sms.audit()) - len(lookups) <= 2
     assert elapsed < 30, f"{len(mutants)} mutants took {elapsed:.1f}s"
 
 

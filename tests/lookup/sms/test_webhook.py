@@ -3,6 +3,7 @@ audit records, rate limits, failures."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import MultiDict
 
 from lookup.sms.commands import CONTROL_WORDS
+from lookup.sms.forgeries import forgery_log
 from search_index.backend import BackendUnavailable
 from tests.lookup.sms.conftest import (
     AUTH_TOKEN,
@@ -262,7 +264,7 @@ def test_missing_signature_is_403_without_lookup(sms: SmsEnv) -> None:
     response = sms.post_params(twilio_params(f"P {DIPLOMAT_PLATE}", OFFICER_PHONE, new_sid()))
     assert response.status_code == 403
     assert response.get_json()["error"]["code"] == "forbidden"
-    assert sms.audit() == []
+    assert _no_lookup_recorded(sms)
 
 
 def test_wrong_signature_is_403(sms: SmsEnv) -> None:
@@ -271,7 +273,43 @@ def test_wrong_signature_is_403(sms: SmsEnv) -> None:
     other = type(sms.validator)("another-accounts-auth-token-0000")
     forged = other.compute_signature(WEBHOOK_URL, params)
     assert sms.post_params(params, signature=forged).status_code == 403
-    assert sms.audit() == []
+    assert _no_lookup_recorded(sms)
+
+
+def _no_lookup_recorded(sms: SmsEnv) -> bool:
+    """Only forged-webhook records (at most one per source and minute), never a lookup."""
+    return all(
+        (entry.action, entry.outcome, entry.query) == ("sms_webhook", "denied", "")
+        for entry in sms.audit()
+    )
+
+
+def test_forged_webhooks_are_counted_and_audited_once_per_source_and_minute(
+    tmp_path: Path,
+) -> None:
+    env = make_env(tmp_path)
+    try:
+        params = twilio_params(f"P {DIPLOMAT_PLATE}", OFFICER_PHONE, new_sid())
+        for _ in range(4):
+            assert env.post_params(params, signature="bm90IGEgc2lnbmF0dXJl").status_code == 403
+        assert env.post_params(params).status_code == 403  # no signature at all
+        [entry] = env.audit()
+        assert (entry.channel, entry.action, entry.outcome) == ("sms", "sms_webhook", "denied")
+        assert entry.detail["denied"] == "bad_signature"
+        assert entry.detail["forged_requests"] == 1
+        assert entry.client == "127.0.0.1"
+        with env.app.app_context():
+            log = forgery_log()
+            assert log.total == 5
+            # A minute later the source gets its next record, counting what went unrecorded.
+            later = datetime.now(UTC) + timedelta(minutes=1, seconds=1)
+            log.forged("127.0.0.1", "signature", later)
+            log.forged("192.0.2.9", "signature", later)  # another source: its own record
+        newest = env.audit()[:2]
+        counts = {e.client: e.detail["forged_requests"] for e in newest}
+        assert counts == {"127.0.0.1": 5, "192.0.2.9": 1}
+    finally:
+        env.close()
 
 
 @pytest.mark.parametrize(
@@ -512,3 +550,22 @@ def test_any_text_from_an_enrolled_phone_gets_one_segment_and_at_most_one_record
     assert enrolment is not None
     if enrolment.opted_out:  # the example was a STOP word: opt back in for the next one
         reply_text(sms_module.text("START"))
+
+
+def test_officer_list_shows_the_stop_opt_out(sms: SmsEnv) -> None:
+    from lookup.cli import cli
+
+    runner = sms.app.test_cli_runner()
+    before = runner.invoke(cli, ["officer", "list"])
+    assert before.exit_code == 0, before.output
+    [jdoe] = [line for line in before.output.splitlines() if line.startswith("jdoe ")]
+    assert "sms: 1 phone enrolled" in jdoe
+    assert "opted out" not in jdoe
+    reply_text(sms.text("STOP"))
+    after = runner.invoke(cli, ["officer", "list", "--agency", "Arlington County Police"])
+    [jdoe] = [line for line in after.output.splitlines() if line.startswith("jdoe ")]
+    assert "opted out (STOP)" in jdoe
+    [rroe] = [line for line in after.output.splitlines() if line.startswith("rroe ")]
+    assert "sms: no phone enrolled" in rroe
+    [xgone] = [line for line in after.output.splitlines() if line.startswith("xgone ")]
+    assert "disabled" in xgone

@@ -14,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from lookup import accounts
+from lookup.enrolment import issue_enrolment_code
 from lookup.extensions import search_backend
 from search_index.records import Dataset
 from tests.factories import make_license, make_person, make_vehicle, small_dataset
@@ -100,6 +101,7 @@ class OfficerLogin:
     totp_secret: str
     officer_id: str
     agency_id: str
+    enrolment_code: str = ""  # the one-time code of an officer not yet enrolled
 
 
 def make_officer(
@@ -111,15 +113,19 @@ def make_officer(
     enrolled: bool = True,
 ) -> OfficerLogin:
     """An officer (and the agency, if new). `enrolled` marks the authenticator as set up, as
-    after a first sign-in; otherwise the first sign-in shows the enrolment page."""
+    after a first sign-in; otherwise the officer has a one-time enrolment code, and the first
+    sign-in with it shows the enrolment page."""
     with app.app_context():
         found = accounts.find_agency(agency) or accounts.create_agency(agency)
         officer = accounts.create_officer(
             found, username=username, display_name=username.title(), password=PASSWORD, role=role
         )
+        code = ""
         if enrolled:
             accounts.update_officer(officer, {"totp_enrolled_at": "2026-01-01T00:00:00+00:00"})
-    return OfficerLogin(username, PASSWORD, officer.totp_secret, officer.id, found.id)
+        else:
+            code = issue_enrolment_code(officer, datetime.now(UTC))
+    return OfficerLogin(username, PASSWORD, officer.totp_secret, officer.id, found.id, code)
 
 
 def totp_code(secret: str, at: datetime) -> str:

@@ -10,8 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from werkzeug.test import TestResponse
 
-from lookup import ConfigError
+from lookup import ConfigError, accounts
 from lookup.audit import records
+from lookup.extensions import state_store
 from lookup.store.base import AuditFilter, AuditRecord
 from tests.lookup.conftest import AppFactory
 from tests.lookup.web.conftest import (
@@ -175,7 +176,7 @@ def test_sign_out_kills_the_session_on_the_server(web_app: Flask, clock: Clock) 
 def test_first_sign_in_enrols_the_authenticator(web_app: Flask, clock: Clock) -> None:
     client = web_app.test_client()
     who = make_officer(web_app, "newbie", enrolled=False)
-    response = sign_in(client, who, clock, code="")
+    response = sign_in(client, who, clock, code=who.enrolment_code)
     assert response.status_code == 303
     assert response.headers["Location"].endswith("/login/enrol")
     assert client.get("/lookup").status_code == 302  # not signed in yet
@@ -266,3 +267,50 @@ def test_any_sign_in_input_is_refused_cleanly(
 def test_the_sign_in_page_says_why_the_session_ended(web_app: Flask) -> None:
     page = web_app.test_client().get("/login?ended=1").get_data(as_text=True)
     assert "30 minutes without activity or 12 hours since sign-in" in page
+
+
+def test_the_password_alone_never_shows_the_secret_of_an_unenrolled_account(
+    web_app: Flask, clock: Clock
+) -> None:
+    who = make_officer(web_app, "newbie", enrolled=False)
+    client = web_app.test_client()
+    for code in ("", "123456", "0000 0000 0000"):
+        response = sign_in(client, who, clock, code=code)
+        assert response.status_code == 401
+        page = client.get("/login/enrol")
+        assert page.status_code == 302  # no enrolment session
+        assert who.totp_secret[:8] not in page.get_data(as_text=True)
+    with web_app.app_context():
+        officer = accounts.get_officer(who.officer_id)
+        assert officer is not None
+        assert len(officer.failed_logins) == 3  # wrong codes count toward the lockout
+        entries = list(state_store().iter_audit(AuditFilter()))
+    assert entries[0].detail["step"] == "enrolment_code"
+    assert entries[0].outcome == "denied"
+
+
+def test_an_enrolment_code_works_once(web_app: Flask, clock: Clock) -> None:
+    who = make_officer(web_app, "newbie", enrolled=False)
+    first = web_app.test_client()
+    assert sign_in(first, who, clock, code=who.enrolment_code).status_code == 303
+    assert who.totp_secret[:4] in first.get("/login/enrol").get_data(as_text=True)
+    again = web_app.test_client()
+    assert sign_in(again, who, clock, code=who.enrolment_code).status_code == 401
+    assert again.get("/login/enrol").status_code == 302
+
+
+def test_an_enrolment_code_expires_and_wrong_ones_lock_the_account(
+    web_app: Flask, clock: Clock
+) -> None:
+    late = make_officer(web_app, "late", enrolled=False)
+    clock.advance(hours=72, minutes=1)
+    assert sign_in(web_app.test_client(), late, clock, code=late.enrolment_code).status_code == 401
+    who = make_officer(web_app, "guesser", enrolled=False)
+    for _ in range(5):
+        sign_in(web_app.test_client(), who, clock, code="1111 2222 3333")
+    with web_app.app_context():
+        officer = accounts.get_officer(who.officer_id)
+    assert officer is not None
+    assert officer.locked
+    # Locked: even the right code no longer opens the enrolment.
+    assert sign_in(web_app.test_client(), who, clock, code=who.enrolment_code).status_code == 401

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from lookup import accounts
+from lookup.audit import records
+from lookup.store.base import AuditFilter
 from tests.factories import DIPLOMAT_PLATE
 from tests.lookup.web.conftest import Clock, OfficerLogin, csrf_of, make_officer, sign_in
 from tests.lookup.web.test_lookup_pages import lookup, text_of
@@ -154,6 +157,53 @@ def test_admin_manages_agencies_keys_and_officers(
     assert "(hp1)" in everyone
     audit = admin.get(f"/supervisor/audit?agency={county_officer.agency_id}")
     assert audit.status_code == 200
+    with web_app.app_context():
+        [key] = accounts.list_api_keys(harbor)
+    revoked = admin.post(f"/admin/keys/{key.key_id}/revoke", data={"csrf_token": token})
+    assert revoked.status_code == 303
+    # One audit record per administrative action, naming the admin who acted.
+    with web_app.app_context():
+        root = accounts.find_officer("root")
+        assert root is not None
+        acts = [e for e in records(AuditFilter(actor=f"officer:{root.id}")) if e.action != "login"][
+            ::-1
+        ]
+    assert [(e.channel, e.action, e.query) for e in acts] == [
+        ("web", "agency_create", "Harbor Police"),
+        ("web", "apikey_create", key.key_id),
+        ("web", "officer_create", "hp1"),
+        ("web", "apikey_revoke", key.key_id),
+    ]
+    assert {e.agency_id for e in acts} == {harbor.id}
+
+
+def test_supervisor_actions_on_officers_are_audited(
+    web_app: Flask, clock: Clock, metro_officer: OfficerLogin, metro_boss: OfficerLogin
+) -> None:
+    boss = signed_in(web_app, metro_boss, clock)
+    token = csrf_of(boss.get("/supervisor/officers").get_data(as_text=True))
+    for action in ("disable", "enable", "unlock", "reset-authenticator"):
+        response = boss.post(
+            f"/supervisor/officers/{metro_officer.officer_id}/{action}",
+            data={"csrf_token": token},
+        )
+        assert response.status_code in (200, 303), action
+    with web_app.app_context():
+        acts = [
+            e
+            for e in records(AuditFilter(actor=f"officer:{metro_boss.officer_id}"))
+            if e.action != "login"
+        ][::-1]
+    assert [(e.channel, e.action, e.query) for e in acts] == [
+        ("web", "officer_disable", "ada"),
+        ("web", "officer_enable", "ada"),
+        ("web", "officer_unlock", "ada"),
+        ("web", "officer_reset_authenticator", "ada"),
+    ]
+    # The trail page filters by channel, `cli` (administrative commands) included.
+    assert boss.get("/supervisor/audit?channel=cli").status_code == 200
+    page = text_of(boss.get("/supervisor/audit?channel=web").get_data(as_text=True))
+    assert "officer_disable" in page
 
 
 def test_new_authenticator_makes_the_officer_enrol_again(
@@ -166,14 +216,46 @@ def test_new_authenticator_makes_the_officer_enrol_again(
         f"/supervisor/officers/{metro_officer.officer_id}/reset-authenticator",
         data={"csrf_token": token},
     )
-    assert reset.status_code == 303
+    assert reset.status_code == 200
+    shown = re.search(
+        r"Enrolment code, shown once[^<]*<span class=\"secret\">([0-9 ]+)<",
+        reset.get_data(as_text=True),
+    )
+    assert shown is not None
     assert officer.get("/lookup").status_code == 302  # the session ended
     clock.advance(seconds=30)
-    # The password now leads to enrolment of a new secret; the old phone's code is not asked.
-    response = sign_in(web_app.test_client(), metro_officer, clock)
+    # The password alone no longer signs in, nor shows the new secret.
+    assert sign_in(web_app.test_client(), metro_officer, clock).status_code == 401
+    # With the new enrolment code it leads to enrolment of a new secret.
+    response = sign_in(web_app.test_client(), metro_officer, clock, code=shown.group(1))
     assert response.status_code == 303
     assert response.headers["Location"].endswith("/login/enrol")
     with web_app.app_context():
         fresh = accounts.get_officer(metro_officer.officer_id)
     assert fresh is not None
     assert fresh.totp_secret != metro_officer.totp_secret
+
+
+def test_the_officers_page_shows_an_sms_opt_out(
+    web_app: Flask, clock: Clock, metro_officer: OfficerLogin, metro_boss: OfficerLogin
+) -> None:
+    from lookup.extensions import state_store
+    from lookup.sms import phones
+
+    with web_app.app_context():
+        store = state_store()
+        enrolment = phones.enrol(
+            store,
+            phones.app_phone_hash("+15715550199"),
+            officer_id=metro_officer.officer_id,
+            agency_id=metro_officer.agency_id,
+        )
+    boss = signed_in(web_app, metro_boss, clock)
+    before = text_of(boss.get("/supervisor/officers").get_data(as_text=True))
+    assert "SMS: 1 phone enrolled" in before
+    assert "opted out" not in before
+    with web_app.app_context():
+        phones.set_opted_out(state_store(), enrolment, True)
+    after = text_of(boss.get("/supervisor/officers").get_data(as_text=True))
+    assert "SMS opted out (STOP)" in after
+    assert "opted out (STOP): texts go unanswered until START" in after
