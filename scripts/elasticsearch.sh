@@ -5,7 +5,8 @@
 #
 #   scripts/elasticsearch.sh start [--nodes 1|3] [--state DIR]   prints the first node's URL
 #   scripts/elasticsearch.sh stop [--node I] [--state DIR]       all nodes, or node I (1-based)
-#   scripts/elasticsearch.sh resume --node I [--state DIR]       starts a stopped node again
+#   scripts/elasticsearch.sh halt [--state DIR]                  stops every node, keeps the data
+#   scripts/elasticsearch.sh resume [--node I] [--state DIR]     starts stopped node(s) again
 #
 # ES_HEAP (default 512m per node) sets each JVM's heap. The state folder (default
 # scripts/elasticsearch/target/run) holds the PID files, the URLs and the node logs.
@@ -134,16 +135,31 @@ case "$command" in
             rm -f "$state/nodes"
         fi
         ;;
-    resume)
-        [ -n "$node" ] || die "resume needs --node I"
+    halt)
         [ -f "$state/nodes" ] || die "no cluster was started from $state"
-        alive "$state/node-$node.pid" && die "node $node is running"
-        rm -f "$state/node-$node.stopped"
-        launch "$node"
+        for i in $(seq 1 "$(cat "$state/nodes")"); do
+            stop_node "$i"
+            touch "$state/node-$i.stopped"
+        done
+        ;;
+    resume)
+        [ -f "$state/nodes" ] || die "no cluster was started from $state"
+        if [ -n "$node" ]; then
+            alive "$state/node-$node.pid" && die "node $node is running"
+            rm -f "$state/node-$node.stopped"
+            launch "$node"
+        else  # every stopped node at once: a lone master-eligible node cannot elect itself
+            for i in $(seq 1 "$(cat "$state/nodes")"); do
+                if ! alive "$state/node-$i.pid"; then
+                    rm -f "$state/node-$i.stopped"
+                    launch "$i"
+                fi
+            done
+        fi
         wait_ready
         ;;
     *)
-        sed -n '5,12p' "$0" >&2
+        sed -n '6,12p' "$0" >&2
         exit 2
         ;;
 esac

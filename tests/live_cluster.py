@@ -52,6 +52,15 @@ class LocalCluster:
         """Starts a stopped node again and waits until the cluster is at least yellow."""
         self._run("resume", "--node", str(node))
 
+    def halt(self) -> None:
+        """Stops every node; their data stays for resume_all."""
+        self._run("halt")
+
+    def resume_all(self) -> None:
+        """Starts every stopped node at once (a lone master-eligible node of three cannot elect
+        itself) and waits until the cluster is at least yellow."""
+        self._run("resume")
+
     def node_url(self, node: int) -> str:
         port = (self.state / f"node-{node}.http-port").read_text().strip()
         return f"http://127.0.0.1:{port}"
