@@ -160,9 +160,7 @@ def comparable(answer: Any) -> Any:
     """The answer without what names this request: its audit reference and the set's
     publication time (each import publishes at its own moment)."""
     if isinstance(answer, dict):
-        return {
-            k: comparable(v) for k, v in answer.items() if k not in ("reference", "data_as_of")
-        }
+        return {k: comparable(v) for k, v in answer.items() if k not in ("reference", "data_as_of")}
     if isinstance(answer, list):
         return [comparable(v) for v in answer]
     return answer
