@@ -52,7 +52,6 @@ launch() {  # launch I: start node I from the ports and folders recorded in the 
     local seeds=()
     [ "$(cat "$state/nodes")" -gt 1 ] && seeds=(--seed-ports "$(cat "$state/transport-ports")" \
         --master-names "$(cat "$state/names")")
-    # shellcheck disable=SC2046
     nohup java -Xms"${ES_HEAP:-512m}" -Xmx"${ES_HEAP:-512m}" -XX:+UseSerialGC \
         -Djava.io.tmpdir="$(cat "$state/data")/tmp" \
         -cp "$(cat "$state/classpath")" org.dipcheck.localnode.LocalNode \
