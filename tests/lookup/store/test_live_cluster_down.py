@@ -21,7 +21,8 @@ from tests.factories import DIPLOMAT_PLATE
 from tests.live_cluster import LocalCluster, local_cluster
 from tests.lookup.conftest import AgencyKeys, AppFactory, agency_with_keys, bearer
 
-pytestmark = pytest.mark.es_cluster
+# Starting JVMs on a loaded 2-core machine can outlast the suite's 300 s per test.
+pytestmark = [pytest.mark.es_cluster, pytest.mark.timeout(900)]
 
 PLATE_URL = "/api/v1/plates/dvl-1234?reason=traffic_stop"
 VERIFY_PHONE = "(571) 345-3146"  # the default DIPCHECK_VERIFY_PHONE

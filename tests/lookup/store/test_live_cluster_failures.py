@@ -35,7 +35,8 @@ from search_index.importer import load_directory
 from tests.live_cluster import LocalCluster, local_cluster
 from tests.lookup.conftest import bearer
 
-pytestmark = pytest.mark.es_cluster
+# Starting JVMs on a loaded 2-core machine can outlast the suite's 300 s per test.
+pytestmark = [pytest.mark.es_cluster, pytest.mark.timeout(900)]
 
 UNLIMITED = "1000000/minute"
 VERIFY_PHONE = "(571) 345-3146"  # the default DIPCHECK_VERIFY_PHONE
