@@ -3,9 +3,9 @@
 The same demo data set is imported into an app on SQLite and into an app on the live cluster
 (records and app state on Elasticsearch, as DIPCHECK_ELASTICSEARCH_URL sets up); then several
 hundred lookups (every plate, look-alike plates, partial plates, ID cards, licences, names typed
-with typos and in another word order, with and without filters) go through the JSON API and a
-sample through the SMS webhook of both. The answers must be identical except for what names the
-request itself: the audit reference and the publication time.
+with typos and in another word order, with and without filters) go through the JSON API, and
+samples through the SMS webhook and the officer web page of both. The answers must be identical
+except for what names the request itself: the audit reference and the publication time.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from urllib.parse import quote, urlencode
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from twilio.request_validator import RequestValidator
 
 from lookup import accounts, create_app
@@ -33,15 +34,20 @@ from search_index.importer import load_directory
 from search_index.records import Dataset
 from tests.live_elasticsearch import live_url
 from tests.lookup.conftest import bearer
+from tests.lookup.web.conftest import PASSWORD, Clock, OfficerLogin, csrf_of, sign_in
+from tests.lookup.web.test_lookup_pages import text_of
 
 pytestmark = pytest.mark.es_live
 
 PUBLIC_URL = "https://dipcheck.police.example.gov"
 AUTH_TOKEN = "f3a1c2d4e5b60718293a4b5c6d7e8f90"
 REFERENCE = re.compile(r"DC-[0-9A-Z]{5}-[0-9A-Z]{5}")
+# The page's "data as of" line: each app published its copy at its own minute.
+DATA_AGE = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC, \d+ (?:min|h|days) old")
 UNLIMITED = "1000000/minute"
 # Look-alike characters to type in place of a plate's (any answer will do: the same on both).
 LOOK_ALIKE = str.maketrans("0O1I8B5S2Z", "O0I1B8S5Z2")
+CLOCK = Clock()
 
 
 @dataclass
@@ -49,6 +55,7 @@ class Deployment:
     app: Flask
     api_key: str
     phone: str
+    officer: OfficerLogin
 
 
 def deploy(data_dir: Path, demo: Path, elasticsearch_url: str | None) -> Deployment:
@@ -62,6 +69,8 @@ def deploy(data_dir: Path, demo: Path, elasticsearch_url: str | None) -> Deploym
         sms_ratelimit_phone=UNLIMITED,
         sms_ratelimit_all=UNLIMITED,
         TESTING=True,
+        CLOCK=CLOCK,  # both apps at the same instant: pages print the time of the answer
+        WEB_LOGIN_RATE=UNLIMITED,
         **backend_setting,
     )
     # A cluster shared between runs keeps app state: names and phones unique to this run.
@@ -74,15 +83,17 @@ def deploy(data_dir: Path, demo: Path, elasticsearch_url: str | None) -> Deploym
             agency,
             username=f"parity{secrets.token_hex(4)}",
             display_name="Parity",
-            password="correct-horse-9",
+            password=PASSWORD,
         )
+        accounts.update_officer(officer, {"totp_enrolled_at": "2026-01-01T00:00:00+00:00"})
         phones.enrol(
             state_store(),
             phones.phone_hash(app.secret_key or "", phone),
             officer_id=officer.id,
             agency_id=agency.id,
         )
-    return Deployment(app, key, phone)
+    login = OfficerLogin(officer.username, PASSWORD, officer.totp_secret, officer.id, agency.id)
+    return Deployment(app, key, phone, login)
 
 
 def drop_app_indices(url: str) -> None:
@@ -218,3 +229,32 @@ def test_sms_replies_are_the_same_on_elasticsearch_as_on_sqlite(
         expected = _sms(sqlite, body)
         assert expected
         assert _sms(live, body) == expected, body
+
+
+def _web_page(client: FlaskClient, query: str) -> str:
+    form = client.get("/lookup").get_data(as_text=True)
+    data = {"csrf_token": csrf_of(form), "q": query, "kind": "auto", "reason": "traffic_stop"}
+    response = client.post("/lookup", data=data)
+    assert response.status_code == 200
+    text = text_of(response.get_data(as_text=True))
+    assert DATA_AGE.search(text), "the page no longer shows the data's age as expected"
+    return DATA_AGE.sub("DATA-AGE", REFERENCE.sub("DC-REF", text))
+
+
+def test_web_pages_read_the_same_on_elasticsearch_as_on_sqlite(
+    pair: tuple[Deployment, Deployment], demo: Path
+) -> None:
+    sqlite, live = pair
+    clients = []
+    for deployment in (sqlite, live):
+        client = deployment.app.test_client()
+        assert sign_in(client, deployment.officer, CLOCK).status_code == 303
+        clients.append(client)
+    dataset = load_directory(demo)
+    queries = [v.plate for v in dataset.vehicles[3::12]]
+    queries += [v.plate.translate(LOOK_ALIKE) for v in dataset.vehicles[7::24]]
+    queries += [p.credential_number for p in dataset.persons[::50] if p.credential_number]
+    queries += [f"{p.given_names or ''} {p.family_name}".strip() for p in dataset.persons[5::60]]
+    for query in queries:
+        expected = _web_page(clients[0], query)
+        assert _web_page(clients[1], query) == expected, query
