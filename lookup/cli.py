@@ -30,6 +30,7 @@ from lookup.audit import (
 )
 from lookup.cli_backup import backup_command
 from lookup.cli_data import demo_data_command, import_command
+from lookup.cli_progress import terminal_progress
 from lookup.config import ConfigError
 from lookup.extensions import search_backend, services, state_store
 from lookup.qr.cli import qr_cli
@@ -416,12 +417,13 @@ def bootstrap(scale: str) -> None:
         from search_index.importer import ImportFailed, load_directory
 
         directory = services().data_dir / DEMO_DATA_DIR
-        write_demo_data(directory, scale="full" if scale == "full" else "small")
+        progress = terminal_progress()
+        write_demo_data(directory, scale="full" if scale == "full" else "small", progress=progress)
         try:
-            dataset = load_directory(directory)
+            dataset = load_directory(directory, progress)
         except ImportFailed as error:
             raise click.ClickException(f"demo data did not import: {error}") from None
-        info = backend.publish(dataset)
+        info = backend.publish(dataset, progress)
         counts = ", ".join(f"{n} {name}" for name, n in info.counts.items())
         click.echo(f"synthetic demo data published ({counts})")
     else:

@@ -19,11 +19,13 @@ from flask.cli import with_appcontext
 
 from lookup.admin_audit import audit_command
 from lookup.audit import AuditUnavailable
+from lookup.cli_progress import terminal_progress
 from lookup.extensions import search_backend
 from lookup.store.base import Outcome
 from search_index.backend import BackendError, ImportBusy, ImportLocking, SearchBackend
 from search_index.demo_data import SCALES, Scale, write_demo_data
 from search_index.importer import ImportFailed, load_directory
+from search_index.progress import QUIET, Progress
 from search_index.records import DatasetInfo
 
 
@@ -31,15 +33,17 @@ def _counts(counts: dict[str, int]) -> str:
     return ", ".join(f"{number:,} {name}" for name, number in counts.items())
 
 
-def import_directory(backend: SearchBackend, directory: Path) -> DatasetInfo:
+def import_directory(
+    backend: SearchBackend, directory: Path, progress: Progress = QUIET
+) -> DatasetInfo:
     """Validate the files in `directory` and publish them. Raises ImportFailed (nothing
     published), ImportBusy (another import runs) or another BackendError."""
     lock: AbstractContextManager[None] = (
         backend.import_lock() if isinstance(backend, ImportLocking) else nullcontext()
     )
     with lock:
-        dataset = load_directory(directory)
-        return backend.publish(dataset)
+        dataset = load_directory(directory, progress)
+        return backend.publish(dataset, progress)
 
 
 @click.command("import")
@@ -54,7 +58,7 @@ def import_command(directory: Path) -> None:
     Every problem is listed as FILE:LINE: FIELD: message and nothing is published. Running the
     same import again publishes the same data again."""
     try:
-        info = import_directory(search_backend(), directory)
+        info = import_directory(search_backend(), directory, terminal_progress())
     except ImportFailed as failed:
         for line in failed.errors:
             click.echo(line, err=True)
@@ -118,5 +122,7 @@ def demo_data_command(directory: Path, scale: Scale, seed: int, today: datetime 
     Expiry dates are placed relative to today (or --today), so a set generated today shows every
     insurance, credential and travel-notice state today; the same seed and day give the same
     files."""
-    counts = write_demo_data(directory, scale=scale, seed=seed, today=_day(today))
+    counts = write_demo_data(
+        directory, scale=scale, seed=seed, today=_day(today), progress=terminal_progress()
+    )
     click.echo(f"wrote {_counts(counts)} to {directory}")

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system packages the test suite drives for real: Debian's Chromium (Playwright
-# uses it; no browser download), redis-server (shared rate limits), the zbar QR decoder, and
+# uses it; no browser download), redis-server (shared rate limits), the zbar QR decoder, a JDK
+# and Maven (the live Elasticsearch node), and
 # axe-core from the npm registry (accessibility checks). Safe to re-run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +11,9 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 ldconfig -p 2>/dev/null | grep -q 'libzbar\.so\.0' || need+=(libzbar0)
 command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
+# A JDK and Maven run the live Elasticsearch node (scripts/elasticsearch.sh).
+command -v java >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
+command -v mvn >/dev/null 2>&1 || need+=(maven)
 fonts_ok=$(fc-list 2>/dev/null | grep -ci dejavu || true)
 [ "${fonts_ok:-0}" -gt 0 ] || need+=(fonts-dejavu-core)
 

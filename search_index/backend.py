@@ -11,6 +11,7 @@ from contextlib import AbstractContextManager
 from datetime import date
 from typing import Protocol, runtime_checkable
 
+from search_index.progress import QUIET, Progress
 from search_index.records import (
     Dataset,
     DatasetInfo,
@@ -99,9 +100,10 @@ class SearchBackend(Protocol):
     def snapshot(self) -> AbstractContextManager[Snapshot]:
         """Pin the currently published set. Raises NoDataPublished or BackendUnavailable."""
 
-    def publish(self, dataset: Dataset) -> DatasetInfo:
-        """Replace the served set atomically with `dataset`. Raises ImportBusy when another import
-        is publishing; on any failure the previously published set stays served."""
+    def publish(self, dataset: Dataset, progress: Progress = QUIET) -> DatasetInfo:
+        """Replace the served set atomically with `dataset`, reporting the loading, indexing and
+        switching stages to `progress`. Raises ImportBusy when another import is publishing; on
+        any failure the previously published set stays served."""
 
     def dataset_info(self) -> DatasetInfo | None:
         """The published set's info, or None when nothing is published yet."""

@@ -28,6 +28,7 @@ from typing import Any, Final, Literal, TypeVar
 
 from search_index.confusables import CONFUSION_CLASSES
 from search_index.importer import COLUMNS, FLAG_SEPARATOR, LICENSES, MISSIONS, PERSONS, VEHICLES
+from search_index.progress import QUIET, Progress
 from search_index.records import FAMILY_MEMBER
 
 Scale = Literal["small", "full"]
@@ -635,27 +636,44 @@ def write_csv(
 
 
 def write_demo_data(
-    directory: Path | str, scale: Scale = "small", seed: int = 1, today: date | None = None
+    directory: Path | str,
+    scale: Scale = "small",
+    seed: int = 1,
+    today: date | None = None,
+    progress: Progress = QUIET,
 ) -> dict[str, int]:
-    """Write the four import files into `directory` and return how many records each holds."""
+    """Write the four import files into `directory` and return how many records each holds
+    (a `generating` stage of five steps, then `writing` one step per file)."""
     if scale not in SCALES:
         raise ValueError(f"scale must be one of {', '.join(SCALES)}")
     spec = SCALES[scale]
     rng = random.Random(f"dipcheck-demo:{seed}")
     gen = _Generator(spec, rng, today or date.today(), _Chooser(rng))
     gen.numbers_block = numbers_block(seed)
-    gen.given = _unique_words(rng, max(60, spec.persons // 200), 2, 3)
-    gen.family = _unique_words(rng, max(200, spec.persons // 30), 2, 4)
-    countries = gen.countries()
-    missions = gen.missions(countries)
-    persons = gen.persons(missions)
-    vehicles = gen.vehicles(missions, persons)
-    licenses = gen.licenses(persons)
+    with progress.stage("generating", 5) as advance:
+        gen.given = _unique_words(rng, max(60, spec.persons // 200), 2, 3)
+        gen.family = _unique_words(rng, max(200, spec.persons // 30), 2, 4)
+        countries = gen.countries()
+        advance(1)
+        missions = gen.missions(countries)
+        advance(1)
+        persons = gen.persons(missions)
+        advance(1)
+        vehicles = gen.vehicles(missions, persons)
+        advance(1)
+        licenses = gen.licenses(persons)
+        advance(1)
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
-    return {
-        "missions": write_csv(out / MISSIONS, list(COLUMNS[MISSIONS]), [m.row for m in missions]),
-        "persons": write_csv(out / PERSONS, list(COLUMNS[PERSONS]), persons),
-        "vehicles": write_csv(out / VEHICLES, list(COLUMNS[VEHICLES]), vehicles),
-        "licenses": write_csv(out / LICENSES, list(COLUMNS[LICENSES]), licenses),
-    }
+    files: list[tuple[str, str, list[dict[str, Any]]]] = [
+        (MISSIONS, "missions", [m.row for m in missions]),
+        (PERSONS, "persons", persons),
+        (VEHICLES, "vehicles", vehicles),
+        (LICENSES, "licenses", licenses),
+    ]
+    counts: dict[str, int] = {}
+    with progress.stage("writing", len(files)) as advance:
+        for file_name, kind, rows in files:
+            counts[kind] = write_csv(out / file_name, list(COLUMNS[file_name]), rows)
+            advance(1)
+    return counts

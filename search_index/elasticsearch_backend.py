@@ -68,6 +68,7 @@ from search_index.es_mappings import (
 )
 from search_index.names import country_key, query_typos, score_name
 from search_index.normalize import normalize_identifier, normalize_plate
+from search_index.progress import QUIET, Advance, Progress
 from search_index.records import (
     Dataset,
     DatasetInfo,
@@ -171,7 +172,7 @@ class ElasticsearchBackend:
         self._es.close()
 
     # --- publishing ---------------------------------------------------------------------------
-    def publish(self, dataset: Dataset) -> DatasetInfo:
+    def publish(self, dataset: Dataset, progress: Progress = QUIET) -> DatasetInfo:
         """Raises ImportBusy, PublishFailed (a document refused, a count mismatch) or
         BackendUnavailable; in every case the previously published set stays served."""
         with self.import_lock():
@@ -190,14 +191,19 @@ class ElasticsearchBackend:
                 with unavailable_on_failure(BackendUnavailable, "publish"):
                     admin.indices.create(index=index, settings=LOADING_SETTINGS)
                     created = True
-                    self._load(admin, index, dataset, renew)
-                    admin.indices.put_settings(index=index, settings=SERVING_SETTINGS)
-                    admin.indices.refresh(index=index)
-                    self._verify_count(admin, index, info)
-                    admin.indices.put_settings(index=index, settings=READ_ONLY_SETTINGS)
-                    admin.indices.put_mapping(index=index, meta=_meta(info))
+                    with progress.stage("loading", sum(info.counts.values())) as advance:
+                        self._load(admin, index, dataset, renew, advance)
+                    with progress.stage("refreshing", 1) as advance:
+                        admin.indices.put_settings(index=index, settings=SERVING_SETTINGS)
+                        admin.indices.refresh(index=index)
+                        self._verify_count(admin, index, info)
+                        admin.indices.put_settings(index=index, settings=READ_ONLY_SETTINGS)
+                        admin.indices.put_mapping(index=index, meta=_meta(info))
+                        advance(1)
                     renew()
-                    previous = self._swap_alias(admin, index)
+                    with progress.stage("switching", 1) as advance:
+                        previous = self._swap_alias(admin, index)
+                        advance(1)
             except BaseException:
                 if created:
                     self._delete_quietly(index)
@@ -211,10 +217,16 @@ class ElasticsearchBackend:
         return info
 
     def _load(
-        self, es: Elasticsearch, index: str, dataset: Dataset, renew: Callable[[], None]
+        self,
+        es: Elasticsearch,
+        index: str,
+        dataset: Dataset,
+        renew: Callable[[], None],
+        advance: Advance,
     ) -> None:
         failed = 0
         first_error = ""
+        n = 0
         for n, (ok, item) in enumerate(
             helpers.streaming_bulk(
                 es,
@@ -234,6 +246,8 @@ class ElasticsearchBackend:
                     first_error = str(detail.get("error", {}).get("type", detail.get("status")))
             if n % BULK_CHUNK == 0:
                 renew()
+                advance(BULK_CHUNK)
+        advance(n % BULK_CHUNK)  # the last, partial chunk
         if failed:
             raise PublishFailed(f"{failed} documents were rejected (first: {first_error})")
 

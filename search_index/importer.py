@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar, get_args
 
 from search_index.normalize import normalize_identifier, normalize_name, normalize_plate
+from search_index.progress import QUIET, Advance, Progress
 from search_index.records import (
     FAMILY_MEMBER,
     PERSON_CATEGORIES,
@@ -344,14 +345,16 @@ class _Reference:
     key: str
 
 
-def load_directory(path: Path | str) -> Dataset:
-    """Parse and validate the four import files in `path`; ImportFailed lists every problem."""
+def load_directory(path: Path | str, progress: Progress = QUIET) -> Dataset:
+    """Parse and validate the four import files in `path` (one `validating` step per file, then
+    the cross-file references); ImportFailed lists every problem."""
     directory = Path(path)
     errors: list[str] = []
     if not directory.is_dir():
         raise ImportFailed([f"{directory}:0: -: not a directory"])
     loader = _Loader(directory, errors)
-    dataset = loader.load()
+    with progress.stage("validating", 5) as advance:
+        dataset = loader.load(advance)
     if errors:
         raise ImportFailed(sorted(errors, key=_error_order))
     return dataset
@@ -367,12 +370,17 @@ class _Loader:
         self.references: dict[str, list[_Reference]] = {"mission": [], "person": []}
         self.principals: list[_Reference] = []
 
-    def load(self) -> Dataset:
+    def load(self, advance: Advance) -> Dataset:
         missions = self._missions()
+        advance(1)
         persons = self._persons()
+        advance(1)
         vehicles = self._vehicles()
+        advance(1)
         licenses = self._licenses()
+        advance(1)
         self._check_references()
+        advance(1)
         for name, records in ((MISSIONS, missions), (PERSONS, persons)):
             reported = any(error.startswith(f"{name}:") for error in self.errors)
             if records is not None and not records and not reported:

@@ -72,6 +72,7 @@ from search_index.names import (
     similarity,
 )
 from search_index.normalize import indexed_name_words, normalize_identifier, normalize_plate
+from search_index.progress import QUIET, Progress
 from search_index.records import (
     FAMILY_MEMBER,
     Dataset,
@@ -202,7 +203,7 @@ CREATE INDEX licenses_person ON licenses (person_id);
 """
 
 
-def _build(path: Path, dataset: Dataset, info: DatasetInfo) -> None:
+def _build(path: Path, dataset: Dataset, info: DatasetInfo, progress: Progress) -> None:
     """Write a complete data set into a new file at `path`."""
     db = sqlite3.connect(path, isolation_level=None)
     try:
@@ -219,36 +220,47 @@ def _build(path: Path, dataset: Dataset, info: DatasetInfo) -> None:
             "counts": json.dumps(info.counts, sort_keys=True),
         }
         db.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
-        _insert(db, "missions", _MISSION, dataset.missions)
-        countries = {m.mission_id: country_key(m.country) for m in dataset.missions}
-        vocabulary: Counter[str] = Counter()
-        person_rows: list[list[Any]] = []
-        token_rows: list[tuple[str, int, str]] = []
-        for number, person in enumerate(dataset.persons, start=1):
-            name = indexed_name_words(f"{person.given_names or ''} {person.family_name}")
-            name_key = " ".join(name)
-            words = sorted(set(name))
-            vocabulary.update(words)
-            token_rows.extend((word, number, name_key) for word in words)
-            row = _PERSON.encode(person)
-            row += [name_key, countries.get(person.mission_id, "")]
-            person_rows.append([number, *row])
-        marks = ", ".join("?" * (len(_PERSON.columns) + 3))
-        db.executemany(
-            f"INSERT INTO persons (rowid, {_PERSON.select}, name_key, country_key) "
-            f"VALUES ({marks})",
-            person_rows,
-        )
-        db.executemany("INSERT INTO name_tokens VALUES (?, ?, ?)", token_rows)
-        db.executemany("INSERT INTO name_vocab VALUES (?, ?)", sorted(vocabulary.items()))
-        vehicle_rows = [[*_VEHICLE.encode(v), confusable_key(v.plate)] for v in dataset.vehicles]
-        marks = ", ".join("?" * (len(_VEHICLE.columns) + 1))
-        db.executemany(f"INSERT INTO vehicles VALUES ({marks})", vehicle_rows)
-        db.executemany("INSERT INTO plate_grams VALUES (?)", ((v.plate,) for v in dataset.vehicles))
-        _insert(db, "licenses", _LICENSE, dataset.licenses)
+        with progress.stage("loading", 4) as advance:  # missions, persons, vehicles, licences
+            _insert(db, "missions", _MISSION, dataset.missions)
+            advance(1)
+            countries = {m.mission_id: country_key(m.country) for m in dataset.missions}
+            vocabulary: Counter[str] = Counter()
+            person_rows: list[list[Any]] = []
+            token_rows: list[tuple[str, int, str]] = []
+            for number, person in enumerate(dataset.persons, start=1):
+                name = indexed_name_words(f"{person.given_names or ''} {person.family_name}")
+                name_key = " ".join(name)
+                words = sorted(set(name))
+                vocabulary.update(words)
+                token_rows.extend((word, number, name_key) for word in words)
+                row = _PERSON.encode(person)
+                row += [name_key, countries.get(person.mission_id, "")]
+                person_rows.append([number, *row])
+            marks = ", ".join("?" * (len(_PERSON.columns) + 3))
+            db.executemany(
+                f"INSERT INTO persons (rowid, {_PERSON.select}, name_key, country_key) "
+                f"VALUES ({marks})",
+                person_rows,
+            )
+            db.executemany("INSERT INTO name_tokens VALUES (?, ?, ?)", token_rows)
+            db.executemany("INSERT INTO name_vocab VALUES (?, ?)", sorted(vocabulary.items()))
+            advance(1)
+            vehicle_rows = [
+                [*_VEHICLE.encode(v), confusable_key(v.plate)] for v in dataset.vehicles
+            ]
+            marks = ", ".join("?" * (len(_VEHICLE.columns) + 1))
+            db.executemany(f"INSERT INTO vehicles VALUES ({marks})", vehicle_rows)
+            db.executemany(
+                "INSERT INTO plate_grams VALUES (?)", ((v.plate,) for v in dataset.vehicles)
+            )
+            advance(1)
+            _insert(db, "licenses", _LICENSE, dataset.licenses)
+            advance(1)
         db.execute("COMMIT")
-        db.executescript(_INDEXES)
-        db.execute("ANALYZE")
+        with progress.stage("indexing", 1) as advance:
+            db.executescript(_INDEXES)
+            db.execute("ANALYZE")
+            advance(1)
         db.execute("PRAGMA journal_mode = WAL")
     finally:
         db.close()
@@ -682,7 +694,7 @@ class SQLiteBackend:
         finally:
             handle.close()
 
-    def publish(self, dataset: Dataset) -> DatasetInfo:
+    def publish(self, dataset: Dataset, progress: Progress = QUIET) -> DatasetInfo:
         with self.import_lock():
             published_at = datetime.now(UTC)
             dataset_id = f"{published_at:%Y%m%dT%H%M%S%fZ}-{secrets.token_hex(3)}"
@@ -690,8 +702,10 @@ class SQLiteBackend:
             name = f"{_PREFIX}{dataset_id}{_SUFFIX}"
             building = self.data_dir / f"{_PREFIX}{dataset_id}{_BUILDING}"
             try:
-                _build(building, dataset, info)
-                os.replace(building, self.data_dir / name)
+                _build(building, dataset, info, progress)
+                with progress.stage("switching", 1) as advance:
+                    os.replace(building, self.data_dir / name)
+                    advance(1)
             except (sqlite3.Error, OSError) as exc:
                 building.unlink(missing_ok=True)
                 raise PublishFailed(f"could not write the new index: {exc}") from exc

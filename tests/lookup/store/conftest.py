@@ -4,13 +4,13 @@
 - "elasticsearch-fake": the Elasticsearch store through the real client over an in-memory fake node
   (tests/search_index/es_fakes.py). It checks our store logic and the calls we make, not how a
   real cluster behaves.
-- "elasticsearch": a live cluster at ELASTICSEARCH_URL, skipped (with the reason) when unset.
+- "elasticsearch": a live cluster at ELASTICSEARCH_URL, skipped (with the reason) when unset,
+  failed under CI=true.
   Each test uses its own index prefix and deletes its indices afterwards.
 """
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +21,7 @@ from lookup.store.base import StateStore
 from lookup.store.elasticsearch import ElasticsearchStateStore
 from lookup.store.sqlite import SQLiteStateStore
 from search_index.es_client import ClientOptions, connect
+from tests.live_elasticsearch import live_url
 from tests.search_index.es_fakes import FakeCluster
 
 STORES = ["sqlite", "elasticsearch-fake", pytest.param("elasticsearch", marks=pytest.mark.es_live)]
@@ -41,9 +42,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StateStore
         yield fake
         fake.close()
         return
-    url = os.environ.get("ELASTICSEARCH_URL")
-    if not url:
-        pytest.skip("ELASTICSEARCH_URL is not set: no live Elasticsearch cluster to test against")
+    url = live_url()
     prefix = f"dipcheck-test-{secrets.token_hex(4)}"
     live = ElasticsearchStateStore(url, prefix=prefix, options=ClientOptions(request_timeout=10))
     yield live
