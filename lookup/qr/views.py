@@ -49,6 +49,8 @@ from lookup.qr.tokens import Claims, Verdict, Verification, verify
 from lookup.service import REASONS, InvalidQuery, LookupKind, LookupUnavailable, run_lookup
 from lookup.sessions import current_web_session
 from lookup.store.base import Outcome, StoreError
+from lookup.web.blueprint import OfficerScreenUi
+from lookup.web.present import AnswerView, choose_view
 from search_index.backend import BackendError
 
 KEYSTORE_EXTENSION = "dipcheck.qr.keystore"
@@ -335,7 +337,18 @@ def _html(checked: Checked, full: FullAnswer | None, principal: Principal | None
         notice=failure_notice(settings.verify_phone_label, settings.verify_phone),
         settings=settings,
         site=base_url(),
+        shown=_shown(claims, full),
+        ui=OfficerScreenUi(),
+        verify_tel=tel_href(settings.verify_phone),
     )
+
+
+def _shown(claims: Claims | None, full: FullAnswer | None) -> AnswerView | None:
+    """The card the full record opens on, chosen as the officer web chooses it."""
+    if claims is None or full is None or full.body is None:
+        return None
+    kind = "credential" if claims.kind == "credential" else "plate"
+    return choose_view(kind, full.body["matches"])
 
 
 def _private_headers(response: Response) -> None:

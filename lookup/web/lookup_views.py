@@ -23,7 +23,6 @@ from lookup import sessions
 from lookup.audit import AuditUnavailable
 from lookup.extensions import state_store
 from lookup.lookup_allowance import lookup_limit
-from lookup.phone_links import tel_href
 from lookup.service import REASONS, InvalidQuery, LookupUnavailable, record_denied, run_lookup
 from lookup.web import present
 from lookup.web.blueprint import bp, error_page
@@ -184,43 +183,17 @@ def _field_label(field: str, detected: Detected) -> str:
 
 
 def _answer_page(form: LookupForm, detected: Detected, body: dict[str, Any]) -> Response:
-    matches: list[dict[str, Any]] = body["matches"]
     kind = detected.kind
-    view, shown, similar = "no_match", matches, []
-    if kind == "plate" and matches:
-        exact = [m for m in matches if m["match"] == "exact"]
-        if exact:
-            view, shown = "plate", exact[:1]
-            similar = [m for m in matches if m is not exact[0]]
-        else:
-            view = "plate_candidates"
-    elif kind == "plate_pattern" and matches:
-        view = "plate_candidates"
-    elif kind == "credential" and matches:
-        view = "person"
-    elif kind == "license" and matches:
-        view = "license"
-    elif kind == "person" and matches:
-        picked = [m for m in matches if form.pick and m["person_id"] == form.pick]
-        if picked:
-            view, shown = "person", picked
-        elif len(matches) == 1:
-            view = "person"
-        else:
-            view = "person_candidates"
+    shown = present.choose_view(kind, body["matches"], form.pick)
     alternatives = [{"kind": alt, "label": KIND_LABELS[alt]} for alt in ALTERNATIVES.get(kind, ())]
     return _page(
         LookupForm(reason=form.reason),
         body=body,
-        view=view,
-        matches=shown,
-        similar=similar,
-        alternatives=alternatives if view == "no_match" else [],
+        shown=shown,
+        alternatives=alternatives if shown.view == "no_match" else [],
         searched={
             "kind_label": KIND_LABELS[kind],
             "kind_title": KIND_TITLES[kind],
             "why": detected.why,
         },
-        data_age=present.data_age(body["data_as_of"], sessions.now()),
-        verify_tel=tel_href(body["verify"]["phone"]),
     )

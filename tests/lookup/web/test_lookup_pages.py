@@ -67,7 +67,7 @@ def test_exact_plate_shows_the_action_card(web_app: Flask, officer_client: Flask
     assert 'href="tel:+15713453146"' in html
     assert "tel:tel:" not in html  # the footer's link dials too
     # The spouse and child are listed as linked people; the confusable plates as similar.
-    assert "People linked to the registrant" in words
+    assert "Others linked" in words
     assert "Ostrander-Kiely, Tomás" in words
     assert "Similar plates" in words
     [entry] = web_lookups(web_app)
@@ -122,8 +122,10 @@ def test_credential_licence_and_name_lookups(web_app: Flask, officer_client: Fla
     assert "Searched as State Department ID card number" in text_of(card)
     assert "FULL IMMUNITY" in text_of(card)
     _s, licence = lookup(officer_client, DIPLOMAT_LICENSE)
-    assert "Licence OFM100200 Ref" in text_of(licence)
-    assert "Licence status" in text_of(licence)
+    words = text_of(licence)
+    # The holder's verdict first, then the call and the reference, then the licence itself.
+    assert words.startswith("Licence OFM100200 FULL IMMUNITY Holder: Ostrander, Mirela")
+    assert words.index("Call (571) 345-3146") < words.index("Ref ") < words.index("Licence valid")
     _s, official = lookup(officer_client, OFFICIAL_ACTS_CREDENTIAL)
     assert "OFFICIAL-ACTS IMMUNITY ONLY" in text_of(official)
     _s, unverified = lookup(officer_client, "Quell")
