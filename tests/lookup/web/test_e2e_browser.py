@@ -306,3 +306,33 @@ def test_supervisor_sees_own_agency_audit_and_gets_403_for_another(
     assert response.status == 403
     officer.context.close()
     boss.context.close()
+
+
+def test_reload_and_back_show_the_answer_without_a_second_lookup(browser: Any, site: Site) -> None:
+    page = new_page(browser)
+    rex = make_officer(site.app, "rex")
+    sign_in(page, site, rex)
+    page.wait_for_url("**/lookup")
+    look_up(page, "DVL1234")
+    answer_url = page.url
+    assert "/lookup/answers/" in answer_url
+    reference = page.locator(".ref").first.inner_text()
+
+    page.reload()
+    assert "FULL IMMUNITY" in level_banner(page)
+    assert page.locator(".ref").first.inner_text() == reference
+    page.get_by_role("link", name="Lookup", exact=True).click()
+    page.wait_for_url("**/lookup")
+    page.go_back()
+    assert page.url == answer_url
+    assert "FULL IMMUNITY" in level_banner(page)
+    assert page.locator(".ref").first.inner_text() == reference
+
+    with site.app.app_context():
+        lookups = [
+            r.reference
+            for r in records(AuditFilter(channel="web", actor=f"officer:{rex.officer_id}"))
+            if r.action != "login"
+        ]
+    assert lookups == [reference]
+    page.context.close()
