@@ -61,6 +61,7 @@ VALUE_FIELD: Mapping[str, str] = {
     "person": "name",
 }
 PLATE_LIMIT = 10
+NUMBER_LIMIT = 10  # ID card and licence numbers: the exact one and its look-alikes
 PATTERN_LIMIT = 25
 PERSON_LIMIT = 20
 MAX_NAME_LENGTH = 200
@@ -234,15 +235,15 @@ def _find(
             m.vehicle.plate for m in plates
         ]
     if query.kind == "credential":
-        person = snapshot.find_credential(query.typed)
-        if person is None:
-            return [], []
-        return [answers.credential_match_json(snapshot, person, context)], [person.person_id]
+        cards = snapshot.find_credentials(query.typed, limit=NUMBER_LIMIT)
+        return [answers.credential_match_json(snapshot, c, context) for c in cards], [
+            c.record.person_id for c in cards
+        ]
     if query.kind == "license":
-        found = snapshot.find_license(query.typed)
-        if found is None:
-            return [], []
-        return [answers.license_match_json(snapshot, found, context)], [found.license_number]
+        licences = snapshot.find_licenses(query.typed, limit=NUMBER_LIMIT)
+        return [answers.license_match_json(snapshot, lic, context) for lic in licences], [
+            lic.record.license_number for lic in licences
+        ]
     hits = snapshot.search_persons(
         query.typed,
         date_of_birth=query.date_of_birth,

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from lookup.answer_models import LicenseMatchOut, PersonHitOut, PersonOut, PlateMatchOut
+from lookup.answer_models import CredentialMatchOut, LicenseMatchOut, PersonHitOut, PlateMatchOut
 from lookup.service import Reason
 
 REASON_DESCRIPTION = "Why the lookup is made; kept in the audit record."
@@ -90,7 +90,7 @@ class PlateLookup(_Lookup):
 
 
 class CredentialLookup(_Lookup):
-    matches: list[PersonOut]
+    matches: list[CredentialMatchOut]
 
 
 class LicenseLookup(_Lookup):

@@ -62,6 +62,12 @@ def reply_for(kind: str, typed: str, body: Mapping[str, Any], verify_phone: str)
             return replies.plate_reply(plate_facts(matches[0]), reference, verify_phone)
         plates = [str(m["vehicle"]["plate"]) for m in matches]
         return replies.candidates_reply(plates, reference, verify_phone)
+    if kind in ("credential", "license"):
+        exact = [m for m in matches if m.get("match", "exact") == "exact"]
+        if not exact:  # only look-alikes of what was typed: never answer as if it were one
+            numbers = [_number_of(kind, m) for m in matches]
+            return replies.candidates_reply(numbers, reference, verify_phone, kind)
+        matches = exact
     if kind == "license":
         found = matches[0]
         person = found.get("person")
@@ -71,3 +77,9 @@ def reply_for(kind: str, typed: str, body: Mapping[str, Any], verify_phone: str)
         facts = person_facts({**person, "license": found["license"]})
         return replies.person_reply(kind, shown, facts, reference, verify_phone)
     return replies.person_reply(kind, shown, person_facts(matches[0]), reference, verify_phone)
+
+
+def _number_of(kind: str, match: Mapping[str, Any]) -> str:
+    if kind == "license":
+        return str(match["license"]["license_number"])
+    return str((match.get("credential") or {}).get("number") or "")

@@ -218,13 +218,24 @@ def licence_only_reply(value: str, status: str, reference: str, verify_phone: st
     )
 
 
-def candidates_reply(plates: Sequence[str], reference: str, verify_phone: str) -> str:
-    """Several confusable plates: the officer re-sends the right one."""
-    shown = [to_gsm7(p) for p in plates[:MAX_CANDIDATES]]
+def candidates_reply(
+    values: Sequence[str], reference: str, verify_phone: str, kind: str = "plate"
+) -> str:
+    """Several confusable plates, or ID card or licence numbers with no exact match: the
+    officer checks the document and re-sends the right one."""
+    shown = [to_gsm7(v) for v in values[:MAX_CANDIDATES]]
+    word = phrases.KIND_WORD.get(kind, "record")
+    plural = "s" if len(shown) != 1 else ""
     return compose(
         [
-            part(f"{len(shown)} possible plates: {', '.join(shown)}."),
-            part("Check the plate, re-send one as P <plate>.", "Re-send one.", rank=1),
+            part(f"{len(shown)} possible {word}{plural}: {', '.join(shown)}."),
+            part(
+                f"Check the {word}, re-send one as {phrases.KIND_ECHO.get(kind, 'P')} <number>."
+                if kind != "plate"
+                else "Check the plate, re-send one as P <plate>.",
+                "Re-send one.",
+                rank=1,
+            ),
             *_closing(reference, verify_phone),
         ]
     )

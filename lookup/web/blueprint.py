@@ -66,7 +66,8 @@ class OfficerScreenUi:
     licence_badge = staticmethod(present.licence_badge)
     credential_badge = staticmethod(present.credential_badge)
     travel_badge = staticmethod(present.travel_badge)
-    plate_chars = staticmethod(present.plate_chars)
+    marked_chars = staticmethod(present.marked_chars)
+    matched_number = staticmethod(present.matched_number)
     vehicle_line = staticmethod(present.vehicle_line)
     mission_line = staticmethod(present.mission_line)
 

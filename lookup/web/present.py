@@ -44,13 +44,15 @@ class ActionRow:
 class AnswerView:
     """Which card an answer opens on, and the matches it shows."""
 
-    view: str  # plate | plate_candidates | person | person_candidates | license | no_match
+    # plate | plate_candidates | person | person_candidates | license | number_candidates |
+    # no_match
+    view: str
     matches: list[dict[str, Any]]
     similar: list[dict[str, Any]]
 
 
 @dataclass(frozen=True, slots=True)
-class PlateChar:
+class MarkedChar:
     char: str
     typed: str | None  # what the officer typed here, when the record holds another character
 
@@ -101,8 +103,12 @@ def choose_view(kind: str, matches: list[dict[str, Any]], pick: str = "") -> Ans
         return AnswerView("plate_candidates", matches, [])
     if kind == "plate_pattern":
         return AnswerView("plate_candidates", matches, [])
-    if kind == "license":
-        return AnswerView("license", matches[:1], [])
+    if kind in ("credential", "license"):
+        exact = [m for m in matches if m.get("match", "exact") == "exact"]
+        if exact:
+            view = "license" if kind == "license" else "person"
+            return AnswerView(view, exact[:1], [m for m in matches if m is not exact[0]])
+        return AnswerView("number_candidates", matches, [])
     if kind == "person":
         picked = [m for m in matches if pick and m["person_id"] == pick]
         if picked:
@@ -147,10 +153,18 @@ def travel_badge(travel: Mapping[str, Any]) -> Badge:
     return Badge(tone, label if "travel" in label.lower() else f"Travel: {label}")
 
 
-def plate_chars(plate: str, substitutions: Sequence[Mapping[str, Any]]) -> list[PlateChar]:
-    """The record's plate, each character paired with what was typed where they differ."""
+def marked_chars(text: str, substitutions: Sequence[Mapping[str, Any]]) -> list[MarkedChar]:
+    """The record's plate or number, each character paired with what was typed where they
+    differ."""
     typed_at = {int(s["position"]): str(s["typed"]) for s in substitutions}
-    return [PlateChar(ch, typed_at.get(i)) for i, ch in enumerate(plate)]
+    return [MarkedChar(ch, typed_at.get(i)) for i, ch in enumerate(text)]
+
+
+def matched_number(kind: str, match: Mapping[str, Any]) -> str:
+    """The ID card or licence number of a credential or licence match."""
+    if kind == "license":
+        return str(match["license"]["license_number"])
+    return str((match.get("credential") or {}).get("number") or "")
 
 
 def data_age(data_as_of: str, now: datetime) -> str:

@@ -81,7 +81,17 @@ def test_confusable_plate_names_the_substitutions(client: FlaskClient, metro: Ag
         (
             f"/api/v1/credentials/{DIPLOMAT_CREDENTIAL}?reason=investigation",
             "credential",
-            lambda m: m["person_id"] == DIPLOMAT_ID,
+            lambda m: m["person_id"] == DIPLOMAT_ID and m["match"] == "exact",
+        ),
+        (
+            # DA123456 read with a zero for its D: the card, its one substitution named.
+            "/api/v1/credentials/0A123456?reason=investigation",
+            "credential",
+            lambda m: (
+                m["person_id"] == DIPLOMAT_ID
+                and m["match"] == "confusable"
+                and m["substitutions"] == [{"position": 0, "typed": "0", "matched": "D"}]
+            ),
         ),
         (
             f"/api/v1/licenses/{DIPLOMAT_LICENSE}?reason=citation_follow_up",
@@ -89,6 +99,17 @@ def test_confusable_plate_names_the_substitutions(client: FlaskClient, metro: Ag
             lambda m: (
                 m["license"]["license_number"] == DIPLOMAT_LICENSE
                 and m["person"]["person_id"] == DIPLOMAT_ID
+                and (m["match"], m["substitutions"]) == ("exact", [])
+            ),
+        ),
+        (
+            # OFM100200 typed with a letter O for its last zero.
+            "/api/v1/licenses/OFM10020O?reason=citation_follow_up",
+            "license",
+            lambda m: (
+                m["license"]["license_number"] == DIPLOMAT_LICENSE
+                and m["match"] == "confusable"
+                and m["substitutions"] == [{"position": 8, "typed": "O", "matched": "0"}]
             ),
         ),
         (

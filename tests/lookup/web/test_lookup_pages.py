@@ -3,6 +3,7 @@ reason, the audit record, and the API accepting the web session."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
@@ -12,21 +13,25 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lookup.audit import records
+from lookup.extensions import search_backend
 from lookup.store.base import AuditFilter, AuditRecord
 from tests.factories import (
     CONSUL_ID,
     DIPLOMAT_CREDENTIAL,
     DIPLOMAT_LICENSE,
     DIPLOMAT_PLATE,
+    make_person,
 )
 from tests.lookup.conftest import AppFactory
 from tests.lookup.web.conftest import (
+    GENEROUS_LIMITS,
     OFFICIAL_ACTS_CREDENTIAL,
     OFFICIAL_ACTS_PLATE,
     Clock,
     csrf_of,
     make_officer,
     sign_in,
+    web_dataset,
 )
 
 ANSWER_URL = re.compile(r"/lookup/answers/DC-[0-9A-Z]{5}-[0-9A-Z]{5}")
@@ -228,3 +233,29 @@ def test_any_input_gets_a_page_never_a_server_error(
     assert status in (200, 400)
     if status == 400:
         assert 'role="alert"' in html
+
+
+def test_a_misread_card_number_offers_the_card_with_the_difference_marked(
+    make_app: AppFactory, clock: Clock
+) -> None:
+    # The card is O0435545, a letter O first; the officer types a zero.
+    app = make_app(publish=False, CLOCK=clock, **GENEROUS_LIMITS)
+    base = web_dataset()
+    holder = make_person(person_id="P-O04", credential_number="O0435545", family_name="Okoye")
+    with app.app_context():
+        search_backend().publish(dataclasses.replace(base, persons=(*base.persons, holder)))
+    client = app.test_client()
+    assert sign_in(client, make_officer(app, "ada"), clock).status_code == 303
+
+    status, html = lookup(client, "00435545")
+    assert status == 200
+    words = text_of(html)
+    assert "1 possible State Department ID card number" in words
+    assert "character 1 is O, you typed 0" in words
+    assert '<mark class="sub" title="you typed 0">O</mark>' in html
+    # Its button is a new, exact lookup of the card, which opens on the holder's verdict.
+    assert 'name="q" value="O0435545"' in html
+    status, card = lookup(client, "O0435545", kind="credential")
+    assert "FULL IMMUNITY Okoye, Mirela" in text_of(card)
+    actions = [r.action for r in web_lookups(app)]
+    assert actions == ["credential", "credential"]
