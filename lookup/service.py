@@ -21,6 +21,7 @@ from lookup.audit import AuditUnavailable, new_reference, record
 from lookup.auth import Principal
 from lookup.config import Settings, current_settings
 from lookup.extensions import search_backend
+from lookup.rules.freshness import data_stale
 from lookup.rules.insurance import InsuranceRules
 from lookup.rules.licence import PointsThresholds
 from lookup.store.base import Channel, Outcome
@@ -416,6 +417,7 @@ def run_lookup(
         "matches": matches,
         "reference": reference,
         "data_as_of": _iso(info.published_at),
+        "data_stale": data_stale(info.published_at),
         "query": query.as_json(),
         "verify": _verify(),
     }

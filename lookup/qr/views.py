@@ -46,6 +46,7 @@ from lookup.qr.keys import KeyInfo, KeyStore, KeyStoreError
 from lookup.qr.render import QrTooLarge
 from lookup.qr.screens import SCREENS, Screen, failure_notice
 from lookup.qr.tokens import Claims, Verdict, Verification, verify
+from lookup.rules.freshness import data_stale
 from lookup.service import REASONS, InvalidQuery, LookupKind, LookupUnavailable, run_lookup
 from lookup.sessions import current_web_session
 from lookup.store.base import Outcome, StoreError
@@ -299,6 +300,7 @@ def _json(checked: Checked, full: FullAnswer | None) -> dict[str, Any]:
         out["receipt"] = _receipt_view(claims)
     if checked.data_as_of is not None:
         out["data_as_of"] = checked.data_as_of.isoformat()
+        out["data_stale"] = data_stale(checked.data_as_of)
     if full is not None and full.body is not None:
         out["answer"] = full.body
     elif full is not None and full.error is not None:
@@ -338,6 +340,7 @@ def _html(checked: Checked, full: FullAnswer | None, principal: Principal | None
         settings=settings,
         site=base_url(),
         shown=_shown(claims, full),
+        data_stale=checked.data_as_of is not None and data_stale(checked.data_as_of),
         ui=OfficerScreenUi(),
         verify_tel=tel_href(settings.verify_phone),
     )

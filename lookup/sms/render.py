@@ -52,31 +52,36 @@ def reply_for(kind: str, typed: str, body: Mapping[str, Any], verify_phone: str)
     reference = str(body["reference"])
     matches: list[Mapping[str, Any]] = list(body.get("matches") or [])
     shown = str((body.get("query") or {}).get("normalized") or typed)
+    stale = bool(body.get("data_stale"))
     if not matches:
-        return replies.no_match_reply(kind, shown, reference, verify_phone)
+        return replies.no_match_reply(kind, shown, reference, verify_phone, stale=stale)
     if kind == "plate":
         exact = [m for m in matches if m.get("match") == "exact"]
         if exact:
-            return replies.plate_reply(plate_facts(exact[0]), reference, verify_phone)
+            return replies.plate_reply(plate_facts(exact[0]), reference, verify_phone, stale=stale)
         if len(matches) == 1:
-            return replies.plate_reply(plate_facts(matches[0]), reference, verify_phone)
+            return replies.plate_reply(
+                plate_facts(matches[0]), reference, verify_phone, stale=stale
+            )
         plates = [str(m["vehicle"]["plate"]) for m in matches]
-        return replies.candidates_reply(plates, reference, verify_phone)
+        return replies.candidates_reply(plates, reference, verify_phone, stale=stale)
     if kind in ("credential", "license"):
         exact = [m for m in matches if m.get("match", "exact") == "exact"]
         if not exact:  # only look-alikes of what was typed: never answer as if it were one
             numbers = [_number_of(kind, m) for m in matches]
-            return replies.candidates_reply(numbers, reference, verify_phone, kind)
+            return replies.candidates_reply(numbers, reference, verify_phone, kind, stale=stale)
         matches = exact
     if kind == "license":
         found = matches[0]
         person = found.get("person")
         status = str(found["license"]["status"])
         if person is None:
-            return replies.licence_only_reply(shown, status, reference, verify_phone)
+            return replies.licence_only_reply(shown, status, reference, verify_phone, stale=stale)
         facts = person_facts({**person, "license": found["license"]})
-        return replies.person_reply(kind, shown, facts, reference, verify_phone)
-    return replies.person_reply(kind, shown, person_facts(matches[0]), reference, verify_phone)
+        return replies.person_reply(kind, shown, facts, reference, verify_phone, stale=stale)
+    return replies.person_reply(
+        kind, shown, person_facts(matches[0]), reference, verify_phone, stale=stale
+    )
 
 
 def _number_of(kind: str, match: Mapping[str, Any]) -> str:

@@ -136,9 +136,12 @@ def sms_phone(verify_phone: str) -> str:
     return compact.removeprefix(NANP_PREFIX)
 
 
-def _closing(reference: str | None, verify_phone: str, *, call: bool = False) -> list[Part]:
-    """The reference and the 24/7 number; `call` makes the number an instruction."""
-    parts = []
+def _closing(
+    reference: str | None, verify_phone: str, *, call: bool = False, stale: bool = False
+) -> list[Part]:
+    """The reference and the 24/7 number; `call` makes the number an instruction; `stale` adds
+    the old-data marker (shortened under pressure, never dropped)."""
+    parts = [part(*phrases.STALE, rank=2)] if stale else []
     if reference:
         ref = to_gsm7(reference)
         parts.append(part(f"Ref {ref}.", f"{ref}.", rank=3))
@@ -157,7 +160,13 @@ def _echo(value: str) -> str:
 
 
 def person_reply(
-    kind: str, value: str, person: PersonFacts, reference: str, verify_phone: str
+    kind: str,
+    value: str,
+    person: PersonFacts,
+    reference: str,
+    verify_phone: str,
+    *,
+    stale: bool = False,
 ) -> str:
     """An ID card or licence answer."""
     head = f"{phrases.KIND_ECHO.get(kind, '')} {_echo(value)}:".strip()
@@ -174,12 +183,14 @@ def person_reply(
             _name_part(person),
             _immunity_part(person),
             *status,
-            *_closing(reference, verify_phone, call=_must_call(person)),
+            *_closing(reference, verify_phone, call=_must_call(person), stale=stale),
         ]
     )
 
 
-def plate_reply(facts: PlateFacts, reference: str, verify_phone: str) -> str:
+def plate_reply(
+    facts: PlateFacts, reference: str, verify_phone: str, *, stale: bool = False
+) -> str:
     vehicle = facts.vehicle
     head = to_gsm7(vehicle.plate)
     notes = phrases.MATCH.get(vehicle.match, phrases.MATCH["partial"])
@@ -203,23 +214,30 @@ def plate_reply(facts: PlateFacts, reference: str, verify_phone: str) -> str:
         # A plate names the registrant, not whoever is driving (DESIGN.md).
         parts.append(part(phrases.REGISTRANT_NOT_DRIVER + ".", "", rank=2))
     call = _must_call(facts.registrant)
-    return compose([*parts, *_closing(reference, verify_phone, call=call)])
+    return compose([*parts, *_closing(reference, verify_phone, call=call, stale=stale)])
 
 
-def licence_only_reply(value: str, status: str, reference: str, verify_phone: str) -> str:
+def licence_only_reply(
+    value: str, status: str, reference: str, verify_phone: str, *, stale: bool = False
+) -> str:
     """A licence whose holder is not on record: its status, and a call to make."""
     return compose(
         [
             part(f"{phrases.KIND_ECHO['license']} {_echo(value)}:"),
             part(phrases.LICENCE.get(status, "Lic ?") + "."),
             part(phrases.HOLDER_MISSING + ", call"),
-            *_closing(reference, verify_phone)[::-1],
+            *_closing(reference, verify_phone, stale=stale)[::-1],
         ]
     )
 
 
 def candidates_reply(
-    values: Sequence[str], reference: str, verify_phone: str, kind: str = "plate"
+    values: Sequence[str],
+    reference: str,
+    verify_phone: str,
+    kind: str = "plate",
+    *,
+    stale: bool = False,
 ) -> str:
     """Several confusable plates, or ID card or licence numbers with no exact match: the
     officer checks the document and re-sends the right one."""
@@ -236,18 +254,20 @@ def candidates_reply(
                 "Re-send one.",
                 rank=1,
             ),
-            *_closing(reference, verify_phone),
+            *_closing(reference, verify_phone, stale=stale),
         ]
     )
 
 
-def no_match_reply(kind: str, value: str, reference: str, verify_phone: str) -> str:
+def no_match_reply(
+    kind: str, value: str, reference: str, verify_phone: str, *, stale: bool = False
+) -> str:
     word = phrases.KIND_WORD.get(kind, "record")
     return compose(
         [
             part(f"No record for {word} {_echo(value)}."),
             part("Not proof of no immunity: call"),
-            *_closing(reference, verify_phone)[::-1],
+            *_closing(reference, verify_phone, stale=stale)[::-1],
         ]
     )
 

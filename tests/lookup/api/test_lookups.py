@@ -34,7 +34,8 @@ def test_exact_plate_answer_has_the_contract_fields(
     response = get(client, "/api/v1/plates/dvl-1234?reason=traffic_stop", metro.officer_key)
     assert response.status_code == 200
     body = response.get_json()
-    assert set(body) == {"matches", "reference", "data_as_of", "query", "verify"}
+    assert set(body) == {"matches", "reference", "data_as_of", "data_stale", "query", "verify"}
+    assert body["data_stale"] is False  # published moments ago
     assert body["query"] == {
         "kind": "plate",
         "typed": "dvl-1234",
