@@ -8,7 +8,9 @@ Other channels register their own command groups at the end of this file, one li
 from __future__ import annotations
 
 import csv
+import getpass
 import json
+import os
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -20,7 +22,7 @@ from flask import Flask
 from flask.cli import AppGroup, FlaskGroup
 
 from lookup import accounts, create_app
-from lookup.audit import AUDIT_CSV_COLUMNS, audit_csv_row, record_json, records
+from lookup.audit import AUDIT_CSV_COLUMNS, audit_csv_row, record, record_json, records
 from lookup.cli_data import demo_data_command, import_command
 from lookup.config import ConfigError
 from lookup.extensions import search_backend, services, state_store
@@ -29,13 +31,29 @@ from lookup.qr.views import ensure_signing_key
 from lookup.sessions import end_officer_sessions
 from lookup.sms.cli import enroll_phone_command
 from lookup.store.base import AuditFilter, AuditRecord, StoreError
+from lookup.web.login_flow import reset_authenticator
 
 DEMO_AGENCY = "Demo Police Department"
 DEMO_OFFICER = "demo"
 DEMO_DATA_DIR = "demo-data"
+_ENROL_HINT = (
+    "At the next sign-in: username and password, code left empty; the page then shows a QR code "
+    "to scan with an authenticator app (or its secret to type in), and the app's first 6-digit "
+    "code finishes the sign-in."
+)
 
 
 def _make_app() -> Flask:
+    # `dipcheck run` on a terminal is a person watching: readable log lines, unless
+    # DIPCHECK_LOG_FORMAT says otherwise. Under gunicorn (lookup.wsgi) JSON stays the default.
+    context = click.get_current_context(silent=True)
+    if (
+        context is not None
+        and context.info_name == "run"
+        and sys.stderr.isatty()
+        and "DIPCHECK_LOG_FORMAT" not in os.environ
+    ):
+        return create_app(log_format="console")
     return create_app()
 
 
@@ -53,8 +71,12 @@ class DipCheckGroup(FlaskGroup):
 
 cli = DipCheckGroup(
     create_app=_make_app,
+    add_version_option=False,  # Flask's own prints Flask's version; ours prints DipCheck's
     help="DipCheck: verify foreign-mission members (diplomatic plates, ID cards, licences).",
 )
+cli = click.version_option(
+    package_name="dipcheck", prog_name="DipCheck", message="%(prog)s %(version)s"
+)(cli)
 
 
 def _agency(name: str) -> accounts.Agency:
@@ -241,6 +263,39 @@ def officer_password(username: str, password_prompt: bool) -> None:
         click.echo(f"  password: {password}  (shown once)")
 
 
+@officer_cli.command("reset-authenticator")
+@click.argument("username")
+def officer_reset_authenticator(username: str) -> None:
+    """A lost or replaced phone: a new authenticator secret, set up again at the next sign-in.
+    The old phone's codes stop working, the officer's sessions end, and an audit record says so."""
+    officer = accounts.find_officer(username)
+    if officer is None:
+        raise click.ClickException("no such officer")
+    reset_authenticator(officer)
+    entry = record(
+        None,
+        channel="web",
+        action="officer_reset_authenticator",
+        query=officer.username,
+        outcome="match",
+        actor=f"cli:{_os_user()}",
+        agency_id=officer.agency_id,
+        detail={"officer_id": officer.id},
+    )
+    click.echo(
+        f"authenticator of {officer.username} reset; their sessions ended (audit {entry.reference})"
+    )
+    click.echo(_ENROL_HINT)
+
+
+def _os_user() -> str:
+    """Who ran the command, for the audit record (the machine's account name)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
 # -- audit ---------------------------------------------------------------------------------
 
 audit_cli = AppGroup("audit", help="The audit log (append-only).")
@@ -302,13 +357,19 @@ def _write_audit(entries: Iterator[AuditRecord], output_format: str, out: TextIO
 
 @cli.command("bootstrap")
 @click.option(
+    "--url",
+    default="http://127.0.0.1:5000",
+    show_default=True,
+    help="Where `dipcheck run` will serve, to print the address to open.",
+)
+@click.option(
     "--scale",
     type=click.Choice(["small", "full"]),
     default="small",
     show_default=True,
     help="Size of the synthetic data set generated when none is published.",
 )
-def bootstrap(scale: str) -> None:
+def bootstrap(url: str, scale: str) -> None:
     """Make a fresh install usable: publish synthetic demo data if no data set is published, create
     the first QR signing key if there is none, and a demo agency, API key and officer if there is
     none (their secrets printed once)."""
@@ -335,8 +396,10 @@ def bootstrap(scale: str) -> None:
     if key is not None:
         click.echo(f"QR signing key {key.kid} created (rotate with `dipcheck qr keys rotate`)")
 
+    login = f"{url.rstrip('/')}/login"
     if accounts.find_agency(DEMO_AGENCY) is not None:
         click.echo(f"{DEMO_AGENCY} exists; its secrets were printed when it was created")
+        click.echo(f"Open {login} and sign in as {DEMO_OFFICER}.")
         return
     agency = accounts.create_agency(DEMO_AGENCY)
     api_key, secret = accounts.create_api_key(agency, role="supervisor", label="demo")
@@ -351,6 +414,8 @@ def bootstrap(scale: str) -> None:
     click.echo(f"created {DEMO_AGENCY}, shown once:")
     click.echo(f"  API key ({api_key.role}): {secret}")
     _print_officer_secrets(officer, password)
+    click.echo(f"Open {login} and sign in as {DEMO_OFFICER} with the password above.")
+    click.echo(_ENROL_HINT)
 
 
 cli.add_command(agency_cli)

@@ -7,6 +7,7 @@ full record and training mode; axe-core stays clean on each.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
@@ -162,13 +163,15 @@ def assert_first_screen(page: Any, name: str, headline: str) -> None:
     ],
 )
 def test_web_answer_opens_on_the_verdict_call_and_reference(
-    page: Any, name: str, typed: str, headline: str
+    page: Any, site: Site, name: str, typed: str, headline: str
 ) -> None:
+    page.goto(f"{site.url}/lookup")
     look_up(page, typed)
     assert_first_screen(page, name, headline)
 
 
-def test_plate_answer_keeps_the_officers_order(page: Any) -> None:
+def test_plate_answer_keeps_the_officers_order(page: Any, site: Site) -> None:
+    page.goto(f"{site.url}/lookup")
     look_up(page, DIPLOMAT_PLATE)
     order = page.evaluate(
         """() => ['.answer-verdict', 'a.call', '.ref', '.others', '.vehicle'].map(
@@ -197,3 +200,48 @@ def test_training_answer_opens_on_the_verdict(page: Any, site: Site) -> None:
     assert inside_first_screen(page, "a.call")
     assert inside_first_screen(page, ".ref")
     assert axe_violations(page) == []
+
+
+def test_sign_in_button_is_on_the_first_screen(browser: Any, site: Site) -> None:
+    context = browser.new_context(viewport=VIEWPORT, device_scale_factor=2, is_mobile=True)
+    page = context.new_page()
+    page.goto(f"{site.url}/login")
+    assert inside_first_screen(page, "button[type=submit]")
+    assert inside_first_screen(page, "#banner-title")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "first-screen-sign-in.png"))
+    context.close()
+
+
+def test_an_answer_prints_on_one_page_with_reference_and_data_age(page: Any, site: Site) -> None:
+    page.goto(f"{site.url}/lookup")
+    look_up(page, DIPLOMAT_PLATE)  # the longest answer: registrant, two linked persons, vehicle
+    reference = page.locator(".ref").first.inner_text()
+    page.emulate_media(media="print")
+    try:
+        assert page.locator("#search").is_hidden()
+        meta = page.locator(".answer-card .meta").first
+        assert meta.is_visible()
+        assert reference in meta.inner_text()
+        assert "data " in meta.inner_text()
+        pdf = page.pdf(format="Letter", print_background=True)
+    finally:
+        page.emulate_media(media="screen")
+    (SCREENSHOTS / "answer-print.pdf").write_bytes(pdf)
+    pages = len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
+    assert pages == 1
+
+
+def test_details_look_openable(page: Any, site: Site) -> None:
+    page.goto(f"{site.url}/lookup")
+    summary = page.locator("#search details summary")
+    marker = page.evaluate(
+        "(s) => getComputedStyle(s, '::before').content", summary.element_handle()
+    )
+    assert "▸" in marker
+    summary.click()
+    opened = page.evaluate(
+        "(s) => getComputedStyle(s, '::before').content", summary.element_handle()
+    )
+    assert "▾" in opened
+    assert page.get_by_label("Date of birth").is_visible()
