@@ -19,9 +19,13 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@ $(RUN_STAMP)
 
+# `make run PORT=8080` (HOST too) serves elsewhere; bootstrap prints the address to open.
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
 run: $(RUN_STAMP)
-	$(BIN)/dipcheck bootstrap
-	$(BIN)/dipcheck run --host 127.0.0.1 --port 5000
+	$(BIN)/dipcheck bootstrap --url http://$(HOST):$(PORT)
+	$(BIN)/dipcheck run --host $(HOST) --port $(PORT)
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .

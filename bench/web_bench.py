@@ -10,10 +10,12 @@ data directory, as in production), where the trivial endpoint measured in the sa
 app's `GET /healthz`; with `--server threaded`, Werkzeug's threaded server with a trivial route
 `/bench/trivial` added to the app. The benchmark signs in over HTTP like a browser (notice,
 password, TOTP code), then POSTs exact-plate lookups from a random sample of the data set's
-plates: each one checks the session and the CSRF token, runs the lookup, writes its audit record
-and renders the action card. Reports p50/p99 latency of sequential requests, throughput with
-several concurrent clients (all on the one session, as one busy officer would be), and the answer
-page's size."""
+plates and follows each 303 to the answer page, as a browser does: the POST checks the session
+and the CSRF token, runs the lookup, writes its audit record, renders the action card and keeps
+it for the session; the GET shows the kept answer. A second row measures the GET alone (a reload
+or Back on an answer, which looks nothing up). Reports p50/p99 latency of sequential requests,
+throughput with several concurrent clients (all on the one session, as one busy officer would
+be), and the answer page's size."""
 
 from __future__ import annotations
 
@@ -46,6 +48,7 @@ class Browser:
     def __init__(self, port: int, cookies: dict[str, str] | None = None) -> None:
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         self.cookies = dict(cookies or {})
+        self.last_answer: str | None = None
 
     def request(self, method: str, path: str, form: dict[str, str] | None = None) -> str:
         headers = {"Accept": "text/html"}
@@ -63,6 +66,10 @@ class Browser:
             self.cookies[name.strip()] = rest.split(";", 1)[0]
         if response.status not in (200, 303):
             raise SystemExit(f"unexpected status {response.status} for {method} {path}")
+        location = response.headers.get("Location")
+        if response.status == 303 and location and location.startswith("/lookup/answers/"):
+            self.last_answer = location
+            return self.request("GET", location)  # a lookup's answer page, as a browser follows
         return text
 
     def close(self) -> None:
@@ -120,6 +127,18 @@ def _sequential(
     return latencies, sizes[0]
 
 
+def _answer_path(
+    port: int, cookies: dict[str, str], lookup: tuple[str, dict[str, str] | None]
+) -> str:
+    """The answer page one lookup redirects to, for the reload row."""
+    browser = Browser(port, cookies)
+    _send(browser, lookup)
+    browser.close()
+    if browser.last_answer is None:
+        raise SystemExit("the lookup did not redirect to an answer page")
+    return browser.last_answer
+
+
 def _throughput(
     port: int,
     cookies: dict[str, str],
@@ -172,7 +191,14 @@ def main() -> None:
             ("/lookup", _lookup_form(token, plate)) for plate in plates
         ]
         _sequential(port, cookies, (trivial + lookups) * 2)  # warm up both routes
-        for name, requests in (("trivial endpoint", trivial), ("POST /lookup (plate)", lookups)):
+        answer = _answer_path(port, cookies, lookups[0])
+        reloads: list[tuple[str, dict[str, str] | None]] = [(answer, None)]
+        # The reload row before the lookups: each session keeps only its latest answers.
+        for name, requests in (
+            ("trivial endpoint", trivial),
+            ("GET answer (reload)", reloads),
+            ("POST /lookup + GET", lookups),
+        ):
             cycle = [requests[i % len(requests)] for i in range(args.requests)]
             latencies, size = _sequential(port, cookies, cycle)
             rate = _throughput(port, cookies, requests, args.clients, args.seconds)

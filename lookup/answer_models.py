@@ -175,7 +175,7 @@ class PersonHitOut(PersonOut):
 
 
 class SubstitutionOut(_Out):
-    position: int = Field(description="0-based index into the normalized plate.")
+    position: int = Field(description="0-based index into the normalized plate or number.")
     typed: str
     matched: str
 
@@ -269,7 +269,26 @@ class PlateMatchOut(_Out):
     notice: str
 
 
+class CredentialMatchOut(PersonOut):
+    """The holder of an ID card found by number; `match` says whether the number is the one
+    typed or a look-alike of it."""
+
+    match: Literal["exact", "confusable"] = Field(
+        description="`confusable`: the card number differs from what was typed only by "
+        "characters that are easy to misread (O/0, I/1, S/5, B/8 ...), at most two, each in "
+        "`substitutions`."
+    )
+    score: float = Field(description="1.0 for the exact number, lower for a weaker look-alike.")
+    substitutions: list[SubstitutionOut]
+
+
 class LicenseMatchOut(_Out):
+    match: Literal["exact", "confusable"] = Field(
+        description="`confusable`: the number differs from what was typed only by characters "
+        "that are easy to misread (O/0, I/1, S/5, B/8 ...), at most two, each in `substitutions`."
+    )
+    score: float
+    substitutions: list[SubstitutionOut]
     license: LicenseOut
     person: PersonOut | None
 

@@ -28,7 +28,16 @@ from lookup.rules.people import Accreditation, accreditation_on, display_name
 from lookup.rules.registration import registration_on
 from lookup.rules.travel import travel_on
 from search_index.backend import Snapshot
-from search_index.records import License, Mission, Person, PersonHit, PlateMatch, Vehicle
+from search_index.records import (
+    License,
+    Mission,
+    NumberMatch,
+    Person,
+    PersonHit,
+    PlateMatch,
+    Substitution,
+    Vehicle,
+)
 
 PLATE_NOTICE = (
     "A plate identifies the registrant, not the driver. Check the driver's own ID card or licence; "
@@ -82,19 +91,39 @@ def plate_match_json(snapshot: Snapshot, match: PlateMatch, ctx: AnswerContext) 
     return _Builder(snapshot, ctx).plate_match(match)
 
 
-def license_match_json(snapshot: Snapshot, licence: License, ctx: AnswerContext) -> dict[str, Any]:
-    """A licence found by number, with its holder (null when the holder is not on record)."""
+def license_match_json(
+    snapshot: Snapshot, found: NumberMatch[License], ctx: AnswerContext
+) -> dict[str, Any]:
+    """A licence found by number (exactly, or one that differs only by confusable characters),
+    with its holder (null when the holder is not on record)."""
     builder = _Builder(snapshot, ctx)
+    licence = found.record
     holder = builder.get_person(licence.person_id)
     return {
+        **_number_match(found),
         "license": builder.licence(licence),
         "person": builder.person(holder, licence) if holder else None,
     }
 
 
-def credential_match_json(snapshot: Snapshot, person: Person, ctx: AnswerContext) -> dict[str, Any]:
-    """A State Department ID card found by number: the holder, whose `credential` is the card."""
-    return person_json(snapshot, person, ctx)
+def credential_match_json(
+    snapshot: Snapshot, found: NumberMatch[Person], ctx: AnswerContext
+) -> dict[str, Any]:
+    """A State Department ID card found by number: the holder, whose `credential` is the card,
+    and how the number matched what was typed."""
+    return {**person_json(snapshot, found.record, ctx), **_number_match(found)}
+
+
+def _number_match(found: NumberMatch[Any]) -> dict[str, Any]:
+    return {
+        "match": found.match,
+        "score": float(found.score),
+        "substitutions": _substitutions(found.substitutions),
+    }
+
+
+def _substitutions(subs: tuple[Substitution, ...]) -> list[dict[str, Any]]:
+    return [{"position": s.position, "typed": s.typed, "matched": s.matched} for s in subs]
 
 
 def matrix_json(matrix: ImmunityMatrix) -> dict[str, Any]:
@@ -324,10 +353,7 @@ class _Builder:
         return {
             "match": match.match,
             "score": float(match.score),
-            "substitutions": [
-                {"position": s.position, "typed": s.typed, "matched": s.matched}
-                for s in match.substitutions
-            ],
+            "substitutions": _substitutions(match.substitutions),
             "vehicle": self.vehicle(vehicle, immune_rule),
             "registrant": registrant,
             "persons": persons_out,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -44,9 +45,24 @@ from lookup.web import login_flow
 DEMO_AGENCY = "Demo Police Department"
 DEMO_OFFICER = "demo"
 DEMO_DATA_DIR = "demo-data"
+_ENROL_HINT = (
+    "At the first sign-in: username, password and the enrolment code in the code field; the page "
+    "then shows a QR code to scan with an authenticator app (or its secret to type in), and the "
+    "app's first 6-digit code finishes the sign-in."
+)
 
 
 def _make_app() -> Flask:
+    # `dipcheck run` on a terminal is a person watching: readable log lines, unless
+    # DIPCHECK_LOG_FORMAT says otherwise. Under gunicorn (lookup.wsgi) JSON stays the default.
+    context = click.get_current_context(silent=True)
+    if (
+        context is not None
+        and context.info_name == "run"
+        and sys.stderr.isatty()
+        and "DIPCHECK_LOG_FORMAT" not in os.environ
+    ):
+        return create_app(log_format="console")
     return create_app()
 
 
@@ -64,8 +80,12 @@ class DipCheckGroup(FlaskGroup):
 
 cli = DipCheckGroup(
     create_app=_make_app,
+    add_version_option=False,  # Flask's own prints Flask's version; ours prints DipCheck's
     help="DipCheck: verify foreign-mission members (diplomatic plates, ID cards, licences).",
 )
+cli = click.version_option(
+    package_name="dipcheck", prog_name="DipCheck", message="%(prog)s %(version)s"
+)(cli)
 
 
 def _agency(name: str) -> accounts.Agency:
@@ -400,13 +420,19 @@ def _write_audit(entries: Iterator[AuditRecord], output_format: str, out: TextIO
 
 @cli.command("bootstrap")
 @click.option(
+    "--url",
+    default="http://127.0.0.1:5000",
+    show_default=True,
+    help="Where `dipcheck run` will serve, to print the address to open.",
+)
+@click.option(
     "--scale",
     type=click.Choice(["small", "full"]),
     default="small",
     show_default=True,
     help="Size of the synthetic data set generated when none is published.",
 )
-def bootstrap(scale: str) -> None:
+def bootstrap(url: str, scale: str) -> None:
     """Make a fresh install usable: publish synthetic demo data if no data set is published, create
     the first QR signing key if there is none, and a demo agency, API key and officer if there is
     none (their secrets printed once)."""
@@ -434,8 +460,10 @@ def bootstrap(scale: str) -> None:
     if key is not None:
         click.echo(f"QR signing key {key.kid} created (rotate with `dipcheck qr keys rotate`)")
 
+    login = f"{url.rstrip('/')}/login"
     if accounts.find_agency(DEMO_AGENCY) is not None:
         click.echo(f"{DEMO_AGENCY} exists; its secrets were printed when it was created")
+        click.echo(f"Open {login} and sign in as {DEMO_OFFICER}.")
         return
     agency = accounts.create_agency(DEMO_AGENCY)
     _audited("agency_create", agency.name, agency.id)
@@ -453,6 +481,8 @@ def bootstrap(scale: str) -> None:
     click.echo(f"created {DEMO_AGENCY}, shown once:")
     click.echo(f"  API key ({api_key.role}): {secret}")
     _print_officer_secrets(officer, password)
+    click.echo(f"Open {login} and sign in as {DEMO_OFFICER} with the password above.")
+    click.echo(_ENROL_HINT)
 
 
 cli.add_command(agency_cli)

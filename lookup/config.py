@@ -91,6 +91,13 @@ class Settings(BaseSettings):
     insurance_expiring_days: int = Field(
         default=30, ge=0, le=365, description="A policy ending within this many days is expiring."
     )
+    data_stale_hours: float = Field(
+        default=72,
+        gt=0,
+        le=24 * 365,
+        description="Answers from a data set published longer ago than this say the data may "
+        "be out of date (web, QR, SMS, API `data_stale`, /readyz).",
+    )
     apikey_cache_seconds: float = Field(
         default=5.0,
         ge=0,

@@ -28,6 +28,7 @@ from lookup.extensions import search_backend
 from lookup.incidents.points import reported_points as points_from_reports
 from lookup.matrix_source import matrix_path
 from lookup.query_rules import check_text, parse_iso_date
+from lookup.rules.freshness import data_stale
 from lookup.rules.immunity import load_matrix
 from lookup.rules.insurance import InsuranceRules
 from lookup.rules.licence import PointsThresholds
@@ -70,6 +71,7 @@ VALUE_FIELD: Mapping[str, str] = {
     "person": "name",
 }
 PLATE_LIMIT = 10
+NUMBER_LIMIT = 10  # ID card and licence numbers: the exact one and its look-alikes
 PATTERN_LIMIT = 25
 PERSON_LIMIT = 20
 MAX_NAME_LENGTH = 200
@@ -270,15 +272,15 @@ def _find(
             m.vehicle.plate for m in plates
         ]
     if query.kind == "credential":
-        person = snapshot.find_credential(query.typed)
-        if person is None:
-            return [], []
-        return [answers.credential_match_json(snapshot, person, context)], [person.person_id]
+        cards = snapshot.find_credentials(query.typed, limit=NUMBER_LIMIT)
+        return [answers.credential_match_json(snapshot, c, context) for c in cards], [
+            c.record.person_id for c in cards
+        ]
     if query.kind == "license":
-        found = snapshot.find_license(query.typed)
-        if found is None:
-            return [], []
-        return [answers.license_match_json(snapshot, found, context)], [found.license_number]
+        licences = snapshot.find_licenses(query.typed, limit=NUMBER_LIMIT)
+        return [answers.license_match_json(snapshot, lic, context) for lic in licences], [
+            lic.record.license_number for lic in licences
+        ]
     hits = snapshot.search_persons(
         query.typed,
         date_of_birth=query.date_of_birth,
@@ -473,6 +475,7 @@ def run_lookup(
         "matches": matches,
         "reference": reference,
         "data_as_of": _iso(info.published_at),
+        "data_stale": data_stale(info.published_at),
         "query": query.as_json(),
         "verify": _verify(),
     }

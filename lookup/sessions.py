@@ -29,13 +29,14 @@ from typing import TYPE_CHECKING, Any, Literal
 from flask import current_app, g, request
 from werkzeug.wrappers import Response
 
+from lookup import session_answers
 from lookup.store.base import CollectionSpec, StateStore, StoreError
 
 if TYPE_CHECKING:
     from lookup.auth import Principal
 
 COLLECTION = "web_sessions"
-SPECS = (CollectionSpec(COLLECTION, indexed=("officer_id",)),)
+SPECS = (CollectionSpec(COLLECTION, indexed=("officer_id",)), *session_answers.SPECS)
 
 CLOCK_KEY = "CLOCK"
 DEFAULT_IDLE = timedelta(minutes=30)
@@ -159,7 +160,7 @@ def load_session(
         return None
     session = WebSession.from_document(key, stored.data)
     if expired(session, now, timeouts):
-        store.delete(COLLECTION, key)
+        end_session(store, key)
         return None
     if now - session.last_seen >= TOUCH_INTERVAL:
         try:
@@ -169,16 +170,17 @@ def load_session(
     return session
 
 
-def end_session(store: StateStore, key: str) -> None:
-    store.delete(COLLECTION, key)
+def end_session(store: StateStore, key: str) -> bool:
+    """Delete the session and the answers kept for it; False when it was already gone."""
+    session_answers.forget_session(store, key)
+    return store.delete(COLLECTION, key)
 
 
 def end_officer_sessions(store: StateStore, officer_id: str) -> int:
     """End every session of one officer (disabled, or an administrator's order)."""
-    ended = 0
-    for stored in store.find(COLLECTION, officer_id=officer_id):
-        ended += store.delete(COLLECTION, stored.id)
-    return ended
+    return sum(
+        end_session(store, stored.id) for stored in store.find(COLLECTION, officer_id=officer_id)
+    )
 
 
 def prune_expired(store: StateStore, officer_id: str, now: datetime, timeouts: Timeouts) -> int:
@@ -186,7 +188,7 @@ def prune_expired(store: StateStore, officer_id: str, now: datetime, timeouts: T
     pruned = 0
     for stored in store.find(COLLECTION, officer_id=officer_id):
         if expired(WebSession.from_document(stored.id, stored.data), now, timeouts):
-            pruned += store.delete(COLLECTION, stored.id)
+            pruned += end_session(store, stored.id)
     return pruned
 
 

@@ -21,6 +21,7 @@ from lookup.extensions import limiter
 from lookup.phone_links import tel_href
 from lookup.service import InvalidQuery, LookupUnavailable, run_lookup
 from lookup.web.blueprint import OfficerScreenUi
+from lookup.web.present import choose_view
 from outreach.attendee_views import ATTENDANCE_KEY
 from outreach.blueprint import bp
 from outreach.library import current_content, placeholders
@@ -122,22 +123,5 @@ def training_lookup() -> tuple[str, int]:
         return _render(400, form=form, scenario=scenario, errors=errors)
     except (LookupUnavailable, AuditUnavailable):
         abort(503, description="Training lookups are unavailable right now; try again shortly.")
-    return _render(form=form, scenario=scenario, body=result.body, **_view(form, result.body))
-
-
-def _view(form: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
-    """Which card to show, the way the officer screens decide it."""
-    matches: list[dict[str, Any]] = body["matches"]
-    kind = form["kind"]
-    if not matches:
-        return {"view": "no_match", "matches": []}
-    if kind == "plate":
-        exact = [m for m in matches if m["match"] == "exact"]
-        if exact:
-            return {"view": "plate", "matches": exact[:1]}
-        return {"view": "plate_candidates", "matches": matches}
-    if kind == "plate_pattern":
-        return {"view": "plate_candidates", "matches": matches}
-    if kind == "license":
-        return {"view": "license", "matches": matches[:1]}
-    return {"view": "person", "matches": matches}
+    shown = choose_view(form["kind"], result.body["matches"])
+    return _render(form=form, scenario=scenario, body=result.body, shown=shown)

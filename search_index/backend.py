@@ -17,6 +17,7 @@ from search_index.records import (
     DatasetInfo,
     License,
     Mission,
+    NumberMatch,
     Person,
     PersonHit,
     PlateMatch,
@@ -69,6 +70,14 @@ class Snapshot(Protocol):
 
     def find_license(self, number: str) -> License | None:
         """An OFM driver licence by number (raw input)."""
+
+    def find_credentials(self, typed: str, *, limit: int = 10) -> list[NumberMatch[Person]]:
+        """The holder of the exact ID card number first (when there is one), then the holders of
+        numbers that differ only by confusable characters (at most 2, each named), best first;
+        ties by number. `typed` is raw input (ValueError when it holds no letter or digit)."""
+
+    def find_licenses(self, typed: str, *, limit: int = 10) -> list[NumberMatch[License]]:
+        """Licences by number, exact first, then confusable look-alikes, as find_credentials."""
 
     def licenses_of(self, person_ids: Sequence[str]) -> dict[str, License]:
         """The licence of each of these persons who holds one, by person id, read in one

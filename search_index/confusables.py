@@ -1,4 +1,5 @@
-"""Confusion-aware plate matching, shared by every backend (DOMAIN.md "Diplomatic plates").
+"""Confusion-aware matching of plates, ID card numbers and licence numbers, shared by every
+backend (DOMAIN.md "Diplomatic plates").
 
 Officers misread the same characters that licence-plate readers do. A plate that differs from the
 typed one only at positions where both characters belong to one confusion class, at no more than
@@ -12,6 +13,8 @@ How a backend uses this module:
    `rank_plate_candidates`: it keeps those for which `substitutions(typed, plate)` is not None
    (it returns None past the cap) and orders them with `rank_key`, whose score is
    `confusable_score(subs)`.
+   ID card and licence numbers get the same treatment: index `confusable_key(number)`, fetch
+   the records under the typed number's key, and rank them with `rank_number_candidates`.
 3. For `?`/`*` patterns, `parse_plate_pattern` validates the input once and gives the forms each
    backend needs: a compiled regex, an SQLite GLOB / Elasticsearch wildcard string, a SQL LIKE
    string, and the literal runs for an n-gram shortlist. A backend's shortlist goes through
@@ -21,11 +24,14 @@ How a backend uses this module:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from search_index.normalize import PLATE_MAX_LENGTH, fold, strip_separators
-from search_index.records import MatchKind, PlateMatch, Substitution, Vehicle
+from search_index.records import MatchKind, NumberMatch, PlateMatch, Substitution, Vehicle
+
+R = TypeVar("R")
 
 MAX_SUBSTITUTIONS = 2
 
@@ -105,6 +111,25 @@ def rank_plate_candidates(
         kind: MatchKind = "confusable" if subs else "exact"
         matches.append(PlateMatch(kind, confusable_score(subs), vehicle, subs))
     return _best_first(matches, limit)
+
+
+def rank_number_candidates(
+    number: str, candidates: Iterable[R], number_of: Callable[[R], str | None], limit: int
+) -> list[NumberMatch[R]]:
+    """The candidates whose number (`number_of`) is the normalized `number` or differs from it
+    only by confusable characters, at most MAX_SUBSTITUTIONS of them: the exact one first, then
+    best score first, ties by number."""
+    ranked: list[tuple[tuple[float, str], NumberMatch[R]]] = []
+    for record in candidates:
+        own = number_of(record)
+        subs = substitutions(number, own) if own else None
+        if own is None or subs is None:
+            continue
+        score = confusable_score(subs)
+        found = NumberMatch("confusable" if subs else "exact", score, record, subs)
+        ranked.append((rank_key(score, own), found))
+    ranked.sort(key=lambda pair: pair[0])
+    return [found for _key, found in ranked[:limit]]
 
 
 # -- partial patterns --------------------------------------------------------------------------

@@ -49,6 +49,7 @@ from search_index.backend import (
 from search_index.confusables import (
     confusable_key,
     parse_plate_pattern,
+    rank_number_candidates,
     rank_pattern_candidates,
     rank_plate_candidates,
 )
@@ -74,6 +75,7 @@ from search_index.records import (
     DatasetInfo,
     License,
     Mission,
+    NumberMatch,
     Person,
     PersonHit,
     PlateMatch,
@@ -480,6 +482,16 @@ class ElasticsearchSnapshot:
     def find_license(self, number: str) -> License | None:
         record = self._get(docs.license_id(normalize_identifier(number)))
         return None if record is None else docs.from_record(License, record)
+
+    def find_credentials(self, typed: str, *, limit: int = 10) -> list[NumberMatch[Person]]:
+        number = normalize_identifier(typed)
+        persons = self._records(Person, queries.credential_candidates(confusable_key(number)))
+        return rank_number_candidates(number, persons, lambda p: p.credential_number, limit)
+
+    def find_licenses(self, typed: str, *, limit: int = 10) -> list[NumberMatch[License]]:
+        number = normalize_identifier(typed)
+        licences = self._records(License, queries.license_candidates(confusable_key(number)))
+        return rank_number_candidates(number, licences, lambda lic: lic.license_number, limit)
 
     def licenses_of(self, person_ids: Sequence[str]) -> dict[str, License]:
         wanted = list(dict.fromkeys(person_ids))

@@ -102,6 +102,7 @@ def person_doc(p: Person, country: str | None, seq: int) -> Json:
         "is_family": p.category == FAMILY_MEMBER,
         "country_key": country_key(country or ""),
         "credential_number": p.credential_number,
+        "credential_key": confusable_key(p.credential_number) if p.credential_number else None,
         "name": _name_text(p),
         "name_words": sorted(set(words)),
         "name_key": " ".join(words),
@@ -126,6 +127,7 @@ def license_doc(lic: License) -> Json:
     return {
         "kind": "license",
         "license_number": lic.license_number,
+        "license_key": confusable_key(lic.license_number),
         "person_id": lic.person_id,
         "record": _record(lic),
     }

@@ -64,6 +64,7 @@ MAPPINGS: Json = {
         "is_family": {"type": "boolean"},
         "country_key": ID,  # normalize_name(mission country), what the name search filters on
         "credential_number": KEY,
+        "credential_key": KEY,  # confusable_key(credential_number), as plate_key for plates
         # The name search shortlists on `name_words` (normalize_name words, computed in Python
         # like the SQLite backend's) with fuzzy term queries; `name` is the same name analyzed
         # for people who query the cluster by hand (accent- and case-insensitive words).
@@ -73,6 +74,7 @@ MAPPINGS: Json = {
         "date_of_birth": {"type": "date", "format": "strict_date"},
         # licences
         "license_number": KEY,
+        "license_key": KEY,  # confusable_key(license_number)
         # the whole record, returned as stored and never searched
         "record": {"type": "object", "enabled": False},
     },

@@ -14,6 +14,8 @@ Json = dict[str, Any]
 
 # Shortlist sizes: far above what one key or one family can hold, small enough to stay cheap.
 PLATE_CANDIDATES = 100
+# Numbers that share a confusable key: as for plates, far more than real data ever holds.
+NUMBER_CANDIDATES = 100
 RELATED = 200
 NAME_PAGE = 1000
 NAME_EXPANSIONS = 1000
@@ -52,6 +54,24 @@ def credential(number: str) -> Json:
         "query": _filtered("person", {"term": {"credential_number": number}}),
         "sort": [{"person_id": "asc"}],
         "size": 1,
+    }
+
+
+def credential_candidates(key: str) -> Json:
+    """Every person whose ID card number has the confusable key `key` (the exact one shares it)."""
+    return {
+        "query": _filtered("person", {"term": {"credential_key": key}}),
+        "sort": [{"credential_number": "asc"}],
+        "size": NUMBER_CANDIDATES,
+    }
+
+
+def license_candidates(key: str) -> Json:
+    """Every licence whose number has the confusable key `key`."""
+    return {
+        "query": _filtered("license", {"term": {"license_key": key}}),
+        "sort": [{"license_number": "asc"}],
+        "size": NUMBER_CANDIDATES,
     }
 
 

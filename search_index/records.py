@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Literal
+from typing import Generic, Literal, TypeVar
 
 MissionType = Literal[
     "embassy",
@@ -159,6 +159,21 @@ class PlateMatch:
     match: MatchKind
     score: float  # 1.0 for exact; lower is a weaker candidate
     vehicle: Vehicle
+    substitutions: tuple[Substitution, ...] = ()
+
+
+R = TypeVar("R")
+
+
+@dataclass(frozen=True, slots=True)
+class NumberMatch(Generic[R]):
+    """An ID card (record: the Person holding it) or licence (record: the License) found by
+    number: the exact number, or one that differs from what was typed only by confusable
+    characters (search_index.confusables), each substitution named."""
+
+    match: Literal["exact", "confusable"]
+    score: float  # 1.0 for exact; lower is a weaker candidate
+    record: R
     substitutions: tuple[Substitution, ...] = ()
 
 

@@ -61,6 +61,7 @@ from search_index.backend import (
 from search_index.confusables import (
     confusable_key,
     parse_plate_pattern,
+    rank_number_candidates,
     rank_pattern_candidates,
     rank_plate_candidates,
 )
@@ -79,6 +80,7 @@ from search_index.records import (
     DatasetInfo,
     License,
     Mission,
+    NumberMatch,
     Person,
     PersonHit,
     PlateMatch,
@@ -91,7 +93,7 @@ LOCK = "import.lock"
 _PREFIX = "index-"
 _SUFFIX = ".sqlite"
 _BUILDING = ".building"
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 _FILES_REMEMBERED = 3
 
 R = TypeVar("R")
@@ -176,10 +178,12 @@ def _schema() -> str:
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
     CREATE TABLE missions ({columns(_MISSION)}, PRIMARY KEY (mission_id)) WITHOUT ROWID;
     -- rowid keeps the import order: members_of and family_of answer in file order.
-    CREATE TABLE persons ({columns(_PERSON)}, name_key TEXT NOT NULL, country_key TEXT NOT NULL);
+    CREATE TABLE persons ({columns(_PERSON)}, name_key TEXT NOT NULL, country_key TEXT NOT NULL,
+                          credential_key TEXT);
     CREATE TABLE vehicles ({columns(_VEHICLE)}, confusable_key TEXT NOT NULL,
                            PRIMARY KEY (plate)) WITHOUT ROWID;
-    CREATE TABLE licenses ({columns(_LICENSE)}, PRIMARY KEY (license_number)) WITHOUT ROWID;
+    CREATE TABLE licenses ({columns(_LICENSE)}, confusable_key TEXT NOT NULL,
+                           PRIMARY KEY (license_number)) WITHOUT ROWID;
     -- Name search: each normalized word of a person's name with the whole normalized name (so
     -- candidates are scored from one index range, without visiting the persons table), and the
     -- vocabulary with how many persons use each word (to start from the rarest query word).
@@ -194,6 +198,8 @@ def _schema() -> str:
 _INDEXES = """
 CREATE UNIQUE INDEX persons_id ON persons (person_id);
 CREATE INDEX persons_credential ON persons (credential_number) WHERE credential_number IS NOT NULL;
+CREATE INDEX persons_credential_key ON persons (credential_key) WHERE credential_key IS NOT NULL;
+CREATE INDEX licenses_confusable ON licenses (confusable_key);
 CREATE INDEX persons_principal ON persons (principal_id) WHERE principal_id IS NOT NULL;
 CREATE INDEX persons_mission ON persons (mission_id);
 CREATE INDEX vehicles_confusable ON vehicles (confusable_key);
@@ -234,12 +240,17 @@ def _build(path: Path, dataset: Dataset, info: DatasetInfo, progress: Progress) 
                 vocabulary.update(words)
                 token_rows.extend((word, number, name_key) for word in words)
                 row = _PERSON.encode(person)
-                row += [name_key, countries.get(person.mission_id, "")]
+                card = person.credential_number
+                row += [
+                    name_key,
+                    countries.get(person.mission_id, ""),
+                    card and confusable_key(card),
+                ]
                 person_rows.append([number, *row])
-            marks = ", ".join("?" * (len(_PERSON.columns) + 3))
+            marks = ", ".join("?" * (len(_PERSON.columns) + 4))
             db.executemany(
-                f"INSERT INTO persons (rowid, {_PERSON.select}, name_key, country_key) "
-                f"VALUES ({marks})",
+                f"INSERT INTO persons (rowid, {_PERSON.select}, name_key, country_key, "
+                f"credential_key) VALUES ({marks})",
                 person_rows,
             )
             db.executemany("INSERT INTO name_tokens VALUES (?, ?, ?)", token_rows)
@@ -254,7 +265,12 @@ def _build(path: Path, dataset: Dataset, info: DatasetInfo, progress: Progress) 
                 "INSERT INTO plate_grams VALUES (?)", ((v.plate,) for v in dataset.vehicles)
             )
             advance(1)
-            _insert(db, "licenses", _LICENSE, dataset.licenses)
+            licence_rows = [
+                [*_LICENSE.encode(lic), confusable_key(lic.license_number)]
+                for lic in dataset.licenses
+            ]
+            marks = ", ".join("?" * (len(_LICENSE.columns) + 1))
+            db.executemany(f"INSERT INTO licenses VALUES ({marks})", licence_rows)
             advance(1)
         db.execute("COMMIT")
         with progress.stage("indexing", 1) as advance:
@@ -382,6 +398,24 @@ class SQLiteSnapshot:
             (normalize_identifier(number),),
         )
         return found
+
+    def find_credentials(self, typed: str, *, limit: int = 10) -> list[NumberMatch[Person]]:
+        number = normalize_identifier(typed)
+        persons: list[Person] = self._all(
+            _PERSON,
+            f"SELECT {_PERSON.select} FROM persons WHERE credential_key = ?",
+            (confusable_key(number),),
+        )
+        return rank_number_candidates(number, persons, lambda p: p.credential_number, limit)
+
+    def find_licenses(self, typed: str, *, limit: int = 10) -> list[NumberMatch[License]]:
+        number = normalize_identifier(typed)
+        licences: list[License] = self._all(
+            _LICENSE,
+            f"SELECT {_LICENSE.select} FROM licenses WHERE confusable_key = ?",
+            (confusable_key(number),),
+        )
+        return rank_number_candidates(number, licences, lambda lic: lic.license_number, limit)
 
     def licenses_of(self, person_ids: Sequence[str]) -> dict[str, License]:
         wanted = list(dict.fromkeys(person_ids))

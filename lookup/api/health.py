@@ -10,7 +10,9 @@ from spectree import Response as Responses
 from lookup.alerts import alarm
 from lookup.api import schemas
 from lookup.api.spec import spec
+from lookup.config import current_settings
 from lookup.extensions import search_backend, services
+from lookup.rules.freshness import data_stale
 from lookup.store.base import StoreError
 from search_index.backend import BackendError
 
@@ -64,6 +66,8 @@ def readyz() -> Response:
             age_seconds=(
                 int((datetime.now(UTC) - info.published_at).total_seconds()) if info else None
             ),
+            stale=data_stale(info.published_at) if info else None,
+            stale_after_hours=current_settings().data_stale_hours,
             counts=dict(info.counts) if info else {},
         ),
         state_store=schemas.StoreCheck(

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
-from lookup.answer_models import LicenseMatchOut, PersonHitOut, PersonOut, PlateMatchOut
+from lookup.answer_models import CredentialMatchOut, LicenseMatchOut, PersonHitOut, PlateMatchOut
 from lookup.query_rules import (
     ISO_DATE_PATTERN,
     NO_CONTROL_PATTERN,
@@ -123,6 +123,10 @@ class Verify(_Out):
 class _Lookup(_Out):
     reference: str = Field(description="The audit record's reference, for the officer to quote.")
     data_as_of: datetime = Field(description="When the served data set was published.")
+    data_stale: bool = Field(
+        description="The data set is older than the configured limit (DIPCHECK_DATA_STALE_HOURS, "
+        "default 72): the answer may be out of date; verify by phone."
+    )
     query: QueryEcho
     verify: Verify
 
@@ -154,7 +158,7 @@ class PlateBatch(_Out):
 
 
 class CredentialLookup(_Lookup):
-    matches: list[PersonOut]
+    matches: list[CredentialMatchOut]
 
 
 class LicenseLookup(_Lookup):
@@ -200,6 +204,11 @@ class IndexCheck(_Out):
     dataset_id: str | None
     published_at: datetime | None
     age_seconds: int | None
+    stale: bool | None = Field(
+        description="The published data set is older than DIPCHECK_DATA_STALE_HOURS (still "
+        "ready: answers say so); null when nothing is published."
+    )
+    stale_after_hours: float
     counts: dict[str, int]
 
 

@@ -47,9 +47,12 @@ from lookup.qr.keys import KeyInfo, KeyStore, KeyStoreError
 from lookup.qr.render import QrTooLarge
 from lookup.qr.screens import SCREENS, Screen, failure_notice
 from lookup.qr.tokens import Claims, Verdict, Verification, verify
+from lookup.rules.freshness import data_stale
 from lookup.service import REASONS, InvalidQuery, LookupKind, LookupUnavailable, run_lookup
 from lookup.sessions import current_web_session
 from lookup.store.base import Outcome, StoreError
+from lookup.web.blueprint import OfficerScreenUi
+from lookup.web.present import AnswerView, choose_view
 from search_index.backend import BackendError
 
 KEYSTORE_EXTENSION = "dipcheck.qr.keystore"
@@ -350,6 +353,7 @@ def _json(checked: Checked, full: FullAnswer | None) -> dict[str, Any]:
         out["receipt"] = _receipt_view(claims)
     if checked.data_as_of is not None:
         out["data_as_of"] = checked.data_as_of.isoformat()
+        out["data_stale"] = data_stale(checked.data_as_of)
     if full is not None and full.body is not None:
         out["answer"] = full.body
     elif full is not None and full.error is not None:
@@ -388,7 +392,19 @@ def _html(checked: Checked, full: FullAnswer | None, principal: Principal | None
         notice=failure_notice(settings.verify_phone_label, settings.verify_phone),
         settings=settings,
         site=base_url(),
+        shown=_shown(claims, full),
+        data_stale=checked.data_as_of is not None and data_stale(checked.data_as_of),
+        ui=OfficerScreenUi(),
+        verify_tel=tel_href(settings.verify_phone),
     )
+
+
+def _shown(claims: Claims | None, full: FullAnswer | None) -> AnswerView | None:
+    """The card the full record opens on, chosen as the officer web chooses it."""
+    if claims is None or full is None or full.body is None:
+        return None
+    kind = "credential" if claims.kind == "credential" else "plate"
+    return choose_view(kind, full.body["matches"])
 
 
 def _private_headers(response: Response) -> None:

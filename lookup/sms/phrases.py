@@ -81,6 +81,8 @@ REGISTRANT_NOT_DRIVER: Final = "Driver may differ"
 MISSION_CAR: Final = "mission car, check driver ID"
 REGISTRANT_MISSING: Final = "Registrant not on record, check driver ID"
 HOLDER_MISSING: Final = "Holder not on record"
+# The served data set is older than DIPCHECK_DATA_STALE_HOURS: longest first, never dropped.
+STALE: Final = ("DATA MAY BE OLD.", "OLD DATA.", "OLD!")
 VERIFY: Final = "24/7"
 CALL: Final = "CALL"
 UNKNOWN_VALUE: Final = "?"

@@ -51,7 +51,12 @@ def plate_facts(match: Mapping[str, Any]) -> PlateFacts:
 
 
 def orphan_licence_reply(
-    shown: str, licence: Mapping[str, Any], reference: str, verify_phone: str
+    shown: str,
+    licence: Mapping[str, Any],
+    reference: str,
+    verify_phone: str,
+    *,
+    stale: bool = False,
 ) -> str:
     """The reply for a licence whose holder is not on record."""
     return replies.licence_only_reply(
@@ -61,6 +66,7 @@ def orphan_licence_reply(
         verify_phone,
         points=int(licence.get("points") or 0),
         points_alert=str(licence.get("points_alert") or "none"),
+        stale=stale,
     )
 
 
@@ -69,21 +75,40 @@ def reply_for(kind: str, typed: str, body: Mapping[str, Any], verify_phone: str)
     reference = str(body["reference"])
     matches: list[Mapping[str, Any]] = list(body.get("matches") or [])
     shown = str((body.get("query") or {}).get("normalized") or typed)
+    stale = bool(body.get("data_stale"))
     if not matches:
-        return replies.no_match_reply(kind, shown, reference, verify_phone)
+        return replies.no_match_reply(kind, shown, reference, verify_phone, stale=stale)
     if kind == "plate":
         exact = [m for m in matches if m.get("match") == "exact"]
         if exact:
-            return replies.plate_reply(plate_facts(exact[0]), reference, verify_phone)
+            return replies.plate_reply(plate_facts(exact[0]), reference, verify_phone, stale=stale)
         if len(matches) == 1:
-            return replies.plate_reply(plate_facts(matches[0]), reference, verify_phone)
+            return replies.plate_reply(
+                plate_facts(matches[0]), reference, verify_phone, stale=stale
+            )
         plates = [str(m["vehicle"]["plate"]) for m in matches]
-        return replies.candidates_reply(plates, reference, verify_phone)
+        return replies.candidates_reply(plates, reference, verify_phone, stale=stale)
+    if kind in ("credential", "license"):
+        exact = [m for m in matches if m.get("match", "exact") == "exact"]
+        if not exact:  # only look-alikes of what was typed: never answer as if it were one
+            numbers = [_number_of(kind, m) for m in matches]
+            return replies.candidates_reply(numbers, reference, verify_phone, kind, stale=stale)
+        matches = exact
     if kind == "license":
         found = matches[0]
         person = found.get("person")
         if person is None:
-            return orphan_licence_reply(shown, found["license"], reference, verify_phone)
+            return orphan_licence_reply(
+                shown, found["license"], reference, verify_phone, stale=stale
+            )
         facts = person_facts({**person, "license": found["license"]})
-        return replies.person_reply(kind, shown, facts, reference, verify_phone)
-    return replies.person_reply(kind, shown, person_facts(matches[0]), reference, verify_phone)
+        return replies.person_reply(kind, shown, facts, reference, verify_phone, stale=stale)
+    return replies.person_reply(
+        kind, shown, person_facts(matches[0]), reference, verify_phone, stale=stale
+    )
+
+
+def _number_of(kind: str, match: Mapping[str, Any]) -> str:
+    if kind == "license":
+        return str(match["license"]["license_number"])
+    return str((match.get("credential") or {}).get("number") or "")

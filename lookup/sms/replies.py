@@ -138,9 +138,12 @@ def sms_phone(verify_phone: str) -> str:
     return compact.removeprefix(NANP_PREFIX)
 
 
-def _closing(reference: str | None, verify_phone: str, *, call: bool = False) -> list[Part]:
-    """The reference and the 24/7 number; `call` makes the number an instruction."""
-    parts = []
+def _closing(
+    reference: str | None, verify_phone: str, *, call: bool = False, stale: bool = False
+) -> list[Part]:
+    """The reference and the 24/7 number; `call` makes the number an instruction; `stale` adds
+    the old-data marker (shortened under pressure, never dropped)."""
+    parts = [part(*phrases.STALE, rank=2)] if stale else []
     if reference:
         ref = to_gsm7(reference)
         parts.append(part(f"Ref {ref}.", f"{ref}.", rank=3))
@@ -166,7 +169,13 @@ def longest(parts: Sequence[Part]) -> str:
 
 
 def person_reply(
-    kind: str, value: str, person: PersonFacts, reference: str, verify_phone: str
+    kind: str,
+    value: str,
+    person: PersonFacts,
+    reference: str,
+    verify_phone: str,
+    *,
+    stale: bool = False,
 ) -> str:
     """An ID card or licence answer."""
     head = f"{phrases.KIND_ECHO.get(kind, '')} {_echo(value)}:".strip()
@@ -174,7 +183,7 @@ def person_reply(
         [
             part(head),
             *person_parts(kind, person),
-            *_closing(reference, verify_phone, call=must_call(person)),
+            *_closing(reference, verify_phone, call=must_call(person), stale=stale),
         ]
     )
 
@@ -204,9 +213,13 @@ def person_parts(kind: str, person: PersonFacts) -> list[Part]:
     return [_name_part(person), _immunity_part(person), *status]
 
 
-def plate_reply(facts: PlateFacts, reference: str, verify_phone: str) -> str:
+def plate_reply(
+    facts: PlateFacts, reference: str, verify_phone: str, *, stale: bool = False
+) -> str:
     call = must_call(facts.registrant)
-    return compose([*plate_parts(facts), *_closing(reference, verify_phone, call=call)])
+    return compose(
+        [*plate_parts(facts), *_closing(reference, verify_phone, call=call, stale=stale)]
+    )
 
 
 def plate_parts(facts: PlateFacts) -> list[Part]:
@@ -244,6 +257,7 @@ def licence_only_reply(
     *,
     points: int = 0,
     points_alert: str = "none",
+    stale: bool = False,
 ) -> str:
     """A licence whose holder is not on record: its status, and a call to make."""
     return compose(
@@ -251,30 +265,48 @@ def licence_only_reply(
             part(f"{phrases.KIND_ECHO['license']} {_echo(value)}:"),
             *licence_parts(status, points, points_alert),
             part(phrases.HOLDER_MISSING + ", call"),
-            *_closing(reference, verify_phone)[::-1],
+            *_closing(reference, verify_phone, stale=stale)[::-1],
         ]
     )
 
 
-def candidates_reply(plates: Sequence[str], reference: str, verify_phone: str) -> str:
-    """Several confusable plates: the officer re-sends the right one."""
-    shown = [to_gsm7(p) for p in plates[:MAX_CANDIDATES]]
+def candidates_reply(
+    values: Sequence[str],
+    reference: str,
+    verify_phone: str,
+    kind: str = "plate",
+    *,
+    stale: bool = False,
+) -> str:
+    """Several confusable plates, or ID card or licence numbers with no exact match: the
+    officer checks the document and re-sends the right one."""
+    shown = [to_gsm7(v) for v in values[:MAX_CANDIDATES]]
+    word = phrases.KIND_WORD.get(kind, "record")
+    plural = "s" if len(shown) != 1 else ""
     return compose(
         [
-            part(f"{len(shown)} possible plates: {', '.join(shown)}."),
-            part("Check the plate, re-send one as P <plate>.", "Re-send one.", rank=1),
-            *_closing(reference, verify_phone),
+            part(f"{len(shown)} possible {word}{plural}: {', '.join(shown)}."),
+            part(
+                f"Check the {word}, re-send one as {phrases.KIND_ECHO.get(kind, 'P')} <number>."
+                if kind != "plate"
+                else "Check the plate, re-send one as P <plate>.",
+                "Re-send one.",
+                rank=1,
+            ),
+            *_closing(reference, verify_phone, stale=stale),
         ]
     )
 
 
-def no_match_reply(kind: str, value: str, reference: str, verify_phone: str) -> str:
+def no_match_reply(
+    kind: str, value: str, reference: str, verify_phone: str, *, stale: bool = False
+) -> str:
     word = phrases.KIND_WORD.get(kind, "record")
     return compose(
         [
             part(f"No record for {word} {_echo(value)}."),
             part("Not proof of no immunity: call"),
-            *_closing(reference, verify_phone)[::-1],
+            *_closing(reference, verify_phone, stale=stale)[::-1],
         ]
     )
 

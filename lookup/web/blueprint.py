@@ -56,12 +56,20 @@ class OfficerScreenUi:
     def action_rows(self, immunity: dict[str, Any]) -> list[present.ActionRow]:
         return present.action_rows(self.matrix, immunity)
 
+    def action_shorts(self, immunity: dict[str, Any]) -> list[str]:
+        return present.action_shorts(self.matrix, immunity)
+
+    @staticmethod
+    def data_age(data_as_of: str) -> str:
+        return present.data_age(data_as_of, sessions.now())
+
     insurance_badge = staticmethod(present.insurance_badge)
     registration_badge = staticmethod(present.registration_badge)
     licence_badge = staticmethod(present.licence_badge)
     credential_badge = staticmethod(present.credential_badge)
     travel_badge = staticmethod(present.travel_badge)
-    plate_chars = staticmethod(present.plate_chars)
+    marked_chars = staticmethod(present.marked_chars)
+    matched_number = staticmethod(present.matched_number)
     vehicle_line = staticmethod(present.vehicle_line)
     mission_line = staticmethod(present.mission_line)
 

@@ -3,7 +3,9 @@
 Lookups are POSTed, never sent as GET query strings, so plates, numbers and names stay out of
 URLs, browser history and access logs. Each submission is one call of `run_lookup(...,
 channel="web")`, which writes the audit record; choosing a candidate is a new, audited lookup of
-that plate (or, for a name, the same search narrowed to the chosen person).
+that plate (or, for a name, the same search narrowed to the chosen person). The POST answers
+303 to `/lookup/answers/<reference>`, which shows the answer kept for this session
+(lookup/session_answers.py): reload and Back never look up again.
 
 The reason is remembered on the server-side session: the officer picks it once per stop and
 every later lookup of the session starts with it selected; it is forgotten at sign-out.
@@ -16,14 +18,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Response, make_response, render_template, request
+from flask import Response, abort, make_response, redirect, render_template, request, url_for
 from flask_limiter import RateLimitExceeded
+from markupsafe import Markup
+from werkzeug.wrappers import Response as BaseResponse
 
-from lookup import sessions
+from lookup import session_answers, sessions
 from lookup.audit import AuditUnavailable
 from lookup.extensions import state_store
 from lookup.lookup_allowance import lookup_limit
-from lookup.phone_links import tel_href
 from lookup.service import REASONS, InvalidQuery, LookupUnavailable, record_denied, run_lookup
 from lookup.web import present
 from lookup.web.blueprint import bp, error_page
@@ -75,7 +78,8 @@ def _page(
     status: int = 200,
     form_error: str | None = None,
     form_error_field: str | None = None,
-    **answer: Any,
+    reference: str | None = None,
+    answer_html: str | None = None,
 ) -> Response:
     html = render_template(
         "web/lookup.html",
@@ -84,7 +88,9 @@ def _page(
         form_error_field=form_error_field,
         kind_choices=CHOICES,
         reasons=REASON_CHOICES,
-        **answer,
+        reference=reference,
+        # Rendered by our own template when the lookup ran (session_answers.keep).
+        answer_html=Markup(answer_html) if answer_html is not None else None,  # noqa: S704
     )
     return make_response(html, status)
 
@@ -99,7 +105,7 @@ def lookup_form() -> Response:
 @bp.post("/lookup")
 @signed_in()
 @lookup_limit
-def lookup() -> Response:
+def lookup() -> BaseResponse:
     session = require_session()
     principal = sessions.current_web_principal()
     assert principal is not None  # signed_in() guarantees a live session
@@ -142,7 +148,27 @@ def lookup() -> Response:
             "do not treat this as “no record”.",
             show_call=True,
         )
-    return _answer_page(form, detected, result.body)
+    reference = str(result.body["reference"])
+    session_answers.keep(
+        state_store(),
+        session.key,
+        reference,
+        _answer_html(form, detected, result.body),
+        sessions.now(),
+    )
+    # POST -> 303 -> GET: a reload or Back re-shows the kept answer instead of looking up again.
+    return redirect(url_for("web.answer", reference=reference), code=303)
+
+
+@bp.get("/lookup/answers/<reference>")
+@signed_in()
+def answer(reference: str) -> Response:
+    """An answer this session was shown; 404 for any other session's, or one no longer kept."""
+    session = require_session()
+    html = session_answers.fetch(state_store(), session.key, reference[:32])
+    if html is None:
+        abort(404)
+    return _page(LookupForm(reason=session.reason or ""), reference=reference, answer_html=html)
 
 
 @bp.errorhandler(RateLimitExceeded)
@@ -183,44 +209,18 @@ def _field_label(field: str, detected: Detected) -> str:
     return KIND_LABELS[detected.kind].capitalize()
 
 
-def _answer_page(form: LookupForm, detected: Detected, body: dict[str, Any]) -> Response:
-    matches: list[dict[str, Any]] = body["matches"]
+def _answer_html(form: LookupForm, detected: Detected, body: dict[str, Any]) -> str:
     kind = detected.kind
-    view, shown, similar = "no_match", matches, []
-    if kind == "plate" and matches:
-        exact = [m for m in matches if m["match"] == "exact"]
-        if exact:
-            view, shown = "plate", exact[:1]
-            similar = [m for m in matches if m is not exact[0]]
-        else:
-            view = "plate_candidates"
-    elif kind == "plate_pattern" and matches:
-        view = "plate_candidates"
-    elif kind == "credential" and matches:
-        view = "person"
-    elif kind == "license" and matches:
-        view = "license"
-    elif kind == "person" and matches:
-        picked = [m for m in matches if form.pick and m["person_id"] == form.pick]
-        if picked:
-            view, shown = "person", picked
-        elif len(matches) == 1:
-            view = "person"
-        else:
-            view = "person_candidates"
+    shown = present.choose_view(kind, body["matches"], form.pick)
     alternatives = [{"kind": alt, "label": KIND_LABELS[alt]} for alt in ALTERNATIVES.get(kind, ())]
-    return _page(
-        LookupForm(reason=form.reason),
+    return render_template(
+        "web/_answer.html",
         body=body,
-        view=view,
-        matches=shown,
-        similar=similar,
-        alternatives=alternatives if view == "no_match" else [],
+        shown=shown,
+        alternatives=alternatives if shown.view == "no_match" else [],
         searched={
             "kind_label": KIND_LABELS[kind],
             "kind_title": KIND_TITLES[kind],
             "why": detected.why,
         },
-        data_age=present.data_age(body["data_as_of"], sessions.now()),
-        verify_tel=tel_href(body["verify"]["phone"]),
     )

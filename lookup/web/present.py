@@ -18,6 +18,13 @@ from lookup.rules.immunity import ACTION_CODES, ImmunityMatrix
 _INSURANCE_TONE = {"active": "good", "expiring": "warn", "not_required": "neutral"}
 _REGISTRATION_TONE = {"active": "good", "expired": "warn"}
 _CREDENTIAL_TONE = {"valid": "good", "unknown": "neutral"}
+# The label of each vehicle_type of the contract (DESIGN.md).
+_VEHICLE_TYPES = {
+    "car": "Car",
+    "motorcycle": "Motorcycle",
+    "trailer": "Trailer",
+    "other": "Other vehicle",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +41,18 @@ class ActionRow:
 
 
 @dataclass(frozen=True, slots=True)
-class PlateChar:
+class AnswerView:
+    """Which card an answer opens on, and the matches it shows."""
+
+    # plate | plate_candidates | person | person_candidates | license | number_candidates |
+    # no_match
+    view: str
+    matches: list[dict[str, Any]]
+    similar: list[dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class MarkedChar:
     char: str
     typed: str | None  # what the officer typed here, when the record holds another character
 
@@ -65,28 +83,63 @@ def action_rows(matrix: ImmunityMatrix, immunity: Mapping[str, Any]) -> list[Act
     ]
 
 
+def action_shorts(matrix: ImmunityMatrix, immunity: Mapping[str, Any]) -> list[str]:
+    """The five actions as the matrix's short fragments, for the verdict at the top of a card
+    ("Do not arrest or detain"); the full sentences follow further down."""
+    values: Mapping[str, str] = immunity["actions"]
+    shorts = [matrix.actions[code].values[values[code]].short for code in ACTION_CODES]
+    return [short[:1].upper() + short[1:] for short in shorts]
+
+
+def choose_view(kind: str, matches: list[dict[str, Any]], pick: str = "") -> AnswerView:
+    """The card an answer opens on: every channel that shows action cards (the officer web, the
+    QR full record, training mode) decides it here, so they open the same answer the same way."""
+    if not matches:
+        return AnswerView("no_match", [], [])
+    if kind == "plate":
+        exact = [m for m in matches if m["match"] == "exact"]
+        if exact:
+            return AnswerView("plate", exact[:1], [m for m in matches if m is not exact[0]])
+        return AnswerView("plate_candidates", matches, [])
+    if kind == "plate_pattern":
+        return AnswerView("plate_candidates", matches, [])
+    if kind in ("credential", "license"):
+        exact = [m for m in matches if m.get("match", "exact") == "exact"]
+        if exact:
+            view = "license" if kind == "license" else "person"
+            return AnswerView(view, exact[:1], [m for m in matches if m is not exact[0]])
+        return AnswerView("number_candidates", matches, [])
+    if kind == "person":
+        picked = [m for m in matches if pick and m["person_id"] == pick]
+        if picked:
+            return AnswerView("person", picked, [])
+        if len(matches) > 1:
+            return AnswerView("person_candidates", matches, [])
+    return AnswerView("person", matches[:1], [])
+
+
 def insurance_badge(insurance: Mapping[str, Any]) -> Badge:
     tone = _INSURANCE_TONE.get(str(insurance.get("status")), "bad")
     text = str(insurance.get("label") or insurance.get("status"))
     if insurance.get("may_be_driven") is False:
         tone = "bad"
         text = f"{text}: may not be driven"
-    return Badge(tone, f"Insurance: {text}")
+    return Badge(tone, text)
 
 
 def registration_badge(registration: Mapping[str, Any]) -> Badge:
     tone = _REGISTRATION_TONE.get(str(registration.get("status")), "bad")
-    return Badge(tone, f"Registration: {registration.get('label') or registration.get('status')}")
+    return Badge(tone, str(registration.get("label") or registration.get("status")))
 
 
 def licence_badge(licence: Mapping[str, Any]) -> Badge:
     tone = "good" if licence.get("may_drive") else "bad"
-    return Badge(tone, f"Licence: {licence.get('label') or licence.get('status')}")
+    return Badge(tone, str(licence.get("label") or licence.get("status")))
 
 
 def credential_badge(credential: Mapping[str, Any]) -> Badge:
     tone = _CREDENTIAL_TONE.get(str(credential.get("status")), "bad")
-    return Badge(tone, f"ID card: {credential.get('label') or credential.get('status')}")
+    return Badge(tone, str(credential.get("label") or credential.get("status")))
 
 
 def travel_badge(travel: Mapping[str, Any]) -> Badge:
@@ -96,13 +149,22 @@ def travel_badge(travel: Mapping[str, Any]) -> Badge:
         tone = "good"
     else:
         tone = "warn"
-    return Badge(tone, f"Travel: {travel.get('label') or travel.get('regime')}")
+    label = str(travel.get("label") or travel.get("regime"))
+    return Badge(tone, label if "travel" in label.lower() else f"Travel: {label}")
 
 
-def plate_chars(plate: str, substitutions: Sequence[Mapping[str, Any]]) -> list[PlateChar]:
-    """The record's plate, each character paired with what was typed where they differ."""
+def marked_chars(text: str, substitutions: Sequence[Mapping[str, Any]]) -> list[MarkedChar]:
+    """The record's plate or number, each character paired with what was typed where they
+    differ."""
     typed_at = {int(s["position"]): str(s["typed"]) for s in substitutions}
-    return [PlateChar(ch, typed_at.get(i)) for i, ch in enumerate(plate)]
+    return [MarkedChar(ch, typed_at.get(i)) for i, ch in enumerate(text)]
+
+
+def matched_number(kind: str, match: Mapping[str, Any]) -> str:
+    """The ID card or licence number of a credential or licence match."""
+    if kind == "license":
+        return str(match["license"]["license_number"])
+    return str((match.get("credential") or {}).get("number") or "")
 
 
 def data_age(data_as_of: str, now: datetime) -> str:
@@ -124,9 +186,12 @@ def data_age(data_as_of: str, now: datetime) -> str:
 
 
 def vehicle_line(vehicle: Mapping[str, Any]) -> str:
+    """`Trailer · grey 2019 Humbaur HA` : the recorded type first, so a trailer never reads as
+    whatever its make and model suggest."""
+    kind = _VEHICLE_TYPES.get(str(vehicle.get("vehicle_type")), "Vehicle of unrecorded type")
     parts = [vehicle.get("color"), vehicle.get("year"), vehicle.get("make"), vehicle.get("model")]
     described = " ".join(str(p) for p in parts if p)
-    return described or str(vehicle.get("vehicle_type") or "vehicle")
+    return f"{kind} · {described}" if described else kind
 
 
 def mission_line(mission: Mapping[str, Any] | None) -> str:

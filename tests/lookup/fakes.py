@@ -9,6 +9,7 @@ from search_index.records import (
     DatasetInfo,
     License,
     Mission,
+    NumberMatch,
     Person,
     PersonHit,
     PlateMatch,
@@ -58,6 +59,14 @@ class FakeSnapshot:
 
     def find_license(self, number: str) -> License | None:
         return self.licenses.get(number)
+
+    def find_credentials(self, typed: str, *, limit: int = 10) -> list[NumberMatch[Person]]:
+        person = self.find_credential(typed)
+        return [NumberMatch("exact", 1.0, person)] if person else []
+
+    def find_licenses(self, typed: str, *, limit: int = 10) -> list[NumberMatch[License]]:
+        licence = self.find_license(typed)
+        return [NumberMatch("exact", 1.0, licence)] if licence else []
 
     def licenses_of(self, person_ids: Sequence[str]) -> dict[str, License]:
         self.calls.append(f"licenses_of:{','.join(person_ids)}")

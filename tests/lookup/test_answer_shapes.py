@@ -18,9 +18,16 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from lookup.answer_models import LicenseMatchOut, PersonHitOut, PersonOut, PlateMatchOut
+from lookup.answer_models import (
+    CredentialMatchOut,
+    LicenseMatchOut,
+    PersonHitOut,
+    PersonOut,
+    PlateMatchOut,
+)
 from lookup.answers import (
     AnswerContext,
+    credential_match_json,
     license_match_json,
     person_hit_json,
     person_json,
@@ -28,7 +35,7 @@ from lookup.answers import (
 )
 from search_index.demo_data import write_demo_data
 from search_index.importer import load_directory
-from search_index.records import Dataset, PersonHit, PlateMatch, Substitution
+from search_index.records import Dataset, NumberMatch, PersonHit, PlateMatch, Substitution
 from tests.factories import small_dataset
 from tests.lookup.fakes import FakeSnapshot
 
@@ -63,9 +70,12 @@ def _answers(
                 yield PlateMatchOut, plate_match_json(snapshot, match, ctx)
             for person in dataset.persons:
                 yield PersonOut, person_json(snapshot, person, ctx)
+                card = NumberMatch("confusable", 0.9, person, (substitution,))
+                yield CredentialMatchOut, credential_match_json(snapshot, card, ctx)
                 yield PersonHitOut, person_hit_json(snapshot, PersonHit(person, 2.5), ctx)
             for licence in dataset.licenses:
-                yield LicenseMatchOut, license_match_json(snapshot, licence, ctx)
+                found = NumberMatch("exact", 1.0, licence)
+                yield LicenseMatchOut, license_match_json(snapshot, found, ctx)
 
 
 def _check(dataset: Dataset, days: tuple[date, ...]) -> dict[str, set[str]]:
@@ -87,7 +97,13 @@ def _check(dataset: Dataset, days: tuple[date, ...]) -> dict[str, set[str]]:
 
 def test_factory_answers_match_the_models() -> None:
     seen = _check(small_dataset(), DAYS)
-    assert seen["kind"] == {"PlateMatchOut", "PersonOut", "PersonHitOut", "LicenseMatchOut"}
+    assert seen["kind"] == {
+        "PlateMatchOut",
+        "PersonOut",
+        "PersonHitOut",
+        "CredentialMatchOut",
+        "LicenseMatchOut",
+    }
     assert {"full", "none", "unverified"} <= seen["level"]
     assert {"category_default", "family", "accreditation_not_active"} <= seen["basis"]
 

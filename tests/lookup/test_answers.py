@@ -19,7 +19,7 @@ from lookup.answers import (
     plate_match_json,
 )
 from lookup.rules.immunity import load_matrix
-from search_index.records import PersonHit, PlateMatch, Substitution
+from search_index.records import NumberMatch, PersonHit, PlateMatch, Substitution
 from tests.factories import (
     CHILD_ID,
     CONSUL_ID,
@@ -201,18 +201,30 @@ def test_person_hit_carries_score(snapshot: FakeSnapshot, ctx: AnswerContext) ->
 def test_credential_answer_is_the_holder(snapshot: FakeSnapshot, ctx: AnswerContext) -> None:
     holder = snapshot.find_credential("CN550101")
     assert holder is not None
-    body = credential_match_json(snapshot, holder, ctx)
+    body = credential_match_json(snapshot, NumberMatch("exact", 1.0, holder), ctx)
     assert body["person_id"] == CONSUL_ID
     assert body["credential"]["type_label"] == "Consular (red border)"
+    assert (body["match"], body["score"], body["substitutions"]) == ("exact", 1.0, [])
+
+
+def test_a_look_alike_card_names_its_substitutions(
+    snapshot: FakeSnapshot, ctx: AnswerContext
+) -> None:
+    holder = snapshot.persons[CONSUL_ID]
+    sub = Substitution(position=1, typed="M", matched="N")
+    body = credential_match_json(snapshot, NumberMatch("confusable", 0.9, holder, (sub,)), ctx)
+    assert body["match"] == "confusable"
+    assert body["substitutions"] == [{"position": 1, "typed": "M", "matched": "N"}]
 
 
 def test_license_answer(snapshot: FakeSnapshot, ctx: AnswerContext) -> None:
     licence = snapshot.licenses[DIPLOMAT_LICENSE]
-    body = license_match_json(snapshot, licence, ctx)
+    body = license_match_json(snapshot, NumberMatch("exact", 1.0, licence), ctx)
     assert body["license"]["license_number"] == DIPLOMAT_LICENSE
+    assert list(body)[:3] == ["match", "score", "substitutions"]
     assert body["person"]["person_id"] == DIPLOMAT_ID
     orphan = make_license(license_number="OFM9", person_id="NOBODY", expiry=date(2026, 3, 14))
-    body = license_match_json(snapshot, orphan, ctx)
+    body = license_match_json(snapshot, NumberMatch("exact", 1.0, orphan), ctx)
     assert body["person"] is None
     assert body["license"]["status"] == "expired"
 

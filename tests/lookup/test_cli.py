@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import csv
+import importlib.metadata
 import io
 import json
 import os
 import re
+import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 import pytest
 from click.testing import CliRunner, Result
 
-from lookup import accounts, create_app
+from lookup import accounts, create_app, sessions
 from lookup.audit import records
-from lookup.cli import cli
+from lookup.cli import _make_app, cli
+from lookup.config import SETTINGS_KEY
 from lookup.extensions import state_store
 from lookup.store.base import AuditFilter
 from tests.factories import DIPLOMAT_PLATE, make_audit_record
@@ -283,3 +287,76 @@ def test_every_administrative_command_leaves_one_audit_record(
     assert rejected.outcome == "denied"
     assert rejected.detail["problems"] >= 1
     assert all(where.startswith("persons.csv:") for where in rejected.detail["where"])
+
+
+def test_version_is_dipcheck_s(runner: CliRunner) -> None:
+    result = run(runner, "--version")
+    assert result.exit_code == 0
+    assert result.output == f"DipCheck {importlib.metadata.version('dipcheck')}\n"
+
+
+def test_bootstrap_prints_the_address_and_how_to_enrol(runner: CliRunner) -> None:
+    first = run(runner, "bootstrap", "--url", "http://127.0.0.1:8123/")
+    assert "Open http://127.0.0.1:8123/login and sign in as demo" in first.output
+    assert "scan with an authenticator app" in first.output
+    again = run(runner, "bootstrap", "--url", "http://127.0.0.1:8123")
+    assert "Open http://127.0.0.1:8123/login" in again.output
+
+
+def test_reset_authenticator_is_audited_and_ends_sessions(
+    runner: CliRunner, data_dir: Path
+) -> None:
+    run(runner, "agency", "create", "Metro Police")
+    run(runner, "officer", "create", "jdoe", "--agency", "Metro Police")
+    app = create_app(data_dir=data_dir, TESTING=True)
+    with app.app_context():
+        officer = accounts.find_officer("jdoe")
+        assert officer is not None
+        sessions.create_session(
+            state_store(),
+            officer_id=officer.id,
+            agency_id=officer.agency_id,
+            agency_name="Metro Police",
+            role=officer.role,
+            stage="active",
+            now=datetime.now(UTC),
+        )
+    result = run(runner, "officer", "reset-authenticator", "jdoe")
+    assert result.exit_code == 0, result.output
+    assert "authenticator of jdoe reset" in result.output
+    with app.app_context():
+        after = accounts.find_officer("jdoe")
+        assert after is not None
+        assert after.totp_secret != officer.totp_secret
+        assert state_store().find(sessions.COLLECTION, officer_id=officer.id) == []
+        [entry] = [r for r in records(AuditFilter()) if r.action == "officer_reset_authenticator"]
+        assert (entry.query, entry.agency_id) == ("jdoe", officer.agency_id)
+        assert entry.actor is not None
+        assert entry.actor.startswith("cli:")
+    assert run(runner, "officer", "reset-authenticator", "nobody").exit_code != 0
+
+
+@pytest.mark.parametrize(
+    ("command", "tty", "env", "expected"),
+    [
+        ("run", True, None, "console"),  # a person at a terminal
+        ("run", False, None, "json"),  # piped or under a supervisor
+        ("run", True, "json", "json"),  # the setting wins
+        ("bootstrap", True, None, "json"),
+    ],
+)
+def test_dipcheck_run_logs_for_people_on_a_terminal(
+    runner: CliRunner,
+    monkeypatch: pytest.MonkeyPatch,
+    command: str,
+    tty: bool,
+    env: str | None,
+    expected: str,
+) -> None:
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: tty)
+    if env is not None:
+        monkeypatch.setenv("DIPCHECK_LOG_FORMAT", env)
+    with click.Context(click.Command(command), info_name=command):
+        app = _make_app()
+    assert app.extensions[SETTINGS_KEY].log_format == expected

@@ -181,6 +181,73 @@ def test_credentials_and_licences(published: SearchBackend) -> None:
             snap.find_credential(" - ")
 
 
+def card_holders(*numbers: str) -> Dataset:
+    """One person per ID card number, each with a licence numbered `L` + the card number."""
+    base = small_dataset()
+    persons = tuple(
+        make_person(person_id=f"P-C{i}", credential_number=number)
+        for i, number in enumerate(numbers)
+    )
+    licences = tuple(
+        make_license(license_number=f"L{number}", person_id=f"P-C{i}")
+        for i, number in enumerate(numbers)
+    )
+    return dataclasses.replace(base, persons=persons, licenses=licences, vehicles=())
+
+
+def test_card_and_licence_numbers_tolerate_confusable_characters(backend: SearchBackend) -> None:
+    # The card is O0435545 (a letter O first); the officer types a zero. B0435545 differs by
+    # 0/B, not one confusion class; OO435S45 differs at three confusable positions, past the cap;
+    # 00435545X has another length.
+    backend.publish(card_holders("O0435545", "00435545X", "B0435545", "OO435S45"))
+    with backend.snapshot() as snap:
+        found = snap.find_credentials("00435545")
+        assert [(m.match, m.record.credential_number) for m in found] == [
+            ("confusable", "O0435545")
+        ]
+        assert found[0].substitutions == (Substitution(position=0, typed="0", matched="O"),)
+        assert found[0].score < 1.0
+        # The exact card first, then its look-alikes (here two substitutions away).
+        exact = snap.find_credentials("o0-435 545")
+        assert [(m.match, m.record.credential_number) for m in exact] == [
+            ("exact", "O0435545"),
+            ("confusable", "OO435S45"),
+        ]
+        assert exact[0].substitutions == ()
+        assert [s.position for s in exact[1].substitutions] == [1, 5]
+        licences = snap.find_licenses("L00435545")
+        assert [(m.match, m.record.license_number) for m in licences] == [
+            ("confusable", "LO0435545")
+        ]
+        assert licences[0].substitutions == (Substitution(position=1, typed="0", matched="O"),)
+        assert snap.find_credentials("XX000000") == []
+        assert snap.find_licenses("OFM999") == []
+        with pytest.raises(ValueError, match="number"):
+            snap.find_credentials(" - ")
+
+
+@given(typed=st.text(alphabet="O0IB8S5Q1", min_size=3, max_size=9))
+@fixture_scoped
+def test_every_number_answer_respects_the_rules(backend: SearchBackend, typed: str) -> None:
+    if backend.dataset_info() is None:
+        backend.publish(card_holders("O0I8", "00I8", "0018", "OOIB", "O0IBS5", "QQ1155", "0O1B5"))
+    with backend.snapshot() as snap:
+        for matches, number_of in (
+            (snap.find_credentials(typed), lambda m: m.record.credential_number),
+            (snap.find_licenses("L" + typed), lambda m: m.record.license_number[1:]),
+        ):
+            keys = [(-m.score, number_of(m)) for m in matches]
+            assert keys == sorted(keys)
+            for m in matches:
+                subs = substitutions(typed, number_of(m))
+                assert subs is not None
+                assert len(subs) <= MAX_SUBSTITUTIONS
+                assert [(s.typed, s.matched) for s in m.substitutions] == [
+                    (s.typed, s.matched) for s in subs
+                ]
+                assert m.match == ("exact" if not subs else "confusable")
+
+
 def test_licences_of_several_persons_in_one_read(published: SearchBackend) -> None:
     dataset = small_dataset()
     with published.snapshot() as snap:

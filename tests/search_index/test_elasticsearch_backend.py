@@ -107,6 +107,23 @@ def test_publish_builds_a_fresh_index_and_points_the_alias_at_it(
     assert backend.dataset_info() == info
 
 
+def test_card_and_licence_numbers_find_confusable_look_alikes(
+    backend: ElasticsearchBackend,
+) -> None:
+    backend.publish(sample())
+    with backend.snapshot() as snap:
+        # DA12345 typed as DA1234S (S/5) and as 0A12345 (0/D): one substitution each, named.
+        card = snap.find_credentials("DA1234S")
+        assert [(m.match, m.record.person_id) for m in card] == [("confusable", "P1")]
+        assert [(s.position, s.typed, s.matched) for s in card[0].substitutions] == [(6, "S", "5")]
+        assert [m.match for m in snap.find_credentials("da-12345")] == ["exact"]
+        assert snap.find_credentials("0A1Z34S") == []  # three substitutions: past the cap
+        licence = snap.find_licenses("LT7")
+        assert licence == []  # T is in no confusion class with 7
+        licence = snap.find_licenses("l 77")
+        assert [(m.match, m.record.license_number) for m in licence] == [("exact", "L77")]
+
+
 def test_lookups_read_what_was_published(backend: ElasticsearchBackend) -> None:
     backend.publish(sample())
     with backend.snapshot() as snap:

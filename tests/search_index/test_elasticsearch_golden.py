@@ -72,11 +72,13 @@ TEMPLATE = {
                 "is_family": {"type": "boolean"},
                 "country_key": KEYWORD,
                 "credential_number": IDENTIFIER,
+                "credential_key": IDENTIFIER,
                 "name": {"type": "text", "analyzer": "person_name"},
                 "name_words": {"type": "keyword", "normalizer": "name_word"},
                 "name_key": {"type": "keyword", "index": False},
                 "date_of_birth": {"type": "date", "format": "strict_date"},
                 "license_number": IDENTIFIER,
+                "license_key": IDENTIFIER,
                 "record": {"type": "object", "enabled": False},
             },
         },
@@ -141,6 +143,7 @@ def test_person_document() -> None:
         "is_family": False,
         "country_key": "cote d ivoire",
         "credential_number": "DA12345",
+        "credential_key": "0A12345",  # D shares the 0/O/D/Q class
         "name": "Anna Maria Müller",
         "name_words": ["anna", "maria", "muller"],
         "name_key": "anna maria muller",
@@ -211,6 +214,7 @@ def test_mission_and_license_documents() -> None:
     assert {k: v for k, v in doc.items() if k != "record"} == {
         "kind": "license",
         "license_number": "L77",
+        "license_key": "L77",
         "person_id": "P1",
     }
     assert doc["record"]["expiry"] == "2028-02-01"
@@ -238,6 +242,16 @@ def test_identifier_queries() -> None:
         "query": filtered("person", {"term": {"credential_number": "DA12345"}}),
         "sort": [{"person_id": "asc"}],
         "size": 1,
+    }
+    assert q.credential_candidates("0A12345") == {
+        "query": filtered("person", {"term": {"credential_key": "0A12345"}}),
+        "sort": [{"credential_number": "asc"}],
+        "size": 100,
+    }
+    assert q.license_candidates("L77") == {
+        "query": filtered("license", {"term": {"license_key": "L77"}}),
+        "sort": [{"license_number": "asc"}],
+        "size": 100,
     }
     assert q.licenses_of(["P1", "P7"]) == {
         "query": filtered("license", {"terms": {"person_id": ["P1", "P7"]}}),

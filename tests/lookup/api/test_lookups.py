@@ -34,7 +34,8 @@ def test_exact_plate_answer_has_the_contract_fields(
     response = get(client, "/api/v1/plates/dvl-1234?reason=traffic_stop", metro.officer_key)
     assert response.status_code == 200
     body = response.get_json()
-    assert set(body) == {"matches", "reference", "data_as_of", "query", "verify"}
+    assert set(body) == {"matches", "reference", "data_as_of", "data_stale", "query", "verify"}
+    assert body["data_stale"] is False  # published moments ago
     assert body["query"] == {
         "kind": "plate",
         "typed": "dvl-1234",
@@ -81,7 +82,17 @@ def test_confusable_plate_names_the_substitutions(client: FlaskClient, metro: Ag
         (
             f"/api/v1/credentials/{DIPLOMAT_CREDENTIAL}?reason=investigation",
             "credential",
-            lambda m: m["person_id"] == DIPLOMAT_ID,
+            lambda m: m["person_id"] == DIPLOMAT_ID and m["match"] == "exact",
+        ),
+        (
+            # DA123456 read with a zero for its D: the card, its one substitution named.
+            "/api/v1/credentials/0A123456?reason=investigation",
+            "credential",
+            lambda m: (
+                m["person_id"] == DIPLOMAT_ID
+                and m["match"] == "confusable"
+                and m["substitutions"] == [{"position": 0, "typed": "0", "matched": "D"}]
+            ),
         ),
         (
             f"/api/v1/licenses/{DIPLOMAT_LICENSE}?reason=citation_follow_up",
@@ -89,6 +100,17 @@ def test_confusable_plate_names_the_substitutions(client: FlaskClient, metro: Ag
             lambda m: (
                 m["license"]["license_number"] == DIPLOMAT_LICENSE
                 and m["person"]["person_id"] == DIPLOMAT_ID
+                and (m["match"], m["substitutions"]) == ("exact", [])
+            ),
+        ),
+        (
+            # OFM100200 typed with a letter O for its last zero.
+            "/api/v1/licenses/OFM10020O?reason=citation_follow_up",
+            "license",
+            lambda m: (
+                m["license"]["license_number"] == DIPLOMAT_LICENSE
+                and m["match"] == "confusable"
+                and m["substitutions"] == [{"position": 8, "typed": "O", "matched": "0"}]
             ),
         ),
         (

@@ -210,7 +210,12 @@ def test_officer_full_answer_is_rendered(qr_env: QrEnv) -> None:
     status, page = _page(qr_env, f"{token}?reason=crash", **qr_env.auth())
     assert status == 200
     assert "Full record" in page
-    assert "Insurance:" in page
+    # The shared answer card, in the officer's order: the registrant's verdict, the call and the
+    # reference before the vehicle's insurance, and all of it before the code's own check.
+    verdict = page.index("FULL IMMUNITY")
+    call = page.index('class="button call"')
+    insured = page.index(">Insured<")
+    assert verdict < call < insured < page.index('class="result tone-good"')
 
 
 def test_officer_with_a_bad_reason_gets_400_with_the_form(qr_env: QrEnv) -> None:

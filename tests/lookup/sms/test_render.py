@@ -17,7 +17,7 @@ from lookup.answers import (
 from lookup.sms import phrases
 from lookup.sms.gsm7 import fits_one_segment
 from lookup.sms.render import reply_for
-from search_index.records import PlateMatch
+from search_index.records import NumberMatch, PlateMatch, Substitution
 from tests.factories import make_license, make_mission, make_person, make_vehicle
 from tests.lookup.fakes import FakeSnapshot
 
@@ -98,21 +98,36 @@ def test_card_and_licence_answers(level: str) -> None:
     person = make_person(**LEVEL_CASES[level])
     licence = make_license(status="revoked")
     snapshot = FakeSnapshot(missions=[make_mission()], persons=[person], licenses=[licence])
-    card = credential_match_json(snapshot, person, CTX)
+    card = credential_match_json(snapshot, NumberMatch("exact", 1.0, person), CTX)
     text = reply_for("credential", "DA123456", _body(card, "DA123456"), PHONE)
     assert text.startswith("ID DA123456: OSTRANDER M.")
     assert phrases.LEVEL[level] in text
     assert phrases.CREDENTIAL["valid"] in text
 
-    found = license_match_json(snapshot, licence, CTX)
+    found = license_match_json(snapshot, NumberMatch("exact", 1.0, licence), CTX)
     text = reply_for("license", licence.license_number, _body(found, "OFM100200"), PHONE)
     assert text.startswith("DL OFM100200: OSTRANDER M.")
     assert phrases.LICENCE["revoked"] in text
 
 
+def test_a_look_alike_number_is_offered_not_answered() -> None:
+    # Only a confusable card matched: the reply names it for the officer to check and re-send,
+    # and shows no immunity level, which would be the look-alike holder's, not the bearer's.
+    person = make_person()
+    snapshot = FakeSnapshot(missions=[make_mission()], persons=[person])
+    sub = Substitution(position=0, typed="0", matched="D")
+    card = credential_match_json(snapshot, NumberMatch("confusable", 0.85, person, (sub,)), CTX)
+    text = reply_for("credential", "0A123456", _body(card, "0A123456"), PHONE)
+    assert text.startswith("1 possible ID card: DA123456. Check the ID card, re-send one as ID")
+    assert all(level not in text for level in phrases.LEVEL.values())
+    assert len(text) <= 160
+
+
 def test_licence_whose_holder_is_not_on_record() -> None:
     licence = make_license(person_id="P-NOBODY", status="suspended")
-    found = license_match_json(FakeSnapshot(licenses=[licence]), licence, CTX)
+    found = license_match_json(
+        FakeSnapshot(licenses=[licence]), NumberMatch("exact", 1.0, licence), CTX
+    )
     assert found["person"] is None
     text = reply_for("license", licence.license_number, _body(found, "OFM100200"), PHONE)
     assert text.startswith("DL OFM100200: Lic SUSPENDED-NO DRIVING. Holder not on record")

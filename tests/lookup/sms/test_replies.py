@@ -73,12 +73,15 @@ def _assert_essentials(text: str, reference: str | None, phone: str) -> None:
     value=identifiers,
     reference=references,
     phone=st.sampled_from(PHONES),
+    stale=st.booleans(),
 )
 def test_person_reply_fits(
-    person: PersonFacts, kind: str, value: str, reference: str, phone: str
+    person: PersonFacts, kind: str, value: str, reference: str, phone: str, stale: bool
 ) -> None:
-    text = replies.person_reply(kind, value, person, reference, phone)
+    text = replies.person_reply(kind, value, person, reference, phone, stale=stale)
     _assert_essentials(text, reference, phone)
+    # Old data says so in every reply that carries it, still in one segment.
+    assert any(marker in text for marker in phrases.STALE) == stale
     assert phrases.LEVEL[person.level] in text
     assert phrases.ARREST[person.arrest] in text
     if person.residence == "no":
@@ -102,6 +105,7 @@ def test_person_reply_fits(
     country=st.text(max_size=60),
     reference=references,
     phone=st.sampled_from(PHONES),
+    stale=st.booleans(),
 )
 def test_plate_reply_fits(
     plate: str,
@@ -112,10 +116,12 @@ def test_plate_reply_fits(
     country: str,
     reference: str,
     phone: str,
+    stale: bool,
 ) -> None:
     facts = PlateFacts(VehicleFacts(plate, match, registration, insurance), registrant, country)
-    text = replies.plate_reply(facts, reference, phone)
+    text = replies.plate_reply(facts, reference, phone, stale=stale)
     _assert_essentials(text, reference, phone)
+    assert any(marker in text for marker in phrases.STALE) == stale
     assert text.startswith(plate)
     assert phrases.REGISTRATION[registration] in text
     if insurance in phrases.UNINSURED:
@@ -166,6 +172,11 @@ def test_every_state_at_the_longest_values(
         text = replies.person_reply(kind, "9" * IDENTIFIER_MAX_LENGTH, person, reference, phone)
         _assert_essentials(text, reference, phone)
         assert "ÑUÑEZ-WOLFE" in text
+    # Old data adds its marker and everything essential still fits one segment.
+    stale_text = replies.plate_reply(PlateFacts(vehicle, person), reference, phone, stale=True)
+    _assert_essentials(stale_text, reference, phone)
+    assert any(marker in stale_text for marker in phrases.STALE)
+    assert phrases.LEVEL[level] in stale_text
 
 
 @given(
@@ -189,15 +200,18 @@ def test_candidates_reply_lists_at_most_three(
     status=st.sampled_from(LICENCE),
     reference=references,
     phone=st.sampled_from(PHONES),
+    stale=st.booleans(),
 )
 def test_no_match_and_licence_only_replies_fit(
-    kind: str, value: str, status: str, reference: str, phone: str
+    kind: str, value: str, status: str, reference: str, phone: str, stale: bool
 ) -> None:
-    text = replies.no_match_reply(kind, value, reference, phone)
+    text = replies.no_match_reply(kind, value, reference, phone, stale=stale)
     _assert_essentials(text, reference, phone)
     assert "Not proof of no immunity" in text
-    text = replies.licence_only_reply(value, status, reference, phone)
+    assert any(marker in text for marker in phrases.STALE) == stale
+    text = replies.licence_only_reply(value, status, reference, phone, stale=stale)
     _assert_essentials(text, reference, phone)
+    assert any(marker in text for marker in phrases.STALE) == stale
     assert phrases.LICENCE[status] in text
 
 

@@ -3,6 +3,7 @@ reason, the audit record, and the API accepting the web session."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
@@ -12,22 +13,28 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lookup.audit import records
+from lookup.extensions import search_backend
 from lookup.store.base import AuditFilter, AuditRecord
 from tests.factories import (
     CONSUL_ID,
     DIPLOMAT_CREDENTIAL,
     DIPLOMAT_LICENSE,
     DIPLOMAT_PLATE,
+    make_person,
 )
 from tests.lookup.conftest import AppFactory
 from tests.lookup.web.conftest import (
+    GENEROUS_LIMITS,
     OFFICIAL_ACTS_CREDENTIAL,
     OFFICIAL_ACTS_PLATE,
     Clock,
     csrf_of,
     make_officer,
     sign_in,
+    web_dataset,
 )
+
+ANSWER_URL = re.compile(r"/lookup/answers/DC-[0-9A-Z]{5}-[0-9A-Z]{5}")
 
 
 @pytest.fixture
@@ -41,6 +48,9 @@ def lookup(client: FlaskClient, q: str, **form: str) -> tuple[int, str]:
     page = client.get("/lookup").get_data(as_text=True)
     data = {"csrf_token": csrf_of(page), "q": q, "kind": "auto", "reason": "traffic_stop"}
     response = client.post("/lookup", data=data | form)
+    if response.status_code == 303:  # an answer: shown by the page the POST redirects to
+        assert ANSWER_URL.fullmatch(response.headers["Location"])
+        response = client.get(response.headers["Location"])
     return response.status_code, response.get_data(as_text=True)
 
 
@@ -67,7 +77,7 @@ def test_exact_plate_shows_the_action_card(web_app: Flask, officer_client: Flask
     assert 'href="tel:+15713453146"' in html
     assert "tel:tel:" not in html  # the footer's link dials too
     # The spouse and child are listed as linked people; the confusable plates as similar.
-    assert "People linked to the registrant" in words
+    assert "Others linked" in words
     assert "Ostrander-Kiely, Tomás" in words
     assert "Similar plates" in words
     [entry] = web_lookups(web_app)
@@ -122,8 +132,10 @@ def test_credential_licence_and_name_lookups(web_app: Flask, officer_client: Fla
     assert "Searched as State Department ID card number" in text_of(card)
     assert "FULL IMMUNITY" in text_of(card)
     _s, licence = lookup(officer_client, DIPLOMAT_LICENSE)
-    assert "Licence OFM100200 Ref" in text_of(licence)
-    assert "Licence status" in text_of(licence)
+    words = text_of(licence)
+    # The holder's verdict first, then the call and the reference, then the licence itself.
+    assert "Sign out Licence OFM100200 FULL IMMUNITY Holder: Ostrander, Mirela" in words
+    assert words.index("Call (571) 345-3146") < words.index("Ref ") < words.index("Licence valid")
     _s, official = lookup(officer_client, OFFICIAL_ACTS_CREDENTIAL)
     assert "OFFICIAL-ACTS IMMUNITY ONLY" in text_of(official)
     _s, unverified = lookup(officer_client, "Quell")
@@ -221,3 +233,29 @@ def test_any_input_gets_a_page_never_a_server_error(
     assert status in (200, 400)
     if status == 400:
         assert 'role="alert"' in html
+
+
+def test_a_misread_card_number_offers_the_card_with_the_difference_marked(
+    make_app: AppFactory, clock: Clock
+) -> None:
+    # The card is O0435545, a letter O first; the officer types a zero.
+    app = make_app(publish=False, CLOCK=clock, **GENEROUS_LIMITS)
+    base = web_dataset()
+    holder = make_person(person_id="P-O04", credential_number="O0435545", family_name="Okoye")
+    with app.app_context():
+        search_backend().publish(dataclasses.replace(base, persons=(*base.persons, holder)))
+    client = app.test_client()
+    assert sign_in(client, make_officer(app, "ada"), clock).status_code == 303
+
+    status, html = lookup(client, "00435545")
+    assert status == 200
+    words = text_of(html)
+    assert "1 possible State Department ID card number" in words
+    assert "character 1 is O, you typed 0" in words
+    assert '<mark class="sub" title="you typed 0">O</mark>' in html
+    # Its button is a new, exact lookup of the card, which opens on the holder's verdict.
+    assert 'name="q" value="O0435545"' in html
+    status, card = lookup(client, "O0435545", kind="credential")
+    assert "FULL IMMUNITY Okoye, Mirela" in text_of(card)
+    actions = [r.action for r in web_lookups(app)]
+    assert actions == ["credential", "credential"]
