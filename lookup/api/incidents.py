@@ -67,6 +67,7 @@ def _json(body: dict[str, Any], status: int = 200) -> Response:
     json=IncidentIn,
     resp=Responses(HTTP_201=IncidentOut, **_ERRORS),
     tags=[TAG],
+    operation_id="fileIncident",
     security=AUTHENTICATED,
     skip_validation=True,
 )
@@ -84,6 +85,7 @@ def file() -> Response:
 @spec.validate(
     resp=Responses(HTTP_200=IncidentOut, HTTP_404=ErrorBody, **_ERRORS),
     tags=[TAG],
+    operation_id="getIncident",
     security=AUTHENTICATED,
     path_parameter_descriptions={"incident_id": "As the filing answered, e.g. IN-7K3MQ-9XA4T."},
     skip_validation=True,
@@ -98,6 +100,7 @@ def incident(incident_id: str) -> Response:
     query=IncidentQuery,
     resp=Responses(HTTP_200=IncidentPage, **_ERRORS),
     tags=[TAG],
+    operation_id="listIncidents",
     security=AUTHENTICATED,
     skip_validation=True,
 )
@@ -121,6 +124,7 @@ def incidents() -> Response:
     json=AssessmentIn,
     resp=Responses(HTTP_200=IncidentOut, HTTP_404=ErrorBody, **_ERRORS),
     tags=[TAG],
+    operation_id="assessIncident",
     security=AUTHENTICATED,
     skip_validation=True,
 )

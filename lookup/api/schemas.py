@@ -12,6 +12,7 @@ from lookup.answer_models import CredentialMatchOut, LicenseMatchOut, PersonHitO
 from lookup.query_rules import (
     ISO_DATE_PATTERN,
     NO_CONTROL_PATTERN,
+    PLATE_PATTERN,
     PLATE_PATTERN_PATTERN,
     check_text,
     parse_iso_date,
@@ -142,7 +143,9 @@ class PlateBatchRequest(BaseModel):
     """The body of `POST /api/v1/plates:batch` (unknown keys are ignored, as in a query)."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
-    plates: list[str] = Field(
+    # Each plate is checked by search_index.normalize (a 400 with its own message); the item
+    # pattern states the same limit in the document.
+    plates: list[Annotated[str, Field(json_schema_extra={"pattern": PLATE_PATTERN})]] = Field(
         min_length=1,
         max_length=MAX_BATCH,
         description=f"1 to {MAX_BATCH} plates as typed or read (case, spaces, hyphens ignored).",

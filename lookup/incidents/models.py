@@ -7,9 +7,17 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
-from typing import Literal, get_args
+from typing import Annotated, Literal, get_args
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 IncidentKind = Literal["moving_violation", "dui_dwi", "crash", "criminal", "parking", "other"]
 Decision = Literal["points_assessed", "no_action", "waiver_requested", "referred"]
@@ -22,6 +30,14 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+# The document states the range _in_range keeps as a pattern on the year, 2001 to 2999: early
+# on 1 January 2000 east of UTC is still 1999 in UTC, and no offset takes a year of 2999 out of
+# range; so a time the document calls valid is never refused for its range.
+YEAR_PATTERN = r"^2(?:0(?:0[1-9]|[1-9][0-9])|[1-9][0-9]{2})-"
+ReportTime = Annotated[
+    AwareDatetime,
+    WithJsonSchema({"type": "string", "format": "date-time", "pattern": YEAR_PATTERN}),
+]
 
 
 def _in_range(value: datetime | None) -> datetime | None:
@@ -88,7 +104,7 @@ class ReportingOfficerIn(_In):
 
 
 class IncidentIn(_In):
-    occurred_at: AwareDatetime = Field(description="ISO 8601 with offset.")
+    occurred_at: ReportTime = Field(description="ISO 8601 with offset.")
     kind: IncidentKind
     subject: SubjectIn
     lookup_reference: str | None = Field(
@@ -131,8 +147,8 @@ class IncidentQuery(BaseModel):
     country: str | None = Field(default=None, max_length=100)
     mission_id: str | None = Field(default=None, max_length=64)
     person_id: str | None = Field(default=None, max_length=64)
-    since: AwareDatetime | None = Field(default=None, description="Occurred at or after.")
-    until: AwareDatetime | None = Field(default=None, description="Occurred before.")
+    since: ReportTime | None = Field(default=None, description="Occurred at or after.")
+    until: ReportTime | None = Field(default=None, description="Occurred before.")
     page: int = Field(default=1, ge=1, le=200, description="50 reports a page, newest first.")
 
     @field_validator("since", "until")

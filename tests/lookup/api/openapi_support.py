@@ -4,6 +4,8 @@ answer, and the shape of an answer (keys and value types, not values).
 
 `python -m tests.lookup.api.openapi_support` rewrites lookup/api/openapi_examples.json from live
 answers on the synthetic test set (tests/factories.py): run it when an answer's shape changes.
+Examples run with a police supervisor's key, except the OFM analyst operations (ANALYST_OPERATIONS),
+which run with an analyst's key of an `ofm` agency.
 """
 
 from __future__ import annotations
@@ -28,8 +30,19 @@ EXAMPLES_FILE = Path(__file__).parents[3] / "lookup" / "api" / "openapi_examples
 
 # The officer a CAD system names behind its agency key.
 OFFICER = {"X-On-Behalf-Of": "badge 4471"}
+INCIDENT_REPORT = {
+    "occurred_at": "2026-11-20T08:15:00-05:00",
+    "kind": "moving_violation",
+    "subject": {"license_number": "OFM100200"},
+    "citation_number": "VA-55123",
+    "violation": "Speeding 25 over",
+    "narrative": "Stopped on I-395; the driver showed an OFM licence.",
+    "immunity_claimed": True,
+    "location": {"latitude": 38.86, "longitude": -77.05, "description": "I-395 N"},
+    "reporting_officer": {"name": "Sgt. Dana Ruiz", "badge": "4471"},
+}
 # operationId -> (summary, request parameters, request body). Lookups run before the audit read
-# so that it has records to show.
+# so that it has records to show; the report is filed before it is read, listed and assessed.
 EXAMPLE_REQUESTS: dict[str, tuple[str, dict[str, str], Any]] = {
     "getPlate": (
         "A diplomat's car",
@@ -63,13 +76,26 @@ EXAMPLE_REQUESTS: dict[str, tuple[str, dict[str, str], Any]] = {
     ),
     "getReceipt": ("The receipt of the plate lookup", {"reference": "from getPlate"}, None),
     "listAuditRecords": ("The newest two records", {"limit": "2"}, None),
+    "fileIncident": ("A report of a traffic stop, by licence", {}, INCIDENT_REPORT),
+    "getIncident": ("The report just filed", {"incident_id": "from fileIncident"}, None),
+    "listIncidents": ("The agency's reports still awaiting OFM", {"status": "submitted"}, None),
+    "assessIncident": (
+        "OFM assesses points (an analyst's key)",
+        {"incident_id": "from fileIncident"},
+        {"decision": "points_assessed", "points": 3, "note": "Speeding 25 over, first report."},
+    ),
     "getImmunityMatrix": ("The action matrix", {}, None),
     "getHealth": ("Alive", {}, None),
     "getReadiness": ("Ready", {}, None),
     "getOpenApiDocument": ("An excerpt: this document's first fields", {}, None),
 }
-# A parameter given as "from <operationId>" is the reference of that example's answer.
+# A parameter given as "from <operationId>" takes its value from the field of the same name in
+# that example's answer (a lookup's `reference`, a report's `incident_id`).
 FROM = "from "
+# Operations only an OFM analyst may call (DESIGN.md "Incidents and OFM review").
+ANALYST_OPERATIONS = frozenset({"assessIncident"})
+# The status of a successful answer where it is not 200.
+SUCCESS_STATUS = {"fileIncident": 201}
 LONGEST_STRING = 300
 # Operations whose stored example is an excerpt of the answer (only these keys).
 EXCERPTS = {"getOpenApiDocument": ("openapi", "info")}
@@ -173,18 +199,26 @@ def _abbreviated(value: Any) -> Any:
     return value
 
 
-def live_examples(client: FlaskClient, headers: dict[str, str]) -> dict[str, Document]:
-    """Every example request run against `client`, with its live answer."""
+def success_status(operation_id: str) -> int:
+    return SUCCESS_STATUS.get(operation_id, 200)
+
+
+def live_examples(
+    client: FlaskClient, headers: dict[str, str], analyst_headers: dict[str, str]
+) -> dict[str, Document]:
+    """Every example request run against `client`, with its live answer: `headers` are a police
+    supervisor's credentials, `analyst_headers` an OFM analyst's (for ANALYST_OPERATIONS)."""
     document = fetch_document(client)
     examples: dict[str, Document] = {}
     for operation_id, (summary, given, body) in EXAMPLE_REQUESTS.items():
         parameters = {
-            name: examples[value.removeprefix(FROM)]["response"]["reference"]
+            name: examples[value.removeprefix(FROM)]["response"][name]
             if value.startswith(FROM)
             else value
             for name, value in given.items()
         }
-        response = call_example(client, document, operation_id, parameters, body, headers)
+        credentials = analyst_headers if operation_id in ANALYST_OPERATIONS else headers
+        response = call_example(client, document, operation_id, parameters, body, credentials)
         request: Document = {"parameters": parameters}
         if body is not None:
             request["body"] = body
@@ -208,6 +242,16 @@ def add_signing_key(app: Flask) -> None:
         keystore().create(now=datetime.now(UTC) - timedelta(days=1))
 
 
+def analyst_key(app: Flask) -> str:
+    """An OFM analyst's API key (an `ofm` agency), for the ANALYST_OPERATIONS examples."""
+    from lookup import accounts
+
+    with app.app_context():
+        agency = accounts.create_agency("Office of Foreign Missions", kind="ofm")
+        _key, secret = accounts.create_api_key(agency, role="analyst")
+    return secret
+
+
 def _write_examples() -> None:
     from lookup import accounts, create_app
     from lookup.extensions import search_backend
@@ -220,7 +264,12 @@ def _write_examples() -> None:
             search_backend().publish(small_dataset())
             agency = accounts.create_agency("Metro Police")
             _key, secret = accounts.create_api_key(agency, role="supervisor")
-        examples = live_examples(app.test_client(), {"Authorization": f"Bearer {secret}"})
+        analyst = analyst_key(app)
+        examples = live_examples(
+            app.test_client(),
+            {"Authorization": f"Bearer {secret}"},
+            {"Authorization": f"Bearer {analyst}"},
+        )
     text = json.dumps(examples, indent=1, ensure_ascii=False)
     EXAMPLES_FILE.write_text(text + "\n", encoding="utf-8")
     sys.stdout.write(f"wrote {len(examples)} examples\n")

@@ -52,24 +52,29 @@ def _document_app() -> Flask:
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", _document_app())
 
 
+# Filing a report is refused with 400 for what no schema can state (DESIGN.md "Incidents and
+# OFM review"): a subject not in the published set, a time in the future, a lookup reference of
+# another agency, an agency key without `reporting_officer`. tests/lookup/api/test_incidents.py
+# covers each of those refusals.
+DATA_DEPENDENT = {("POST", "/api/v1/incidents")}
+
+
 @schema.parametrize()
 @FUZZ_SETTINGS
 def test_every_operation_conforms(case: Any, app: Flask, metro: AgencyKeys) -> None:
     # A supervisor key opens every route, so the generated input reaches validation and lookup.
     # `positive_data_acceptance`: the document states every limit the validation applies (plate
-    # and number patterns, control characters, ISO dates, pattern lengths), so input it calls
-    # valid is never refused with a 400.
-    case.call_and_validate(
-        app=app,
-        headers=bearer(metro.supervisor_key),
-        checks=[
-            not_a_server_error,
-            positive_data_acceptance,
-            status_code_conformance,
-            content_type_conformance,
-            response_schema_conformance,
-        ],
-    )
+    # and number patterns, control characters, ISO dates, pattern lengths, report years), so
+    # input it calls valid is never refused with a 400.
+    checks = [
+        not_a_server_error,
+        status_code_conformance,
+        content_type_conformance,
+        response_schema_conformance,
+    ]
+    if (case.method.upper(), case.path) not in DATA_DEPENDENT:
+        checks.append(positive_data_acceptance)
+    case.call_and_validate(app=app, headers=bearer(metro.supervisor_key), checks=checks)
 
 
 ROUTES = ["/api/v1/plates/{}", "/api/v1/credentials/{}", "/api/v1/licenses/{}"]

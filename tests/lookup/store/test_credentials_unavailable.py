@@ -76,7 +76,9 @@ def channels(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Channe
         signer = keystore()
         signer.create(now=datetime.now(UTC) - timedelta(days=1))
         with search_backend().snapshot() as snapshot:
-            token = issue(snapshot, "credential", DIPLOMAT_CREDENTIAL, signer.signer()).token
+            token = issue(
+                snapshot, "credential", DIPLOMAT_CREDENTIAL, signer.signer(), zone=UTC
+            ).token
     yield Channels(app, cluster, api_key, token)
     clear_cache()
 
