@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Literal, get_args
 
-from lookup import answers
+from lookup import answer_cache, answers
 from lookup.audit import AuditUnavailable, new_reference, record
 from lookup.auth import Principal
 from lookup.config import Settings, current_settings
@@ -254,6 +254,39 @@ def _find(
     ]
 
 
+def _cached_find(
+    cache: answer_cache.AnswerCache | None,
+    snapshot: Snapshot,
+    query: _Query,
+    include_date_of_birth: bool,
+) -> answer_cache.CachedAnswer:
+    """The matches, audited ids and summary of `query` on `snapshot`: from the cache when this
+    data set, day and generation already answered it, else built (and kept)."""
+    settings = current_settings()
+    today = settings.local_date()
+    key: answer_cache.CacheKey | None = None
+    if cache is not None and cache.enabled:
+        key = answer_cache.CacheKey(
+            dataset_id=snapshot.info.dataset_id,
+            day=today,
+            generation=answer_cache.generation(),
+            kind=query.kind,
+            normalized=query.normalized,
+            options=(include_date_of_birth, query.date_of_birth, query.country),
+        )
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+    context = _answer_context(settings, today, include_date_of_birth)
+    matches, ids = _find(snapshot, query, context)
+    found = answer_cache.CachedAnswer(
+        matches=matches, ids=ids[:_MAX_AUDITED_IDS], summary=_result_summary(matches)
+    )
+    if cache is not None and key is not None:
+        cache.put(key, found)
+    return found
+
+
 def _result_summary(matches: list[dict[str, Any]]) -> dict[str, Any]:
     """What the answer showed, in brief, for the audit record (lookup receipts sign it): the
     immunity level of each person shown, in order, and the first vehicle's insurance status."""
@@ -383,15 +416,15 @@ def run_lookup(
             detail={**query.audit_detail(), **detail},
         )
 
+    with_date_of_birth = (
+        channel in ("api", "web") if include_date_of_birth is None else include_date_of_birth
+    )
     try:
         with (backend or search_backend()).snapshot() as snapshot:
-            context = _context(
-                channel in ("api", "web")
-                if include_date_of_birth is None
-                else include_date_of_birth
-            )
-            matches, ids = _find(snapshot, query, context)
             info = snapshot.info
+            # Training backends are not cached: their data set ids are not the app's.
+            cache = answer_cache.app_cache() if backend is None else None
+            found = _cached_find(cache, snapshot, query, with_date_of_birth)
     except (BackendError, OSError) as error:
         cause = "no_data_published" if isinstance(error, NoDataPublished) else "index_unavailable"
         audit("error", {"error": cause})
@@ -401,14 +434,15 @@ def run_lookup(
         audit("error", {"error": "internal"})
         raise
 
+    matches = found.matches
     outcome: Outcome = "match" if matches else "no_match"
     audit(
         outcome,
         {
             "dataset_id": info.dataset_id,
             "matches": len(matches),
-            "ids": ids[:_MAX_AUDITED_IDS],
-            "summary": _result_summary(matches),
+            "ids": found.ids,
+            "summary": found.summary,
         },
     )
     body = {
