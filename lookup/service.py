@@ -186,7 +186,12 @@ def _country_param(raw: Any) -> str | None:
 
 
 def _verify() -> dict[str, str]:
-    settings = current_settings()
+    return dict(_verify_of(current_settings()))
+
+
+@functools.lru_cache(maxsize=8)
+def _verify_of(settings: Settings) -> dict[str, str]:
+    """The `verify` block, built once per settings (each answer gets its own copy)."""
     return {
         "phone": settings.verify_phone,
         "label": settings.verify_phone_label,
@@ -455,5 +460,6 @@ def run_lookup(
     return LookupResult(reference=reference, outcome=outcome, body=body)
 
 
+@functools.lru_cache(maxsize=8)
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
