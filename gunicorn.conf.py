@@ -12,11 +12,27 @@ import os
 wsgi_app = "lookup.wsgi:app"
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+# Chosen from bench/api_bench.py (README there, "Lean lookup path"): plate lookups, small demo
+# set, 2 cores shared with other work (load average 7 to 10), 5 interleaved rounds each.
+# - Workers: a lookup is CPU-bound except for its audit sync (one fdatasync, a few hundred µs),
+#   so a few more workers than cores keep the cores busy while one waits on the disk. Server
+#   CPU per lookup was the same with 2 and 4 sync workers (1,260 and 1,305 µs; lookup/healthz
+#   ratio 0.366 and 0.356, within noise); a quiet outside run measured 5 workers at x1.03-1.26
+#   the requests/s of 2. Hence 2 x cores + 1 (5 on 2 cores); each worker keeps its own answer
+#   cache (DIPCHECK_ANSWER_CACHE_MB).
+# - Worker class: gthread (2 workers x 4 threads, keep-alive) used as much CPU per lookup as
+#   sync (1,281 against 1,260 µs) and saved a few system calls (84 against 93 per request
+#   with 8 connections), not enough to give up sync workers' isolation (a stuck request holds
+#   one process, not a thread beside others); set GUNICORN_WORKER_CLASS=gthread to try it.
+# - Keep-alive: sync workers close each connection after its response, so keep-alive applies
+#   to gthread only; behind a proxy that pools upstream connections, 5 s (gunicorn's default is
+#   2) outlasts the proxy's idle pauses between lookups without holding threads for long.
 workers = int(os.environ.get("GUNICORN_WORKERS", str(2 * (os.cpu_count() or 1) + 1)))
-worker_class = "sync"
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
+threads = int(os.environ.get("GUNICORN_THREADS", "1" if worker_class == "sync" else "4"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30
-keepalive = 5
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
 # Recycle workers now and then (with jitter, so they do not all restart at once): at about a
 # thousand lookups a second per host, 50,000 is a restart every minute or so, not every second.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "50000"))

@@ -1,22 +1,30 @@
 """JSON API benchmark: authenticated, audited exact-plate lookups beside a trivial endpoint.
 
-    python bench/api_bench.py [--scale full|small] [--seconds 20] [--connections 8]
-                              [--workers 2] [--batch-size 25] [--data-dir DIR] [--json FILE]
+    python bench/api_bench.py [--scale full|small] [--rounds 5] [--seconds 10] [--connections 8]
+                              [--workers 2] [--worker-class sync|gthread] [--threads 4]
+                              [--batch-size 25] [--data-dir DIR] [--json FILE]
 
 It generates the synthetic data set (full scale: about 2,600 missions, 124,000 persons, 12,000
 vehicles, 45,000 licences), imports it into a fresh SQLite data directory (or reuses
 `--data-dir` when it already holds a published set), creates 250 agencies with an API key each,
-and serves the real app with gunicorn (sync workers, the default 2). `wrk` then drives, one after
-the other on the same server:
+and serves the real app with gunicorn twice on the same data: once as configured (answer cache
+on) and once with `DIPCHECK_ANSWER_CACHE_MB=0` (every answer built, as on a cold cache). `wrk`
+then drives `--rounds` interleaved rounds, each of:
 
 1. `GET /healthz`: the trivial endpoint (no auth, no audit, no index) for scale;
 2. `GET /api/v1/plates/<plate>?reason=traffic_stop` with `Authorization: Bearer <key>`, cycling
    over 500 plates drawn from the data set and 250 keys: key check (cached), rate-limit check,
-   snapshot, exact-plate lookup, answer building, and one audit record committed to SQLite and
-   synced to the worker's audit journal (fdatasync) before the answer is sent;
-3. `POST /api/v1/plates:batch` with `{"plates": [...], "reason": "traffic_stop"}`, `--batch-size`
-   plates a request (default 25) from the same 500, cycling over the same keys: each plate is one
-   lookup (allowance, snapshot, answer, audit record), reported as plates/s beside requests/s.
+   snapshot, answer (from the answer cache once built), and one audit record committed to SQLite
+   and synced to the worker's audit journal (fdatasync) before the answer is sent;
+3. the same lookups on the cache-off server.
+
+Each measurement also reads the server processes' CPU time (utime + stime of /proc/<pid>/stat,
+master and workers) before and after, and reports CPU per answered request: on a machine shared
+with other work it moves far less than requests/s. Per round it reports the ratio of lookups/s to
+the trivial endpoint's, and the medians over the rounds. Then, once: `POST /api/v1/plates:batch`
+(`--batch-size` plates a request, each plate one lookup with its audit record); system calls per
+request of each endpoint (`strace -f -c` attached to the server's processes while one wrk
+connection drives it for 3 s); and the mean answer size (JSON and text format) over 100 plates.
 
 After the run it counts the audit records the lookups left and compares them with the answered
 requests wrk reports: every answered lookup must have its durable record. The lookups rotate over
@@ -24,8 +32,9 @@ requests wrk reports: every answered lookup must have its durable record. The lo
 a minute per key, in-process memory counters) is checked on every request and never refuses;
 operational logs go to a file, as in production.
 
-wrk comes from Debian (`apt-get install -y wrk`); the script says so and stops if it is missing.
-The load generator shares the machine's cores with the server, so figures understate the server.
+wrk and strace come from Debian (`apt-get install -y wrk strace`); the script says so and stops if
+one is missing. The load generator shares the machine's cores with the server, so figures
+understate the server.
 """
 
 from __future__ import annotations
@@ -37,10 +46,13 @@ import os
 import random
 import re
 import shutil
+import signal
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -218,19 +230,146 @@ def run_wrk(url: str, seconds: int, connections: int, script: Path | None) -> di
     }
 
 
+def server_pids(port: int) -> list[int]:
+    """The gunicorn master and workers serving `port` (forked workers share its command line)."""
+    bind = f"127.0.0.1:{port}".encode()
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"gunicorn" in command and bind in command:
+                pids.append(int(entry.name))
+    return pids
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User plus system CPU the processes have used (utime + stime of /proc/<pid>/stat)."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def measured(
+    url: str, seconds: int, connections: int, script: Path | None, pids: list[int]
+) -> dict[str, Any]:
+    """A wrk run plus the server's CPU per answered request during it."""
+    before = cpu_seconds(pids)
+    figures = run_wrk(url, seconds, connections, script)
+    used = cpu_seconds(pids) - before
+    figures["server_cpu_us_per_request"] = round(used / max(1, figures["requests"]) * 1e6, 1)
+    return figures
+
+
+def syscalls_per_request(url: str, script: Path | None, pids: list[int], work: Path) -> float:
+    """System calls the server makes per request (strace -f -c on its processes while one wrk
+    connection drives it for 3 s); strace slows the server, the count per request stays."""
+    out = work / "strace.txt"
+    attach = [arg for pid in pids for arg in ("-p", str(pid))]
+    tracer = subprocess.Popen(["strace", "-f", "-c", "-o", str(out), *attach])
+    time.sleep(1.0)
+    try:
+        requests = int(run_wrk(url, 3, 1, script)["requests"])
+    finally:
+        tracer.send_signal(signal.SIGINT)
+        tracer.wait(timeout=30)
+    return round(strace_total_calls(out.read_text()) / max(1, requests), 1)
+
+
+def strace_total_calls(summary: str) -> int:
+    """The `calls` column of strace -c's `total` line (columns are right-aligned under their
+    header; `usecs/call` and `errors` may be blank)."""
+    lines = summary.splitlines()
+    header = next(line for line in lines if line.lstrip().startswith("% time"))
+    end = header.index("calls") + len("calls")
+    total = next(line for line in lines if line.rstrip().endswith(" total"))
+    return int(total[:end].split()[-1])
+
+
+def answer_bytes(base: str, plates: list[str], key: str) -> dict[str, float]:
+    """Mean bytes of a plate answer body (JSON and text format) over the sampled plates."""
+    sizes: dict[str, list[int]] = {"json": [], "text": []}
+    for plate in plates[:100]:
+        for form, extra in (("json", ""), ("text", "&format=text")):
+            url = f"{base}/api/v1/plates/{plate}?reason=traffic_stop{extra}"
+            request = urllib.request.Request(url, headers={"Authorization": f"Bearer {key}"})
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                sizes[form].append(len(answer.read()))
+    return {form: round(statistics.mean(values), 1) for form, values in sizes.items()}
+
+
+def interleaved_rounds(
+    bases: dict[str, str],
+    pids: dict[str, list[int]],
+    script: Path,
+    args: argparse.Namespace,
+) -> dict[str, Any]:
+    """`args.rounds` rounds of trivial, lookup (answer cache on) and lookup with the cache off
+    (every answer built, as on a cold cache), one after the other, so that the machine's load
+    weighs on all three alike; per-round ratios to the trivial endpoint and their medians."""
+    rounds = []
+    for _round in range(args.rounds):
+        trivial = measured(
+            f"{bases['cached']}/healthz", args.seconds, args.connections, None, pids["cached"]
+        )
+        cached = measured(bases["cached"], args.seconds, args.connections, script, pids["cached"])
+        cold = measured(bases["cold"], args.seconds, args.connections, script, pids["cold"])
+        rounds.append(
+            {
+                "trivial": trivial,
+                "lookup": cached,
+                "lookup_cache_cold": cold,
+                "ratio_lookup": round(cached["per_second"] / trivial["per_second"], 3),
+                "ratio_lookup_cache_cold": round(cold["per_second"] / trivial["per_second"], 3),
+                "load_average": os.getloadavg(),
+            }
+        )
+
+    def median(path: tuple[str, ...]) -> float:
+        values = []
+        for each in rounds:
+            value: Any = each
+            for part in path:
+                value = value[part]
+            values.append(float(value))
+        return round(statistics.median(values), 3)
+
+    summary = {name: median((name,)) for name in ("ratio_lookup", "ratio_lookup_cache_cold")} | {
+        f"{name}_{figure}": median(path)
+        for name in ("trivial", "lookup", "lookup_cache_cold")
+        for figure, path in (
+            ("per_second", (name, "per_second")),
+            ("p99_ms", (name, "latency_ms", "p99")),
+            ("server_cpu_us_per_request", (name, "server_cpu_us_per_request")),
+        )
+    }
+    return {"medians": summary, "rounds": rounds}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scale", choices=["full", "small"], default="full")
-    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--seconds", type=int, default=10, help="per measurement of a round")
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--worker-class", choices=["sync", "gthread"], default="sync")
+    parser.add_argument("--threads", type=int, default=4, help="per gthread worker")
     parser.add_argument("--batch-size", type=int, default=25, help="plates per batch request")
     parser.add_argument("--data-dir", type=Path, help="reuse (or create) this data directory")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
 
-    if shutil.which("wrk") is None:
-        raise SystemExit("wrk is not installed: apt-get install -y wrk (Debian/Ubuntu)")
+    for tool, package in (("wrk", "wrk"), ("strace", "strace")):
+        if shutil.which(tool) is None:
+            raise SystemExit(f"{tool} is not installed: apt-get install -y {package}")
 
     temporary = None
     if args.data_dir is None:
@@ -254,43 +393,62 @@ def main() -> None:
         encoding="utf-8",
     )
     breakdown = cpu_breakdown(data_dir, plates, keys[0])
-    settings = harness.environment({"data_dir": data_dir, "log_level": "INFO"})
-    with harness.gunicorn_server(settings, workers=args.workers, work=data_dir) as port:
-        base = f"http://127.0.0.1:{port}"
-        run_wrk(f"{base}/healthz", 3, args.connections, None)  # warm-up
-        run_wrk(base, 3, args.connections, script)
+    settings = {"data_dir": data_dir, "log_level": "INFO"}
+    cached_env = harness.environment(settings)
+    cold_env = harness.environment(settings | {"answer_cache_mb": 0})
+    work = data_dir
+    serve: dict[str, Any] = {"worker_class": args.worker_class, "threads": args.threads}
+    serve["workers"], serve["work"] = args.workers, work
+    with (
+        harness.gunicorn_server(cached_env, **serve) as cached_port,
+        harness.gunicorn_server(cold_env, **serve) as cold_port,
+    ):
+        bases = {
+            "cached": f"http://127.0.0.1:{cached_port}",
+            "cold": f"http://127.0.0.1:{cold_port}",
+        }
+        pids = {"cached": server_pids(cached_port), "cold": server_pids(cold_port)}
+        for base in bases.values():
+            run_wrk(f"{base}/healthz", 2, args.connections, None)  # warm-up
+            run_wrk(base, 3, args.connections, script)
         before = audit_count(data_dir)
-        trivial = run_wrk(f"{base}/healthz", args.seconds, args.connections, None)
-        lookup = run_wrk(base, args.seconds, args.connections, script)
-        batch = run_wrk(base, args.seconds, args.connections, batch_script)
+        rounds = interleaved_rounds(bases, pids, script, args)
+        batch = run_wrk(bases["cached"], args.seconds, args.connections, batch_script)
         after = audit_count(data_dir)
+        healthz = f"{bases['cached']}/healthz"
+        syscalls = {
+            "trivial": syscalls_per_request(healthz, None, pids["cached"], work),
+            "lookup": syscalls_per_request(bases["cached"], script, pids["cached"], work),
+            "lookup_cache_cold": syscalls_per_request(bases["cold"], script, pids["cold"], work),
+        }
+        sizes = answer_bytes(bases["cached"], plates, keys[0])
 
     audited = after - before
     batch["batch_size"] = args.batch_size
     batch["plates_per_second"] = round(batch["per_second"] * args.batch_size, 1)
     answered = (
-        lookup["requests"]
-        - lookup["non_2xx"]
+        sum(
+            each[name]["requests"] - each[name]["non_2xx"]
+            for each in rounds["rounds"]
+            for name in ("lookup", "lookup_cache_cold")
+        )
         + (batch["requests"] - batch["non_2xx"]) * args.batch_size
     )
     results = {
         "scale": args.scale,
         "workers": args.workers,
+        "worker_class": args.worker_class,
+        "threads": args.threads if args.worker_class == "gthread" else 1,
         "connections": args.connections,
         "seconds": args.seconds,
         "plates_sampled": len(plates),
-        "trivial_healthz": trivial,
-        "audited_plate_lookup": lookup,
+        "interleaved": rounds,
         "audited_plate_batch": batch,
+        "syscalls_per_request": syscalls,
+        "answer_bytes": sizes,
         "cpu_us_per_call_in_process": breakdown,
         "audit_records_written": audited,
         "answered_lookups": answered,
-        "throughput_ratio_lookup_to_trivial": round(
-            lookup["per_second"] / trivial["per_second"], 3
-        ),
-        "throughput_ratio_batch_plates_to_single_lookups": round(
-            batch["plates_per_second"] / lookup["per_second"], 3
-        ),
         "cpu_count": os.cpu_count(),
         "load_average": os.getloadavg(),
     }

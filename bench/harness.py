@@ -155,11 +155,18 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn_server(env: Mapping[str, str], *, workers: int, work: Path) -> Iterator[int]:
-    """`gunicorn lookup:create_app()` with `workers` sync workers on a free loopback port
-    (yielded once `/readyz` answers 200), each worker building its app from `env` (which names
-    DIPCHECK_DATA_DIR). Its settings file and log (`server.log`) go into `work`; the server is
-    stopped (SIGTERM, then waited for) when the block ends."""
+def gunicorn_server(
+    env: Mapping[str, str],
+    *,
+    workers: int,
+    work: Path,
+    worker_class: str = "sync",
+    threads: int = 1,
+) -> Iterator[int]:
+    """`gunicorn lookup:create_app()` with `workers` workers (sync unless `worker_class` says)
+    on a free loopback port (yielded once `/readyz` answers 200), each worker building its app
+    from `env` (which names DIPCHECK_DATA_DIR). Its settings file and log (`server.log`) go
+    into `work`; the server is stopped (SIGTERM, then waited for) when the block ends."""
     # Our own settings file, so the repository's production gunicorn.conf.py (worker recycling)
     # does not restart workers in the middle of a measurement.
     config = work / "gunicorn.bench.py"
@@ -173,7 +180,9 @@ def gunicorn_server(env: Mapping[str, str], *, workers: int, work: Path) -> Iter
         "--workers",
         str(workers),
         "--worker-class",
-        "sync",
+        worker_class,
+        "--threads",
+        str(threads),
         "--bind",
         f"127.0.0.1:{port}",
         "--chdir",

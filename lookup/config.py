@@ -105,6 +105,12 @@ class Settings(BaseSettings):
         description="How long a verified API key is trusted before the store is asked again "
         "(bounds how long a revoked key keeps working in other processes).",
     )
+    answer_cache_mb: int = Field(
+        default=64,
+        ge=0,
+        le=16 * 1024,
+        description="Memory (MB, estimated) each process may keep computed answers in; 0: none.",
+    )
     max_request_bytes: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)
     trusted_proxies: int = Field(
         default=0,

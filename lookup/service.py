@@ -20,7 +20,7 @@ from typing import Any, Literal, get_args
 from flask import current_app
 from werkzeug.exceptions import Forbidden
 
-from lookup import answers
+from lookup import answer_cache, answers
 from lookup.audit import AuditUnavailable, new_reference, record
 from lookup.auth import Principal
 from lookup.config import Settings, current_settings
@@ -206,7 +206,12 @@ def _country_param(raw: Any) -> str | None:
 
 
 def _verify() -> dict[str, str]:
-    settings = current_settings()
+    return dict(_verify_of(current_settings()))
+
+
+@functools.lru_cache(maxsize=8)
+def _verify_of(settings: Settings) -> dict[str, str]:
+    """The `verify` block, built once per settings (each answer gets its own copy)."""
     return {
         "phone": settings.verify_phone,
         "label": settings.verify_phone_label,
@@ -290,6 +295,39 @@ def _find(
     return [answers.person_hit_json(snapshot, hit, context) for hit in hits], [
         hit.person.person_id for hit in hits
     ]
+
+
+def _cached_find(
+    cache: answer_cache.AnswerCache | None,
+    snapshot: Snapshot,
+    query: _Query,
+    include_date_of_birth: bool,
+    context: answers.AnswerContext,
+) -> answer_cache.CachedAnswer:
+    """The matches, audited ids and summary of `query` on `snapshot`: from the cache when this
+    data set, day and generation already answered it, else built (and kept)."""
+    settings = current_settings()
+    today = settings.local_date()
+    key: answer_cache.CacheKey | None = None
+    if cache is not None and cache.enabled:
+        key = answer_cache.CacheKey(
+            dataset_id=snapshot.info.dataset_id,
+            day=today,
+            generation=answer_cache.generation(),
+            kind=query.kind,
+            normalized=query.normalized,
+            options=(include_date_of_birth, query.date_of_birth, query.country),
+        )
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+    matches, ids = _find(snapshot, query, context)
+    found = answer_cache.CachedAnswer(
+        matches=matches, ids=ids[:_MAX_AUDITED_IDS], summary=_result_summary(matches)
+    )
+    if cache is not None and key is not None:
+        cache.put(key, found)
+    return found
 
 
 def _result_summary(matches: list[dict[str, Any]]) -> dict[str, Any]:
@@ -441,16 +479,16 @@ def run_lookup(
             detail={**(audit_detail or {}), **query.audit_detail(), **detail},
         )
 
+    with_date_of_birth = (
+        channel in ("api", "web") if include_date_of_birth is None else include_date_of_birth
+    )
     try:
         with (backend or search_backend()).snapshot() as snapshot:
-            context = answer_context(
-                channel in ("api", "web")
-                if include_date_of_birth is None
-                else include_date_of_birth,
-                with_reports=backend is None,
-            )
-            matches, ids = _find(snapshot, query, context)
             info = snapshot.info
+            # Training backends are not cached: their data set ids are not the app's.
+            cache = answer_cache.app_cache() if backend is None else None
+            context = answer_context(with_date_of_birth, with_reports=backend is None)
+            found = _cached_find(cache, snapshot, query, with_date_of_birth, context)
     except (BackendError, OSError, StoreError) as error:
         # A licence's points need the incident reports too: without them, no answer.
         cause = "no_data_published" if isinstance(error, NoDataPublished) else "index_unavailable"
@@ -461,14 +499,15 @@ def run_lookup(
         audit("error", {"error": "internal"})
         raise
 
+    matches = found.matches
     outcome: Outcome = "match" if matches else "no_match"
     audit(
         outcome,
         {
             "dataset_id": info.dataset_id,
             "matches": len(matches),
-            "ids": ids[:_MAX_AUDITED_IDS],
-            "summary": _result_summary(matches),
+            "ids": found.ids,
+            "summary": found.summary,
         },
     )
     body = {
@@ -482,5 +521,6 @@ def run_lookup(
     return LookupResult(reference=reference, outcome=outcome, body=body)
 
 
+@functools.lru_cache(maxsize=8)
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

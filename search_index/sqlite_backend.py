@@ -73,6 +73,7 @@ from search_index.names import (
     similarity,
 )
 from search_index.normalize import indexed_name_words, normalize_identifier, normalize_plate
+from search_index.process_id import current_pid
 from search_index.progress import QUIET, Progress
 from search_index.records import (
     FAMILY_MEMBER,
@@ -528,12 +529,12 @@ class _ThreadState:
     connections: dict[str, sqlite3.Connection] = field(default_factory=dict)
     pins: Counter[str] = field(default_factory=Counter)
     holds_import_lock: bool = False
-    pid: int = field(default_factory=os.getpid)
+    pid: int = field(default_factory=current_pid)
 
 
 def _close_connections(connections: dict[str, sqlite3.Connection], pid: int) -> None:
     """Close a finished thread's connections; never in a forked child (they are its parent's)."""
-    if pid != os.getpid():
+    if pid != current_pid():
         return
     for db in connections.values():
         db.close()
@@ -578,7 +579,7 @@ class SQLiteBackend:
         state: _ThreadState | None = getattr(self._local, "state", None)
         # A forked worker (gunicorn --preload) inherits its parent's thread state; SQLite
         # connections must not cross a fork, so the child starts afresh and leaves them alone.
-        if state is None or state.pid != os.getpid():
+        if state is None or state.pid != current_pid():
             state = self._local.state = _ThreadState()
             # Close the connections when the thread ends (its thread-local state is freed then).
             # Dropping them is not enough: a connection and its statement cache refer to each

@@ -17,9 +17,10 @@ from pydantic import BaseModel
 from spectree import Response as Responses
 
 from lookup.api import schemas, text_answer
+from lookup.api.documented import documented
 from lookup.api.on_behalf_of import attributed, attributed_if_valid
 from lookup.api.params import parse
-from lookup.api.spec import AUTHENTICATED, spec
+from lookup.api.spec import AUTHENTICATED
 from lookup.api.text_answer import wants_text
 from lookup.audit import AuditUnavailable
 from lookup.auth import AuthError, Principal, current_principal, require_principal
@@ -198,14 +199,13 @@ def _audit_down(error: AuditUnavailable) -> Response:
 
 @bp.get("/plates/<plate>")
 @lookup_limit
-@spec.validate(
+@documented(
     query=schemas.LookupQuery,
     resp=Responses(HTTP_200=schemas.PlateLookup, **ERROR_RESPONSES),
     tags=[TAG],
     operation_id="getPlate",
     security=AUTHENTICATED,
     path_parameter_descriptions={"plate": "As typed: case, spaces and hyphens are ignored."},
-    skip_validation=True,
 )
 def plate(plate: str) -> Response:
     """Find a vehicle by plate: exact, else confusable candidates (0/O/D/Q, 1/I, 5/S ...)."""
@@ -216,13 +216,12 @@ def plate(plate: str) -> Response:
 
 @bp.get("/plates")
 @lookup_limit
-@spec.validate(
+@documented(
     query=schemas.PatternQuery,
     resp=Responses(HTTP_200=schemas.PlateLookup, **ERROR_RESPONSES),
     tags=[TAG],
     operation_id="searchPlates",
     security=AUTHENTICATED,
-    skip_validation=True,
 )
 def plate_pattern() -> Response:
     """Find vehicles by a partial plate (`?` one character, `*` any run)."""
@@ -233,14 +232,13 @@ def plate_pattern() -> Response:
 
 @bp.get("/credentials/<number>")
 @lookup_limit
-@spec.validate(
+@documented(
     query=schemas.LookupQuery,
     resp=Responses(HTTP_200=schemas.CredentialLookup, **ERROR_RESPONSES),
     tags=[TAG],
     operation_id="getCredential",
     security=AUTHENTICATED,
     path_parameter_descriptions={"number": "The State Department ID card number."},
-    skip_validation=True,
 )
 def credential(number: str) -> Response:
     """Find the holder of a State Department ID card."""
@@ -251,14 +249,13 @@ def credential(number: str) -> Response:
 
 @bp.get("/licenses/<number>")
 @lookup_limit
-@spec.validate(
+@documented(
     query=schemas.LookupQuery,
     resp=Responses(HTTP_200=schemas.LicenseLookup, **ERROR_RESPONSES),
     tags=[TAG],
     operation_id="getLicense",
     security=AUTHENTICATED,
     path_parameter_descriptions={"number": "The OFM driver licence number."},
-    skip_validation=True,
 )
 def license(number: str) -> Response:
     """Find an OFM driver licence and its holder."""
@@ -269,13 +266,12 @@ def license(number: str) -> Response:
 
 @bp.get("/persons")
 @lookup_limit
-@spec.validate(
+@documented(
     query=schemas.PersonQuery,
     resp=Responses(HTTP_200=schemas.PersonLookup, **ERROR_RESPONSES),
     tags=[TAG],
     operation_id="searchPersons",
     security=AUTHENTICATED,
-    skip_validation=True,
 )
 def persons() -> Response:
     """Find persons by name (typo-, accent- and word-order-tolerant), best first."""

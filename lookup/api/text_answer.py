@@ -37,10 +37,17 @@ KIND_TITLE: Mapping[str, str] = {
 }
 
 
+# Accept headers that always choose JSON, answered without parsing (curl's, most clients').
+_JSON_ACCEPTS = frozenset({"", "*/*", "application/json"})
+
+
 def wants_text(format_param: str | None) -> bool:
     """`format` decides when given; otherwise the Accept header, JSON when it is silent."""
     if format_param is not None:
         return format_param == "text"
+    accept = request.headers.get("Accept")
+    if accept is None or accept in _JSON_ACCEPTS:  # most requests: no header to parse
+        return False
     return request.accept_mimetypes.best_match([JSON, TEXT]) == TEXT
 
 

@@ -31,6 +31,8 @@ from typing import Any
 
 import orjson
 
+from search_index.process_id import current_pid
+
 # One journal line is the audit row exactly as inserted (see SQLiteStateStore.append_audit).
 AuditRow = tuple[Any, ...]
 ROW_FIELDS = 12
@@ -74,11 +76,11 @@ class Journal:
         self._size = 0
 
     def _open(self) -> int:
-        if self._fd is not None and self._pid == os.getpid():
+        if self._fd is not None and self._pid == current_pid():
             return self._fd
         # A child forked from a writer must not share (or unlock) its parent's file.
         self.directory.mkdir(parents=True, exist_ok=True)
-        path = self.directory / f"{os.getpid()}-{secrets.token_hex(6)}{SUFFIX}"
+        path = self.directory / f"{current_pid()}-{secrets.token_hex(6)}{SUFFIX}"
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -92,7 +94,7 @@ class Journal:
         except BaseException:
             os.close(fd)
             raise
-        self._fd, self._pid, self._size = fd, os.getpid(), 0
+        self._fd, self._pid, self._size = fd, current_pid(), 0
         return fd
 
     @staticmethod
@@ -119,7 +121,7 @@ class Journal:
         file was inserted into SQLite before it was written here, so nothing is dropped that
         SQLite does not keep."""
         with self._lock:
-            if self._fd is None or self._pid != os.getpid():
+            if self._fd is None or self._pid != current_pid():
                 return
             synced()
             self._zero(self._fd, self._size)
@@ -160,6 +162,6 @@ class Journal:
 
     def close(self) -> None:
         with self._lock:
-            if self._fd is not None and self._pid == os.getpid():
+            if self._fd is not None and self._pid == current_pid():
                 os.close(self._fd)
             self._fd = self._pid = None

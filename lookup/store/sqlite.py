@@ -42,6 +42,7 @@ from lookup.store.base import (
     VersionConflict,
 )
 from lookup.store.sqlite_incidents import SQLiteIncidentStore
+from search_index.process_id import current_pid
 from search_index.sqlite_support import backup_to
 
 log = logging.getLogger(__name__)
@@ -141,7 +142,7 @@ class _ThreadConnections:
 def _close_all(connections: dict[str, sqlite3.Connection], pid: int) -> None:
     """Close one thread's connections; never in a forked child: closing its parent's
     connections there could make SQLite believe it was the last user of the database."""
-    if pid != os.getpid():
+    if pid != current_pid():
         return
     for connection in connections.values():
         connection.close()
@@ -192,8 +193,8 @@ class SQLiteStateStore:
         ends (a threaded server starts one per request; a dropped connection is freed only by the
         cyclic collector, as it and its statement cache refer to each other)."""
         connections: _ThreadConnections | None = getattr(self._local, "connections", None)
-        if connections is None or connections.pid != os.getpid():
-            connections = self._local.connections = _ThreadConnections(os.getpid())
+        if connections is None or connections.pid != current_pid():
+            connections = self._local.connections = _ThreadConnections(current_pid())
             weakref.finalize(connections, _close_all, connections.open, connections.pid)
         connection = connections.open.get(kind)
         if connection is None:
@@ -288,10 +289,10 @@ class SQLiteStateStore:
     def _ensure_audit(self) -> None:
         """The audit table, and the journals of processes that have gone replayed into it (once
         per process: a worker that starts after a power loss restores what SQLite lost)."""
-        if self._audit_ready_pid == os.getpid():
+        if self._audit_ready_pid == current_pid():
             return
         with self._schema_lock:
-            if self._audit_ready_pid == os.getpid():
+            if self._audit_ready_pid == current_pid():
                 return
             try:
                 self._connection().executescript(_AUDIT_SCHEMA)
@@ -299,7 +300,7 @@ class SQLiteStateStore:
                 self._replay_journals()
             except (sqlite3.Error, OSError) as error:
                 raise StoreUnavailable(f"cannot open the audit log: {error}") from error
-            self._audit_ready_pid = os.getpid()
+            self._audit_ready_pid = current_pid()
 
     def _migrate_audit(self) -> None:
         """Add the columns a table made by an older release lacks (the triggers forbid UPDATE
