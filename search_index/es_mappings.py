@@ -56,6 +56,8 @@ MAPPINGS: Json = {
         "plate_length": {"type": "short"},  # partial matches rank shorter plates first
         "owner_person_id": ID,
         "owner_mission_id": ID,
+        "fleet_mission_id": ID,  # the mission itself or the owner's mission (OFM compliance)
+        "policy_facts": {"type": "keyword", "index": False},  # es_documents.policy_facts
         # persons
         "person_id": ID,
         "mission_id": ID,

@@ -85,7 +85,9 @@ def test_person_reply_fits(
         assert phrases.RESIDENCE["no"] in text
     if kind == "license":
         licence = str(person.licence)
-        assert replies.licence_parts(licence, person.points, person.points_alert)[0].render(0) in text
+        assert (
+            replies.licence_parts(licence, person.points, person.points_alert)[0].render(0) in text
+        )
     else:
         assert phrases.CREDENTIAL[str(person.credential)] in text
 
