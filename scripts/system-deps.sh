@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system packages the test suite drives for real: Debian's Chromium (Playwright
-# uses it; no browser download), redis-server (shared rate limits), the zbar QR decoder, and
+# uses it; no browser download), redis-server (shared rate limits), the zbar QR decoder, GDAL's
+# ogrinfo (opens the OFM GeoJSON exports as a GIS tool would), and
 # axe-core from the npm registry (accessibility checks). Safe to re-run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +11,7 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 ldconfig -p 2>/dev/null | grep -q 'libzbar\.so\.0' || need+=(libzbar0)
 command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
+command -v ogrinfo >/dev/null 2>&1 || need+=(gdal-bin)
 fonts_ok=$(fc-list 2>/dev/null | grep -ci dejavu || true)
 [ "${fonts_ok:-0}" -gt 0 ] || need+=(fonts-dejavu-core)
 

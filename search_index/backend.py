@@ -96,6 +96,10 @@ class Snapshot(Protocol):
     def missions(self) -> list[Mission]:
         """Every mission of the set, by mission id."""
 
+    def travel_controlled(self) -> list[Person]:
+        """Every person whose travel control is `notify` or `approval`, by mission id then
+        person id."""
+
     def fleet_of(self, mission_id: str) -> list[Vehicle]:
         """Every vehicle of a mission's fleet: registered to the mission or to one of its
         members, by plate."""

@@ -541,6 +541,9 @@ class ElasticsearchSnapshot:
     def missions(self) -> list[Mission]:
         return self._every(Mission, queries.missions)
 
+    def travel_controlled(self) -> list[Person]:
+        return self._every(Person, queries.travel_controlled)
+
     def fleet_of(self, mission_id: str) -> list[Vehicle]:
         return self._every(Vehicle, lambda after: queries.fleet_of(mission_id, after))
 

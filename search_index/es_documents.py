@@ -107,6 +107,7 @@ def person_doc(p: Person, country: str | None, seq: int) -> Json:
         "name_words": sorted(set(words)),
         "name_key": " ".join(words),
         "date_of_birth": p.date_of_birth.isoformat() if p.date_of_birth else None,
+        "travel_control": p.travel_control,
         "record": _record(p),
     }
 

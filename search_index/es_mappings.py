@@ -62,6 +62,7 @@ MAPPINGS: Json = {
         "person_id": ID,
         "mission_id": ID,
         "principal_id": ID,
+        "travel_control": ID,  # none, notify, approval (OFM's travel-control export)
         "seq": {"type": "integer"},  # position in the import file: member lists keep file order
         "is_family": {"type": "boolean"},
         "country_key": ID,  # normalize_name(mission country), what the name search filters on

@@ -203,3 +203,20 @@ def missions(after: list[Any] | None) -> Json:
     if after is not None:
         body["search_after"] = after
     return body
+
+
+def travel_controlled(after: list[Any] | None) -> Json:
+    """Persons under a travel-control regime, by mission then person."""
+    body: Json = {
+        "query": {
+            "bool": {
+                "filter": [{"term": {"kind": "person"}}],
+                "must_not": [{"term": {"travel_control": "none"}}],
+            }
+        },
+        "sort": [{"mission_id": "asc"}, {"person_id": "asc"}],
+        "size": MISSIONS_PAGE,
+    }
+    if after is not None:
+        body["search_after"] = after
+    return body

@@ -54,6 +54,8 @@ class Mission:
     city: str | None = None
     state: str | None = None
     phone: str | None = None
+    latitude: float | None = None  # decimal degrees (WGS 84), both or neither
+    longitude: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

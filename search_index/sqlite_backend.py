@@ -91,7 +91,7 @@ LOCK = "import.lock"
 _PREFIX = "index-"
 _SUFFIX = ".sqlite"
 _BUILDING = ".building"
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"  # 3: missions carry latitude and longitude
 _FILES_REMEMBERED = 3
 
 R = TypeVar("R")
@@ -431,6 +431,14 @@ class SQLiteSnapshot:
     def missions(self) -> list[Mission]:
         return self._all(
             _MISSION, f"SELECT {_MISSION.select} FROM missions ORDER BY mission_id", ()
+        )
+
+    def travel_controlled(self) -> list[Person]:
+        return self._all(
+            _PERSON,
+            f"SELECT {_PERSON.select} FROM persons WHERE travel_control != 'none' "
+            "ORDER BY mission_id, person_id",
+            (),
         )
 
     def fleet_of(self, mission_id: str) -> list[Vehicle]:

@@ -115,5 +115,13 @@ EXPECTED_TO_FIX: dict[str, tuple[str, int | None]] = {
 
 
 def compliance_dataset() -> Dataset:
-    """small_dataset's missions and persons with the vehicles above."""
-    return dataclasses.replace(small_dataset(), vehicles=VEHICLES)
+    """small_dataset's missions (the first one placed on the map) and persons with the vehicles
+    above."""
+    base = small_dataset()
+    missions = tuple(
+        dataclasses.replace(m, latitude=38.91234, longitude=-77.0365)
+        if m.mission_id == MISSION_ID
+        else m
+        for m in base.missions
+    )
+    return dataclasses.replace(base, missions=missions, vehicles=VEHICLES)

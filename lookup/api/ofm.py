@@ -2,6 +2,7 @@
 
 - `GET /ofm/insurance-compliance?as_of=[&format=csv]`: every mission's fleet by insurance status.
 - `GET /ofm/insurance-compliance/{mission_id}?as_of=`: the vehicles a mission must act on.
+- `GET /ofm/exports/{name}`: the GIS and BI files (lookup/ofm/exports.py).
 
 Credentials first (401), then the role (403, audited), then the input (400 naming the field).
 """
@@ -26,6 +27,7 @@ from lookup.ofm.answers import (
     mission_vehicles_json,
 )
 from lookup.ofm.compliance import VehicleToFix, compliance, to_fix
+from lookup.ofm.exports import ACTION, EXPORTS, export
 from lookup.ofm.models import (
     ComplianceOut,
     ComplianceQuery,
@@ -126,3 +128,23 @@ def mission_compliance(mission_id: str) -> Response:
             mission, vehicles, as_of.isoformat(), access.iso_utc(published), reference
         )
     )
+
+
+@bp.get("/ofm/exports/<name>")
+@spec.validate(
+    resp=Responses(HTTP_200=None, HTTP_404=ErrorBody, **_ERRORS),
+    tags=[TAG],
+    operation_id="getOfmExport",
+    security=AUTHENTICATED,
+    skip_validation=True,
+)
+def ofm_export(name: str) -> Response:
+    """A file for GIS and BI tools (OFM analysts only): `missions.geojson`, `incidents.geojson`
+    (RFC 7946, longitude first, flat properties), `missions.csv`, `incidents.csv`,
+    `insurance-compliance.csv`, `travel-controls.csv` (UTF-8, header row, ISO dates, cells
+    defused for spreadsheets). Mission files carry today's insurance compliance. 404 for any
+    other name."""
+    caller = _analyst(ACTION)
+    if name not in EXPORTS:
+        raise ApiError(404, "not_found", f"no export of this name; one of {', '.join(EXPORTS)}")
+    return export(caller, name)

@@ -9,6 +9,7 @@ from lookup.ofm.compliance import STATUSES, Compliance, VehicleToFix, compliant_
 from search_index.records import Mission
 
 COMPLIANCE_COLUMNS: tuple[str, ...] = (
+    "as_of",
     "mission_id",
     "name",
     "country",
@@ -48,6 +49,7 @@ def compliance_json(report: Compliance, data_as_of: str, reference: str) -> dict
 def compliance_rows(report: Compliance) -> Iterator[list[object]]:
     for m in report.missions:
         yield [
+            report.as_of,
             m.mission_id,
             m.mission.name if m.mission else None,
             m.mission.country if m.mission else None,

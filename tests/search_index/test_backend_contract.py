@@ -489,5 +489,31 @@ def test_fleet_and_missions(backend: SearchBackend) -> None:
     assert fleet == [f"CMP{n:03d}" for n in range(1, 13)]
     assert [v.plate for v in second] == ["CMP101", "CMP102"]
     assert second[0] == compliance_dataset().vehicles[12]  # whole records
-    assert [m.mission_id for m in missions] == sorted([MISSION_ID, SECOND_MISSION_ID])
-    assert missions[0] == next(m for m in small_dataset().missions if m.mission_id == "M-COR")
+    assert missions == sorted(compliance_dataset().missions, key=lambda m: m.mission_id)
+    assert missions[1].longitude == -77.0365  # coordinates round trip
+
+
+def test_travel_controlled_persons(backend: SearchBackend) -> None:
+    persons = [
+        make_person(person_id=f"P-T{n}", mission_id=mission, travel_control=control)
+        for n, (mission, control) in enumerate(
+            [
+                (SECOND_MISSION_ID, "approval"),
+                (MISSION_ID, "notify"),
+                (MISSION_ID, "none"),
+                (MISSION_ID, "approval"),
+            ]
+        )
+    ]
+    base = small_dataset()
+    backend.publish(dataclasses.replace(base, persons=base.persons + tuple(persons)))
+    with backend.snapshot() as snap:
+        found = snap.travel_controlled()
+    # small_dataset's consul (M-COR, notify) and the three controlled persons above.
+    assert [(p.mission_id, p.person_id) for p in found] == [
+        (SECOND_MISSION_ID, "P-0004"),
+        (SECOND_MISSION_ID, "P-T0"),
+        (MISSION_ID, "P-T1"),
+        (MISSION_ID, "P-T3"),
+    ]
+    assert found[0] == next(p for p in base.persons if p.person_id == "P-0004")

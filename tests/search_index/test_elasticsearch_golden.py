@@ -70,6 +70,7 @@ TEMPLATE = {
                 "person_id": KEYWORD,
                 "mission_id": KEYWORD,
                 "principal_id": KEYWORD,
+                "travel_control": KEYWORD,
                 "seq": {"type": "integer"},
                 "is_family": {"type": "boolean"},
                 "country_key": KEYWORD,
@@ -147,6 +148,7 @@ def test_person_document() -> None:
         "name_words": ["anna", "maria", "muller"],
         "name_key": "anna maria muller",
         "date_of_birth": "1980-05-17",
+        "travel_control": "none",
         "record": {
             "person_id": "P1",
             "mission_id": "M1",
@@ -209,6 +211,8 @@ def test_mission_and_license_documents() -> None:
             "city": None,
             "state": None,
             "phone": None,
+            "latitude": None,
+            "longitude": None,
         },
     }
     doc = license_doc(License("L77", "P1", "valid", points=3, expiry=date(2028, 2, 1)))
