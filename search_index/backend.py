@@ -104,6 +104,10 @@ class Snapshot(Protocol):
         """Every vehicle of a mission's fleet: registered to the mission or to one of its
         members, by plate."""
 
+    def expired_before(self, day: date) -> list[tuple[str, Vehicle]]:
+        """Every fleet vehicle whose policy's last day lies before `day`, with its fleet's
+        mission id, by plate (what may have lapsed long ago; the rules decide)."""
+
     def policy_groups(self) -> list[PolicyGroup]:
         """Every vehicle of the set counted once, in groups of one fleet sharing the same policy
         facts (PolicyGroup), aggregated in the store; ordered by mission id. A vehicle whose

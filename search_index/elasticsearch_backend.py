@@ -547,6 +547,22 @@ class ElasticsearchSnapshot:
     def fleet_of(self, mission_id: str) -> list[Vehicle]:
         return self._every(Vehicle, lambda after: queries.fleet_of(mission_id, after))
 
+    def expired_before(self, day: date) -> list[tuple[str, Vehicle]]:
+        found: list[tuple[str, Vehicle]] = []
+        after: list[Any] | None = None
+        while True:
+            hits = self._search(queries.expired_before(day, after))
+            found.extend(
+                (
+                    h["_source"]["fleet_mission_id"],
+                    docs.from_record(Vehicle, h["_source"]["record"]),
+                )
+                for h in hits
+            )
+            if len(hits) < queries.FLEET_PAGE:
+                return found
+            after = hits[-1]["sort"]
+
     def policy_groups(self) -> list[PolicyGroup]:
         """Counted by a composite aggregation, page by page (one request per 5,000 groups)."""
         groups: list[PolicyGroup] = []

@@ -123,6 +123,7 @@ def vehicle_doc(v: Vehicle, fleet_mission_id: str | None) -> Json:
         "owner_mission_id": v.owner_mission_id,
         "fleet_mission_id": fleet_mission_id,
         "policy_facts": policy_facts(v),
+        "policy_expiry": _iso(v.policy_expiry),
         "record": _record(v),
     }
 

@@ -58,6 +58,7 @@ MAPPINGS: Json = {
         "owner_mission_id": ID,
         "fleet_mission_id": ID,  # the mission itself or the owner's mission (OFM compliance)
         "policy_facts": {"type": "keyword", "index": False},  # es_documents.policy_facts
+        "policy_expiry": {"type": "date", "format": "strict_date"},  # long-lapsed policies
         # persons
         "person_id": ID,
         "mission_id": ID,

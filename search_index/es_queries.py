@@ -183,6 +183,21 @@ def policy_groups(after: Json | None) -> Json:
     }
 
 
+def expired_before(day: date, after: list[Any] | None) -> Json:
+    body: Json = {
+        "query": _filtered(
+            "vehicle",
+            {"range": {"policy_expiry": {"lt": day.isoformat()}}},
+            {"exists": {"field": "fleet_mission_id"}},
+        ),
+        "sort": [{"plate": "asc"}],
+        "size": FLEET_PAGE,
+    }
+    if after is not None:
+        body["search_after"] = after
+    return body
+
+
 def fleet_of(mission_id: str, after: list[Any] | None) -> Json:
     body: Json = {
         "query": _filtered("vehicle", {"term": {"fleet_mission_id": mission_id}}),

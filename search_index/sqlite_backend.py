@@ -451,6 +451,15 @@ class SQLiteSnapshot:
             (mission_id, mission_id),
         )
 
+    def expired_before(self, day: date) -> list[tuple[str, Vehicle]]:
+        rows = self._db.execute(
+            f"SELECT COALESCE(v.owner_mission_id, p.mission_id) AS fleet, {_FLEET_VEHICLE} "
+            "FROM vehicles v LEFT JOIN persons p ON p.person_id = v.owner_person_id "
+            "WHERE v.policy_expiry < ? AND fleet IS NOT NULL ORDER BY v.plate",
+            (day.isoformat(),),
+        )
+        return [(row[0], _VEHICLE.decode(row[1:])) for row in rows]
+
     def policy_groups(self) -> list[PolicyGroup]:
         return [
             PolicyGroup(

@@ -3,6 +3,7 @@
 - `GET /ofm/insurance-compliance?as_of=[&format=csv]`: every mission's fleet by insurance status.
 - `GET /ofm/insurance-compliance/{mission_id}?as_of=`: the vehicles a mission must act on.
 - `GET /ofm/exports/{name}`: the GIS and BI files (lookup/ofm/exports.py).
+- `GET /ofm/flags?as_of=`: OFM's internal review list (lookup/ofm/flags.py).
 
 Credentials first (401), then the role (403, audited), then the input (400 naming the field).
 """
@@ -18,28 +19,35 @@ from lookup.api.params import parse
 from lookup.api.schemas import ErrorBody
 from lookup.api.spec import AUTHENTICATED, spec
 from lookup.auth import require_principal
+from lookup.config import current_settings
 from lookup.errors import ApiError
+from lookup.extensions import state_store
 from lookup.ofm import access
 from lookup.ofm.answers import (
     COMPLIANCE_COLUMNS,
     compliance_json,
     compliance_rows,
+    flags_json,
     mission_vehicles_json,
 )
 from lookup.ofm.compliance import VehicleToFix, compliance, to_fix
 from lookup.ofm.exports import ACTION, EXPORTS, export
+from lookup.ofm.flags import incident_window, long_lapsed, repeated
 from lookup.ofm.models import (
     ComplianceOut,
     ComplianceQuery,
+    FlagsOut,
     MissionVehiclesOut,
     MissionVehiclesQuery,
 )
 from lookup.ofm.tables import csv_response
+from lookup.store.base import StoreError
 from search_index.backend import Snapshot
 from search_index.records import Mission
 
 bp = Blueprint("api_ofm", __name__)
 TAG = "ofm"
+FLAGS_ACTION = "ofm_flags"
 _ERRORS: dict[str, Any] = {
     "HTTP_400": ErrorBody,
     "HTTP_401": ErrorBody,
@@ -148,3 +156,36 @@ def ofm_export(name: str) -> Response:
     if name not in EXPORTS:
         raise ApiError(404, "not_found", f"no export of this name; one of {', '.join(EXPORTS)}")
     return export(caller, name)
+
+
+@bp.get("/ofm/flags")
+@spec.validate(
+    query=MissionVehiclesQuery,
+    resp=Responses(HTTP_200=FlagsOut, **_ERRORS),
+    tags=[TAG],
+    operation_id="getOfmReviewFlags",
+    security=AUTHENTICATED,
+    skip_validation=True,
+)
+def review_flags() -> Response:
+    """OFM's internal review list as of a day (OFM analysts only): persons and missions with
+    two or more incident reports in the 365 days up to it, and vehicles lapsed more than 30
+    days."""
+    caller = _analyst(FLAGS_ACTION)
+    query = parse(MissionVehiclesQuery)
+    as_of = query.as_of or access.today()
+    rules = access.insurance_rules()
+    query_text = f"as_of={as_of.isoformat()}"
+    vehicles, reference, published = access.read(
+        caller, FLAGS_ACTION, query_text, lambda snapshot: long_lapsed(snapshot, as_of, rules)
+    )
+    window = incident_window(as_of, current_settings().zone())
+    try:
+        persons, missions = repeated(state_store().incidents.iterate(window))
+    except StoreError:
+        raise ApiError(
+            503, "unavailable", "incident reports cannot be reached now; try again later"
+        ) from None
+    return _json(
+        flags_json(as_of, access.iso_utc(published), reference, persons, missions, vehicles)
+    )

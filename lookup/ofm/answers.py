@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 from lookup.ofm.compliance import STATUSES, Compliance, VehicleToFix, compliant_rate
+from lookup.ofm.flags import LongLapsed, Repeated
 from search_index.records import Mission
 
 COMPLIANCE_COLUMNS: tuple[str, ...] = (
@@ -79,6 +81,49 @@ def mission_vehicles_json(
             {
                 "plate": v.plate,
                 "status": v.status,
+                "policy_expiry": v.policy_expiry.isoformat() if v.policy_expiry else None,
+                "days_lapsed": v.days_lapsed,
+            }
+            for v in vehicles
+        ],
+    }
+
+
+def flags_json(
+    as_of: date,
+    data_as_of: str,
+    reference: str,
+    persons: list[Repeated],
+    missions: list[Repeated],
+    vehicles: list[LongLapsed],
+) -> dict[str, Any]:
+    return {
+        "as_of": as_of.isoformat(),
+        "data_as_of": data_as_of,
+        "reference": reference,
+        "persons": [
+            {
+                "person_id": p.key,
+                "name": p.name,
+                "mission_id": p.mission_id,
+                "incidents": p.incidents,
+                "last_occurred_at": p.last_occurred_at,
+            }
+            for p in persons
+        ],
+        "missions": [
+            {
+                "mission_id": m.key,
+                "name": m.name,
+                "incidents": m.incidents,
+                "last_occurred_at": m.last_occurred_at,
+            }
+            for m in missions
+        ],
+        "vehicles": [
+            {
+                "plate": v.plate,
+                "mission_id": v.mission_id,
                 "policy_expiry": v.policy_expiry.isoformat() if v.policy_expiry else None,
                 "days_lapsed": v.days_lapsed,
             }

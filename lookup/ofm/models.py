@@ -93,3 +93,34 @@ class MissionVehiclesOut(_Out):
     country: str
     mission_type: str
     vehicles: list[VehicleToFixOut]
+
+
+class FlaggedPersonOut(_Out):
+    person_id: str
+    name: str | None
+    mission_id: str | None
+    incidents: int
+    last_occurred_at: str
+
+
+class FlaggedMissionOut(_Out):
+    mission_id: str
+    name: str | None
+    incidents: int
+    last_occurred_at: str
+
+
+class FlaggedVehicleOut(_Out):
+    plate: str
+    mission_id: str
+    policy_expiry: date | None
+    days_lapsed: int
+
+
+class FlagsOut(_Out):
+    as_of: date
+    data_as_of: str
+    reference: str
+    persons: list[FlaggedPersonOut] = Field(description="Two or more reports in 365 days.")
+    missions: list[FlaggedMissionOut] = Field(description="Two or more reports in 365 days.")
+    vehicles: list[FlaggedVehicleOut] = Field(description="Lapsed more than 30 days.")

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from search_index.backend import NoDataPublished, SearchBackend
 from search_index.confusables import MAX_SUBSTITUTIONS, parse_plate_pattern, substitutions
 from search_index.records import Dataset, Substitution
+from tests.compliance_data import AS_OF as AS_OF_FOR_EXPIRY
 from tests.compliance_data import compliance_dataset
 from tests.factories import (
     CHILD_ID,
@@ -477,6 +478,26 @@ def test_policy_groups_page_through_many_groups(backend: SearchBackend) -> None:
         groups = snap.policy_groups()
     assert len(groups) == 5_101
     assert sum(g.vehicles for g in groups) == 5_102
+
+
+def test_expired_before(backend: SearchBackend) -> None:
+    dataset = compliance_dataset()
+    backend.publish(dataset)
+    day = AS_OF_FOR_EXPIRY
+    with backend.snapshot() as snap:
+        found = snap.expired_before(day)
+        assert snap.expired_before(date(2000, 1, 1)) == []
+    mission_of = {p.person_id: p.mission_id for p in dataset.persons}
+    expected = sorted(
+        (
+            (v.owner_mission_id or mission_of[v.owner_person_id or ""], v)
+            for v in dataset.vehicles
+            if v.policy_expiry is not None and v.policy_expiry < day
+        ),
+        key=lambda pair: pair[1].plate,
+    )
+    assert found == expected
+    assert [v.plate for _, v in found] == ["CMP003", "CMP012", "CMP102"]
 
 
 def test_fleet_and_missions(backend: SearchBackend) -> None:

@@ -67,6 +67,7 @@ TEMPLATE = {
                 "owner_mission_id": KEYWORD,
                 "fleet_mission_id": KEYWORD,
                 "policy_facts": {"type": "keyword", "index": False},
+                "policy_expiry": {"type": "date", "format": "strict_date"},
                 "person_id": KEYWORD,
                 "mission_id": KEYWORD,
                 "principal_id": KEYWORD,
@@ -194,6 +195,7 @@ def test_vehicle_document() -> None:
         "owner_mission_id": None,
         "fleet_mission_id": "M1",
         "policy_facts": '["car",false,null,null,false,null,null,null,null]',
+        "policy_expiry": None,
     }
     assert doc["record"]["year"] == 2020
     assert doc["record"]["registration_expiry"] is None
