@@ -10,12 +10,15 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from lookup.ofm.compliance import compliance, days_lapsed, to_fix
 from lookup.rules.insurance import InsuranceRules, insurance_on
 from search_index.backend import SearchBackend
 from search_index.elasticsearch_backend import ElasticsearchBackend
 from search_index.es_client import ClientOptions
+from search_index.records import Vehicle
 from search_index.sqlite_backend import SQLiteBackend
 from tests.compliance_data import (
     AS_OF,
@@ -23,7 +26,7 @@ from tests.compliance_data import (
     EXPECTED_TO_FIX,
     compliance_dataset,
 )
-from tests.factories import MISSION_ID, SECOND_MISSION_ID, small_dataset
+from tests.factories import DIPLOMAT_ID, MISSION_ID, SECOND_MISSION_ID, small_dataset
 from tests.search_index.es_fakes import FakeCluster
 
 RULES = InsuranceRules()
@@ -125,3 +128,65 @@ def test_a_set_without_vehicles_has_no_missions(tmp_path: Path) -> None:
     backend.close()
     assert report.missions == []
     assert sum(report.totals.values()) == 0
+
+
+_DAYS = st.none() | st.integers(-60, 60).map(lambda n: AS_OF + timedelta(days=n))
+_LIMITS = st.none() | st.sampled_from([0, 50_000, 99_999, 100_000, 300_000, 1_000_000])
+
+
+@st.composite
+def _vehicles(draw: st.DrawFn) -> tuple[Vehicle, ...]:
+    count = draw(st.integers(1, 25))
+    owners = [("mission", MISSION_ID), ("mission", SECOND_MISSION_ID), ("person", DIPLOMAT_ID)]
+    out = []
+    for n in range(count):
+        kind, owner = draw(st.sampled_from(owners))
+        out.append(
+            Vehicle(
+                plate=f"HV{n:04d}",
+                registration_status="active",
+                owner_person_id=owner if kind == "person" else None,
+                owner_mission_id=owner if kind == "mission" else None,
+                vehicle_type=draw(st.sampled_from(["car", "motorcycle", "trailer", "other"])),
+                insurer=draw(st.none() | st.just("Meridian Mutual")),
+                policy_number=draw(st.none() | st.just(f"PN{n}")),
+                policy_effective=draw(_DAYS),
+                policy_expiry=draw(_DAYS),
+                policy_cancelled=draw(st.booleans()),
+                coverage_csl=draw(_LIMITS),
+                coverage_bi_person=draw(_LIMITS),
+                coverage_bi_accident=draw(_LIMITS),
+                coverage_pd=draw(_LIMITS),
+            )
+        )
+    return tuple(out)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(vehicles=_vehicles(), offset=st.integers(-3, 3))
+def test_any_fleet_counts_as_the_rule_applied_to_each_vehicle(
+    tmp_path_factory: pytest.TempPathFactory, vehicles: tuple[Vehicle, ...], offset: int
+) -> None:
+    """Whatever the policies, the grouped aggregate gives the counts of the rule applied vehicle
+    by vehicle, on SQLite and on Elasticsearch (fake node)."""
+    day = AS_OF + timedelta(days=offset)
+    dataset = dataclasses.replace(small_dataset(), vehicles=vehicles)
+    mission_of = {p.person_id: p.mission_id for p in dataset.persons}
+    naive: dict[str, Counter[str]] = {}
+    for v in vehicles:
+        fleet = v.owner_mission_id or mission_of[v.owner_person_id or ""]
+        naive.setdefault(fleet, Counter())[insurance_on(v, day, RULES).status] += 1
+    backends: list[SearchBackend] = [
+        SQLiteBackend(tmp_path_factory.mktemp("hyp") / "data"),
+        ElasticsearchBackend(
+            "http://es.invalid:9200", options=ClientOptions(node_class=FakeCluster().node_class())
+        ),
+    ]
+    for backend in backends:
+        backend.publish(dataset)
+        with backend.snapshot() as snap:
+            report = compliance(snap, day, RULES)
+        backend.close()
+        assert {m.mission_id: +Counter(m.by_status) for m in report.missions} == naive
