@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 import pygal
 from pygal.style import Style
 
 from lookup.ofm.compliance import COMPLIANT, STATUSES, Compliance
 from lookup.rules.insurance import InsuranceRules, insurance_on
-from search_index.records import PolicyGroup
+from search_index.records import Person, PolicyGroup
 
 # pygal puts an import hook for its map plugins (pygal.maps.*, unused here) on sys.meta_path;
 # the hook lacks find_spec, so every later import warns (an error under the test suite's
@@ -72,6 +74,57 @@ def ending_by_week(groups: list[PolicyGroup], as_of: date, rules: InsuranceRules
     labels = [(as_of + timedelta(days=7 * n)).isoformat() for n in range(13)]
     return ChartData(
         "Policies ending in the next 13 weeks, by week starting", labels, {"Policies ending": weeks}
+    )
+
+
+def travel_by_regime(persons: list[Person]) -> ChartData:
+    """Persons under travel control by zone (rows) and regime (series)."""
+    counts: Counter[tuple[str, str]] = Counter(
+        (p.travel_zone or "no zone", p.travel_control) for p in persons
+    )
+    zones = sorted({zone for zone, _ in counts})
+    return ChartData(
+        "Persons under travel control by zone and regime",
+        zones,
+        {
+            "Notify": [counts[(z, "notify")] for z in zones],
+            "Approval": [counts[(z, "approval")] for z in zones],
+        },
+    )
+
+
+def _month(iso_time: str) -> str:
+    return iso_time[:7]
+
+
+def incidents_by_month(documents: Sequence[Mapping[str, Any]], as_of: date) -> ChartData:
+    """Reports of the 12 months up to `as_of`'s month, by month (rows) and kind (series)."""
+    months: list[str] = []
+    year, month = as_of.year, as_of.month
+    for _ in range(12):
+        months.insert(0, f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    counts = Counter((_month(str(d["occurred_at"])), str(d["kind"])) for d in documents)
+    kinds = sorted({kind for _, kind in counts})
+    return ChartData(
+        "Incident reports per month by kind",
+        months,
+        {kind: [counts[(m, kind)] for m in months] for kind in kinds} or {"Reports": [0] * 12},
+    )
+
+
+def top_missions(documents: Sequence[Mapping[str, Any]], limit: int = 10) -> ChartData:
+    """The missions named by the most reports."""
+    counts: Counter[str] = Counter()
+    for d in documents:
+        mission = d["subject"].get("mission") or {}
+        if mission.get("mission_id"):
+            counts[f"{mission['mission_id']} {mission.get('country') or ''}".strip()] += 1
+    top = counts.most_common(limit)
+    return ChartData(
+        f"The {limit} missions with the most incident reports",
+        [name for name, _ in top],
+        {"Reports": [count for _, count in top]},
     )
 
 

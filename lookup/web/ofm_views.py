@@ -1,7 +1,8 @@
 """The OFM analysts' dashboard on the web (analysts only; every read audited):
 
 - `GET /ofm/compliance?as_of=&sort=&order=`: every mission's fleet by insurance status, sortable,
-  with the charts (compliance by mission type, policies ending by week) and their tables.
+  with the charts (compliance by mission type, policies ending by week, reports per month by
+  kind, the missions with most reports, travel control by zone and regime) and their tables.
 - `GET /ofm/compliance/<mission_id>/notice?as_of=`: a printable notice to the head of mission
   listing what must be fixed (browser print; one page per mission).
 - `GET /ofm/charts/<name>.svg?as_of=`: a chart as SVG (pygal), loaded as an image.
@@ -19,15 +20,26 @@ from pydantic import ValidationError
 
 from lookup import sessions
 from lookup.auth import Principal
+from lookup.config import current_settings
 from lookup.errors import ApiError
+from lookup.extensions import state_store
 from lookup.ofm import access, charts
-from lookup.ofm.compliance import STATUSES, MissionCompliance, compliance, to_fix
+from lookup.ofm.compliance import STATUSES, Compliance, MissionCompliance, compliance, to_fix
+from lookup.ofm.flags import incident_window
 from lookup.ofm.models import MissionVehiclesQuery
+from lookup.store.base import StoreError
 from lookup.web.blueprint import bp, error_page
 from lookup.web.guards import signed_in
+from search_index.backend import Snapshot
 
 SORTS = ("mission_id", "name", "country", "mission_type", "vehicles", "compliant_rate", *STATUSES)
-CHARTS = ("by-mission-type", "ending-by-week")
+CHARTS = (
+    "by-mission-type",
+    "ending-by-week",
+    "incidents-by-month",
+    "top-missions",
+    "travel-by-regime",
+)
 STATUS_LABELS = {
     "active": "Active",
     "expiring": "Expiring",
@@ -73,6 +85,38 @@ def _sort_key(sort: str) -> Any:
     return key
 
 
+def _incident_documents(as_of: date) -> list[dict[str, Any]]:
+    """Reports of the 365 days up to `as_of`, as analysts read them."""
+    window = incident_window(as_of, current_settings().zone())
+    try:
+        return list(state_store().incidents.iterate(window))
+    except StoreError:
+        raise ApiError(
+            503, "unavailable", "incident reports cannot be reached now; try again later"
+        ) from None
+
+
+def _all_charts(
+    caller: access.Analyst, as_of: date, action: str, query: str
+) -> tuple[Compliance, dict[str, charts.ChartData], str]:
+    """Every chart's numbers, from one pinned snapshot and the incident reports; audited."""
+    rules = access.insurance_rules()
+    documents = _incident_documents(as_of)
+
+    def work(snapshot: Snapshot) -> tuple[Compliance, dict[str, charts.ChartData]]:
+        report = compliance(snapshot, as_of, rules)
+        return report, {
+            "by-mission-type": charts.by_mission_type(report),
+            "ending-by-week": charts.ending_by_week(snapshot.policy_groups(), as_of, rules),
+            "incidents-by-month": charts.incidents_by_month(documents, as_of),
+            "top-missions": charts.top_missions(documents),
+            "travel-by-regime": charts.travel_by_regime(snapshot.travel_controlled()),
+        }
+
+    (report, data), _reference, published = access.read(caller, action, query, work)
+    return report, data, access.iso_utc(published)
+
+
 def _guarded(view: Any) -> Any:
     """ApiError (403, 400, 503) as the web's HTML error page."""
 
@@ -97,19 +141,14 @@ def ofm_compliance() -> str:
     sort = request.args.get("sort", "compliant_rate")
     sort = sort if sort in SORTS else "compliant_rate"
     descending = request.args.get("order", "asc") == "desc"
-    rules = access.insurance_rules()
-    report, _reference, published = access.read(
-        caller,
-        "ofm_compliance",
-        f"as_of={as_of.isoformat()}&format=web",
-        lambda snapshot: (compliance(snapshot, as_of, rules), snapshot.policy_groups()),
+    found, data, data_as_of = _all_charts(
+        caller, as_of, "ofm_compliance", f"as_of={as_of.isoformat()}&format=web"
     )
-    found, groups = report
     rows = sorted(found.missions, key=_sort_key(sort), reverse=descending)
     return render_template(
         "web/ofm_compliance.html",
         as_of=as_of,
-        data_as_of=access.iso_utc(published),
+        data_as_of=data_as_of,
         rows=rows,
         totals=found.totals,
         statuses=STATUSES,
@@ -125,10 +164,7 @@ def ofm_compliance() -> str:
             *((status, STATUS_LABELS[status]) for status in STATUSES),
             ("compliant_rate", "Compliant"),
         ],
-        charts=[
-            ("by-mission-type", charts.by_mission_type(found)),
-            ("ending-by-week", charts.ending_by_week(groups, as_of, rules)),
-        ],
+        charts=[(name, data[name]) for name in CHARTS],
     )
 
 
@@ -170,19 +206,5 @@ def ofm_chart(name: str) -> Response:
         return error_page(404, "Not found", "No chart of this name.")
     caller = _analyst("ofm_chart")
     as_of = _as_of()
-    rules = access.insurance_rules()
-    if name == "by-mission-type":
-        data, _ref, _at = access.read(
-            caller,
-            "ofm_chart",
-            f"{name}&as_of={as_of.isoformat()}",
-            lambda snapshot: charts.by_mission_type(compliance(snapshot, as_of, rules)),
-        )
-    else:
-        data, _ref, _at = access.read(
-            caller,
-            "ofm_chart",
-            f"{name}&as_of={as_of.isoformat()}",
-            lambda snapshot: charts.ending_by_week(snapshot.policy_groups(), as_of, rules),
-        )
-    return Response(charts.svg(data), mimetype="image/svg+xml")
+    _report, data, _at = _all_charts(caller, as_of, "ofm_chart", f"{name}&as_of={as_of}")
+    return Response(charts.svg(data[name]), mimetype="image/svg+xml")

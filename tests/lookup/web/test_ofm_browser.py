@@ -79,8 +79,8 @@ def test_dashboard_charts_render_with_their_tables(browser: Any, site: Site) -> 
     page.goto(f"{site.url}/ofm/compliance?as_of={AS_OF}")
     assert page.get_by_role("heading", level=1).inner_text().startswith("Insurance compliance")
     images = page.locator(".chart img")
-    assert images.count() == 2
-    for index in range(2):
+    assert images.count() == 5
+    for index in range(5):
         image = images.nth(index)
         image.scroll_into_view_if_needed()
         width = page.evaluate("(img) => img.complete && img.naturalWidth", image.element_handle())
