@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages the test suite drives for real: Debian's Chromium (Playwright
 # uses it; no browser download), redis-server (shared rate limits), the zbar QR decoder, a JDK
-# and Maven (the live Elasticsearch node), and
+# and Maven (the live Elasticsearch node), GDAL's ogrinfo (opens the OFM GeoJSON exports as a
+# GIS tool would), and
 # axe-core from the npm registry (accessibility checks). Safe to re-run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,7 @@ command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
 # A JDK and Maven run the live Elasticsearch node (scripts/elasticsearch.sh).
 command -v java >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null 2>&1 || need+=(maven)
+command -v ogrinfo >/dev/null 2>&1 || need+=(gdal-bin)
 fonts_ok=$(fc-list 2>/dev/null | grep -ci dejavu || true)
 [ "${fonts_ok:-0}" -gt 0 ] || need+=(fonts-dejavu-core)
 

@@ -21,6 +21,7 @@ from search_index.records import (
     Person,
     PersonHit,
     PlateMatch,
+    PolicyGroup,
     Vehicle,
 )
 
@@ -101,6 +102,26 @@ class Snapshot(Protocol):
         limit: int = 20,
     ) -> list[PersonHit]:
         """Typo-, accent- and word-order-tolerant name search, best first."""
+
+    def missions(self) -> list[Mission]:
+        """Every mission of the set, by mission id."""
+
+    def travel_controlled(self) -> list[Person]:
+        """Every person whose travel control is `notify` or `approval`, by mission id then
+        person id."""
+
+    def fleet_of(self, mission_id: str) -> list[Vehicle]:
+        """Every vehicle of a mission's fleet: registered to the mission or to one of its
+        members, by plate."""
+
+    def expired_before(self, day: date) -> list[tuple[str, Vehicle]]:
+        """Every fleet vehicle whose policy's last day lies before `day`, with its fleet's
+        mission id, by plate (what may have lapsed long ago; the rules decide)."""
+
+    def policy_groups(self) -> list[PolicyGroup]:
+        """Every vehicle of the set counted once, in groups of one fleet sharing the same policy
+        facts (PolicyGroup), aggregated in the store; ordered by mission id. A vehicle whose
+        owner is not in the set belongs to no fleet and is left out."""
 
 
 class SearchBackend(Protocol):

@@ -152,6 +152,19 @@ _CONSULAR_CITIES = (
     ("San Francisco", "CA"),
     ("Seattle", "WA"),
 )
+# City centres (decimal degrees, WGS 84); a mission is placed within a few kilometres of one.
+_CITY_CENTRES: dict[str, tuple[float, float]] = {
+    "Washington": (38.9072, -77.0369),
+    "New York": (40.7549, -73.9840),
+    "Chicago": (41.8781, -87.6298),
+    "Houston": (29.7604, -95.3698),
+    "Los Angeles": (34.0522, -118.2437),
+    "Miami": (25.7617, -80.1918),
+    "Atlanta": (33.7490, -84.3880),
+    "Boston": (42.3601, -71.0589),
+    "San Francisco": (37.7749, -122.4194),
+    "Seattle": (47.6062, -122.3321),
+}
 _INSURERS = (
     "Meridian Mutual",
     "Harbourline Casualty",
@@ -285,6 +298,7 @@ class _Generator:
                 "city": city,
                 "state": state,
                 "phone": f"+1 202 555 01{number % 100:02d}",  # 555-01xx: reserved for fiction
+                **_near(city, number),
             }
             missions.append(_Mission(row, country, _MISSION_TYPES[kind][3], principals))
         return missions
@@ -677,3 +691,15 @@ def write_demo_data(
             counts[kind] = write_csv(out / file_name, list(COLUMNS[file_name]), rows)
             advance(1)
     return counts
+
+
+def _near(city: str, number: int) -> dict[str, str]:
+    """A spot up to about 4 km from the city centre, spread by the mission's number (not drawn
+    from the generator's random stream, so the rest of a seeded data set stays as it was)."""
+    latitude, longitude = _CITY_CENTRES[city]
+    spread_north = ((number * 7919) % 1000 / 1000 - 0.5) * 0.07
+    spread_east = ((number * 104729) % 1000 / 1000 - 0.5) * 0.09
+    return {
+        "latitude": f"{latitude + spread_north:.5f}",
+        "longitude": f"{longitude + spread_east:.5f}",
+    }

@@ -79,6 +79,7 @@ from search_index.records import (
     Person,
     PersonHit,
     PlateMatch,
+    PolicyGroup,
     Vehicle,
 )
 
@@ -409,6 +410,7 @@ def _meta(info: DatasetInfo) -> dict[str, Any]:
 
 def _actions(index: str, dataset: Dataset) -> Iterator[dict[str, Any]]:
     countries = {m.mission_id: m.country for m in dataset.missions}
+    mission_of = {p.person_id: p.mission_id for p in dataset.persons}
     for m in dataset.missions:
         yield {
             "_index": index,
@@ -419,7 +421,9 @@ def _actions(index: str, dataset: Dataset) -> Iterator[dict[str, Any]]:
         source = docs.person_doc(p, countries.get(p.mission_id), seq)
         yield {"_index": index, "_id": docs.person_id(p.person_id), "_source": source}
     for v in dataset.vehicles:
-        yield {"_index": index, "_id": docs.vehicle_id(v.plate), "_source": docs.vehicle_doc(v)}
+        fleet = v.owner_mission_id or mission_of.get(v.owner_person_id or "")
+        source = docs.vehicle_doc(v, fleet)
+        yield {"_index": index, "_id": docs.vehicle_id(v.plate), "_source": source}
     for lic in dataset.licenses:
         yield {
             "_index": index,
@@ -559,6 +563,60 @@ class ElasticsearchSnapshot:
             PersonHit(person=docs.from_record(Person, record), score=score)
             for (score, *_), record in zip(top, persons, strict=True)
         ]
+
+    def missions(self) -> list[Mission]:
+        return self._every(Mission, queries.missions)
+
+    def travel_controlled(self) -> list[Person]:
+        return self._every(Person, queries.travel_controlled)
+
+    def fleet_of(self, mission_id: str) -> list[Vehicle]:
+        return self._every(Vehicle, lambda after: queries.fleet_of(mission_id, after))
+
+    def expired_before(self, day: date) -> list[tuple[str, Vehicle]]:
+        found: list[tuple[str, Vehicle]] = []
+        after: list[Any] | None = None
+        while True:
+            hits = self._search(queries.expired_before(day, after))
+            found.extend(
+                (
+                    h["_source"]["fleet_mission_id"],
+                    docs.from_record(Vehicle, h["_source"]["record"]),
+                )
+                for h in hits
+            )
+            if len(hits) < queries.FLEET_PAGE:
+                return found
+            after = hits[-1]["sort"]
+
+    def policy_groups(self) -> list[PolicyGroup]:
+        """Counted by a composite aggregation, page by page (one request per 5,000 groups)."""
+        groups: list[PolicyGroup] = []
+        after: dict[str, Any] | None = None
+        while True:
+            page = self._search_raw(queries.policy_groups(after))["aggregations"]["groups"]
+            buckets = page["buckets"]
+            groups.extend(
+                docs.policy_group(b["key"]["mission"], int(b["doc_count"]), b["key"]["facts"])
+                for b in buckets
+            )
+            if len(buckets) < queries.POLICY_GROUPS_PAGE or "after_key" not in page:
+                return groups
+            after = page["after_key"]
+
+    def _every(
+        self, cls: type[docs.R], body_after: Callable[[list[Any] | None], dict[str, Any]]
+    ) -> list[docs.R]:
+        """Every hit of a sorted query, page by page (search_after)."""
+        found: list[docs.R] = []
+        after: list[Any] | None = None
+        while True:
+            body = body_after(after)
+            hits = self._search(body)
+            found.extend(docs.from_record(cls, h["_source"]["record"]) for h in hits)
+            if len(hits) < body["size"]:
+                return found
+            after = hits[-1]["sort"]
 
     def _mget(self, ids: list[str]) -> list[dict[str, Any]]:
         if not ids:

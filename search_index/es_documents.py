@@ -9,6 +9,7 @@ backend uses, so both backends look up the same keys.
 from __future__ import annotations
 
 import dataclasses
+import json
 import types
 import typing
 from datetime import date
@@ -17,7 +18,7 @@ from typing import Any, TypeVar
 from search_index.confusables import confusable_key
 from search_index.names import country_key
 from search_index.normalize import indexed_name_words
-from search_index.records import FAMILY_MEMBER, License, Mission, Person, Vehicle
+from search_index.records import FAMILY_MEMBER, License, Mission, Person, PolicyGroup, Vehicle
 
 Json = dict[str, Any]
 R = TypeVar("R", Mission, Person, Vehicle, License)
@@ -107,11 +108,13 @@ def person_doc(p: Person, country: str | None, seq: int) -> Json:
         "name_words": sorted(set(words)),
         "name_key": " ".join(words),
         "date_of_birth": p.date_of_birth.isoformat() if p.date_of_birth else None,
+        "travel_control": p.travel_control,
         "record": _record(p),
     }
 
 
-def vehicle_doc(v: Vehicle) -> Json:
+def vehicle_doc(v: Vehicle, fleet_mission_id: str | None) -> Json:
+    """`fleet_mission_id`: the mission the vehicle is registered to, or its owner's mission."""
     return {
         "kind": "vehicle",
         "plate": v.plate,
@@ -119,8 +122,52 @@ def vehicle_doc(v: Vehicle) -> Json:
         "plate_length": len(v.plate),
         "owner_person_id": v.owner_person_id,
         "owner_mission_id": v.owner_mission_id,
+        "fleet_mission_id": fleet_mission_id,
+        "policy_facts": policy_facts(v),
+        "policy_expiry": _iso(v.policy_expiry),
         "record": _record(v),
     }
+
+
+def _iso(day: date | None) -> str | None:
+    return None if day is None else day.isoformat()
+
+
+def policy_facts(v: Vehicle) -> str:
+    """The facts a PolicyGroup shares, as one keyword: a composite aggregation on the fleet and
+    this value counts the groups in one pass, whatever the facts' types."""
+    facts = [
+        v.vehicle_type,
+        v.policy_identified,
+        _iso(v.policy_effective),
+        _iso(v.policy_expiry),
+        v.policy_cancelled,
+        v.coverage_csl,
+        v.coverage_bi_person,
+        v.coverage_bi_accident,
+        v.coverage_pd,
+    ]
+    return json.dumps(facts, separators=(",", ":"))
+
+
+def policy_group(mission_id: str, vehicles: int, facts: str) -> PolicyGroup:
+    """The group a `policy_facts` bucket of `vehicles` documents stands for."""
+    kind, identified, effective, expiry, cancelled, csl, bi_person, bi_accident, pd = json.loads(
+        facts
+    )
+    return PolicyGroup(
+        mission_id=mission_id,
+        vehicles=vehicles,
+        vehicle_type=kind,
+        policy_identified=identified,
+        policy_effective=None if effective is None else date.fromisoformat(effective),
+        policy_expiry=None if expiry is None else date.fromisoformat(expiry),
+        policy_cancelled=cancelled,
+        coverage_csl=csl,
+        coverage_bi_person=bi_person,
+        coverage_bi_accident=bi_accident,
+        coverage_pd=pd,
+    )
 
 
 def license_doc(lic: License) -> Json:

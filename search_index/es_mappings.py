@@ -56,10 +56,14 @@ MAPPINGS: Json = {
         "plate_length": {"type": "short"},  # partial matches rank shorter plates first
         "owner_person_id": ID,
         "owner_mission_id": ID,
+        "fleet_mission_id": ID,  # the mission itself or the owner's mission (OFM compliance)
+        "policy_facts": {"type": "keyword", "index": False},  # es_documents.policy_facts
+        "policy_expiry": {"type": "date", "format": "strict_date"},  # long-lapsed policies
         # persons
         "person_id": ID,
         "mission_id": ID,
         "principal_id": ID,
+        "travel_control": ID,  # none, notify, approval (OFM's travel-control export)
         "seq": {"type": "integer"},  # position in the import file: member lists keep file order
         "is_family": {"type": "boolean"},
         "country_key": ID,  # normalize_name(mission country), what the name search filters on

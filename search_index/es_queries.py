@@ -176,3 +176,82 @@ def name_candidates(
     if after is not None:
         body["search_after"] = after
     return body
+
+
+# Buckets per composite-aggregation page: far below the cluster's search.max_buckets (65,536).
+POLICY_GROUPS_PAGE = 5000
+FLEET_PAGE = 1000
+MISSIONS_PAGE = 1000
+
+
+def policy_groups(after: Json | None) -> Json:
+    """One page of (fleet, policy facts) buckets with their vehicle counts; no hits."""
+    composite: Json = {
+        "size": POLICY_GROUPS_PAGE,
+        "sources": [
+            {"mission": {"terms": {"field": "fleet_mission_id"}}},
+            {"facts": {"terms": {"field": "policy_facts"}}},
+        ],
+    }
+    if after is not None:
+        composite["after"] = after
+    return {
+        "query": _filtered("vehicle"),
+        "size": 0,
+        "track_total_hits": False,
+        "aggs": {"groups": {"composite": composite}},
+    }
+
+
+def expired_before(day: date, after: list[Any] | None) -> Json:
+    body: Json = {
+        "query": _filtered(
+            "vehicle",
+            {"range": {"policy_expiry": {"lt": day.isoformat()}}},
+            {"exists": {"field": "fleet_mission_id"}},
+        ),
+        "sort": [{"plate": "asc"}],
+        "size": FLEET_PAGE,
+    }
+    if after is not None:
+        body["search_after"] = after
+    return body
+
+
+def fleet_of(mission_id: str, after: list[Any] | None) -> Json:
+    body: Json = {
+        "query": _filtered("vehicle", {"term": {"fleet_mission_id": mission_id}}),
+        "sort": [{"plate": "asc"}],
+        "size": FLEET_PAGE,
+    }
+    if after is not None:
+        body["search_after"] = after
+    return body
+
+
+def missions(after: list[Any] | None) -> Json:
+    body: Json = {
+        "query": _filtered("mission"),
+        "sort": [{"mission_id": "asc"}],
+        "size": MISSIONS_PAGE,
+    }
+    if after is not None:
+        body["search_after"] = after
+    return body
+
+
+def travel_controlled(after: list[Any] | None) -> Json:
+    """Persons under a travel-control regime, by mission then person."""
+    body: Json = {
+        "query": {
+            "bool": {
+                "filter": [{"term": {"kind": "person"}}],
+                "must_not": [{"term": {"travel_control": "none"}}],
+            }
+        },
+        "sort": [{"mission_id": "asc"}, {"person_id": "asc"}],
+        "size": MISSIONS_PAGE,
+    }
+    if after is not None:
+        body["search_after"] = after
+    return body

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -56,6 +57,8 @@ COLUMNS: dict[str, dict[str, bool]] = {
         "city": False,
         "state": False,
         "phone": False,
+        "latitude": False,
+        "longitude": False,
     },
     PERSONS: {
         "person_id": True,
@@ -115,6 +118,7 @@ COLUMNS: dict[str, dict[str, bool]] = {
     },
 }
 
+_DECIMAL = re.compile(r"[+-]?[0-9]{1,3}(?:\.[0-9]{1,12})?")
 _TRUE = frozenset({"true", "yes", "1"})
 _FALSE = frozenset({"false", "no", "0", ""})
 MAX_DOLLARS = 1_000_000_000
@@ -195,6 +199,21 @@ class _Row:
         if value not in _FALSE:
             self.error(column, f"must be true/false, yes/no or 1/0 (got {_show(value)})")
         return False
+
+    def degrees(self, column: str, limit: int) -> float | None:
+        """Decimal degrees between -limit and limit (a plain decimal number: no exponent, no
+        NaN or infinity, no degree sign)."""
+        value = self.text(column)
+        if value is None:
+            return None
+        if not _DECIMAL.fullmatch(value):
+            self.error(column, f"must be decimal degrees like -77.0365 (got {_show(value)})")
+            return None
+        number = float(value)
+        if not -limit <= number <= limit:
+            self.error(column, f"must be between -{limit} and {limit} (got {value})")
+            return None
+        return number
 
     def integer(self, column: str, low: int, high: int) -> int | None:
         value = self.text(column)
@@ -410,6 +429,11 @@ class _Loader:
             name = row.required("name")
             country = row.required("country")
             mission_type = row.enum("mission_type", get_args(MissionType), required=True)
+            latitude = row.degrees("latitude", 90)
+            longitude = row.degrees("longitude", 180)
+            if (latitude is None) != (longitude is None) and row.ok:
+                missing = "longitude" if longitude is None else "latitude"
+                row.error(missing, "give latitude and longitude together")
             if row.ok and mission_id and name and country and mission_type:
                 missions.append(
                     Mission(
@@ -420,6 +444,8 @@ class _Loader:
                         city=row.text("city"),
                         state=row.text("state"),
                         phone=row.text("phone"),
+                        latitude=latitude,
+                        longitude=longitude,
                     )
                 )
         return missions

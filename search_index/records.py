@@ -54,6 +54,8 @@ class Mission:
     city: str | None = None
     state: str | None = None
     phone: str | None = None
+    latitude: float | None = None  # decimal degrees (WGS 84), both or neither
+    longitude: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +106,31 @@ class Vehicle:
     coverage_bi_person: int | None = None
     coverage_bi_accident: int | None = None
     coverage_pd: int | None = None
+
+    @property
+    def policy_identified(self) -> bool:
+        """An insurer or a policy number is on record."""
+        return self.insurer is not None or self.policy_number is not None
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyGroup:
+    """How many vehicles of one mission's fleet (its own and its members') share every fact their
+    insurance status follows from. The backends count these groups in the store (SQL GROUP BY,
+    an Elasticsearch composite aggregation); lookup/rules/insurance.py turns each group into a
+    status once, so the rule has one home and a whole fleet costs one read."""
+
+    mission_id: str
+    vehicles: int
+    vehicle_type: VehicleType
+    policy_identified: bool
+    policy_effective: date | None
+    policy_expiry: date | None
+    policy_cancelled: bool
+    coverage_csl: int | None
+    coverage_bi_person: int | None
+    coverage_bi_accident: int | None
+    coverage_pd: int | None
 
 
 @dataclass(frozen=True, slots=True)

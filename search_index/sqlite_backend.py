@@ -85,6 +85,7 @@ from search_index.records import (
     Person,
     PersonHit,
     PlateMatch,
+    PolicyGroup,
     Vehicle,
 )
 from search_index.sqlite_support import backup_to
@@ -94,7 +95,8 @@ LOCK = "import.lock"
 _PREFIX = "index-"
 _SUFFIX = ".sqlite"
 _BUILDING = ".building"
-SCHEMA_VERSION = "3"
+# 3: confusable keys of card and licence numbers; 4: missions carry latitude and longitude.
+SCHEMA_VERSION = "4"
 _FILES_REMEMBERED = 3
 
 R = TypeVar("R")
@@ -113,6 +115,10 @@ def _decoder(kind: Any) -> Callable[[Any], Any] | None:
     if kind == tuple[str, ...]:
         return lambda stored: tuple(stored.split(";")) if stored else ()
     return None
+
+
+def _date_or_none(stored: str | None) -> date | None:
+    return None if stored is None else date.fromisoformat(stored)
 
 
 def _encode(value: Any) -> Any:
@@ -167,6 +173,19 @@ _PERSON = _Codec.of(Person)
 _VEHICLE = _Codec.of(Vehicle)
 _LICENSE = _Codec.of(License)
 _LICENSE_HOLDER = _LICENSE.columns.index("person_id")
+_FLEET_VEHICLE = ", ".join(f"v.{column}" for column in _VEHICLE.columns)
+# The policy facts of lookup/rules/insurance.py, counted per fleet: a person's vehicle belongs to
+# the person's mission.
+_POLICY_GROUPS = """
+SELECT COALESCE(v.owner_mission_id, p.mission_id) AS fleet, COUNT(*), v.vehicle_type,
+       v.insurer IS NOT NULL OR v.policy_number IS NOT NULL, v.policy_effective, v.policy_expiry,
+       v.policy_cancelled, v.coverage_csl, v.coverage_bi_person, v.coverage_bi_accident,
+       v.coverage_pd
+FROM vehicles v LEFT JOIN persons p ON p.person_id = v.owner_person_id
+WHERE fleet IS NOT NULL
+GROUP BY fleet, 3, 4, 5, 6, 7, 8, 9, 10, 11
+ORDER BY fleet
+"""
 # Ids bound into one `IN (...)`: far below SQLite's bound-parameter limit (999 before 3.32).
 _IN_CHUNK = 500
 
@@ -456,6 +475,68 @@ class SQLiteSnapshot:
             f"SELECT {_VEHICLE.select} FROM vehicles WHERE owner_person_id = ? ORDER BY plate",
             (person_id,),
         )
+
+    def missions(self) -> list[Mission]:
+        return self._all(
+            _MISSION, f"SELECT {_MISSION.select} FROM missions ORDER BY mission_id", ()
+        )
+
+    def travel_controlled(self) -> list[Person]:
+        return self._all(
+            _PERSON,
+            f"SELECT {_PERSON.select} FROM persons WHERE travel_control != 'none' "
+            "ORDER BY mission_id, person_id",
+            (),
+        )
+
+    def fleet_of(self, mission_id: str) -> list[Vehicle]:
+        return self._all(
+            _VEHICLE,
+            f"SELECT {_VEHICLE.select} FROM vehicles v WHERE owner_mission_id = ? "
+            f"UNION ALL SELECT {_FLEET_VEHICLE} FROM vehicles v "
+            "JOIN persons p ON p.person_id = v.owner_person_id WHERE p.mission_id = ? "
+            "ORDER BY plate",
+            (mission_id, mission_id),
+        )
+
+    def expired_before(self, day: date) -> list[tuple[str, Vehicle]]:
+        rows = self._db.execute(
+            f"SELECT COALESCE(v.owner_mission_id, p.mission_id) AS fleet, {_FLEET_VEHICLE} "
+            "FROM vehicles v LEFT JOIN persons p ON p.person_id = v.owner_person_id "
+            "WHERE v.policy_expiry < ? AND fleet IS NOT NULL ORDER BY v.plate",
+            (day.isoformat(),),
+        )
+        return [(row[0], _VEHICLE.decode(row[1:])) for row in rows]
+
+    def policy_groups(self) -> list[PolicyGroup]:
+        return [
+            PolicyGroup(
+                mission_id=fleet,
+                vehicles=count,
+                vehicle_type=vehicle_type,
+                policy_identified=bool(identified),
+                policy_effective=_date_or_none(effective),
+                policy_expiry=_date_or_none(expiry),
+                policy_cancelled=bool(cancelled),
+                coverage_csl=csl,
+                coverage_bi_person=bi_person,
+                coverage_bi_accident=bi_accident,
+                coverage_pd=pd,
+            )
+            for (
+                fleet,
+                count,
+                vehicle_type,
+                identified,
+                effective,
+                expiry,
+                cancelled,
+                csl,
+                bi_person,
+                bi_accident,
+                pd,
+            ) in self._db.execute(_POLICY_GROUPS)
+        ]
 
     def search_persons(
         self,

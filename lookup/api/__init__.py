@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from lookup.api import audit_log, health, incidents, lookups, public
+from lookup.api import audit_log, health, incidents, lookups, ofm, public
 from lookup.api import batch as _batch  # noqa: F401  (adds its route to lookups.bp)
 from lookup.errors import ApiError, error_response
 from lookup.store.base import StoreError
@@ -14,6 +14,7 @@ api_blueprint.register_blueprint(lookups.bp)
 api_blueprint.register_blueprint(audit_log.bp)
 api_blueprint.register_blueprint(public.bp)
 api_blueprint.register_blueprint(incidents.bp)
+api_blueprint.register_blueprint(ofm.bp)
 health_blueprint = health.bp
 
 MAX_QUERY_STRING = 4096

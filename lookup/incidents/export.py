@@ -47,7 +47,8 @@ COLUMNS = (
 )
 
 
-def row(document: Mapping[str, Any]) -> list[str]:
+def flat(document: Mapping[str, Any]) -> dict[str, Any]:
+    """A report as one flat record of COLUMNS (as typed: not yet defused for spreadsheets)."""
     subject = document["subject"]
     mission = subject.get("mission") or {}
     vehicle = subject.get("vehicle") or {}
@@ -75,6 +76,11 @@ def row(document: Mapping[str, Any]) -> list[str]:
     }
     claimed = values["immunity_claimed"]
     values["immunity_claimed"] = None if claimed is None else ("yes" if claimed else "no")
+    return values
+
+
+def row(document: Mapping[str, Any]) -> list[str]:
+    values = flat(document)
     return [spreadsheet_cell(values[name]) for name in COLUMNS]
 
 

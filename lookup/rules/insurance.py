@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from typing import Literal, Protocol
 
-from search_index.records import Vehicle, VehicleType
+from search_index.records import VehicleType
 
 InsuranceStatus = Literal[
     "active",
@@ -29,6 +29,31 @@ InsuranceStatus = Literal[
 UNINSURED: frozenset[InsuranceStatus] = frozenset(
     {"lapsed", "none", "not_yet_effective", "below_minimum"}
 )
+
+
+class PolicyFacts(Protocol):
+    """What the status follows from: a Vehicle, or a search_index PolicyGroup (many vehicles
+    sharing these facts, as the OFM compliance aggregate counts them)."""
+
+    @property
+    def vehicle_type(self) -> VehicleType: ...
+    @property
+    def policy_identified(self) -> bool: ...
+    @property
+    def policy_effective(self) -> date | None: ...
+    @property
+    def policy_expiry(self) -> date | None: ...
+    @property
+    def policy_cancelled(self) -> bool: ...
+    @property
+    def coverage_csl(self) -> int | None: ...
+    @property
+    def coverage_bi_person(self) -> int | None: ...
+    @property
+    def coverage_bi_accident(self) -> int | None: ...
+    @property
+    def coverage_pd(self) -> int | None: ...
+
 
 _LABELS: dict[InsuranceStatus, str] = {
     "active": "Insured",
@@ -52,7 +77,7 @@ class CoverageMinimum:
     bi_accident: int
     pd: int
 
-    def met_by(self, vehicle: Vehicle) -> bool | None:
+    def met_by(self, vehicle: PolicyFacts) -> bool | None:
         """True or False when the recorded limits decide it; None when they are not recorded."""
         if vehicle.coverage_csl is not None and vehicle.coverage_csl >= self.csl:
             return True
@@ -99,7 +124,7 @@ class Insurance:
     notes: tuple[str, ...]
 
 
-def insurance_on(vehicle: Vehicle, today: date, rules: InsuranceRules) -> Insurance:
+def insurance_on(vehicle: PolicyFacts, today: date, rules: InsuranceRules) -> Insurance:
     minimum = rules.minimum_for(vehicle.vehicle_type)
     meets = minimum.met_by(vehicle) if minimum else None
     status, days_left = _status(vehicle, today, rules, minimum, meets)
@@ -122,7 +147,7 @@ def insurance_on(vehicle: Vehicle, today: date, rules: InsuranceRules) -> Insura
 
 
 def _status(
-    vehicle: Vehicle,
+    vehicle: PolicyFacts,
     today: date,
     rules: InsuranceRules,
     minimum: CoverageMinimum | None,
@@ -146,17 +171,19 @@ def _status(
     return "active", days_left
 
 
-def _policy_on_record(vehicle: Vehicle) -> bool:
-    return vehicle.policy_cancelled or any(
-        value is not None
-        for value in (
-            vehicle.insurer,
-            vehicle.policy_number,
-            vehicle.policy_effective,
-            vehicle.policy_expiry,
-            vehicle.coverage_csl,
-            vehicle.coverage_bi_person,
-            vehicle.coverage_bi_accident,
-            vehicle.coverage_pd,
+def _policy_on_record(vehicle: PolicyFacts) -> bool:
+    return (
+        vehicle.policy_cancelled
+        or vehicle.policy_identified
+        or any(
+            value is not None
+            for value in (
+                vehicle.policy_effective,
+                vehicle.policy_expiry,
+                vehicle.coverage_csl,
+                vehicle.coverage_bi_person,
+                vehicle.coverage_bi_accident,
+                vehicle.coverage_pd,
+            )
         )
     )

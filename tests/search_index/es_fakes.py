@@ -732,7 +732,40 @@ def _aggregate(spec: Json, hits: list[tuple[str, FakeIndex, FakeDoc]]) -> Json:
             "buckets": [{"key": k, "doc_count": n} for k, n in ranked[:size]],
             "sum_other_doc_count": sum(n for _, n in ranked[size:]),
         }
+    if "composite" in spec:
+        return _composite(spec["composite"], hits)
     raise EsHttpError(400, "parsing_exception", f"fake: unsupported aggregation {sorted(spec)}")
+
+
+def _composite(spec: Json, hits: list[tuple[str, FakeIndex, FakeDoc]]) -> Json:
+    """A composite aggregation of `terms` sources: one bucket per combination of values, in
+    ascending key order, `size` a page, resumed strictly after `after`. As in Elasticsearch, a
+    document missing a source's field is in no bucket (missing_bucket is not supported), and
+    a multi-valued field puts the document in one bucket per value."""
+    names: list[str] = []
+    fields: list[str] = []
+    for source in spec["sources"]:
+        ((name, kind),) = source.items()
+        if set(kind) != {"terms"} or set(kind["terms"]) != {"field"}:
+            raise EsHttpError(400, "parsing_exception", f"fake: unsupported source {kind}")
+        names.append(name)
+        fields.append(kind["terms"]["field"])
+    counts: dict[tuple[Any, ...], int] = {}
+    for _, _, doc in hits:
+        for key in itertools.product(*(sorted(set(_values(doc.source, f))) for f in fields)):
+            counts[key] = counts.get(key, 0) + 1
+    keys = sorted(counts)
+    after = spec.get("after")
+    if after is not None:
+        resume = tuple(after[name] for name in names)
+        keys = [k for k in keys if k > resume]
+    page = keys[: int(spec.get("size", 10))]
+    out: Json = {
+        "buckets": [{"key": dict(zip(names, k, strict=True)), "doc_count": counts[k]} for k in page]
+    }
+    if page:
+        out["after_key"] = dict(zip(names, page[-1], strict=True))
+    return out
 
 
 def _kind_filter(query: Json | None) -> str | None:

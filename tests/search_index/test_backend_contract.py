@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 from search_index.backend import NoDataPublished, SearchBackend
 from search_index.confusables import MAX_SUBSTITUTIONS, parse_plate_pattern, substitutions
 from search_index.records import Dataset, Substitution
+from tests.compliance_data import AS_OF as AS_OF_FOR_EXPIRY
+from tests.compliance_data import compliance_dataset
 from tests.factories import (
     CHILD_ID,
     CONSUL_ID,
@@ -480,3 +482,126 @@ def test_partial_patterns_find_exactly_the_matching_plates(
     with published.snapshot() as snap:
         found = snap.find_plate_pattern(pattern)
     assert sorted(plates_of(found)) == expected
+
+
+def _fleet_facts(dataset: Dataset) -> dict[tuple[object, ...], int]:
+    """What policy_groups must count, computed naively from the records."""
+    mission_of = {p.person_id: p.mission_id for p in dataset.persons}
+    counts: dict[tuple[object, ...], int] = {}
+    for v in dataset.vehicles:
+        fleet = v.owner_mission_id or mission_of[v.owner_person_id or ""]
+        key = (
+            fleet,
+            v.vehicle_type,
+            v.insurer is not None or v.policy_number is not None,
+            v.policy_effective,
+            v.policy_expiry,
+            v.policy_cancelled,
+            v.coverage_csl,
+            v.coverage_bi_person,
+            v.coverage_bi_accident,
+            v.coverage_pd,
+        )
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def test_policy_groups_count_every_fleet_vehicle_once(backend: SearchBackend) -> None:
+    dataset = compliance_dataset()
+    backend.publish(dataset)
+    with backend.snapshot() as snap:
+        groups = snap.policy_groups()
+    found = {
+        (
+            g.mission_id,
+            g.vehicle_type,
+            g.policy_identified,
+            g.policy_effective,
+            g.policy_expiry,
+            g.policy_cancelled,
+            g.coverage_csl,
+            g.coverage_bi_person,
+            g.coverage_bi_accident,
+            g.coverage_pd,
+        ): g.vehicles
+        for g in groups
+    }
+    assert len(found) == len(groups)  # no group reported twice
+    assert found == _fleet_facts(dataset)
+    assert sum(g.vehicles for g in groups) == len(dataset.vehicles)
+    assert [g.mission_id for g in groups] == sorted(g.mission_id for g in groups)
+    assert max(g.vehicles for g in groups) == 2  # CMP007 and CMP009 share their facts
+
+
+def test_policy_groups_page_through_many_groups(backend: SearchBackend) -> None:
+    """More groups than one Elasticsearch composite page holds are all counted."""
+    vehicles = tuple(
+        make_vehicle(plate=f"PG{n:05d}", policy_number=f"N{n}", policy_expiry=date(2027, 1, 1))
+        for n in range(2)
+    ) + tuple(make_vehicle(plate=f"PX{n:05d}", coverage_csl=300_000 + n) for n in range(5_100))
+    dataset = dataclasses.replace(small_dataset(), vehicles=vehicles)
+    backend.publish(dataset)
+    with backend.snapshot() as snap:
+        groups = snap.policy_groups()
+    assert len(groups) == 5_101
+    assert sum(g.vehicles for g in groups) == 5_102
+
+
+def test_expired_before(backend: SearchBackend) -> None:
+    dataset = compliance_dataset()
+    backend.publish(dataset)
+    day = AS_OF_FOR_EXPIRY
+    with backend.snapshot() as snap:
+        found = snap.expired_before(day)
+        assert snap.expired_before(date(2000, 1, 1)) == []
+    mission_of = {p.person_id: p.mission_id for p in dataset.persons}
+    expected = sorted(
+        (
+            (v.owner_mission_id or mission_of[v.owner_person_id or ""], v)
+            for v in dataset.vehicles
+            if v.policy_expiry is not None and v.policy_expiry < day
+        ),
+        key=lambda pair: pair[1].plate,
+    )
+    assert found == expected
+    assert [v.plate for _, v in found] == ["CMP003", "CMP012", "CMP102"]
+
+
+def test_fleet_and_missions(backend: SearchBackend) -> None:
+    backend.publish(compliance_dataset())
+    with backend.snapshot() as snap:
+        fleet = [v.plate for v in snap.fleet_of(MISSION_ID)]
+        second = snap.fleet_of(SECOND_MISSION_ID)
+        missions = snap.missions()
+        assert snap.fleet_of("M-none") == []
+    assert fleet == [f"CMP{n:03d}" for n in range(1, 13)]
+    assert [v.plate for v in second] == ["CMP101", "CMP102"]
+    assert second[0] == compliance_dataset().vehicles[12]  # whole records
+    assert missions == sorted(compliance_dataset().missions, key=lambda m: m.mission_id)
+    assert missions[1].longitude == -77.0365  # coordinates round trip
+
+
+def test_travel_controlled_persons(backend: SearchBackend) -> None:
+    persons = [
+        make_person(person_id=f"P-T{n}", mission_id=mission, travel_control=control)
+        for n, (mission, control) in enumerate(
+            [
+                (SECOND_MISSION_ID, "approval"),
+                (MISSION_ID, "notify"),
+                (MISSION_ID, "none"),
+                (MISSION_ID, "approval"),
+            ]
+        )
+    ]
+    base = small_dataset()
+    backend.publish(dataclasses.replace(base, persons=base.persons + tuple(persons)))
+    with backend.snapshot() as snap:
+        found = snap.travel_controlled()
+    # small_dataset's consul (M-COR, notify) and the three controlled persons above.
+    assert [(p.mission_id, p.person_id) for p in found] == [
+        (SECOND_MISSION_ID, "P-0004"),
+        (SECOND_MISSION_ID, "P-T0"),
+        (MISSION_ID, "P-T1"),
+        (MISSION_ID, "P-T3"),
+    ]
+    assert found[0] == next(p for p in base.persons if p.person_id == "P-0004")

@@ -65,9 +65,13 @@ TEMPLATE = {
                 "plate_length": {"type": "short"},
                 "owner_person_id": KEYWORD,
                 "owner_mission_id": KEYWORD,
+                "fleet_mission_id": KEYWORD,
+                "policy_facts": {"type": "keyword", "index": False},
+                "policy_expiry": {"type": "date", "format": "strict_date"},
                 "person_id": KEYWORD,
                 "mission_id": KEYWORD,
                 "principal_id": KEYWORD,
+                "travel_control": KEYWORD,
                 "seq": {"type": "integer"},
                 "is_family": {"type": "boolean"},
                 "country_key": KEYWORD,
@@ -97,7 +101,7 @@ def test_every_document_field_is_mapped() -> None:
     docs = [
         mission_doc(Mission("M1", "Embassy", "Freedonia", "embassy")),
         person_doc(Person("P1", "M1", "Doe", "diplomatic_agent", "active"), "Freedonia", 1),
-        vehicle_doc(Vehicle("D0123A", "active", owner_person_id="P1")),
+        vehicle_doc(Vehicle("D0123A", "active", owner_person_id="P1"), "M1"),
         license_doc(License("L1", "P1", "valid")),
     ]
     for doc in docs:
@@ -148,6 +152,7 @@ def test_person_document() -> None:
         "name_words": ["anna", "maria", "muller"],
         "name_key": "anna maria muller",
         "date_of_birth": "1980-05-17",
+        "travel_control": "none",
         "record": {
             "person_id": "P1",
             "mission_id": "M1",
@@ -183,7 +188,7 @@ def test_family_member_document_is_marked() -> None:
 
 def test_vehicle_document() -> None:
     vehicle = Vehicle("DO123A", "active", owner_person_id="P1", year=2020)
-    doc = vehicle_doc(vehicle)
+    doc = vehicle_doc(vehicle, "M1")
     assert {k: v for k, v in doc.items() if k != "record"} == {
         "kind": "vehicle",
         "plate": "DO123A",
@@ -191,6 +196,9 @@ def test_vehicle_document() -> None:
         "plate_length": 6,
         "owner_person_id": "P1",
         "owner_mission_id": None,
+        "fleet_mission_id": "M1",
+        "policy_facts": '["car",false,null,null,false,null,null,null,null]',
+        "policy_expiry": None,
     }
     assert doc["record"]["year"] == 2020
     assert doc["record"]["registration_expiry"] is None
@@ -208,6 +216,8 @@ def test_mission_and_license_documents() -> None:
             "city": None,
             "state": None,
             "phone": None,
+            "latitude": None,
+            "longitude": None,
         },
     }
     doc = license_doc(License("L77", "P1", "valid", points=3, expiry=date(2028, 2, 1)))

@@ -1,0 +1,167 @@
+"""OFM workspace benchmark: the insurance-compliance aggregate and each export on the SQLite
+backend, beside the trivial endpoint in the same run.
+
+    python bench/ofm_bench.py [--scale small|full] [--requests 100] [--clients 2]
+                              [--seconds 10] [--server gunicorn|threaded]
+
+It generates the synthetic data set (full: 2,600 missions, 124,000 persons, 12,000 vehicles),
+imports it into a fresh SQLite data directory, creates an OFM agency with an analyst key, seeds
+1,000 incident reports through the API (so the incident exports have rows to write), and serves
+the real app (by default gunicorn, 2 sync workers; `GET /healthz` as the trivial endpoint). It
+then measures p50/p99 of sequential requests, whole answers read, and throughput with concurrent
+clients of:
+
+1. `GET /healthz`;
+2. `GET /api/v1/ofm/insurance-compliance` (JSON) and `?format=csv`;
+3. `GET /api/v1/ofm/insurance-compliance/{mission_id}` for the missions with most vehicles;
+4. `GET /api/v1/ofm/flags`;
+5. `GET /api/v1/ofm/exports/{name}` for each of the six exports.
+
+Every request is audited, so the audit table grows during the run. The machine is shared:
+figures are noisy.
+"""
+
+from __future__ import annotations
+
+import csv
+import http.client
+import json
+import sys
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from bench import harness  # noqa: E402
+from lookup import accounts  # noqa: E402
+from lookup.extensions import search_backend  # noqa: E402
+from lookup.ofm.exports import EXPORTS  # noqa: E402
+from search_index.importer import load_directory  # noqa: E402
+
+Built = tuple[str, str, bytes, dict[str, str]]
+INCIDENTS = 1000
+
+
+def _send(connection: http.client.HTTPConnection, built: Built, expect: int) -> None:
+    method, path, body, headers = built
+    connection.request(method, path, body=body or None, headers=headers)
+    response = connection.getresponse()
+    payload = response.read()
+    if response.status != expect:
+        raise SystemExit(f"{method} {path}: {response.status} {payload[:300]!r}")
+
+
+def _connect(port: int) -> http.client.HTTPConnection:
+    return http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+
+
+def _busiest_missions(csv_dir: Path) -> list[str]:
+    with (csv_dir / "persons.csv").open(encoding="utf-8") as handle:
+        mission_of = {row["person_id"]: row["mission_id"] for row in csv.DictReader(handle)}
+    with (csv_dir / "vehicles.csv").open(encoding="utf-8") as handle:
+        fleets = Counter(
+            row["owner_mission_id"] or mission_of[row["owner_person_id"]]
+            for row in csv.DictReader(handle)
+        )
+    return [mission for mission, _ in fleets.most_common(20)]
+
+
+def _licences(csv_dir: Path) -> list[str]:
+    with (csv_dir / "licenses.csv").open(encoding="utf-8") as handle:
+        return [row["license_number"] for row in csv.DictReader(handle)][:INCIDENTS]
+
+
+def main() -> None:
+    parser = harness.arguments(__doc__, requests=100)
+    args = parser.parse_args()
+
+    work, counts = harness.demo_data(args.scale, "ofm")
+    settings = {
+        "data_dir": work / "data",
+        "log_level": "WARNING",
+        "ratelimit_lookups": "100000000/minute",
+    }
+    # One app seeds (its test client files the reports), a fresh one serves the measurements.
+    seeding = harness.bench_app(settings)
+    with seeding.app_context():
+        search_backend().publish(load_directory(work / "csv"))
+        police = accounts.create_agency("Bench Police")
+        _key, police_key = accounts.create_api_key(police)
+        ofm = accounts.create_agency("Bench OFM", kind="ofm")
+        _key, analyst_key = accounts.create_api_key(ofm, role="analyst")
+    analyst = {"Authorization": f"Bearer {analyst_key}"}
+    missions = _busiest_missions(work / "csv")
+    occurred = (datetime.now(UTC) - timedelta(days=3)).isoformat()
+    client = seeding.test_client()
+    for number, licence in enumerate(_licences(work / "csv")):
+        body = {
+            "occurred_at": occurred,
+            "kind": "moving_violation",
+            "subject": {"license_number": licence},
+            "location": {"latitude": 38.9 + number / 10_000, "longitude": -77.03},
+            "reporting_officer": {"name": "Officer Bench"},
+        }
+        answer = client.post(
+            "/api/v1/incidents", json=body, headers={"Authorization": f"Bearer {police_key}"}
+        )
+        if answer.status_code != 201:
+            raise SystemExit(f"seeding a report: {answer.status_code} {answer.get_data()[:200]!r}")
+
+    def get(path: str) -> Callable[[int], Built]:
+        return lambda _index: ("GET", path, b"", analyst)
+
+    base = "/api/v1/ofm"
+    cases: list[tuple[str, Callable[[int], Built]]] = [
+        ("trivial endpoint", lambda _index: ("GET", "", b"", {})),
+        ("compliance (JSON)", get(f"{base}/insurance-compliance")),
+        ("compliance (CSV)", get(f"{base}/insurance-compliance?format=csv")),
+        (
+            "one mission's vehicles",
+            lambda index: (
+                "GET",
+                f"{base}/insurance-compliance/{missions[index % len(missions)]}",
+                b"",
+                analyst,
+            ),
+        ),
+        ("review flags", get(f"{base}/flags")),
+        *((f"export {name}", get(f"{base}/exports/{name}")) for name in EXPORTS),
+    ]
+    app = harness.bench_app(settings)
+    print(f"data: {args.scale} scale {counts}; {INCIDENTS} incident reports filed")
+    with harness.serving(args, app, settings) as (port, trivial_path, server):
+        print(f"server: {server}")
+
+        def built(make: Callable[[int], Built], index: int) -> Built:
+            method, path, body, headers = make(index)
+            return method, path or trivial_path, body, headers
+
+        for name, make in cases:
+            connection = _connect(port)
+            for index in range(5):  # warm up
+                _send(connection, built(make, index), 200)
+            latencies = harness.latencies_ms(
+                (built(make, index) for index in range(args.requests)),
+                partial(_send, connection, expect=200),
+            )
+            connection.close()
+            rate = harness.throughput(
+                args.clients,
+                args.seconds,
+                lambda: _connect(port),
+                lambda conn, rng, make=make: _send(conn, built(make, rng.randrange(10**6)), 200),
+            )
+            print(
+                f"{name:<32} {harness.latency_summary(latencies)}  "
+                f"{rate:7.1f} req/s with {args.clients} clients"
+            )
+    print(harness.load_average())
+    print(json.dumps({"scale": args.scale, "counts": counts}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,46 @@
+"""RFC 7946 GeoJSON FeatureCollections, streamed: one Feature per record, a Point at
+[longitude, latitude] (or a null geometry for a record without a location), flat properties
+(scalars only) so ArcGIS and Power BI read every property as a column."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import date, datetime
+from typing import Any
+
+MEDIA_TYPE = "application/geo+json"
+
+
+def _scalar(value: Any) -> str | int | float | bool | None:
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def feature(
+    feature_id: str,
+    latitude: float | None,
+    longitude: float | None,
+    properties: Mapping[str, Any],
+) -> dict[str, Any]:
+    geometry = None
+    if latitude is not None and longitude is not None:
+        geometry = {"type": "Point", "coordinates": [longitude, latitude]}
+    return {
+        "type": "Feature",
+        "id": feature_id,
+        "geometry": geometry,
+        "properties": {name: _scalar(value) for name, value in properties.items()},
+    }
+
+
+def feature_collection(features: Iterable[dict[str, Any]]) -> Iterator[str]:
+    yield '{"type": "FeatureCollection", "features": ['
+    separator = ""
+    for item in features:
+        yield separator + json.dumps(item, ensure_ascii=False)
+        separator = ","
+    yield "]}"

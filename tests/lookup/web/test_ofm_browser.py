@@ -1,0 +1,117 @@
+"""The OFM dashboard in a real browser (Debian's Chromium via Playwright): charts load as
+images beside their tables, axe-core finds no serious violation, and the notice prints without
+the site's header and navigation."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from lookup import accounts, create_app
+from lookup.extensions import search_backend
+from tests.browser import axe_violations, served, without_dipcheck_environment
+from tests.compliance_data import AS_OF, compliance_dataset
+from tests.factories import MISSION_ID
+from tests.lookup.web.conftest import (
+    GENEROUS_LIMITS,
+    Clock,
+    OfficerLogin,
+    make_officer,
+    totp_code,
+)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("axe_available")]
+
+
+@dataclass(frozen=True)
+class Site:
+    url: str
+    app: Flask
+    clock: Clock
+    analyst: OfficerLogin
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterator[Site]:
+    clock = Clock()
+    with without_dipcheck_environment():
+        app = create_app(
+            data_dir=tmp_path_factory.mktemp("ofm-e2e"),
+            TESTING=True,
+            CLOCK=clock,
+            **GENEROUS_LIMITS,
+        )
+        with app.app_context():
+            search_backend().publish(compliance_dataset())
+            accounts.create_agency("OFM", kind="ofm")
+        analyst = make_officer(app, "ana", agency="OFM", role="analyst")
+        try:
+            with served(app) as url:
+                yield Site(url, app, clock, analyst)
+        finally:
+            with app.app_context():
+                search_backend().close()
+
+
+def signed_in_page(browser: Any, site: Site, *, bypass_csp: bool = False) -> Any:
+    page = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=bypass_csp)
+    page = page.new_page()
+    page.goto(f"{site.url}/login")
+    page.get_by_label("I have read the notice above and accept it.").check()
+    page.get_by_label("Username").fill(site.analyst.username)
+    page.get_by_label("Password").fill(site.analyst.password)
+    site.clock.advance(seconds=30)
+    code = totp_code(site.analyst.totp_secret, site.clock())
+    page.get_by_label("Code from your authenticator app").fill(code)
+    page.get_by_role("button", name="Sign in").click()
+    return page
+
+
+def test_dashboard_charts_render_with_their_tables(browser: Any, site: Site) -> None:
+    page = signed_in_page(browser, site)
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(f"{site.url}/ofm/compliance?as_of={AS_OF}")
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Insurance compliance")
+    images = page.locator(".chart img")
+    assert images.count() == 5
+    for index in range(5):
+        image = images.nth(index)
+        image.scroll_into_view_if_needed()
+        width = page.evaluate("(img) => img.complete && img.naturalWidth", image.element_handle())
+        assert width == 720
+        table = page.locator(".chart").nth(index).locator("table")
+        assert table.locator("tbody tr").count() >= 1
+    assert errors == []  # no CSP violation, nothing failed to load
+    page.get_by_role("link", name="Vehicles", exact=True).click()
+    assert "sort=vehicles" in page.url
+    page.context.close()
+
+
+def test_dashboard_and_notice_pass_axe(browser: Any, site: Site) -> None:
+    page = signed_in_page(browser, site, bypass_csp=True)
+    for path in (
+        f"/ofm/compliance?as_of={AS_OF}",
+        f"/ofm/compliance/{MISSION_ID}/notice?as_of={AS_OF}",
+    ):
+        page.goto(f"{site.url}{path}")
+        assert axe_violations(page) == [], path
+    page.context.close()
+
+
+def test_the_notice_prints_on_its_own(browser: Any, site: Site) -> None:
+    page = signed_in_page(browser, site)
+    page.goto(f"{site.url}/ofm/compliance/{MISSION_ID}/notice?as_of={AS_OF}")
+    page.emulate_media(media="print")
+    assert not page.locator("header.top").is_visible()
+    assert not page.locator("footer").is_visible()
+    assert page.locator(".notice table tbody tr").count() == 8
+    pdf = page.pdf(format="Letter")
+    assert pdf.startswith(b"%PDF")
+    assert len(re.findall(rb"/Type\s*/Page(?!s)", pdf)) == 1  # one page per mission
+    page.context.close()
