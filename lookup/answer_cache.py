@@ -18,6 +18,11 @@ Invalidation:
   process at once; `set_generation_source(read)` installs a reader of a shared counter (e.g. one
   kept in the state store) that is asked at most once per `GENERATION_POLL_SECONDS` per process,
   so other workers see a change within that time without a store read per lookup.
+- licence points depend on OFM assessments: each app's cache polls its own state store's
+  `incidents.assessments_mark()` the same way (at most once per `GENERATION_POLL_SECONDS`), and
+  the process that records an assessment calls `bump()`. If that read fails, the generation is
+  unknown and the lookup neither reads nor fills the cache (it reads the reports itself, and
+  fails closed as it would without a cache): an answer with old points is never served.
 
 Memory is bounded: entries are charged their JSON size times `OBJECT_OVERHEAD` (what the Python
 objects take beside their JSON), and the least recently used are dropped beyond
@@ -40,6 +45,8 @@ import orjson
 from flask import current_app
 
 from lookup.config import current_settings
+from lookup.extensions import state_store
+from lookup.store.base import StoreError
 
 __all__ = [
     "GENERATION_POLL_SECONDS",
@@ -62,7 +69,7 @@ OBJECT_OVERHEAD = 2
 class CacheKey:
     dataset_id: str
     day: date
-    generation: tuple[int, int]
+    generation: tuple[Hashable, ...]
     kind: str
     normalized: str
     options: tuple[Hashable, ...]
@@ -87,6 +94,11 @@ class AnswerCache:
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
+        # The reader of this app's shared mark (None: none) and the last value it gave.
+        self.mark_source: Callable[[], str] | None = None
+        self._mark: str | None = None
+        self._mark_checked = float("-inf")
+        self._mark_lock = threading.Lock()
 
     @property
     def enabled(self) -> bool:
@@ -98,6 +110,25 @@ class AnswerCache:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    def generation(self) -> tuple[Hashable, ...] | None:
+        """The generation part of this cache's keys, or None when the shared mark cannot be
+        read (then nothing may be served from, or kept in, the cache)."""
+        mark = ""
+        read = self.mark_source
+        if read is not None:
+            # Held while reading: one store read per interval, however many threads ask.
+            with self._mark_lock:
+                now = time.monotonic()
+                if self._mark is None or now - self._mark_checked >= GENERATION_POLL_SECONDS:
+                    try:
+                        self._mark = read()
+                    except StoreError:
+                        self._mark = None
+                        return None
+                    self._mark_checked = now
+                mark = self._mark
+        return (*generation(), mark)
 
     def get(self, key: CacheKey) -> CachedAnswer | None:
         with self._lock:
@@ -142,8 +173,14 @@ def app_cache() -> AnswerCache:
             cache = extensions.get(_EXTENSION_KEY)
             if cache is None:
                 cache = AnswerCache(current_settings().answer_cache_mb * 1024 * 1024)
+                cache.mark_source = _assessments_mark
                 extensions[_EXTENSION_KEY] = cache
     return cache
+
+
+def _assessments_mark() -> str:
+    """The current app's own state store's assessment mark (answers show licence points)."""
+    return state_store().incidents.assessments_mark()
 
 
 class _Generation:

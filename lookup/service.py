@@ -309,11 +309,12 @@ def _cached_find(
     settings = current_settings()
     today = settings.local_date()
     key: answer_cache.CacheKey | None = None
-    if cache is not None and cache.enabled:
+    generation = cache.generation() if cache is not None and cache.enabled else None
+    if cache is not None and generation is not None:
         key = answer_cache.CacheKey(
             dataset_id=snapshot.info.dataset_id,
             day=today,
-            generation=answer_cache.generation(),
+            generation=generation,
             kind=query.kind,
             normalized=query.normalized,
             options=(include_date_of_birth, query.date_of_birth, query.country),

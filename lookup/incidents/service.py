@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from lookup import accounts, answers
+from lookup import accounts, answer_cache, answers
 from lookup.audit import AuditUnavailable, new_reference, record, records
 from lookup.auth import Principal
 from lookup.errors import ApiError
@@ -463,5 +463,8 @@ def assess_incident(caller: Caller, incident_id: str, body: AssessmentIn) -> dic
             continue  # another analyst wrote first: apply this decision on top of theirs
         except (StoreError, KeyError):
             raise _unavailable() from None
+        # Answers show licence points: this process stops serving cached ones at once, other
+        # workers within a poll of the store's assessment mark (lookup/answer_cache.py).
+        answer_cache.bump()
         return {**incident_json(changed, principal), "read_reference": reference}
     raise _unavailable()

@@ -210,3 +210,18 @@ class ElasticsearchIncidentStore:
                 person = source["person_id"]
                 totals[person] = totals.get(person, 0) + int(source["points"])
         return totals
+
+    def assessments_mark(self) -> str:
+        with unavailable_on_failure(StoreUnavailable, "incident read"):
+            self._ensure()
+            resp = self._es.search(
+                index=self._index,
+                query={"exists": {"field": "assessed_at"}},
+                sort=[{"assessed_at": "desc"}, {"id": "desc"}],
+                size=1,
+                source_includes=["id", "assessed_at"],
+                track_total_hits=True,
+            )
+        hits = resp["hits"]
+        latest = hits["hits"][0]["_source"] if hits["hits"] else {}
+        return f"{hits['total']['value']}|{latest.get('assessed_at', '')}|{latest.get('id', '')}"

@@ -118,3 +118,8 @@ class IncidentStore(Protocol):
     ) -> dict[str, int]:
         """Per person, the sum of points assessed after `assessed_after` for incidents that
         occurred on or after `occurred_from` (persons with none are left out)."""
+
+    def assessments_mark(self) -> str:
+        """A short text that changes whenever an assessment is recorded or replaced: how many
+        reports are assessed, and the latest assessment's time and report id. Cheap (one index
+        read), so caches of answers that show points can poll it. Raises StoreUnavailable."""

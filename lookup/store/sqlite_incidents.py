@@ -47,6 +47,8 @@ CREATE TABLE IF NOT EXISTS incidents (
 );
 CREATE INDEX IF NOT EXISTS incidents_person
     ON incidents (person_id, assessed_at, occurred_on, points);
+CREATE INDEX IF NOT EXISTS incidents_assessed
+    ON incidents (assessed_at, id) WHERE assessed_at IS NOT NULL;
 """
 # The queue's filters. Each index leads with one filter column, then the queue's order, then the
 # other filter columns: a page is read in order, and its total is counted from the index alone
@@ -216,3 +218,16 @@ class SQLiteIncidentStore:
             [*person_ids, utc_text(assessed_after), occurred_from.isoformat()],
         )
         return {row[0]: int(row[1]) for row in rows if row[1]}
+
+    def assessments_mark(self) -> str:
+        self._ensure()
+        # The partial index answers both parts: the count from the index alone, the latest
+        # from its last entry (no table row is read).
+        rows = self._store._read(
+            "SELECT COUNT(*), MAX(assessed_at), "
+            "(SELECT id FROM incidents WHERE assessed_at IS NOT NULL "
+            "ORDER BY assessed_at DESC, id DESC LIMIT 1) "
+            "FROM incidents WHERE assessed_at IS NOT NULL"
+        )
+        count, latest, incident_id = rows[0]
+        return f"{count}|{latest or ''}|{incident_id or ''}"

@@ -163,3 +163,28 @@ def test_the_total_is_counted_up_to_the_limit_and_one_more(
     found, total = store.incidents.page(IncidentFilter(), offset=0, limit=1)
     assert ([d["incident_id"] for d in found], total) == (["IN-5"], 3)
     assert store.incidents.page(IncidentFilter(agency_id="A9"), offset=0, limit=1) == ([], 0)
+
+
+def test_the_assessments_mark_changes_with_every_assessment(store: StateStore) -> None:
+    incidents = store.incidents
+    empty = incidents.assessments_mark()
+    assert incidents.assessments_mark() == empty  # a read changes nothing
+    incidents.add(report("IN-1"))
+    incidents.add(report("IN-2"))
+    assert incidents.assessments_mark() == empty  # reports without an assessment do not count
+    seen = {empty}
+    version = incidents.replace(
+        "IN-1", report("IN-1", assessment=points(2, PUBLISHED)), expect_version=1
+    )
+    seen.add(incidents.assessments_mark())
+    # The second report assessed at the very same millisecond still changes it (the count).
+    incidents.replace("IN-2", report("IN-2", assessment=points(3, PUBLISHED)), expect_version=1)
+    seen.add(incidents.assessments_mark())
+    # A replaced assessment (a later one on an already assessed report) changes it too.
+    incidents.replace(
+        "IN-1",
+        report("IN-1", assessment=points(4, PUBLISHED + timedelta(minutes=1))),
+        expect_version=version,
+    )
+    seen.add(incidents.assessments_mark())
+    assert len(seen) == 4
