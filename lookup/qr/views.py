@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -281,10 +282,9 @@ def verify_page(token: str) -> Response:
     if credentials_unavailable:
         code = "QR-CREDENTIALS-UNAVAILABLE"
         checked = _checked(Verdict.UNAVAILABLE, code, checked.verification)
-        try:
+        # The audit is in the same store as the credentials: refused, and unrecorded.
+        with suppress(AuditUnavailable):
             _audit_scan(token, checked, None)
-        except AuditUnavailable:
-            pass  # the audit is in the same store as the credentials: refused, unrecorded
     elif principal is not None and _opens_full_answer(checked):
         # The scan and the lookup it opens are one look: one record, the lookup's, which
         # carries the code's facts too.
