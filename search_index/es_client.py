@@ -67,14 +67,18 @@ def create_index_once(
     es: Elasticsearch, index: str, *, settings: dict[str, Any], mappings: dict[str, Any]
 ) -> None:
     """Create `index` unless it exists. Several instances may start together: one that finds the
-    index created by another between its check and its create carries on."""
-    if es.indices.exists(index=index):
-        return
-    try:
-        es.indices.create(index=index, settings=settings, mappings=mappings)
-    except BadRequestError as e:
-        if e.error != "resource_already_exists_exception":
-            raise
+    index created by another between its check and its create carries on, once the index's
+    primary shard is active: a search that reaches a just-created index before then fails with
+    503 no_shard_available (the create waits for that itself, so only the others wait here)."""
+    if not es.indices.exists(index=index):
+        try:
+            es.indices.create(index=index, settings=settings, mappings=mappings)
+        except BadRequestError as e:
+            if e.error != "resource_already_exists_exception":
+                raise
+        else:
+            return
+    es.cluster.health(index=index, wait_for_active_shards=1, timeout="30s")
 
 
 def describe(error: Exception) -> str:

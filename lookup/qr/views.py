@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,7 +37,13 @@ from werkzeug.routing import BaseConverter
 from lookup.api.schemas import ErrorBody
 from lookup.api.spec import AUTHENTICATED, spec
 from lookup.audit import REFERENCE_ALPHABET, REFERENCE_PREFIX, AuditUnavailable, record
-from lookup.auth import AuthError, Principal, current_principal, require_principal
+from lookup.auth import (
+    AuthError,
+    CredentialsUnavailable,
+    Principal,
+    current_principal,
+    require_principal,
+)
 from lookup.config import SETTINGS_KEY, Settings, current_settings
 from lookup.errors import ApiError, wants_json
 from lookup.extensions import limiter, search_backend, state_store
@@ -261,13 +268,24 @@ def _opens_full_answer(checked: Checked) -> bool:
 @limiter.limit(_scan_limit, key_func=_client_address)
 def verify_page(token: str) -> Response:
     now = datetime.now(UTC)
+    credentials_unavailable = False
     try:
         principal = current_principal()
     except AuthError:  # a bad Bearer key: this page still serves the public check
         principal = None
+    except CredentialsUnavailable:
+        # The store cannot say who is asking, so it cannot record this scan for them either:
+        # this page's own "cannot verify now" screen, not the bare 503 of other routes.
+        principal, credentials_unavailable = None, True
     checked = check_token(token, now)
     full: FullAnswer | None = None
-    if principal is not None and _opens_full_answer(checked):
+    if credentials_unavailable:
+        code = "QR-CREDENTIALS-UNAVAILABLE"
+        checked = _checked(Verdict.UNAVAILABLE, code, checked.verification)
+        # The audit is in the same store as the credentials: refused, and unrecorded.
+        with suppress(AuditUnavailable):
+            _audit_scan(token, checked, None)
+    elif principal is not None and _opens_full_answer(checked):
         # The scan and the lookup it opens are one look: one record, the lookup's, which
         # carries the code's facts too.
         full = _full_answer(principal, checked, _scan_detail(token, checked))

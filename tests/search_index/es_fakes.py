@@ -182,7 +182,7 @@ class FakeCluster:
             return 200, {
                 "index_templates": [{"name": p[1], "index_template": self.templates[p[1]]}]
             }
-        if p[0] == "_cluster" and p[1:] == ["health"]:
+        if p[0] == "_cluster" and p[1:2] == ["health"]:  # of the cluster or of one index
             return 200, {"status": "green", "number_of_nodes": 1}
         if p[0] == "_aliases" and m == "POST":
             return self._update_aliases(req.body)

@@ -128,9 +128,12 @@ def test_qr_scan_by_a_signed_in_caller_answers_503(channels: Channels) -> None:
     channels.state_down()
     response = client.get(url, headers=headers)
     assert response.status_code == 503
-    assert response.get_json()["error"]["code"] == "cannot_verify"
+    # The scan page's own answers, as for any other failure of a scan: never the bare 503.
+    assert response.get_json()["result"] == "unavailable"
+    assert response.get_json()["code"] == "QR-CREDENTIALS-UNAVAILABLE"
     page = client.get(url, headers={"Authorization": f"Bearer {channels.api_key}"})
     assert page.status_code == 503
+    assert "Cannot verify now" in page.get_data(as_text=True)
     assert PHONE in page.get_data(as_text=True)
 
 
