@@ -66,6 +66,7 @@ class OfficerScreenUi:
     insurance_badge = staticmethod(present.insurance_badge)
     registration_badge = staticmethod(present.registration_badge)
     licence_badge = staticmethod(present.licence_badge)
+    points_text = staticmethod(present.points_text)
     credential_badge = staticmethod(present.credential_badge)
     travel_badge = staticmethod(present.travel_badge)
     marked_chars = staticmethod(present.marked_chars)

@@ -137,6 +137,17 @@ def licence_badge(licence: Mapping[str, Any]) -> Badge:
     return Badge(tone, str(licence.get("label") or licence.get("status")))
 
 
+# What a licence's points alert (lookup/answers.py, points_alert) adds after its points.
+_POINTS_ALERT_TEXT = {"review": "OFM review", "suspension": "OFM suspension level"}
+
+
+def points_text(licence: Mapping[str, Any]) -> str:
+    """The licence's points (imported plus assessed reports), with the OFM alert they reach."""
+    text = f"{licence.get('points', 0)} points"
+    alert = _POINTS_ALERT_TEXT.get(str(licence.get("points_alert")))
+    return f"{text} ({alert})" if alert else text
+
+
 def credential_badge(credential: Mapping[str, Any]) -> Badge:
     tone = _CREDENTIAL_TONE.get(str(credential.get("status")), "bad")
     return Badge(tone, str(credential.get("label") or credential.get("status")))

@@ -84,7 +84,13 @@ def test_qr_page_has_the_amber_line(
     with app.app_context():
         keystore().create()
         with search_backend().snapshot() as snapshot:
-            token = issue(snapshot, "credential", DIPLOMAT_CREDENTIAL, keystore().signer()).token
+            token = issue(
+                snapshot,
+                "credential",
+                DIPLOMAT_CREDENTIAL,
+                keystore().signer(),
+                zone=current_settings().zone(),
+            ).token
     client = app.test_client()
     page = client.get(f"/v/{token}", headers={"Accept": "text/html"}).get_data(as_text=True)
     assert (AMBER in page) is stale

@@ -269,7 +269,9 @@ def test_sms_replies_are_the_same_on_elasticsearch_as_on_sqlite(
 def _web_page(client: FlaskClient, query: str) -> str:
     form = client.get("/lookup").get_data(as_text=True)
     data = {"csrf_token": csrf_of(form), "q": query, "kind": "auto", "reason": "traffic_stop"}
-    response = client.post("/lookup", data=data)
+    posted = client.post("/lookup", data=data)
+    assert posted.status_code == 303  # POST -> redirect -> GET of the kept answer page
+    response = client.get(posted.headers["Location"])
     assert response.status_code == 200
     text = text_of(response.get_data(as_text=True))
     assert DATA_AGE.search(text), "the page no longer shows the data's age as expected"

@@ -36,11 +36,23 @@ def test_components_have_readable_names_shared_by_every_answer(client: FlaskClie
     names = set(document["components"]["schemas"])
     assert all(re.fullmatch(r"[A-Z][A-Za-z0-9]*", name) for name in names), sorted(names)
     assert {"PlateLookup", "PersonOut", "ImmunityOut", "ErrorBody"} <= names
-    # One PersonOut, referred to from the plate, credential and licence answers alike.
+    # One PersonOut, referred to from the plate and licence answers alike.
     text = str(document)
-    for holder in ("PlateMatchOut", "CredentialLookup", "LicenseMatchOut"):
-        assert "#/components/schemas/PersonOut" in str(document["components"]["schemas"][holder])
+    schemas = document["components"]["schemas"]
+    for holder in ("PlateMatchOut", "LicenseMatchOut"):
+        assert "#/components/schemas/PersonOut" in str(schemas[holder])
     assert text.count("'PersonOut': {") == 1
+    # A card's holder is the same person, flat, with how the number matched (the JSON contract
+    # keeps a credential match flat, so the component extends PersonOut field for field).
+    assert "#/components/schemas/CredentialMatchOut" in str(schemas["CredentialLookup"])
+    person, card = schemas["PersonOut"], schemas["CredentialMatchOut"]
+    assert {k: card["properties"][k] for k in person["properties"]} == person["properties"]
+    assert set(card["properties"]) - set(person["properties"]) == {
+        "match",
+        "score",
+        "substitutions",
+    }
+    assert set(person["required"]) <= set(card["required"])
 
 
 def test_operation_ids_say_what_each_route_does(client: FlaskClient) -> None:

@@ -42,10 +42,8 @@ def test_every_licence_answer_adds_the_reported_points() -> None:
     assert licence["points_alert"] == "review"
     assert source.calls[0][1:] == (snap.info.published_at, TODAY)
     [held] = [lic for lic in snap.licenses.values() if lic.person_id == DIPLOMAT_ID]
-    assert (
-        license_match_json(snap, NumberMatch("exact", 1.0, held), ctx)["license"]["points_alert"]
-        == "review"
-    )
+    found = NumberMatch("exact", 1.0, held)
+    assert license_match_json(snap, found, ctx)["license"]["points_alert"] == "review"
     source.calls.clear()
     match = plate_match_json(snap, PlateMatch("exact", 1.0, snap.vehicles["DVL1234"]), ctx)
     shown = [p["license"] for p in match["persons"] if p["license"]]

@@ -139,12 +139,14 @@ def test_a_valid_licence_at_the_suspension_threshold_says_so(points: int, shown:
     person = make_person()
     licence = make_license(status="valid", points=points)
     snapshot = FakeSnapshot(missions=[make_mission()], persons=[person], licenses=[licence])
-    found = license_match_json(snapshot, licence, CTX)
+    found = license_match_json(snapshot, NumberMatch("exact", 1.0, licence), CTX)
     text = reply_for("license", licence.license_number, _body(found, "OFM100200"), PHONE)
     assert shown in text
     assert fits_one_segment(text)
     orphan = make_license(person_id="P-NOBODY", status="valid", points=points)
-    found = license_match_json(FakeSnapshot(licenses=[orphan]), orphan, CTX)
+    found = license_match_json(
+        FakeSnapshot(licenses=[orphan]), NumberMatch("exact", 1.0, orphan), CTX
+    )
     text = reply_for("license", orphan.license_number, _body(found, "OFM100200"), PHONE)
     assert shown in text
     assert fits_one_segment(text)

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from lookup import create_app
+from lookup.config import current_settings
 from lookup.extensions import search_backend
 from lookup.qr.documents import issue
 from lookup.qr.views import keystore
@@ -77,10 +78,13 @@ def site(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterator[Sit
             search_backend().publish(first_screen_dataset())
             keystore().create()
             key = keystore().signer()
+            zone = current_settings().zone()
             with search_backend().snapshot() as snapshot:
                 qr = {
-                    "credential": issue(snapshot, "credential", DIPLOMAT_CREDENTIAL, key).token,
-                    "vehicle": issue(snapshot, "vehicle", DIPLOMAT_PLATE, key).token,
+                    "credential": issue(
+                        snapshot, "credential", DIPLOMAT_CREDENTIAL, key, zone=zone
+                    ).token,
+                    "vehicle": issue(snapshot, "vehicle", DIPLOMAT_PLATE, key, zone=zone).token,
                 }
         try:
             with served(app) as url:

@@ -48,9 +48,11 @@ def test_the_answer_offers_a_report_form_holding_reference_and_subject(
 ) -> None:
     client = signed_in(web_app, make_officer(web_app, "jdoe"), clock)
     csrf = csrf_of(client.get("/lookup").get_data(as_text=True))
-    answer = client.post(
+    posted = client.post(
         "/lookup", data={"csrf_token": csrf, "q": DIPLOMAT_LICENSE, "reason": "crash"}
-    ).get_data(as_text=True)
+    )
+    assert posted.status_code == 303  # the answer page is POST -> redirect -> GET
+    answer = client.get(posted.headers["Location"]).get_data(as_text=True)
     assert 'action="/incidents/new"' in answer
     reference = re.search(r'name="lookup_reference" value="(DC-[^"]+)"', answer)
     assert reference

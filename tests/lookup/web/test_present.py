@@ -48,3 +48,15 @@ def test_the_vehicle_line_starts_with_the_recorded_type(vehicle_type: str, expec
     }
     assert present.vehicle_line(vehicle) == expected
     assert present.vehicle_line({"vehicle_type": "trailer"}) == "Trailer"
+
+
+@pytest.mark.parametrize(
+    ("alert", "shown"),
+    [
+        ("none", "9 points"),
+        ("review", "9 points (OFM review)"),
+        ("suspension", "9 points (OFM suspension level)"),
+    ],
+)
+def test_points_carry_the_ofm_alert_they_reach(alert: str, shown: str) -> None:
+    assert present.points_text({"points": 9, "points_alert": alert}) == shown
