@@ -77,6 +77,31 @@ ON_BEHALF_OF_PARAMETER: Document = {
 
 _DEFAULT_OPERATION_ID = re.compile(r"^[a-z]+__")
 
+# Answers that are files rather than JSON models (spectree documents no body for them): what
+# each download's 200 carries, by media type.
+FILE_ANSWERS: dict[str, Document] = {
+    "getOfmExport": {
+        "application/geo+json": {
+            "schema": {
+                "type": "object",
+                "description": "An RFC 7946 FeatureCollection (`missions.geojson`, "
+                "`incidents.geojson`): longitude first, flat properties.",
+                "required": ["type", "features"],
+                "properties": {
+                    "type": {"const": "FeatureCollection"},
+                    "features": {"type": "array", "items": {"type": "object"}},
+                },
+            }
+        },
+        "text/csv": {
+            "schema": {
+                "type": "string",
+                "description": "UTF-8 CSV with a header row and ISO dates (the `.csv` exports).",
+            }
+        },
+    },
+}
+
 # Spectree types a path parameter by its Werkzeug converter only ("string"); the lookup routes'
 # parameters have the limits of search_index.normalize, stated here so the document announces
 # every 400 a well-formed value cannot get.
@@ -106,6 +131,9 @@ def _document(public_url: str | None) -> Document:
                 operation["operationId"] = _operation_id(method, path)
             if operation["operationId"] == "getOpenApiDocument":
                 operation["responses"] = {"200": _document_response()}
+            if operation["operationId"] in FILE_ANSWERS:
+                media = copy.deepcopy(FILE_ANSWERS[operation["operationId"]])
+                operation["responses"]["200"]["content"] = media
             for parameter in operation["parameters"]:
                 schema = PATH_PARAMETER_SCHEMAS.get(parameter.get("name", ""))
                 if parameter.get("in") == "path" and schema is not None:
@@ -175,13 +203,23 @@ def _add_example(operation: Document, example: Document) -> None:
         media = operation["requestBody"]["content"]["application/json"]
         media["examples"] = {"synthetic": {"value": request["body"]}}
     status = str(example["status"])
-    content = operation["responses"].get(status, {}).get("content", {}).get("application/json")
+    content = json_media(operation["responses"].get(status, {}))
     if content is not None:
         content["examples"] = {
             "synthetic": {"summary": example["summary"], "value": example["response"]}
         }
     if RATE_LIMITED_TAG in operation.get("tags", []) and status == "200":
         operation["responses"]["200"]["content"][text_answer.TEXT] = _text_content(example)
+
+
+def json_media(response: Document) -> Document | None:
+    """A response's JSON media: `application/json`, else a JSON-based type such as GeoJSON."""
+    media: Document = response.get("content", {})
+    for name in ("application/json", *sorted(m for m in media if m.endswith("+json"))):
+        if name in media:
+            found: Document = media[name]
+            return found
+    return None
 
 
 def _text_content(example: Document) -> Document:

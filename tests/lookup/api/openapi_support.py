@@ -23,6 +23,7 @@ from flask.testing import FlaskClient
 from jsonschema import Draft202012Validator
 from werkzeug.test import TestResponse
 
+from lookup.api.openapi_document import json_media
 from lookup.qr.views import keystore
 
 Document = dict[str, Any]
@@ -84,6 +85,14 @@ EXAMPLE_REQUESTS: dict[str, tuple[str, dict[str, str], Any]] = {
         {"incident_id": "from fileIncident"},
         {"decision": "points_assessed", "points": 3, "note": "Speeding 25 over, first report."},
     ),
+    "getInsuranceCompliance": ("Every mission's fleet by insurance status, as of today", {}, None),
+    "getMissionInsuranceCompliance": (
+        "One mission's vehicles to fix",
+        {"mission_id": "M-VAL"},
+        None,
+    ),
+    "getOfmReviewFlags": ("What OFM reviews, as of today", {}, None),
+    "getOfmExport": ("Missions for a GIS tool", {"name": "missions.geojson"}, None),
     "getImmunityMatrix": ("The action matrix", {}, None),
     "getHealth": ("Alive", {}, None),
     "getReadiness": ("Ready", {}, None),
@@ -93,7 +102,15 @@ EXAMPLE_REQUESTS: dict[str, tuple[str, dict[str, str], Any]] = {
 # that example's answer (a lookup's `reference`, a report's `incident_id`).
 FROM = "from "
 # Operations only an OFM analyst may call (DESIGN.md "Incidents and OFM review").
-ANALYST_OPERATIONS = frozenset({"assessIncident"})
+ANALYST_OPERATIONS = frozenset(
+    {
+        "assessIncident",
+        "getInsuranceCompliance",
+        "getMissionInsuranceCompliance",
+        "getOfmReviewFlags",
+        "getOfmExport",
+    }
+)
 # The status of a successful answer where it is not 200.
 SUCCESS_STATUS = {"fileIncident": 201}
 LONGEST_STRING = 300
@@ -145,7 +162,9 @@ def call_example(
 
 def response_schema(document: Document, operation_id: str, status: int) -> Document:
     _method, _path, operation = operations(document)[operation_id]
-    schema: Document = operation["responses"][str(status)]["content"]["application/json"]["schema"]
+    media = json_media(operation["responses"][str(status)])
+    assert media is not None, (operation_id, status)
+    schema: Document = media["schema"]
     # Refs point into the document's components: validate against the document as the root.
     return {**schema, "components": document["components"]}
 
