@@ -21,6 +21,7 @@ from lookup.api.schemas import ErrorBody
 from lookup.api.spec import AUTHENTICATED, spec
 from lookup.auth import require_principal
 from lookup.errors import ApiError
+from lookup.incidents.caller import Caller
 from lookup.incidents.export import csv_response
 from lookup.incidents.models import (
     AssessmentIn,
@@ -30,7 +31,6 @@ from lookup.incidents.models import (
     IncidentQuery,
 )
 from lookup.incidents.service import (
-    Caller,
     assess_incident,
     check_may_assess,
     export_incidents,

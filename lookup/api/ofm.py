@@ -22,6 +22,7 @@ from lookup.auth import require_principal
 from lookup.config import current_settings
 from lookup.errors import ApiError
 from lookup.extensions import state_store
+from lookup.incidents.caller import Caller
 from lookup.ofm import access
 from lookup.ofm.answers import (
     COMPLIANCE_COLUMNS,
@@ -56,7 +57,7 @@ _ERRORS: dict[str, Any] = {
 }
 
 
-def _analyst(action: str) -> access.Analyst:
+def _analyst(action: str) -> Caller:
     return access.analyst(require_principal(), "api", request.remote_addr, action)
 
 

@@ -15,21 +15,21 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from lookup import accounts, answer_cache, answers
-from lookup.audit import AuditUnavailable, new_reference, record, records
+from lookup.audit import new_reference, records
 from lookup.auth import Principal
 from lookup.errors import ApiError
 from lookup.extensions import search_backend, state_store
+from lookup.incidents.caller import Caller
 from lookup.incidents.models import AssessmentIn, IncidentIn, IncidentQuery
 from lookup.incidents.report_to import report_to
 from lookup.service import KINDS, answer_context
-from lookup.store.base import AuditFilter, Channel, Outcome, StoreError, VersionConflict, iso_millis
+from lookup.store.base import AuditFilter, Outcome, StoreError, VersionConflict, iso_millis
 from lookup.store.incidents import COUNT_LIMIT, IncidentFilter
 from search_index.backend import BackendError, Snapshot
 from search_index.records import Mission, Person, Vehicle
@@ -74,35 +74,10 @@ def _bad(field: str, message: str) -> ApiError:
 # -- audit ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Caller:
-    principal: Principal
-    channel: Channel
-    client: str | None
-
-
-def _audit(caller: Caller, action: str, query: str, outcome: Outcome, **detail: Any) -> str:
-    try:
-        entry = record(
-            caller.principal,
-            channel=caller.channel,
-            action=action,
-            query=query[:500],
-            outcome=outcome,
-            client=caller.client,
-            detail=detail,
-        )
-    except AuditUnavailable:
-        raise ApiError(
-            503, "audit_unavailable", "this cannot be recorded now, so it is refused; try later"
-        ) from None
-    return entry.reference
-
-
 def _refuse(caller: Caller, action: str, query: str, error: ApiError) -> ApiError:
     """Audit a refusal (best effort: the request is refused either way) and return it."""
     with contextlib.suppress(ApiError):
-        _audit(caller, action, query, "denied", denied=error.code, field=error.field)
+        caller.audit(action, query, "denied", denied=error.code, field=error.field)
     return error
 
 
@@ -276,7 +251,7 @@ def file_incident(caller: Caller, body: IncidentIn) -> dict[str, Any]:
         raise _refuse(caller, "incident_file", body.kind, error) from None
     agency = accounts.get_agency(principal.agency_id)
     incident_id = INCIDENT_PREFIX + new_reference().removeprefix("DC-")
-    reference = _audit(caller, "incident_file", incident_id, "match", incident_id=incident_id)
+    reference = caller.audit("incident_file", incident_id, "match", incident_id=incident_id)
     location = body.location
     document: dict[str, Any] = {
         "incident_id": incident_id,
@@ -335,7 +310,7 @@ def get_incident(caller: Caller, incident_id: str) -> dict[str, Any]:
         raise _refuse(
             caller, "incident_read", incident_id, ApiError(404, "not_found", "no such report")
         )
-    reference = _audit(caller, "incident_read", incident_id, "match", incident_id=incident_id)
+    reference = caller.audit("incident_read", incident_id, "match", incident_id=incident_id)
     return {**incident_json(found[1], caller.principal), "read_reference": reference}
 
 
@@ -371,7 +346,7 @@ def list_incidents(caller: Caller, query: IncidentQuery, query_text: str) -> dic
     except StoreError:
         raise _unavailable() from None
     outcome: Outcome = "match" if documents else "no_match"
-    reference = _audit(caller, "incident_list", query_text, outcome, rows=len(documents))
+    reference = caller.audit("incident_list", query_text, outcome, rows=len(documents))
     return {
         "incidents": [incident_json(d, caller.principal) for d in documents],
         "page": query.page,
@@ -388,7 +363,7 @@ def export_incidents(
     """Every report matching the filters (all pages), audited before the first row is read."""
     _check_may_list(caller, "incident_export", query_text)
     store = state_store()
-    _audit(caller, "incident_export", query_text, "match")
+    caller.audit("incident_export", query_text, "match")
     principal = caller.principal
     return (
         incident_json(d, principal)
@@ -434,8 +409,7 @@ def assess_incident(caller: Caller, incident_id: str, body: AssessmentIn) -> dic
                 _bad("decision", "points go on a person's licence: this report names a vehicle"),
             )
         if reference is None:
-            reference = _audit(
-                caller,
+            reference = caller.audit(
                 "incident_assess",
                 incident_id,
                 "match",

@@ -7,15 +7,14 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from lookup.audit import AuditUnavailable, record
 from lookup.auth import Principal
 from lookup.config import current_settings
 from lookup.errors import ApiError
 from lookup.extensions import search_backend
+from lookup.incidents.caller import Caller
 from lookup.rules.insurance import InsuranceRules
 from lookup.store.base import AuditChannel, Outcome
 from search_index.backend import BackendError, Snapshot
@@ -23,36 +22,9 @@ from search_index.backend import BackendError, Snapshot
 T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True)
-class Analyst:
-    principal: Principal
-    channel: AuditChannel
-    client: str | None
-
-    def audit(self, action: str, query: str, outcome: Outcome, **detail: Any) -> str:
-        """One audit record; its reference. ApiError 503 when it cannot be written."""
-        try:
-            entry = record(
-                self.principal,
-                channel=self.channel,
-                action=action,
-                query=query[:500],
-                outcome=outcome,
-                client=self.client,
-                detail=detail,
-            )
-        except AuditUnavailable:
-            raise ApiError(
-                503, "audit_unavailable", "this cannot be recorded now, so it is refused; try later"
-            ) from None
-        return entry.reference
-
-
-def analyst(
-    principal: Principal, channel: AuditChannel, client: str | None, action: str
-) -> Analyst:
+def analyst(principal: Principal, channel: AuditChannel, client: str | None, action: str) -> Caller:
     """The caller as an analyst, or a 403 (audited) for anyone else."""
-    caller = Analyst(principal, channel, client)
+    caller = Caller(principal, channel, client)
     if not principal.is_analyst:
         with contextlib.suppress(ApiError):
             caller.audit(action, "", "denied", denied="forbidden")
@@ -84,7 +56,7 @@ def _found(_: object) -> Outcome:
 
 
 def read(
-    caller: Analyst,
+    caller: Caller,
     action: str,
     query: str,
     work: Callable[[Snapshot], T],

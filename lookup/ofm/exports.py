@@ -14,6 +14,7 @@ from flask import Response
 
 from lookup.extensions import state_store
 from lookup.incidents import export as incident_export
+from lookup.incidents.caller import Caller
 from lookup.incidents.service import incident_json
 from lookup.ofm import access, geojson
 from lookup.ofm.answers import COMPLIANCE_COLUMNS, compliance_rows
@@ -123,7 +124,7 @@ def _travel(snapshot: Snapshot) -> tuple[list[Person], dict[str, Mission]]:
     return snapshot.travel_controlled(), {m.mission_id: m for m in snapshot.missions()}
 
 
-def _incidents(caller: access.Analyst) -> Iterator[dict[str, Any]]:
+def _incidents(caller: Caller) -> Iterator[dict[str, Any]]:
     """Every agency's reports as an analyst reads them (the store is read as the file streams)."""
     for document in state_store().incidents.iterate(IncidentFilter()):
         yield incident_export.flat(incident_json(document, caller.principal))
@@ -136,7 +137,7 @@ def _incident_features(records: Iterable[dict[str, Any]]) -> Iterator[dict[str, 
         )
 
 
-def export(caller: access.Analyst, name: str) -> Response:
+def export(caller: Caller, name: str) -> Response:
     """One export, audited (`ofm_export`, the file's name as the query) before it is sent."""
     today = access.today()
     stamp = today.isoformat()

@@ -26,10 +26,10 @@ from lookup import sessions
 from lookup.auth import Principal
 from lookup.config import current_settings
 from lookup.errors import ApiError
+from lookup.incidents.caller import Caller
 from lookup.incidents.export import csv_response
 from lookup.incidents.models import DECISIONS, AssessmentIn, IncidentIn, IncidentQuery
 from lookup.incidents.service import (
-    Caller,
     assess_incident,
     check_may_assess,
     export_incidents,

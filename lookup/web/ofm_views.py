@@ -23,6 +23,7 @@ from lookup.auth import Principal
 from lookup.config import current_settings
 from lookup.errors import ApiError
 from lookup.extensions import state_store
+from lookup.incidents.caller import Caller
 from lookup.ofm import access, charts
 from lookup.ofm.compliance import STATUSES, Compliance, MissionCompliance, compliance, to_fix
 from lookup.ofm.flags import incident_window
@@ -51,7 +52,7 @@ STATUS_LABELS = {
 }
 
 
-def _analyst(action: str) -> access.Analyst:
+def _analyst(action: str) -> Caller:
     principal: Principal | None = sessions.current_web_principal()
     assert principal is not None  # signed_in() guarantees a live session
     return access.analyst(principal, "web", request.remote_addr, action)
@@ -97,7 +98,7 @@ def _incident_documents(as_of: date) -> list[dict[str, Any]]:
 
 
 def _all_charts(
-    caller: access.Analyst, as_of: date, action: str, query: str
+    caller: Caller, as_of: date, action: str, query: str
 ) -> tuple[Compliance, dict[str, charts.ChartData], str]:
     """Every chart's numbers, from one pinned snapshot and the incident reports; audited."""
     rules = access.insurance_rules()
