@@ -448,8 +448,13 @@ class ElasticsearchSnapshot:
         with unavailable_on_failure(BackendUnavailable, "get"):
             try:
                 resp = self._es.get(index=self.index, id=doc_id)
-            except NotFoundError:
-                return None
+            except NotFoundError as e:
+                # A 404 is "no such document" only when the index answered it; a lookup that
+                # outlived two publishes finds its index pruned (index_not_found_exception),
+                # which must say "cannot verify now", never "no record".
+                if isinstance(e.body, dict) and e.body.get("found") is False:
+                    return None
+                raise
         record: dict[str, Any] = resp["_source"]["record"]
         return record
 

@@ -145,8 +145,11 @@ class ElasticsearchStateStore:
                 self._specs[spec.name] = spec
 
     def _ensure_shared(self) -> None:
-        """The claim and audit indices, created once per process before first use: written to
-        before they exist, Elasticsearch would auto-create them with guessed mappings."""
+        """The claim, audit and incident indices, created once per process before first use:
+        written to before they exist, Elasticsearch would auto-create them with guessed
+        mappings; and every lookup reads the incident index (licence points), so creating it
+        there would put a cluster-state update, which waits behind any import's index admin,
+        on the lookup's short deadline."""
         if not self._shared_ready:
             self._create_index(self._unique_index, UNIQUE_MAPPINGS)
             self._create_index(self._audit_index, AUDIT_MAPPINGS)
@@ -154,6 +157,7 @@ class ElasticsearchStateStore:
                 index=self._audit_index,
                 properties={name: AUDIT_MAPPINGS["properties"][name] for name in ADDED_FIELDS},
             )
+            self.incidents.ensure()
             self._shared_ready = True
 
     def _create_index(self, index: str, mappings: dict[str, Any]) -> None:

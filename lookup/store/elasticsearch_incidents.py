@@ -94,14 +94,18 @@ class ElasticsearchIncidentStore:
         self._settings = settings
         self._ready = False
 
-    def _ensure(self) -> None:
+    def ensure(self) -> None:
+        """Create the index unless this process already has. The state store calls this at
+        set-up, with its other indices, so a lookup (which reads licence points from here)
+        never creates an index on its own deadline; the reads and writes below call it too, for
+        a store used without that set-up."""
         if not self._ready:
             create_index_once(self._es, self._index, settings=self._settings, mappings=MAPPINGS)
             self._ready = True
 
     def add(self, document: Document) -> None:
         with unavailable_on_failure(StoreUnavailable, "incident write"):
-            self._ensure()
+            self.ensure()
             try:
                 self._es.create(
                     index=self._index,
@@ -114,7 +118,7 @@ class ElasticsearchIncidentStore:
 
     def get(self, incident_id: str) -> tuple[int, Document] | None:
         with unavailable_on_failure(StoreUnavailable, "incident read"):
-            self._ensure()
+            self.ensure()
             try:
                 hit = self._es.get(index=self._index, id=incident_id)
             except NotFoundError:
@@ -124,7 +128,7 @@ class ElasticsearchIncidentStore:
 
     def replace(self, incident_id: str, document: Document, *, expect_version: int) -> int:
         with unavailable_on_failure(StoreUnavailable, "incident write"):
-            self._ensure()
+            self.ensure()
             try:
                 hit = self._es.get(index=self._index, id=incident_id)
             except NotFoundError:
@@ -149,7 +153,7 @@ class ElasticsearchIncidentStore:
         self, filter: IncidentFilter, *, offset: int, limit: int
     ) -> tuple[list[Document], int]:
         with unavailable_on_failure(StoreUnavailable, "incident read"):
-            self._ensure()
+            self.ensure()
             resp = self._es.search(
                 index=self._index,
                 query=_query(filter),
@@ -168,7 +172,7 @@ class ElasticsearchIncidentStore:
         while True:
             extra: dict[str, Any] = {"search_after": after} if after is not None else {}
             with unavailable_on_failure(StoreUnavailable, "incident read"):
-                self._ensure()
+                self.ensure()
                 resp = self._es.search(
                     index=self._index, query=query, sort=_SORT, size=PAGE, **extra
                 )
@@ -196,7 +200,7 @@ class ElasticsearchIncidentStore:
         }
         totals: dict[str, int] = {}
         with unavailable_on_failure(StoreUnavailable, "incident read"):
-            self._ensure()
+            self.ensure()
             # A person's assessed reports within two years are few: summed here, not aggregated.
             resp = self._es.search(
                 index=self._index,
@@ -213,7 +217,7 @@ class ElasticsearchIncidentStore:
 
     def assessments_mark(self) -> str:
         with unavailable_on_failure(StoreUnavailable, "incident read"):
-            self._ensure()
+            self.ensure()
             resp = self._es.search(
                 index=self._index,
                 query={"exists": {"field": "assessed_at"}},

@@ -189,6 +189,19 @@ def test_republish_swaps_the_alias_in_one_request_and_prunes_old_sets(
         assert snap.get_vehicle("D0123B") is None
 
 
+def test_a_lookup_whose_index_was_pruned_is_unavailable_not_no_record(
+    backend: ElasticsearchBackend,
+) -> None:
+    backend.publish(sample("a"))
+    with backend.snapshot() as pinned:
+        backend.publish(sample("b"))
+        backend.publish(sample("c"))  # prunes the index `pinned` reads
+        with pytest.raises(BackendUnavailable):
+            pinned.get_vehicle("D0123A")
+        with pytest.raises(BackendUnavailable):
+            pinned.get_vehicle("D9999Z")
+
+
 def test_the_licences_of_several_persons_are_one_search(
     cluster: FakeCluster, backend: ElasticsearchBackend
 ) -> None:

@@ -105,6 +105,7 @@ def test_state_mappings_and_settings_golden(
     }
     assert cluster.index_names() == [
         "dipcheck-audit",
+        "dipcheck-incidents",  # at set-up: lookups read it and must not create it
         "dipcheck-state-officers",
         "dipcheck-state-unique",
     ]
