@@ -16,6 +16,8 @@ command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
 command -v java >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null 2>&1 || need+=(maven)
 command -v ogrinfo >/dev/null 2>&1 || need+=(gdal-bin)
+# scripts/elasticsearch.sh asks the node whether it is ready.
+command -v curl >/dev/null 2>&1 || need+=(curl)
 fonts_ok=$(fc-list 2>/dev/null | grep -ci dejavu || true)
 [ "${fonts_ok:-0}" -gt 0 ] || need+=(fonts-dejavu-core)
 
