@@ -20,6 +20,7 @@ from lookup.api.schemas import ErrorBody
 from lookup.api.spec import AUTHENTICATED, spec
 from lookup.auth import require_principal
 from lookup.config import current_settings
+from lookup.csv_safety import csv_response
 from lookup.errors import ApiError
 from lookup.extensions import state_store
 from lookup.incidents.caller import Caller
@@ -41,7 +42,6 @@ from lookup.ofm.models import (
     MissionVehiclesOut,
     MissionVehiclesQuery,
 )
-from lookup.ofm.tables import csv_response
 from lookup.store.base import StoreError
 from search_index.backend import Snapshot
 from search_index.records import Mission

@@ -4,15 +4,13 @@ citation numbers are typed by people and the file is opened in spreadsheets."""
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import Response
 
-from lookup.csv_safety import spreadsheet_cell
+from lookup import csv_safety
 
 COLUMNS = (
     "incident_id",
@@ -79,27 +77,13 @@ def flat(document: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
-def row(document: Mapping[str, Any]) -> list[str]:
+def row(document: Mapping[str, Any]) -> list[object]:
     values = flat(document)
-    return [spreadsheet_cell(values[name]) for name in COLUMNS]
-
-
-def _lines(documents: Iterable[Mapping[str, Any]]) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(COLUMNS)
-    for document in documents:
-        writer.writerow(row(document))
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-    yield buffer.getvalue()
+    return [values[name] for name in COLUMNS]
 
 
 def csv_response(documents: Iterable[Mapping[str, Any]]) -> Response:
     """The reports as a streamed CSV download."""
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    response = Response(_lines(documents), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="incidents-{stamp}.csv"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    rows = (row(document) for document in documents)
+    return csv_safety.csv_response(COLUMNS, rows, f"incidents-{stamp}.csv")

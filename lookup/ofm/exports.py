@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Response
 
+from lookup.csv_safety import csv_lines, csv_response, download
 from lookup.extensions import state_store
 from lookup.incidents import export as incident_export
 from lookup.incidents.caller import Caller
@@ -19,7 +20,6 @@ from lookup.incidents.service import incident_json
 from lookup.ofm import access, geojson
 from lookup.ofm.answers import COMPLIANCE_COLUMNS, compliance_rows
 from lookup.ofm.compliance import STATUSES, Compliance, MissionCompliance, compliance
-from lookup.ofm.tables import csv_lines, csv_response, download
 from lookup.store.incidents import IncidentFilter
 from search_index.backend import Snapshot
 from search_index.records import Mission, Person
