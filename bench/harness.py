@@ -15,6 +15,7 @@ The benchmarks are scripts; they import this module as `bench.harness` when run 
 from __future__ import annotations
 
 import argparse
+import http.client
 import logging
 import os
 import random
@@ -265,6 +266,60 @@ def throughput(
     for thread in threads:
         thread.join()
     return sum(done) / (time.perf_counter() - started)
+
+
+# An HTTP request a benchmark sends: method, path ("" for the trivial endpoint), body, headers.
+Request = tuple[str, str, bytes, dict[str, str]]
+
+
+def send(connection: http.client.HTTPConnection, request: Request, expect: int) -> None:
+    """Send `request` and read its answer; stop the benchmark on any other status."""
+    method, path, body, headers = request
+    connection.request(method, path, body=body or None, headers=headers)
+    response = connection.getresponse()
+    payload = response.read()
+    if response.status != expect:
+        raise SystemExit(f"{method} {path}: {response.status} {payload[:300]!r}")
+
+
+def http_case(
+    port: int,
+    trivial_path: str,
+    make: Callable[[int], Request],
+    *,
+    expect: int,
+    warmup: int,
+    requests: int,
+    clients: int,
+    seconds: float,
+    timeout: float,
+) -> tuple[list[float], float]:
+    """One kind of request (`make(index)`; an empty path is the trivial endpoint): sequential
+    latencies in ms on one connection after `warmup` requests, then requests per second with
+    `clients` connections."""
+
+    def built(index: int) -> Request:
+        method, path, body, headers = make(index)
+        return method, path or trivial_path, body, headers
+
+    def connect() -> http.client.HTTPConnection:
+        return http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+
+    connection = connect()
+    for index in range(warmup):
+        send(connection, built(index), expect)
+    latencies = latencies_ms(
+        (built(index) for index in range(requests)),
+        lambda request: send(connection, request, expect),
+    )
+    connection.close()
+    rate = throughput(
+        clients,
+        seconds,
+        connect,
+        lambda conn, rng: send(conn, built(rng.randrange(10**6)), expect),
+    )
+    return latencies, rate
 
 
 def per_call_us(function: Callable[[], object], count: int) -> float:

@@ -28,13 +28,11 @@ Reports filed during the run add to the 100,000. The machine is shared: figures 
 from __future__ import annotations
 
 import csv
-import http.client
 import json
 import random
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -51,7 +49,6 @@ from search_index.importer import load_directory  # noqa: E402
 
 AGENCIES = 50
 KINDS = ("moving_violation", "dui_dwi", "crash", "criminal", "parking", "other")
-Built = tuple[str, str, bytes, dict[str, str]]
 
 
 def _people(csv_dir: Path) -> tuple[list[dict[str, str]], dict[str, dict[str, str]], list[str]]:
@@ -153,21 +150,8 @@ def _seed(
         connection.executemany(sql, rows)
 
 
-def _request(method: str, path: str, body: bytes, headers: dict[str, str]) -> Built:
+def _request(method: str, path: str, body: bytes, headers: dict[str, str]) -> harness.Request:
     return method, path, body, headers
-
-
-def _send(connection: http.client.HTTPConnection, built: Built, expect: int) -> None:
-    method, path, body, headers = built
-    connection.request(method, path, body=body or None, headers=headers)
-    response = connection.getresponse()
-    payload = response.read()
-    if response.status != expect:
-        raise SystemExit(f"{method} {path}: {response.status} {payload[:300]!r}")
-
-
-def _connect(port: int) -> http.client.HTTPConnection:
-    return http.client.HTTPConnection("127.0.0.1", port, timeout=60)
 
 
 def main() -> None:
@@ -199,7 +183,7 @@ def main() -> None:
     analyst = {"Authorization": f"Bearer {analyst_key}"}
     occurred = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
 
-    def filing(index: int) -> Built:
+    def filing(index: int) -> harness.Request:
         body = {
             "occurred_at": occurred,
             "kind": "moving_violation",
@@ -210,7 +194,7 @@ def main() -> None:
         }
         return _request("POST", "/api/v1/incidents", json.dumps(body).encode(), police)
 
-    cases: list[tuple[str, Callable[[int], Built], int]] = [
+    cases: list[tuple[str, Callable[[int], harness.Request], int]] = [
         ("trivial endpoint", lambda _i: _request("GET", "", b"", {}), 200),
         ("POST /incidents (file)", filing, 201),
         (
@@ -235,26 +219,17 @@ def main() -> None:
     with harness.serving(args, app, settings) as (port, trivial_path, server):
         print(f"server: {server}")
 
-        def built(make: Callable[[int], Built], index: int) -> Built:
-            method, path, body, headers = make(index)
-            return method, path or trivial_path, body, headers
-
         for name, make, expect in cases:
-            connection = _connect(port)
-            for index in range(50):  # warm up
-                _send(connection, built(make, index), expect)
-            latencies = harness.latencies_ms(
-                (built(make, index) for index in range(args.requests)),
-                partial(_send, connection, expect=expect),
-            )
-            connection.close()
-            rate = harness.throughput(
-                args.clients,
-                args.seconds,
-                lambda: _connect(port),
-                lambda conn, rng, make=make, expect=expect: _send(
-                    conn, built(make, rng.randrange(10**6)), expect
-                ),
+            latencies, rate = harness.http_case(
+                port,
+                trivial_path,
+                make,
+                expect=expect,
+                warmup=50,
+                requests=args.requests,
+                clients=args.clients,
+                seconds=args.seconds,
+                timeout=60,
             )
             print(
                 f"{name:<28} {harness.latency_summary(latencies)}  "

@@ -24,13 +24,11 @@ figures are noisy.
 from __future__ import annotations
 
 import csv
-import http.client
 import json
 import sys
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from functools import partial
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -42,21 +40,7 @@ from lookup.extensions import search_backend  # noqa: E402
 from lookup.ofm.exports import EXPORTS  # noqa: E402
 from search_index.importer import load_directory  # noqa: E402
 
-Built = tuple[str, str, bytes, dict[str, str]]
 INCIDENTS = 1000
-
-
-def _send(connection: http.client.HTTPConnection, built: Built, expect: int) -> None:
-    method, path, body, headers = built
-    connection.request(method, path, body=body or None, headers=headers)
-    response = connection.getresponse()
-    payload = response.read()
-    if response.status != expect:
-        raise SystemExit(f"{method} {path}: {response.status} {payload[:300]!r}")
-
-
-def _connect(port: int) -> http.client.HTTPConnection:
-    return http.client.HTTPConnection("127.0.0.1", port, timeout=120)
 
 
 def _busiest_missions(csv_dir: Path) -> list[str]:
@@ -111,11 +95,11 @@ def main() -> None:
         if answer.status_code != 201:
             raise SystemExit(f"seeding a report: {answer.status_code} {answer.get_data()[:200]!r}")
 
-    def get(path: str) -> Callable[[int], Built]:
+    def get(path: str) -> Callable[[int], harness.Request]:
         return lambda _index: ("GET", path, b"", analyst)
 
     base = "/api/v1/ofm"
-    cases: list[tuple[str, Callable[[int], Built]]] = [
+    cases: list[tuple[str, Callable[[int], harness.Request]]] = [
         ("trivial endpoint", lambda _index: ("GET", "", b"", {})),
         ("compliance (JSON)", get(f"{base}/insurance-compliance")),
         ("compliance (CSV)", get(f"{base}/insurance-compliance?format=csv")),
@@ -136,24 +120,17 @@ def main() -> None:
     with harness.serving(args, app, settings) as (port, trivial_path, server):
         print(f"server: {server}")
 
-        def built(make: Callable[[int], Built], index: int) -> Built:
-            method, path, body, headers = make(index)
-            return method, path or trivial_path, body, headers
-
         for name, make in cases:
-            connection = _connect(port)
-            for index in range(5):  # warm up
-                _send(connection, built(make, index), 200)
-            latencies = harness.latencies_ms(
-                (built(make, index) for index in range(args.requests)),
-                partial(_send, connection, expect=200),
-            )
-            connection.close()
-            rate = harness.throughput(
-                args.clients,
-                args.seconds,
-                lambda: _connect(port),
-                lambda conn, rng, make=make: _send(conn, built(make, rng.randrange(10**6)), 200),
+            latencies, rate = harness.http_case(
+                port,
+                trivial_path,
+                make,
+                expect=200,
+                warmup=5,
+                requests=args.requests,
+                clients=args.clients,
+                seconds=args.seconds,
+                timeout=120,
             )
             print(
                 f"{name:<32} {harness.latency_summary(latencies)}  "
