@@ -3,7 +3,7 @@
     python bench/es_client_bench.py [--scale small|full] [--count 500] [--seed 1] [--json FILE]
 
 No Elasticsearch server is involved. The script publishes the synthetic data set through the
-backend into the in-memory fake node of the tests (tests/search_index/es_fakes.py), runs every
+backend into the in-memory fake node of the tests (tests/search_index/elasticsearch/es_fakes.py), runs every
 query once to record the fake's answer bytes, and then times the lookups with a node that replays
 those bytes. What the timings contain is therefore exactly what the app pays on its side for one
 lookup: building the query, the real `elasticsearch` client and transport (headers, JSON
@@ -36,10 +36,10 @@ from elastic_transport import BaseNode, HttpHeaders, NodeConfig  # noqa: E402
 from index_bench import build_queries, flask_baseline, measure  # noqa: E402
 
 from search_index.demo_data import write_demo_data  # noqa: E402
-from search_index.elasticsearch_backend import ElasticsearchBackend  # noqa: E402
-from search_index.es_client import ClientOptions  # noqa: E402
+from search_index.elasticsearch.backend import ElasticsearchBackend  # noqa: E402
+from search_index.elasticsearch.client import ClientOptions  # noqa: E402
 from search_index.importer import load_directory  # noqa: E402
-from tests.search_index.es_fakes import FakeCluster  # noqa: E402
+from tests.search_index.elasticsearch.es_fakes import FakeCluster  # noqa: E402
 
 
 def replaying(cluster: FakeCluster) -> tuple[type[BaseNode], dict[str, int]]:

@@ -37,7 +37,7 @@ from search_index.demo_data import write_demo_data
 from search_index.importer import load_directory
 from search_index.normalize import normalize_name
 from search_index.records import Dataset
-from search_index.sqlite_backend import SQLiteBackend
+from search_index.sqlite.backend import SQLiteBackend
 
 CLASS_OF = {ch: group for group in CONFUSION_CLASSES for ch in group}
 

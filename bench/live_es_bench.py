@@ -124,7 +124,7 @@ def measure(
 
 
 def cluster_version(url: str) -> str:
-    from search_index.es_client import ClientOptions, connect
+    from search_index.elasticsearch.client import ClientOptions, connect
 
     client = connect(url, ClientOptions(request_timeout=10.0))
     try:

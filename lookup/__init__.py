@@ -91,7 +91,7 @@ def _init_extensions(app: Flask, settings: Settings, data_dir: Path) -> None:
     from lookup.extensions import init_services, limiter
     from lookup.http_headers import add_transport_security
     from lookup.logs import configure_logging, init_request_logging
-    from search_index.sqlite_support import SQLiteUnsupported, check_sqlite
+    from search_index.sqlite.support import SQLiteUnsupported, check_sqlite
 
     configure_logging(settings)
     if not settings.elasticsearch_url:

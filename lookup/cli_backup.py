@@ -14,8 +14,8 @@ import click
 from flask.cli import with_appcontext
 
 from lookup.extensions import STATE_DB_FILE, search_backend, services
-from lookup.store.sqlite import SQLiteStateStore
-from search_index.sqlite_backend import SQLiteBackend
+from lookup.store.sqlite.store import SQLiteStateStore
+from search_index.sqlite.backend import SQLiteBackend
 
 
 @click.command("backup")

@@ -26,7 +26,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from lookup.store.audit_journal import ROTATE_BYTES
+from lookup.store.sqlite.audit_journal import ROTATE_BYTES
 
 ENV_PREFIX = "DIPCHECK_"
 SETTINGS_KEY = "dipcheck.settings"

@@ -24,7 +24,7 @@ from lookup.store.base import CollectionSpec, StateStore
 from search_index.backend import SearchBackend
 
 if TYPE_CHECKING:
-    from search_index.es_client import ClientOptions
+    from search_index.elasticsearch.client import ClientOptions
 
 EXTENSION_KEY = "dipcheck"
 STATE_DB_FILE = "state.sqlite3"
@@ -61,27 +61,27 @@ def _es_options(app: Flask) -> ClientOptions:
     """Client options of both Elasticsearch classes. The Flask config key
     ELASTICSEARCH_NODE_CLASS (tests only, never an environment setting) swaps the client's HTTP
     layer for a fake node, so failure tests drive the real client through the whole app."""
-    from search_index.es_client import ClientOptions
+    from search_index.elasticsearch.client import ClientOptions
 
     return ClientOptions(node_class=app.config.get("ELASTICSEARCH_NODE_CLASS"))
 
 
 def _make_backend(settings: Settings, data_dir: Path, app: Flask) -> SearchBackend:
     if settings.elasticsearch_url:
-        from search_index.elasticsearch_backend import ElasticsearchBackend
+        from search_index.elasticsearch.backend import ElasticsearchBackend
 
         return ElasticsearchBackend(settings.elasticsearch_url, options=_es_options(app))
-    from search_index.sqlite_backend import SQLiteBackend
+    from search_index.sqlite.backend import SQLiteBackend
 
     return SQLiteBackend(data_dir)
 
 
 def _make_store(settings: Settings, data_dir: Path, app: Flask) -> StateStore:
     if settings.elasticsearch_url:
-        from lookup.store.elasticsearch import ElasticsearchStateStore
+        from lookup.store.elasticsearch.store import ElasticsearchStateStore
 
         return ElasticsearchStateStore(settings.elasticsearch_url, options=_es_options(app))
-    from lookup.store.sqlite import SQLiteStateStore
+    from lookup.store.sqlite.store import SQLiteStateStore
 
     return SQLiteStateStore(
         data_dir / STATE_DB_FILE, journal_rotate_bytes=settings.audit_journal_rotate_bytes

@@ -29,7 +29,7 @@ from search_index.backend import SearchBackend
 from search_index.demo_data import write_demo_data
 from search_index.importer import LICENSES, MISSIONS, PERSONS, VEHICLES, load_directory
 from search_index.normalize import normalize_identifier, normalize_plate
-from search_index.sqlite_backend import SQLiteBackend
+from search_index.sqlite.backend import SQLiteBackend
 
 TRAINING_SEED: Final = 4242
 TRAINING_SCALE: Final = "small"

@@ -12,7 +12,7 @@ from flask import Flask
 
 from lookup.cli_data import demo_data_command, import_command
 from lookup.extensions import search_backend
-from search_index.sqlite_backend import SQLiteBackend
+from search_index.sqlite.backend import SQLiteBackend
 from tests.factories import small_dataset, write_dataset_csv
 from tests.lookup.conftest import AppFactory
 

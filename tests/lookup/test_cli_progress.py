@@ -14,7 +14,7 @@ from lookup.cli_data import demo_data_command, import_command
 from lookup.cli_progress import terminal_progress
 from search_index.importer import load_directory
 from search_index.progress import QUIET
-from search_index.sqlite_backend import SQLiteBackend
+from search_index.sqlite.backend import SQLiteBackend
 from tests.factories import small_dataset, write_dataset_csv
 from tests.lookup.conftest import AppFactory
 

@@ -42,10 +42,10 @@ from outreach.library import current_content
 from outreach.training_data import EXTENSION_KEY as TRAINING_KEY
 from outreach.training_data import training_backend
 from search_index.demo_data import write_demo_data
-from search_index.es_client import ClientOptions, connect
+from search_index.elasticsearch.client import ClientOptions, connect
 from search_index.importer import load_directory
 from search_index.records import Dataset
-from search_index.sqlite_backend import SQLiteBackend
+from search_index.sqlite.backend import SQLiteBackend
 from tests.live_elasticsearch import live_url
 from tests.lookup.conftest import bearer
 from tests.lookup.web.conftest import PASSWORD, Clock, OfficerLogin, csrf_of, sign_in

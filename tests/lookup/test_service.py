@@ -23,7 +23,7 @@ from lookup.service import (
 from lookup.store.base import AuditFilter, AuditRecord, StoreUnavailable
 from search_index.backend import BackendUnavailable
 from search_index.records import Dataset
-from search_index.sqlite_backend import SQLiteBackend
+from search_index.sqlite.backend import SQLiteBackend
 from tests.factories import DIPLOMAT_CREDENTIAL, DIPLOMAT_PLATE, make_mission, make_person
 
 OFFICER = Principal(

@@ -9,7 +9,7 @@ import pytest
 
 from lookup import sessions
 from lookup.sessions import COLLECTION, Timeouts, create_session, load_session
-from lookup.store.sqlite import SQLiteStateStore
+from lookup.store.sqlite.store import SQLiteStateStore
 
 START = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 TIMEOUTS = Timeouts(idle=timedelta(minutes=30), absolute=timedelta(hours=12))

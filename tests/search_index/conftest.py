@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from search_index.backend import SearchBackend
-from search_index.sqlite_backend import SQLiteBackend
+from search_index.sqlite.backend import SQLiteBackend
 from tests.factories import small_dataset
 from tests.live_elasticsearch import live_url
 
@@ -24,8 +24,8 @@ def make_elasticsearch_backend(url: str) -> SearchBackend:
     """One backend on a live cluster, isolated from other test runs by a unique index prefix.
 
     Owned by the Elasticsearch backend: adjust here how a test backend is built."""
-    from search_index.elasticsearch_backend import ElasticsearchBackend
-    from search_index.es_client import ClientOptions
+    from search_index.elasticsearch.backend import ElasticsearchBackend
+    from search_index.elasticsearch.client import ClientOptions
 
     # A shared CI cluster can be slow: a longer read timeout than production's.
     options = ClientOptions(request_timeout=10.0)
@@ -37,8 +37,8 @@ def make_elasticsearch_backend(url: str) -> SearchBackend:
 def drop_elasticsearch_indices(url: str, backend: SearchBackend) -> None:
     """Delete the indices one test backend created (each by name: clusters refuse wildcard
     deletes by default)."""
-    from search_index.elasticsearch_backend import ElasticsearchBackend
-    from search_index.es_client import ClientOptions, connect
+    from search_index.elasticsearch.backend import ElasticsearchBackend
+    from search_index.elasticsearch.client import ClientOptions, connect
 
     assert isinstance(backend, ElasticsearchBackend)
     admin = connect(url, ClientOptions(request_timeout=30.0))

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from search_index.importer import load_directory
-from search_index.sqlite_backend import SQLiteBackend
+from search_index.sqlite.backend import SQLiteBackend
 from tests.factories import MISSION_ID, small_dataset, write_dataset_csv
 from tests.search_index.test_importer import edit, errors_of
 

@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 from lookup.ofm.compliance import compliance, days_lapsed, to_fix
 from lookup.rules.insurance import InsuranceRules, insurance_on
 from search_index.backend import SearchBackend
-from search_index.elasticsearch_backend import ElasticsearchBackend
-from search_index.es_client import ClientOptions
+from search_index.elasticsearch.backend import ElasticsearchBackend
+from search_index.elasticsearch.client import ClientOptions
 from search_index.records import Vehicle
-from search_index.sqlite_backend import SQLiteBackend
+from search_index.sqlite.backend import SQLiteBackend
 from tests.compliance_data import (
     AS_OF,
     EXPECTED,
@@ -27,7 +27,7 @@ from tests.compliance_data import (
     compliance_dataset,
 )
 from tests.factories import DIPLOMAT_ID, MISSION_ID, SECOND_MISSION_ID, small_dataset
-from tests.search_index.es_fakes import FakeCluster
+from tests.search_index.elasticsearch.es_fakes import FakeCluster
 
 RULES = InsuranceRules()
 

@@ -138,7 +138,7 @@ def test_the_index_down_is_a_503_never_an_empty_answer(
     app: Flask, client: FlaskClient, ofm: Ofm, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from search_index.backend import BackendUnavailable
-    from search_index.sqlite_backend import SQLiteSnapshot
+    from search_index.sqlite.backend import SQLiteSnapshot
 
     def down(self: SQLiteSnapshot) -> None:
         raise BackendUnavailable("down")

@@ -14,7 +14,7 @@ from lookup.qr.documents import MAX_LIFETIME, NotIssuable, issue, live_check
 from lookup.qr.keys import KeyStore, SigningKey
 from lookup.qr.tokens import Claims
 from search_index.backend import Snapshot
-from search_index.sqlite_backend import SQLiteBackend
+from search_index.sqlite.backend import SQLiteBackend
 from tests.factories import (
     DIPLOMAT_CREDENTIAL,
     DIPLOMAT_PLATE,

@@ -2,7 +2,7 @@
 
 - "sqlite": always.
 - "elasticsearch-fake": the Elasticsearch store through the real client over an in-memory fake node
-  (tests/search_index/es_fakes.py). It checks our store logic and the calls we make, not how a
+  (tests/search_index/elasticsearch/es_fakes.py). It checks our store logic and the calls we make, not how a
   real cluster behaves.
 - "elasticsearch": a live cluster at ELASTICSEARCH_URL, skipped (with the reason) when unset,
   failed under CI=true.
@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 
 from lookup.store.base import StateStore
-from lookup.store.elasticsearch import ElasticsearchStateStore
-from lookup.store.sqlite import SQLiteStateStore
-from search_index.es_client import ClientOptions, connect
+from lookup.store.elasticsearch.store import ElasticsearchStateStore
+from lookup.store.sqlite.store import SQLiteStateStore
+from search_index.elasticsearch.client import ClientOptions, connect
 from tests.live_elasticsearch import live_url
-from tests.search_index.es_fakes import FakeCluster
+from tests.search_index.elasticsearch.es_fakes import FakeCluster
 
 STORES = ["sqlite", "elasticsearch-fake", pytest.param("elasticsearch", marks=pytest.mark.es_live)]
 

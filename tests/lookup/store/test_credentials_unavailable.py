@@ -25,7 +25,7 @@ from lookup.sms import phones
 from tests.factories import DIPLOMAT_CREDENTIAL, DIPLOMAT_PLATE, small_dataset
 from tests.lookup.sms.conftest import AUTH_TOKEN, OFFICER_PHONE, PUBLIC_URL, SmsEnv, reply_text
 from tests.lookup.web.conftest import make_officer, sign_in
-from tests.search_index.es_fakes import FakeCluster
+from tests.search_index.elasticsearch.es_fakes import FakeCluster
 
 STATE = r"^/dipcheck-state-"  # every app-state index; the audit index is dipcheck-audit
 PHONE = "(571) 345-3146"  # the default 24/7 number

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from lookup.store.base import StoreUnavailable
-from lookup.store.elasticsearch import ElasticsearchStateStore
+from lookup.store.elasticsearch.store import ElasticsearchStateStore
 from lookup.store.incidents import IncidentFilter
-from lookup.store.sqlite import SQLiteStateStore
-from search_index.es_client import ClientOptions
+from lookup.store.sqlite.store import SQLiteStateStore
+from search_index.elasticsearch.client import ClientOptions
 from tests.lookup.store.test_incident_store_contract import report
-from tests.search_index.es_fakes import FakeCluster
+from tests.search_index.elasticsearch.es_fakes import FakeCluster
 
 
 def test_a_refused_elasticsearch_write_stores_nothing() -> None:

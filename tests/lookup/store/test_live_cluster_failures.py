@@ -177,7 +177,7 @@ class Lookups:
 
 def served_documents(deployed: Deployed) -> tuple[str, int]:
     """The served set's id and how many documents its index holds."""
-    from search_index.elasticsearch_backend import ElasticsearchBackend
+    from search_index.elasticsearch.backend import ElasticsearchBackend
 
     with deployed.app.app_context():
         backend = search_backend()

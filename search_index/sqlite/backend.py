@@ -88,7 +88,7 @@ from search_index.records import (
     PolicyGroup,
     Vehicle,
 )
-from search_index.sqlite_support import backup_to
+from search_index.sqlite.support import backup_to
 
 POINTER = "CURRENT"
 LOCK = "import.lock"

@@ -17,12 +17,12 @@ from hypothesis import strategies as st
 from search_index.backend import SearchBackend, Snapshot
 from search_index.confusables import CONFUSION_CLASSES
 from search_index.demo_data import write_demo_data
-from search_index.elasticsearch_backend import ElasticsearchBackend
-from search_index.es_client import ClientOptions
+from search_index.elasticsearch.backend import ElasticsearchBackend
+from search_index.elasticsearch.client import ClientOptions
 from search_index.importer import load_directory
 from search_index.records import Dataset, PersonHit, PlateMatch
-from search_index.sqlite_backend import SQLiteBackend
-from tests.search_index.es_fakes import FakeCluster
+from search_index.sqlite.backend import SQLiteBackend
+from tests.search_index.elasticsearch.es_fakes import FakeCluster
 
 CLASS_OF = {ch: group for group in CONFUSION_CLASSES for ch in group}
 checked = settings(

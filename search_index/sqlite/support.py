@@ -3,9 +3,9 @@ database (`dipcheck backup`).
 
 SQLite 3.34.0 or newer, because of the features the embedded set-up uses:
 - the FTS5 `trigram` tokenizer (new in 3.34.0), which answers partial-plate patterns
-  (search_index/sqlite_backend.py);
+  (search_index/sqlite/backend.py);
 - JSON functions (`json_extract`, built in from 3.38.0, an extension compiled into most earlier
-  builds), which index the state store's documents (lookup/store/sqlite.py);
+  builds), which index the state store's documents (lookup/store/sqlite/store.py);
 - `INSERT ... ON CONFLICT DO UPDATE` (3.24.0) and WAL mode.
 An older or stripped-down library would fail on the first partial-plate lookup or the first
 account read; checking at start-up turns that into one line before anything is served.

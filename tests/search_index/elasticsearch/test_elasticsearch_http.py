@@ -11,10 +11,10 @@ import time
 import pytest
 
 from search_index.backend import BackendUnavailable
-from search_index.elasticsearch_backend import ElasticsearchBackend
-from search_index.es_client import ClientOptions
+from search_index.elasticsearch.backend import ElasticsearchBackend
+from search_index.elasticsearch.client import ClientOptions
 from tests.factories import DIPLOMAT_PLATE, small_dataset
-from tests.search_index.es_fakes import FakeCluster, serve_http
+from tests.search_index.elasticsearch.es_fakes import FakeCluster, serve_http
 
 
 def test_publish_and_lookups_over_real_http() -> None:

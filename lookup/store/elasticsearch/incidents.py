@@ -27,7 +27,7 @@ from lookup.store.incidents import (
     index_fields,
     utc_text,
 )
-from search_index.es_client import create_index_once, unavailable_on_failure
+from search_index.elasticsearch.client import create_index_once, unavailable_on_failure
 
 PAGE = 500
 _KEYWORDS = ("id", "agency_id", "status", "kind", "country_key", "mission_id", "person_id")

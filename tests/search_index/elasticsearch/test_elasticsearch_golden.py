@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from search_index import es_queries as q
-from search_index.elasticsearch_backend import ElasticsearchBackend
-from search_index.es_client import ClientOptions, with_port
-from search_index.es_documents import license_doc, mission_doc, person_doc, vehicle_doc
-from search_index.es_mappings import (
+from search_index.elasticsearch import queries as q
+from search_index.elasticsearch.backend import ElasticsearchBackend
+from search_index.elasticsearch.client import ClientOptions, with_port
+from search_index.elasticsearch.documents import license_doc, mission_doc, person_doc, vehicle_doc
+from search_index.elasticsearch.mappings import (
     LOADING_SETTINGS,
     LOCK_MAPPINGS,
     READ_ONLY_SETTINGS,
@@ -20,7 +20,7 @@ from search_index.es_mappings import (
 )
 from search_index.records import License, Mission, Person, Vehicle
 from tests.factories import small_dataset
-from tests.search_index.es_fakes import FakeCluster
+from tests.search_index.elasticsearch.es_fakes import FakeCluster
 
 KEYWORD = {"type": "keyword"}
 IDENTIFIER = {"type": "keyword", "normalizer": "identifier"}

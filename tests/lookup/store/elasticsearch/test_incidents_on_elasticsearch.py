@@ -15,7 +15,7 @@ from lookup.extensions import state_store
 from lookup.store.incidents import IncidentFilter
 from tests.factories import DIPLOMAT_LICENSE
 from tests.lookup.conftest import AppFactory, bearer
-from tests.search_index.es_fakes import FakeCluster
+from tests.search_index.elasticsearch.es_fakes import FakeCluster
 
 
 @pytest.fixture

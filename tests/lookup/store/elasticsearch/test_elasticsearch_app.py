@@ -21,7 +21,7 @@ from lookup.auth import clear_cache
 from lookup.store.base import AuditFilter
 from tests.factories import DIPLOMAT_PLATE
 from tests.lookup.conftest import AgencyKeys, AppFactory, agency_with_keys, bearer
-from tests.search_index.es_fakes import FakeCluster
+from tests.search_index.elasticsearch.es_fakes import FakeCluster
 
 RECORDS = r"^/dipcheck-records"  # every request to the published record indices
 PLATE_URL = "/api/v1/plates/dvl-1234?reason=traffic_stop"

@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 
 from search_index.backend import BackendUnavailable, ImportBusy, NoDataPublished, PublishFailed
-from search_index.elasticsearch_backend import ElasticsearchBackend
-from search_index.es_client import ClientOptions
+from search_index.elasticsearch.backend import ElasticsearchBackend
+from search_index.elasticsearch.client import ClientOptions
 from search_index.records import Dataset, License, Mission, Person, Vehicle
-from tests.search_index.es_fakes import FakeCluster
+from tests.search_index.elasticsearch.es_fakes import FakeCluster
 
 ALIAS = "dipcheck-records"
 

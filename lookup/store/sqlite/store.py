@@ -3,9 +3,9 @@
 Each collection is a table of JSON documents; declared unique and indexed fields become expression
 indexes on `json_extract`, so a lookup by API-key hash or username is one index probe. The audit
 log is its own table that triggers keep append-only; incident reports have their own table too
-(lookup/store/sqlite_incidents.py). Document writes are committed with
+(lookup/store/sqlite/incidents.py). Document writes are committed with
 `synchronous=FULL`. An audit record is committed with `synchronous=NORMAL` and then synced to this
-process's audit journal (lookup/store/audit_journal.py), so it is on disk before `append_audit`
+process's audit journal (lookup/store/sqlite/audit_journal.py), so it is on disk before `append_audit`
 returns without holding SQLite's one write lock through an fsync. This module never opens SQLite's
 files itself (see `_make_durable`): only SQLite may, or its locks are lost.
 
@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from lookup.store.audit_journal import Journal, decode_lines
+from lookup.store.sqlite.audit_journal import Journal, decode_lines
 from lookup.store.base import (
     AuditFilter,
     AuditRecord,
@@ -41,9 +41,9 @@ from lookup.store.base import (
     StoreUnavailable,
     VersionConflict,
 )
-from lookup.store.sqlite_incidents import SQLiteIncidentStore
+from lookup.store.sqlite.incidents import SQLiteIncidentStore
 from search_index.process_id import current_pid
-from search_index.sqlite_support import backup_to
+from search_index.sqlite.support import backup_to
 
 log = logging.getLogger(__name__)
 

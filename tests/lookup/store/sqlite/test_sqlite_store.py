@@ -21,7 +21,7 @@ from lookup.store.base import (
     StoreUnavailable,
     VersionConflict,
 )
-from lookup.store.sqlite import SQLiteStateStore
+from lookup.store.sqlite.store import SQLiteStateStore
 
 PEOPLE = CollectionSpec("people", unique=("badge",), indexed=("unit",))
 

@@ -10,7 +10,7 @@ Layout (all names start with the configured prefix, default "dipcheck"):
   owner; a claim whose owner never got written, or no longer holds the value (a crash between
   two writes), is taken over after CLAIM_GRACE seconds.
 - `<prefix>-audit`: append-only; each record's id is its reference, written with op_type=create.
-- `<prefix>-incidents`: incident reports (lookup/store/elasticsearch_incidents.py).
+- `<prefix>-incidents`: incident reports (lookup/store/elasticsearch/incidents.py).
 
 A document's version (1 on insert, +1 per update) is kept in the document; updates and deletes are
 compare-and-set on `_seq_no`/`_primary_term`, so concurrent writers cannot lose each other's
@@ -47,8 +47,8 @@ from lookup.store.base import (
     VersionConflict,
     iso_millis,
 )
-from lookup.store.elasticsearch_incidents import ElasticsearchIncidentStore
-from search_index.es_client import (
+from lookup.store.elasticsearch.incidents import ElasticsearchIncidentStore
+from search_index.elasticsearch.client import (
     ClientOptions,
     connect,
     create_index_once,

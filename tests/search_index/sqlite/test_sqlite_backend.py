@@ -33,7 +33,7 @@ from search_index.records import (
     Vehicle,
     VehicleType,
 )
-from search_index.sqlite_backend import POINTER, SQLiteBackend
+from search_index.sqlite.backend import POINTER, SQLiteBackend
 from tests.factories import (
     DIPLOMAT_PLATE,
     MISSION_ID,

@@ -25,7 +25,7 @@ from lookup.store.incidents import (
 )
 
 if TYPE_CHECKING:
-    from lookup.store.sqlite import SQLiteStateStore
+    from lookup.store.sqlite.store import SQLiteStateStore
 
 SCHEMA_VERSION = 1
 _SCHEMA = """

@@ -19,15 +19,15 @@ from lookup.store.base import (
     StoreUnavailable,
     VersionConflict,
 )
-from lookup.store.elasticsearch import (
+from lookup.store.elasticsearch.store import (
     AUDIT_MAPPINGS,
     COLLECTION_MAPPINGS,
     STATE_SETTINGS,
     UNIQUE_MAPPINGS,
     ElasticsearchStateStore,
 )
-from search_index.es_client import ClientOptions, connect
-from tests.search_index.es_fakes import FakeCluster, Json, Request
+from search_index.elasticsearch.client import ClientOptions, connect
+from tests.search_index.elasticsearch.es_fakes import FakeCluster, Json, Request
 
 OFFICERS = CollectionSpec("officers", unique=("username",))
 RECORD = AuditRecord(

@@ -38,8 +38,8 @@ from elasticsearch import (
 )
 from rapidfuzz.distance import OSA
 
-from search_index import es_documents as docs
-from search_index import es_queries as queries
+from search_index.elasticsearch import documents as docs
+from search_index.elasticsearch import queries
 from search_index.backend import (
     BackendUnavailable,
     ImportBusy,
@@ -53,14 +53,14 @@ from search_index.confusables import (
     rank_pattern_candidates,
     rank_plate_candidates,
 )
-from search_index.es_client import (
+from search_index.elasticsearch.client import (
     ClientOptions,
     connect,
     create_index_once,
     describe,
     unavailable_on_failure,
 )
-from search_index.es_mappings import (
+from search_index.elasticsearch.mappings import (
     LOADING_SETTINGS,
     LOCK_MAPPINGS,
     READ_ONLY_SETTINGS,

@@ -1,0 +1,1 @@
+"""The Elasticsearch state store (several app instances share it): documents, incident reports."""

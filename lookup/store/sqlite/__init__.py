@@ -1,0 +1,1 @@
+"""The SQLite state store (embedded, one machine): documents, incident reports, audit journal."""

@@ -1,0 +1,1 @@
+"""The Elasticsearch engine of the search index: client options, mappings, documents, queries."""
