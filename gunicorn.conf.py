@@ -44,11 +44,11 @@ preload_app = False
 SHM = "/dev/shm"  # noqa: S108
 worker_tmp_dir = SHM if os.path.isdir(SHM) else None
 
-# No access log: the app logs each request by its URL rule (lookup/logs.py). Should one be turned
-# on (--access-logfile), this logger class writes the route there, never the path or query (they
-# carry plates and ID numbers), and keeps the request out of gunicorn's own error lines.
+# No access log: the app logs each request by its URL rule (lookup/http/logs.py). Should one be
+# turned on (--access-logfile), this logger class writes the route there, never the path or query
+# (they carry plates and ID numbers), and keeps the request out of gunicorn's own error lines.
 # Errors go to stderr.
-logger_class = "lookup.gunicorn_logging.RouteOnlyLogger"
+logger_class = "lookup.http.gunicorn_logging.RouteOnlyLogger"
 accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")

@@ -38,11 +38,12 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from lookup import accounts, create_app  # noqa: E402
-from lookup.auth import Principal  # noqa: E402
+from lookup import create_app  # noqa: E402
+from lookup.answers.service import run_lookup  # noqa: E402
 from lookup.config import Settings  # noqa: E402
 from lookup.extensions import search_backend  # noqa: E402
-from lookup.service import run_lookup  # noqa: E402
+from lookup.identity import accounts  # noqa: E402
+from lookup.identity.auth import Principal  # noqa: E402
 from lookup.sms.render import reply_for  # noqa: E402
 from search_index.confusables import CONFUSION_CLASSES  # noqa: E402
 from search_index.demo_data import write_demo_data  # noqa: E402

@@ -60,8 +60,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench import harness  # noqa: E402
-from lookup import accounts, create_app  # noqa: E402
+from lookup import create_app  # noqa: E402
 from lookup.extensions import search_backend, state_store  # noqa: E402
+from lookup.identity import accounts  # noqa: E402
 from lookup.store.base import AuditFilter  # noqa: E402
 from search_index.normalize import normalize_plate  # noqa: E402
 
@@ -156,10 +157,10 @@ def cpu_breakdown(
     answer, the audit record, the whole service call, and the HTTP layer around it, beside a
     trivial request. CPU time, so other processes on the machine inflate it far less than the
     wall-clock figures of the wrk runs."""
-    from lookup import answers
-    from lookup.audit import record
-    from lookup.auth import Principal
-    from lookup.service import _context, run_lookup
+    from lookup.answers import build as answers
+    from lookup.answers.service import _context, run_lookup
+    from lookup.audit.records import record
+    from lookup.identity.auth import Principal
 
     app = create_app(data_dir=data_dir, log_level="WARNING")
     principal = Principal("bench", "Bench", "apikey:bench", "officer")

@@ -3,10 +3,10 @@
     python bench/es_client_bench.py [--scale small|full] [--count 500] [--seed 1] [--json FILE]
 
 No Elasticsearch server is involved. The script publishes the synthetic data set through the
-backend into the in-memory fake node of the tests (tests/search_index/elasticsearch/es_fakes.py), runs every
-query once to record the fake's answer bytes, and then times the lookups with a node that replays
-those bytes. What the timings contain is therefore exactly what the app pays on its side for one
-lookup: building the query, the real `elasticsearch` client and transport (headers, JSON
+backend into the in-memory fake node of the tests (tests/search_index/elasticsearch/es_fakes.py),
+runs every query once to record the fake's answer bytes, and then times the lookups with a node that
+replays those bytes. What the timings contain is therefore exactly what the app pays on its side for
+one lookup: building the query, the real `elasticsearch` client and transport (headers, JSON
 serialisation, response parsing, product check), decoding records and the Python ranking shared
 with SQLite, plus the `snapshot()` request that pins the index. What they leave out is everything
 a real cluster adds: the network round trips (2 per plate lookup, 3 to 5 per name search) and

@@ -41,10 +41,10 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench import harness  # noqa: E402
-from lookup import accounts  # noqa: E402
 from lookup.extensions import search_backend, state_store  # noqa: E402
-from lookup.store.sqlite.store import SQLiteStateStore  # noqa: E402
+from lookup.identity import accounts  # noqa: E402
 from lookup.store.sqlite.incidents import _COLUMNS, _row  # noqa: E402
+from lookup.store.sqlite.store import SQLiteStateStore  # noqa: E402
 from search_index.importer import load_directory  # noqa: E402
 
 AGENCIES = 50

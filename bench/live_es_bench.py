@@ -39,9 +39,10 @@ sys.path.insert(0, str(REPO))
 
 from bench import harness  # noqa: E402
 from bench.api_bench import LUA, PLATE_SAMPLE, run_wrk  # noqa: E402
-from lookup import accounts, create_app  # noqa: E402
+from lookup import create_app  # noqa: E402
 from lookup.cli_data import import_directory  # noqa: E402
 from lookup.extensions import search_backend, state_store  # noqa: E402
+from lookup.identity import accounts  # noqa: E402
 from search_index.demo_data import write_demo_data  # noqa: E402
 from search_index.normalize import normalize_plate  # noqa: E402
 

@@ -35,8 +35,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench import harness  # noqa: E402
-from lookup import accounts  # noqa: E402
 from lookup.extensions import search_backend  # noqa: E402
+from lookup.identity import accounts  # noqa: E402
 from lookup.ofm.exports import EXPORTS  # noqa: E402
 from search_index.importer import load_directory  # noqa: E402
 

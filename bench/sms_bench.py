@@ -32,8 +32,8 @@ from urllib.parse import urlencode
 
 from twilio.request_validator import RequestValidator
 
-from lookup import accounts
 from lookup.extensions import search_backend, state_store
+from lookup.identity import accounts
 from lookup.sms import phones
 from lookup.sms.commands import parse
 from lookup.sms.replies import PersonFacts, PlateFacts, VehicleFacts, plate_reply

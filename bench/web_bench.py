@@ -29,8 +29,8 @@ from urllib.parse import urlencode
 
 import pyotp
 
-from lookup import accounts
 from lookup.extensions import search_backend
+from lookup.identity import accounts
 from search_index.importer import load_directory
 
 try:

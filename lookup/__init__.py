@@ -23,7 +23,7 @@ from lookup.config import (
     setting_names,
     with_overrides,
 )
-from lookup.json_provider import OrjsonProvider
+from lookup.http.json_provider import OrjsonProvider
 from lookup.limit_storage import limiter_storage_uri
 
 __all__ = ["ConfigError", "Settings", "create_app"]
@@ -85,12 +85,13 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
 
 
 def _init_extensions(app: Flask, settings: Settings, data_dir: Path) -> None:
-    from lookup import accounts, retry_after
-    from lookup.alerts import init_alerts
+    from lookup import retry_after
+    from lookup.audit.alerts import init_alerts
     from lookup.errors import register_error_handlers
     from lookup.extensions import init_services, limiter
-    from lookup.http_headers import add_transport_security
-    from lookup.logs import configure_logging, init_request_logging
+    from lookup.http.headers import add_transport_security
+    from lookup.http.logs import configure_logging, init_request_logging
+    from lookup.identity import accounts
     from search_index.sqlite.support import SQLiteUnsupported, check_sqlite
 
     configure_logging(settings)

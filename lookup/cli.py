@@ -20,9 +20,9 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, FlaskGroup
 
-from lookup import accounts, create_app, enrolment
-from lookup.admin_audit import audit_command
-from lookup.audit import (
+from lookup import create_app
+from lookup.audit.admin import audit_command
+from lookup.audit.records import (
     AUDIT_CSV_COLUMNS,
     AuditUnavailable,
     audit_csv_row,
@@ -34,9 +34,10 @@ from lookup.cli_data import demo_data_command, import_command
 from lookup.cli_progress import terminal_progress
 from lookup.config import ConfigError
 from lookup.extensions import search_backend, services, state_store
+from lookup.identity import accounts, enrolment
+from lookup.identity.sessions import end_officer_sessions
 from lookup.qr.cli import qr_cli
 from lookup.qr.views import ensure_signing_key
-from lookup.sessions import end_officer_sessions
 from lookup.sms import phones
 from lookup.sms.cli import enroll_phone_command
 from lookup.store.base import AuditFilter, AuditRecord, StoreError
@@ -263,7 +264,7 @@ def officer_create(
 
 def _print_officer_secrets(officer: accounts.Officer, password: str | None) -> None:
     # The TOTP secret is not printed: the officer sees it only at the first sign-in, after the
-    # password *and* this enrolment code (lookup/enrolment.py).
+    # password *and* this enrolment code (lookup/identity/enrolment.py).
     code = enrolment.issue_enrolment_code(officer, datetime.now(UTC))
     click.echo(f"officer created: {officer.username} ({officer.role})")
     if password is not None:

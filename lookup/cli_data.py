@@ -17,8 +17,8 @@ from typing import Any
 import click
 from flask.cli import with_appcontext
 
-from lookup.admin_audit import audit_command
-from lookup.audit import AuditUnavailable
+from lookup.audit.admin import audit_command
+from lookup.audit.records import AuditUnavailable
 from lookup.cli_progress import terminal_progress
 from lookup.extensions import search_backend
 from lookup.store.base import Outcome

@@ -16,7 +16,7 @@ from flask import Flask, Response, jsonify, request
 from flask_limiter import RateLimitExceeded
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
-from lookup.auth import AuthError, CredentialsUnavailable
+from lookup.identity.auth import AuthError, CredentialsUnavailable
 
 log = logging.getLogger(__name__)
 # How long a client should wait before asking again when DipCheck cannot verify now.

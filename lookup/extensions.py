@@ -132,7 +132,7 @@ def ensure_collections(specs: Sequence[CollectionSpec]) -> None:
 def rate_limit_key() -> str:
     """Lookups are counted per API key or per officer (officers of one agency often share a
     NATed address); unauthenticated requests per client address."""
-    from lookup.auth import AuthError, current_principal
+    from lookup.identity.auth import AuthError, current_principal
 
     try:
         principal = current_principal()

@@ -10,10 +10,10 @@ from pathlib import Path
 import click
 from flask import current_app
 
-from lookup.accounts import generate_password
 from lookup.extensions import state_store
-from lookup.matrix_source import matrix_path
+from lookup.identity.accounts import generate_password
 from lookup.rules.immunity import load_matrix
+from lookup.rules.matrix_source import matrix_path
 from outreach.blueprint import bp
 from outreach.content import load_content
 from outreach.library import content_dir

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
-from lookup.csv_safety import spreadsheet_cell
+from lookup.http.csv_safety import spreadsheet_cell
 from lookup.store.base import StateStore
 from outreach import seminars
 from outreach.seminars import Attendee, Session

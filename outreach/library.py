@@ -7,7 +7,7 @@ trainer may edit the files while the app runs; the next request reloads them, an
 broke something the last good content stays served (only the number of problems is logged).
 
 The matrix is the file the lookups answer with: `IMMUNITY_MATRIX_PATH` when a test or a deployment
-points at another copy (one setting, read in lookup/matrix_source.py), else the shipped
+points at another copy (one setting, read in lookup/rules/matrix_source.py), else the shipped
 lookup/rules/immunity_matrix.yaml. It is never copied into content.
 """
 
@@ -22,8 +22,8 @@ from typing import Final
 from flask import Flask, abort, current_app
 
 from lookup.config import current_settings
-from lookup.matrix_source import matrix_path
 from lookup.rules.immunity import ImmunityMatrix, load_matrix
+from lookup.rules.matrix_source import matrix_path
 from outreach.content import TrainingContent, load_content
 from outreach.problems import ContentInvalid
 

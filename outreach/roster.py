@@ -7,7 +7,7 @@ import io
 from collections.abc import Sequence
 from typing import Final
 
-from lookup.csv_safety import spreadsheet_cell
+from lookup.http.csv_safety import spreadsheet_cell
 from outreach.seminars import Attendee, Session
 
 COLUMNS: Final = (

@@ -14,7 +14,7 @@ from typing import Final
 
 from flask import Response, abort, request, session
 
-from lookup.http_headers import apply_strict_headers, content_security_policy
+from lookup.http.headers import apply_strict_headers, content_security_policy
 
 # connect-src: the attendee and projection pages poll their own small JSON status (static/live.js).
 CONTENT_SECURITY_POLICY: Final = (

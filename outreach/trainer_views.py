@@ -17,7 +17,7 @@ from flask import (
 )
 from werkzeug.wrappers import Response as BaseResponse
 
-from lookup.audit import AuditUnavailable, record
+from lookup.audit.records import AuditUnavailable, record
 from lookup.extensions import state_store
 from lookup.qr.keys import KeyStoreError
 from lookup.qr.render import QrTooLarge

@@ -1,8 +1,8 @@
 """Trainer accounts, kept in outreach's own collection so that lookup/ knows nothing of outreach.
 
 A trainer is not an officer: a trainer runs seminars and sees rosters and quiz results, never
-records. Passwords follow the officer policy (lookup.accounts) and are stored as Werkzeug scrypt
-hashes. Five failed sign-ins within 15 minutes lock the account for 15 minutes; guessing is
+records. Passwords follow the officer policy (lookup.identity.accounts) and are stored as Werkzeug
+scrypt hashes. Five failed sign-ins within 15 minutes lock the account for 15 minutes; guessing is
 slowed without letting anyone lock a trainer out for good.
 """
 
@@ -15,7 +15,7 @@ from typing import Any, Final
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from lookup.accounts import AccountError, check_password_policy, normalize_username
+from lookup.identity.accounts import AccountError, check_password_policy, normalize_username
 from lookup.store.base import CollectionSpec, DuplicateKey, StateStore, Stored
 
 TRAINERS: Final = "outreach_trainers"

@@ -14,12 +14,12 @@ from typing import Any, Final
 from flask import abort, render_template, request, session
 from flask_limiter.util import get_remote_address
 
-from lookup.audit import AuditUnavailable
-from lookup.auth import TRAINING_AGENCY_ID, Principal
+from lookup.answers.phone_links import tel_href
+from lookup.answers.service import InvalidQuery, LookupUnavailable, run_lookup
+from lookup.audit.records import AuditUnavailable
 from lookup.config import current_settings
 from lookup.extensions import limiter
-from lookup.phone_links import tel_href
-from lookup.service import InvalidQuery, LookupUnavailable, run_lookup
+from lookup.identity.auth import TRAINING_AGENCY_ID, Principal
 from lookup.web.blueprint import OfficerScreenUi
 from lookup.web.present import choose_view
 from outreach.attendee_views import ATTENDANCE_KEY

@@ -9,13 +9,13 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, request
 from spectree import Response as Responses
 
-from lookup import audit
 from lookup.api import schemas
 from lookup.api.on_behalf_of import attributed
 from lookup.api.params import parse
 from lookup.api.spec import AUTHENTICATED, spec
-from lookup.auth import Principal, require_principal
+from lookup.audit import records as audit
 from lookup.errors import ApiError
+from lookup.identity.auth import Principal, require_principal
 from lookup.store.base import AuditFilter, Outcome, iso_millis
 
 bp = Blueprint("api_audit", __name__)

@@ -14,6 +14,7 @@ from flask import Response, request
 from pydantic import ValidationError
 from spectree import Response as Responses
 
+from lookup.answers.service import InvalidQuery, run_lookup
 from lookup.api import schemas, text_answer
 from lookup.api.lookups import (
     BATCH_FIELD,
@@ -29,7 +30,6 @@ from lookup.api.spec import AUTHENTICATED, spec
 from lookup.api.text_answer import wants_text
 from lookup.errors import ApiError
 from lookup.lookup_allowance import count_lookups
-from lookup.service import InvalidQuery, run_lookup
 from search_index.normalize import normalize_plate
 
 

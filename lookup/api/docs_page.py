@@ -2,7 +2,7 @@
 published OpenAPI document (lookup/api/openapi_document.py), so it never differs from it.
 
 No script and no other origin: the page runs under the same strict content security policy as
-every other page (lookup/http_headers.py), which a JavaScript renderer would need relaxed
+every other page (lookup/http/headers.py), which a JavaScript renderer would need relaxed
 (inline styles), and an integrator behind a locked-down network reads it without a CDN.
 """
 
@@ -17,7 +17,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from lookup.api.openapi_document import openapi_document
-from lookup.http_headers import apply_strict_headers, content_security_policy
+from lookup.http.headers import apply_strict_headers, content_security_policy
 
 bp = Blueprint(
     "api_docs",

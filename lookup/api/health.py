@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from flask import Blueprint, Response, jsonify
 from spectree import Response as Responses
 
-from lookup.alerts import alarm
 from lookup.api import schemas
 from lookup.api.spec import spec
+from lookup.audit.alerts import alarm
 from lookup.config import current_settings
 from lookup.extensions import search_backend, services
 from lookup.rules.freshness import data_stale

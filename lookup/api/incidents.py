@@ -19,8 +19,8 @@ from spectree import Response as Responses
 from lookup.api.params import parse
 from lookup.api.schemas import ErrorBody
 from lookup.api.spec import AUTHENTICATED, spec
-from lookup.auth import require_principal
 from lookup.errors import ApiError
+from lookup.identity.auth import require_principal
 from lookup.incidents.caller import Caller
 from lookup.incidents.export import csv_response
 from lookup.incidents.models import (

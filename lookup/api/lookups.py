@@ -1,8 +1,8 @@
 """The lookup routes: plate, plate pattern, credential, licence, person.
 
 Each one authenticates (401), validates (400), counts against the caller's lookup allowance
-(429), and runs `lookup.service.run_lookup`, which audits before answering. A lookup refused for
-credentials or rate is audited too (outcome `denied`).
+(429), and runs `lookup.answers.service.run_lookup`, which audits before answering. A lookup refused
+for credentials or rate is audited too (outcome `denied`).
 """
 
 from __future__ import annotations
@@ -16,25 +16,25 @@ from flask_limiter import RateLimitExceeded
 from pydantic import BaseModel
 from spectree import Response as Responses
 
-from lookup.api import schemas, text_answer
-from lookup.api.documented import documented
-from lookup.api.on_behalf_of import attributed, attributed_if_valid
-from lookup.api.params import parse
-from lookup.api.spec import AUTHENTICATED
-from lookup.api.text_answer import wants_text
-from lookup.audit import AuditUnavailable
-from lookup.auth import AuthError, Principal, current_principal, require_principal
-from lookup.config import current_settings
-from lookup.errors import ApiError, error_response
-from lookup.lookup_allowance import lookup_limit
-from lookup.retry_after import UNAVAILABLE_RETRY_SECONDS
-from lookup.service import (
+from lookup.answers.service import (
     InvalidQuery,
     LookupKind,
     LookupUnavailable,
     record_denied,
     run_lookup,
 )
+from lookup.api import schemas, text_answer
+from lookup.api.documented import documented
+from lookup.api.on_behalf_of import attributed, attributed_if_valid
+from lookup.api.params import parse
+from lookup.api.spec import AUTHENTICATED
+from lookup.api.text_answer import wants_text
+from lookup.audit.records import AuditUnavailable
+from lookup.config import current_settings
+from lookup.errors import ApiError, error_response
+from lookup.identity.auth import AuthError, Principal, current_principal, require_principal
+from lookup.lookup_allowance import lookup_limit
+from lookup.retry_after import UNAVAILABLE_RETRY_SECONDS
 
 log = logging.getLogger(__name__)
 bp = Blueprint("api_lookups", __name__)

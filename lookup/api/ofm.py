@@ -18,11 +18,11 @@ from spectree import Response as Responses
 from lookup.api.params import parse
 from lookup.api.schemas import ErrorBody
 from lookup.api.spec import AUTHENTICATED, spec
-from lookup.auth import require_principal
 from lookup.config import current_settings
-from lookup.csv_safety import csv_response
 from lookup.errors import ApiError
 from lookup.extensions import state_store
+from lookup.http.csv_safety import csv_response
+from lookup.identity.auth import require_principal
 from lookup.incidents.caller import Caller
 from lookup.ofm import access
 from lookup.ofm.answers import (

@@ -13,8 +13,8 @@ from dataclasses import replace
 
 from flask import request
 
-from lookup.auth import Principal
 from lookup.errors import ApiError
+from lookup.identity.auth import Principal
 
 HEADER = "X-On-Behalf-Of"
 MAX_LENGTH = 64

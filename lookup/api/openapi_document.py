@@ -19,11 +19,11 @@ from datetime import datetime
 from importlib import resources
 from typing import Any
 
+from lookup.answers.query_rules import IDENTIFIER_PATTERN, PLATE_PATTERN, REFERENCE_PATTERN
 from lookup.api import on_behalf_of, text_answer
 from lookup.api.error_codes import ERROR_CODES, describe
 from lookup.api.spec import spec
 from lookup.config import current_settings
-from lookup.query_rules import IDENTIFIER_PATTERN, PLATE_PATTERN, REFERENCE_PATTERN
 
 Document = dict[str, Any]
 

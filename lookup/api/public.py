@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify
 from spectree import Response as Responses
 
-from lookup.answer_models import MatrixOut
-from lookup.answers import matrix_json
+from lookup.answers.build import matrix_json
+from lookup.answers.models import MatrixOut
 from lookup.api.openapi_document import openapi_document
 from lookup.api.spec import spec
-from lookup.matrix_source import current_matrix
+from lookup.rules.matrix_source import current_matrix
 
 bp = Blueprint("api_public", __name__)
 

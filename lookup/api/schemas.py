@@ -1,5 +1,5 @@
 """Pydantic models of the JSON API: the query models validate requests, and the same models
-(with the answer shapes of lookup/answer_models.py) generate the OpenAPI document."""
+(with the answer shapes of lookup/answers/models.py) generate the OpenAPI document."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
-from lookup.answer_models import CredentialMatchOut, LicenseMatchOut, PersonHitOut, PlateMatchOut
-from lookup.query_rules import (
+from lookup.answers.models import CredentialMatchOut, LicenseMatchOut, PersonHitOut, PlateMatchOut
+from lookup.answers.query_rules import (
     ISO_DATE_PATTERN,
     NO_CONTROL_PATTERN,
     PLATE_PATTERN,
@@ -17,7 +17,7 @@ from lookup.query_rules import (
     check_text,
     parse_iso_date,
 )
-from lookup.service import MAX_COUNTRY_LENGTH, MAX_NAME_LENGTH, Reason
+from lookup.answers.service import MAX_COUNTRY_LENGTH, MAX_NAME_LENGTH, Reason
 
 REASON_DESCRIPTION = "Why the lookup is made; kept in the audit record."
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from lookup.audit import AuditUnavailable, record
-from lookup.auth import Principal
+from lookup.audit.records import AuditUnavailable, record
 from lookup.errors import ApiError
+from lookup.identity.auth import Principal
 from lookup.store.base import AuditChannel, Outcome
 
 

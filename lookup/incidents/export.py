@@ -1,5 +1,5 @@
 """The incident queue as CSV (API `?format=csv` and the analysts' web export): one row per report,
-every cell defused like the audit export (lookup/csv_safety.py), because narratives, names and
+every cell defused like the audit export (lookup/http/csv_safety.py), because narratives, names and
 citation numbers are typed by people and the file is opened in spreadsheets."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Response
 
-from lookup import csv_safety
+from lookup.http import csv_safety
 
 COLUMNS = (
     "incident_id",

@@ -29,7 +29,7 @@ def window_start(today: date) -> date:
 def reported_points(
     person_ids: Sequence[str], published_at: datetime, today: date
 ) -> Mapping[str, int]:
-    """The answers' `ReportedPoints` (lookup/answers.py), read from the app's state store."""
+    """The answers' `ReportedPoints` (lookup/answers/build.py), read from the app's state store."""
     return state_store().incidents.reported_points(
         person_ids, assessed_after=published_at, occurred_from=window_start(today)
     )

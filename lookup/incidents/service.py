@@ -20,15 +20,17 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from lookup import accounts, answer_cache, answers
-from lookup.audit import new_reference, records
-from lookup.auth import Principal
+from lookup.answers import build as answers
+from lookup.answers import cache as answer_cache
+from lookup.answers.service import KINDS, answer_context
+from lookup.audit.records import new_reference, records
 from lookup.errors import ApiError
 from lookup.extensions import search_backend, state_store
+from lookup.identity import accounts
+from lookup.identity.auth import Principal
 from lookup.incidents.caller import Caller
 from lookup.incidents.models import AssessmentIn, IncidentIn, IncidentQuery
 from lookup.incidents.report_to import report_to
-from lookup.service import KINDS, answer_context
 from lookup.store.base import AuditFilter, Outcome, StoreError, VersionConflict, iso_millis
 from lookup.store.incidents import COUNT_LIMIT, IncidentFilter
 from search_index.backend import BackendError, Snapshot
@@ -180,7 +182,7 @@ def _person_of(snapshot: Snapshot, body: IncidentIn) -> Person | None:
 
 def _resolve_subject(snapshot: Snapshot, body: IncidentIn) -> dict[str, Any]:
     """The subject as the published record holds it now, with the immunity level a lookup
-    answers now (built by lookup/answers.py, never derived here)."""
+    answers now (built by lookup/answers/build.py, never derived here)."""
     given = {name: value for name, value in body.subject.model_dump().items() if value is not None}
     person = _person_of(snapshot, body)
     vehicle: Vehicle | None = None
@@ -438,7 +440,7 @@ def assess_incident(caller: Caller, incident_id: str, body: AssessmentIn) -> dic
         except (StoreError, KeyError):
             raise _unavailable() from None
         # Answers show licence points: this process stops serving cached ones at once, other
-        # workers within a poll of the store's assessment mark (lookup/answer_cache.py).
+        # workers within a poll of the store's assessment mark (lookup/answers/cache.py).
         answer_cache.bump()
         return {**incident_json(changed, principal), "read_reference": reference}
     raise _unavailable()

@@ -12,8 +12,8 @@ from typing import Any
 
 from flask import Response
 
-from lookup.csv_safety import csv_lines, csv_response, download
 from lookup.extensions import state_store
+from lookup.http.csv_safety import csv_lines, csv_response, download
 from lookup.incidents import export as incident_export
 from lookup.incidents.caller import Caller
 from lookup.incidents.service import incident_json

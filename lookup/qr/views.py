@@ -34,29 +34,29 @@ from pydantic import BaseModel, Field
 from spectree import Response as Responses
 from werkzeug.routing import BaseConverter
 
+from lookup.answers.phone_links import tel_href
+from lookup.answers.service import REASONS, InvalidQuery, LookupKind, LookupUnavailable, run_lookup
 from lookup.api.schemas import ErrorBody
 from lookup.api.spec import AUTHENTICATED, spec
-from lookup.audit import REFERENCE_ALPHABET, REFERENCE_PREFIX, AuditUnavailable, record
-from lookup.auth import (
+from lookup.audit.records import REFERENCE_ALPHABET, REFERENCE_PREFIX, AuditUnavailable, record
+from lookup.config import SETTINGS_KEY, Settings, current_settings
+from lookup.errors import ApiError, wants_json
+from lookup.extensions import limiter, search_backend, state_store
+from lookup.http.headers import apply_strict_headers, content_security_policy
+from lookup.identity.auth import (
     AuthError,
     CredentialsUnavailable,
     Principal,
     current_principal,
     require_principal,
 )
-from lookup.config import SETTINGS_KEY, Settings, current_settings
-from lookup.errors import ApiError, wants_json
-from lookup.extensions import limiter, search_backend, state_store
-from lookup.http_headers import apply_strict_headers, content_security_policy
-from lookup.phone_links import tel_href
+from lookup.identity.sessions import current_web_session
 from lookup.qr import documents, receipts
 from lookup.qr.keys import KeyInfo, KeyStore, KeyStoreError
 from lookup.qr.render import QrTooLarge
 from lookup.qr.screens import SCREENS, Screen, failure_notice
 from lookup.qr.tokens import Claims, Verdict, Verification, verify
 from lookup.rules.freshness import data_stale
-from lookup.service import REASONS, InvalidQuery, LookupKind, LookupUnavailable, run_lookup
-from lookup.sessions import current_web_session
 from lookup.store.base import Outcome, StoreError
 from lookup.web.blueprint import OfficerScreenUi
 from lookup.web.present import AnswerView, choose_view

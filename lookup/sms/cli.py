@@ -5,10 +5,10 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from lookup import accounts
-from lookup.admin_audit import audit_command
-from lookup.audit import AuditUnavailable
+from lookup.audit.admin import audit_command
+from lookup.audit.records import AuditUnavailable
 from lookup.extensions import state_store
+from lookup.identity import accounts
 from lookup.sms import phones
 
 

@@ -16,7 +16,7 @@ from typing import Final
 
 from flask import current_app
 
-from lookup.audit import AuditUnavailable, record
+from lookup.audit.records import AuditUnavailable, record
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""From a lookup's answer (the API's JSON body, built by lookup/answers.py) to one SMS reply.
+"""From a lookup's answer (the API's JSON body, built by lookup/answers/build.py) to one SMS reply.
 
 Only the fields an SMS may carry are read: immunity level and the arrest and residence actions,
 card and licence status (with a licence's points alert), insurance and registration status, the

@@ -22,13 +22,13 @@ from flask.blueprints import BlueprintSetupState
 from limits import RateLimitItem, parse_many
 from twilio.twiml.messaging_response import MessagingResponse
 
-from lookup import accounts
-from lookup.audit import AuditUnavailable
-from lookup.auth import Principal
+from lookup.answers.service import InvalidQuery, LookupUnavailable, record_denied, run_lookup
+from lookup.audit.records import AuditUnavailable
 from lookup.config import current_settings
 from lookup.errors import error_response
 from lookup.extensions import EXTENSION_KEY, limiter, state_store
-from lookup.service import InvalidQuery, LookupUnavailable, record_denied, run_lookup
+from lookup.identity import accounts
+from lookup.identity.auth import Principal
 from lookup.sms import phones, replay, replies
 from lookup.sms.commands import Command, Control, Lookup, Unrecognized, parse
 from lookup.sms.forgeries import EXTENSION_KEY as FORGERIES_KEY

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Response, current_app, make_response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from lookup import accounts, sessions
-from lookup.audit import AuditUnavailable
+from lookup.audit.records import AuditUnavailable
 from lookup.extensions import limiter, state_store
+from lookup.identity import accounts, sessions
 from lookup.web import security
 from lookup.web.blueprint import bp, error_page
 from lookup.web.guards import check_csrf

@@ -10,13 +10,13 @@ from flask import Blueprint, Response, render_template
 from flask.blueprints import BlueprintSetupState
 from werkzeug.exceptions import HTTPException
 
-from lookup import sessions
-from lookup.auth import CredentialsUnavailable
+from lookup.answers.phone_links import tel_href
 from lookup.config import current_settings
 from lookup.errors import RETRY_AFTER_SECONDS
 from lookup.extensions import EXTENSION_KEY, Services
-from lookup.matrix_source import current_matrix
-from lookup.phone_links import tel_href
+from lookup.identity import sessions
+from lookup.identity.auth import CredentialsUnavailable
+from lookup.rules.matrix_source import current_matrix
 from lookup.web import present
 from lookup.web.security import add_security_headers
 

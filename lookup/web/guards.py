@@ -10,8 +10,8 @@ from typing import ParamSpec, TypeVar
 from flask import abort, redirect, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from lookup import sessions
-from lookup.sessions import WebSession
+from lookup.identity import sessions
+from lookup.identity.sessions import WebSession
 
 P = ParamSpec("P")
 R = TypeVar("R")

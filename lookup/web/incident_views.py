@@ -22,10 +22,10 @@ from flask import Response, make_response, redirect, render_template, request, u
 from pydantic import ValidationError
 from werkzeug.wrappers import Response as BaseResponse
 
-from lookup import sessions
-from lookup.auth import Principal
 from lookup.config import current_settings
 from lookup.errors import ApiError
+from lookup.identity import sessions
+from lookup.identity.auth import Principal
 from lookup.incidents.caller import Caller
 from lookup.incidents.export import csv_response
 from lookup.incidents.models import DECISIONS, AssessmentIn, IncidentIn, IncidentQuery

@@ -22,13 +22,13 @@ from typing import Any, Literal
 import pyotp
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from lookup import accounts
-from lookup.accounts import Officer
-from lookup.audit import record
-from lookup.enrolment import issue_enrolment_code, use_enrolment_code
+from lookup.audit.records import record
 from lookup.extensions import state_store
-from lookup.lockout import MAX_FAILURES, WINDOW, register_failure
-from lookup.sessions import end_officer_sessions
+from lookup.identity import accounts
+from lookup.identity.accounts import Officer
+from lookup.identity.enrolment import issue_enrolment_code, use_enrolment_code
+from lookup.identity.lockout import MAX_FAILURES, WINDOW, register_failure
+from lookup.identity.sessions import end_officer_sessions
 from lookup.store.base import Outcome, VersionConflict
 from lookup.web.mfa import accepted_step, clean_code, mfa_state
 

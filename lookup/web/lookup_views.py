@@ -5,7 +5,7 @@ URLs, browser history and access logs. Each submission is one call of `run_looku
 channel="web")`, which writes the audit record; choosing a candidate is a new, audited lookup of
 that plate (or, for a name, the same search narrowed to the chosen person). The POST answers
 303 to `/lookup/answers/<reference>`, which shows the answer kept for this session
-(lookup/session_answers.py): reload and Back never look up again.
+(lookup/identity/session_answers.py): reload and Back never look up again.
 
 The reason is remembered on the server-side session: the officer picks it once per stop and
 every later lookup of the session starts with it selected; it is forgotten at sign-out.
@@ -23,11 +23,17 @@ from flask_limiter import RateLimitExceeded
 from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
-from lookup import session_answers, sessions
-from lookup.audit import AuditUnavailable
+from lookup.answers.service import (
+    REASONS,
+    InvalidQuery,
+    LookupUnavailable,
+    record_denied,
+    run_lookup,
+)
+from lookup.audit.records import AuditUnavailable
 from lookup.extensions import state_store
+from lookup.identity import session_answers, sessions
 from lookup.lookup_allowance import lookup_limit
-from lookup.service import REASONS, InvalidQuery, LookupUnavailable, record_denied, run_lookup
 from lookup.web import present
 from lookup.web.blueprint import bp, error_page
 from lookup.web.guards import require_session, signed_in

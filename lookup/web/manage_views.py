@@ -20,12 +20,12 @@ from typing import get_args
 from flask import Response, abort, make_response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from lookup import accounts, enrolment, sessions
-from lookup.admin_audit import audit_page
-from lookup.audit import AUDIT_CSV_COLUMNS, AuditUnavailable, audit_csv_row, records
-from lookup.auth import SUPERVISOR_ROLES
+from lookup.audit.admin import audit_page
+from lookup.audit.records import AUDIT_CSV_COLUMNS, AuditUnavailable, audit_csv_row, records
 from lookup.extensions import state_store
-from lookup.sessions import WebSession
+from lookup.identity import accounts, enrolment, sessions
+from lookup.identity.auth import SUPERVISOR_ROLES
+from lookup.identity.sessions import WebSession
 from lookup.sms import phones
 from lookup.store.base import AuditFilter, AuditRecord, Channel, Outcome
 from lookup.web import login_flow
@@ -35,7 +35,7 @@ from lookup.web.guards import ADMIN_ROLES, require_session, signed_in
 log = logging.getLogger(__name__)
 
 PAGE_ROWS = 200
-# The lookup channels, and `cli` for the administrative commands (lookup/admin_audit.py).
+# The lookup channels, and `cli` for the administrative commands (lookup/audit/admin.py).
 CHANNELS: tuple[str, ...] = (*get_args(Channel), "cli")
 OUTCOMES: tuple[str, ...] = get_args(Outcome)
 

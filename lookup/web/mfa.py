@@ -1,7 +1,7 @@
 """The officer's second factor: TOTP (RFC 6238) codes from an authenticator app.
 
-The TOTP secret is drawn when the account is created (lookup/accounts.py). The web login adds two
-facts to the officer's stored document:
+The TOTP secret is drawn when the account is created (lookup/identity/accounts.py). The web login
+adds two facts to the officer's stored document:
 
 - `totp_enrolled_at`: set once the officer has scanned the secret and proved it with a code.
   Until then the first sign-in, after the password, shows the enrolment page with the QR code;
@@ -25,8 +25,8 @@ import qrcode
 import qrcode.image.svg
 from markupsafe import Markup
 
-from lookup.accounts import OFFICERS, Officer
 from lookup.extensions import state_store
+from lookup.identity.accounts import OFFICERS, Officer
 
 DRIFT_STEPS = 1
 

@@ -18,11 +18,11 @@ from typing import Any
 from flask import Response, render_template, request
 from pydantic import ValidationError
 
-from lookup import sessions
-from lookup.auth import Principal
 from lookup.config import current_settings
 from lookup.errors import ApiError
 from lookup.extensions import state_store
+from lookup.identity import sessions
+from lookup.identity.auth import Principal
 from lookup.incidents.caller import Caller
 from lookup.ofm import access, charts
 from lookup.ofm.compliance import STATUSES, Compliance, MissionCompliance, compliance, to_fix

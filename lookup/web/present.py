@@ -1,4 +1,4 @@
-"""Small helpers that turn the API answer (lookup/answers.py) into what the page shows.
+"""Small helpers that turn the API answer (lookup/answers/build.py) into what the page shows.
 
 The page renders the very dict the JSON API returns; the words of levels and actions come from
 the immunity matrix (lookup/rules/immunity_matrix.yaml) through its loader, never from here.
@@ -137,7 +137,7 @@ def licence_badge(licence: Mapping[str, Any]) -> Badge:
     return Badge(tone, str(licence.get("label") or licence.get("status")))
 
 
-# What a licence's points alert (lookup/answers.py, points_alert) adds after its points.
+# What a licence's points alert (lookup/answers/build.py, points_alert) adds after its points.
 _POINTS_ALERT_TEXT = {"review": "OFM review", "suspension": "OFM suspension level"}
 
 

@@ -3,7 +3,7 @@
 Headers: a content security policy with no inline script or style and nothing from another
 origin, no framing, no referrer, no caching (the pages show personal data; CJIS 5.13.3 and
 ASVS 14.3.2 want nothing left behind on the phone), and HSTS when served over https
-(set for the whole app by lookup.http_headers.add_transport_security).
+(set for the whole app by lookup.http.headers.add_transport_security).
 
 CSRF: signed-in forms carry the session's random token (kept server-side with the session).
 The login form has no session yet, so it uses a signed double-submit: a random nonce in a
@@ -19,8 +19,8 @@ import secrets
 
 from flask import Response, current_app, request
 
-from lookup.http_headers import apply_strict_headers, content_security_policy
-from lookup.sessions import secure_cookies
+from lookup.http.headers import apply_strict_headers, content_security_policy
+from lookup.identity.sessions import secure_cookies
 
 CONTENT_SECURITY_POLICY = content_security_policy(scripts=True, data_images=False)
 LOGIN_NONCE_COOKIE = "dipcheck_login"

@@ -38,8 +38,6 @@ from elasticsearch import (
 )
 from rapidfuzz.distance import OSA
 
-from search_index.elasticsearch import documents as docs
-from search_index.elasticsearch import queries
 from search_index.backend import (
     BackendUnavailable,
     ImportBusy,
@@ -53,6 +51,8 @@ from search_index.confusables import (
     rank_pattern_candidates,
     rank_plate_candidates,
 )
+from search_index.elasticsearch import documents as docs
+from search_index.elasticsearch import queries
 from search_index.elasticsearch.client import (
     ClientOptions,
     connect,

@@ -13,9 +13,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from lookup import accounts, create_app
-from lookup.auth import clear_cache
+from lookup import create_app
 from lookup.extensions import search_backend, services
+from lookup.identity import accounts
+from lookup.identity.auth import clear_cache
 from tests.factories import small_dataset
 
 AppFactory = Callable[..., Flask]

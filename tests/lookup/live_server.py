@@ -22,9 +22,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from lookup import accounts, create_app
-from lookup.auth import clear_cache
+from lookup import create_app
 from lookup.extensions import search_backend, services
+from lookup.identity import accounts
+from lookup.identity.auth import clear_cache
 from tests.factories import small_dataset
 
 REPO = Path(__file__).resolve().parents[2]

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from lookup import create_app
-from lookup.audit import records
+from lookup.audit.records import records
 from lookup.cli import cli
 from lookup.config import ConfigError
 from lookup.extensions import search_backend, services

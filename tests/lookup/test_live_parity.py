@@ -29,11 +29,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from twilio.request_validator import RequestValidator
 
-from lookup import accounts, create_app
-from lookup.audit import records
+from lookup import create_app
+from lookup.audit.records import records
 from lookup.cli_data import import_directory
 from lookup.config import current_settings
 from lookup.extensions import search_backend, state_store
+from lookup.identity import accounts
 from lookup.qr.documents import NotIssuable, issue
 from lookup.qr.views import keystore
 from lookup.sms import phones

@@ -27,8 +27,9 @@ from pathlib import Path
 import pytest
 from redis import StrictRedis
 
-from lookup import accounts, create_app
+from lookup import create_app
 from lookup.extensions import search_backend
+from lookup.identity import accounts
 from tests.factories import small_dataset
 
 pytestmark = pytest.mark.redis

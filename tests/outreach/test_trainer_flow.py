@@ -10,7 +10,7 @@ import re
 from flask import Flask
 from flask.testing import FlaskClient
 
-from lookup.audit import records
+from lookup.audit.records import records
 from lookup.store.base import AuditFilter
 from outreach.library import current_content
 from tests.outreach.conftest import csrf_of, new_trainer, sign_in

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from lookup.audit import records
+from lookup.answers.service import run_lookup
+from lookup.audit.records import records
 from lookup.extensions import search_backend, services
-from lookup.service import run_lookup
 from lookup.store.base import AuditFilter
 from outreach.library import current_content
 from outreach.training_data import (

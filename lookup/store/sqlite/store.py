@@ -5,9 +5,9 @@ indexes on `json_extract`, so a lookup by API-key hash or username is one index 
 log is its own table that triggers keep append-only; incident reports have their own table too
 (lookup/store/sqlite/incidents.py). Document writes are committed with
 `synchronous=FULL`. An audit record is committed with `synchronous=NORMAL` and then synced to this
-process's audit journal (lookup/store/sqlite/audit_journal.py), so it is on disk before `append_audit`
-returns without holding SQLite's one write lock through an fsync. This module never opens SQLite's
-files itself (see `_make_durable`): only SQLite may, or its locks are lost.
+process's audit journal (lookup/store/sqlite/audit_journal.py), so it is on disk before
+`append_audit` returns without holding SQLite's one write lock through an fsync. This module never
+opens SQLite's files itself (see `_make_durable`): only SQLite may, or its locks are lost.
 
 Connections are per thread (SQLite connections must not be shared across threads) and per
 process (a gunicorn worker forked after start-up opens its own).
@@ -30,7 +30,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from lookup.store.sqlite.audit_journal import Journal, decode_lines
 from lookup.store.base import (
     AuditFilter,
     AuditRecord,
@@ -41,6 +40,7 @@ from lookup.store.base import (
     StoreUnavailable,
     VersionConflict,
 )
+from lookup.store.sqlite.audit_journal import Journal, decode_lines
 from lookup.store.sqlite.incidents import SQLiteIncidentStore
 from search_index.process_id import current_pid
 from search_index.sqlite.support import backup_to

@@ -263,7 +263,7 @@ def add_signing_key(app: Flask) -> None:
 
 def analyst_key(app: Flask) -> str:
     """An OFM analyst's API key (an `ofm` agency), for the ANALYST_OPERATIONS examples."""
-    from lookup import accounts
+    from lookup.identity import accounts
 
     with app.app_context():
         agency = accounts.create_agency("Office of Foreign Missions", kind="ofm")
@@ -272,8 +272,9 @@ def analyst_key(app: Flask) -> str:
 
 
 def _write_examples() -> None:
-    from lookup import accounts, create_app
+    from lookup import create_app
     from lookup.extensions import search_backend
+    from lookup.identity import accounts
     from tests.factories import small_dataset
 
     with tempfile.TemporaryDirectory() as directory:

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 
-from lookup.audit import records
+from lookup.audit.records import records
 from lookup.extensions import state_store
 from lookup.store.base import AuditFilter, AuditRecord
 from tests.lookup.conftest import AgencyKeys, bearer

@@ -6,8 +6,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from lookup import accounts
-from lookup.audit import records
+from lookup.audit.records import records
+from lookup.identity import accounts
 from lookup.store.base import AuditFilter, AuditRecord
 from tests.lookup.conftest import AgencyKeys, AppFactory, bearer
 
@@ -104,7 +104,7 @@ def test_cached_key_is_not_reread_from_the_store(
         calls.append(key)
         return original(key)
 
-    monkeypatch.setattr("lookup.auth.find_api_key_by_secret", counting)
+    monkeypatch.setattr("lookup.identity.auth.find_api_key_by_secret", counting)
     assert client.get(url, headers=bearer(metro.officer_key)).status_code == 200
     assert calls == []
 

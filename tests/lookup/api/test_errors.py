@@ -12,8 +12,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from lookup import answers
-from lookup.audit import records
+from lookup.answers import build as answers
+from lookup.audit.records import records
 from lookup.extensions import EXTENSION_KEY, Services
 from lookup.store.base import AuditFilter, AuditRecord, StoreUnavailable
 from search_index.backend import BackendUnavailable, Snapshot

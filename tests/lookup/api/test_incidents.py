@@ -15,9 +15,9 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lookup import accounts
-from lookup.audit import records
+from lookup.audit.records import records
 from lookup.extensions import state_store
+from lookup.identity import accounts
 from lookup.store.base import AuditFilter
 from lookup.store.incidents import IncidentFilter
 from tests.factories import (

@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from lookup.audit import records
+from lookup.audit.records import records
 from lookup.store.base import AuditFilter, AuditRecord
 from tests.factories import (
     DIPLOMAT_CREDENTIAL,

@@ -18,9 +18,9 @@ from flask.testing import FlaskClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lookup import accounts
-from lookup.audit import records
+from lookup.audit.records import records
 from lookup.cli import cli
+from lookup.identity import accounts
 from lookup.store.base import AuditFilter, AuditRecord
 from tests.lookup.conftest import AgencyKeys, bearer
 

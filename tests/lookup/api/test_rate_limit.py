@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from lookup.audit import records
+from lookup.audit.records import records
 from lookup.store.base import AuditFilter
 from tests.lookup.conftest import AgencyKeys, AppFactory, agency_with_keys, bearer
 

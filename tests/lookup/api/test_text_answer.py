@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lookup.api.text_answer import WIDTH, render, render_batch
-from lookup.audit import records
+from lookup.audit.records import records
 from lookup.sms import phrases
 from lookup.store.base import AuditFilter
 from tests.lookup.api import openapi_support as support

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 from flask import Flask
 from flask.testing import FlaskClient
 
-from lookup import accounts, sessions
-from lookup.audit import records
+from lookup.audit.records import records
 from lookup.extensions import state_store
+from lookup.identity import accounts, sessions
 from lookup.store.base import AuditFilter
 from tests.lookup.conftest import AppFactory
 

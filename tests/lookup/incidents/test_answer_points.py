@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
-from lookup.answers import AnswerContext, license_match_json, person_json, plate_match_json
+from lookup.answers.build import AnswerContext, license_match_json, person_json, plate_match_json
 from search_index.records import NumberMatch, PlateMatch
 from tests.factories import DIPLOMAT_ID, small_dataset
 from tests.lookup.fakes import FakeSnapshot

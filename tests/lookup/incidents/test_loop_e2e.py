@@ -20,8 +20,9 @@ from flask import Flask
 from twilio.request_validator import RequestValidator
 from werkzeug.serving import make_server
 
-from lookup import accounts, create_app
+from lookup import create_app
 from lookup.extensions import search_backend, state_store
+from lookup.identity import accounts
 from lookup.sms import phones
 from tests.factories import DIPLOMAT_ID, DIPLOMAT_LICENSE, small_dataset
 from tests.lookup.sms.conftest import AUTH_TOKEN, twilio_params

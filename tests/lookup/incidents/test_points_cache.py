@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
-from lookup import answer_cache
+from lookup.answers import cache as answer_cache
 from lookup.extensions import state_store
 from lookup.store.base import StateStore, StoreUnavailable
 from tests.factories import DIPLOMAT_ID, DIPLOMAT_LICENSE
+from tests.lookup.answers.test_answer_cache import ask
 from tests.lookup.conftest import AppFactory
 from tests.lookup.store.test_incident_store_contract import points, report
-from tests.lookup.test_answer_cache import ask
 
 
 def points_shown() -> Any:
@@ -38,7 +38,7 @@ def assess(store: StateStore, incident_id: str, n: int) -> None:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     now = [1000.0]
-    monkeypatch.setattr("lookup.answer_cache.time.monotonic", lambda: now[0])
+    monkeypatch.setattr("lookup.answers.cache.time.monotonic", lambda: now[0])
     return now
 
 

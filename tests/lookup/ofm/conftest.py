@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import pytest
 from flask import Flask
 
-from lookup import accounts
 from lookup.extensions import search_backend
+from lookup.identity import accounts
 from tests.compliance_data import compliance_dataset
 from tests.lookup.conftest import AppFactory
 

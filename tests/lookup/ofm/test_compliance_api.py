@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from lookup.audit import records
+from lookup.audit.records import records
 from lookup.store.base import AuditFilter
 from tests.compliance_data import AS_OF, EXPECTED, EXPECTED_TO_FIX
 from tests.factories import MISSION_ID, SECOND_MISSION_ID

@@ -16,7 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from jsonschema import Draft202012Validator
 
-from lookup.audit import records
+from lookup.audit.records import records
 from lookup.ofm.exports import EXPORTS
 from lookup.store.base import AuditFilter
 from tests.factories import CONSUL_ID, DIPLOMAT_LICENSE, MISSION_ID, SECOND_MISSION_ID

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 
-from lookup.audit import records
+from lookup.audit.records import records
 from lookup.store.base import AuditFilter
 from tests.compliance_data import AS_OF
 from tests.factories import CONSUL_ID, DIPLOMAT_LICENSE, MISSION_ID, SECOND_MISSION_ID

@@ -12,9 +12,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from lookup import create_app
-from lookup.accounts import create_agency, create_api_key
 from lookup.config import current_settings
 from lookup.extensions import search_backend
+from lookup.identity.accounts import create_agency, create_api_key
 from lookup.qr.documents import issue
 from lookup.qr.keys import KeyStore
 from lookup.qr.views import keystore

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from lookup.accounts import create_agency, create_api_key
+from lookup.identity.accounts import create_agency, create_api_key
 from tests.factories import DIPLOMAT_CREDENTIAL, DIPLOMAT_LICENSE
 from tests.lookup.qr.conftest import QrEnv
 

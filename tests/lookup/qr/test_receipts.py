@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from lookup.audit import record
-from lookup.auth import Principal
+from lookup.audit.records import record
 from lookup.cli import cli
 from lookup.extensions import state_store
+from lookup.identity.auth import Principal
 from lookup.qr.receipts import (
     ReceiptNotFound,
     describe_summary,
@@ -112,7 +112,7 @@ def test_login_records_are_not_receipts(qr_env: QrEnv) -> None:
 def test_a_receipt_for_a_lookup_years_old_is_found_by_its_reference(qr_env: QrEnv) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from lookup.audit import new_reference
+    from lookup.audit.records import new_reference
 
     with qr_env.app.test_request_context():
         old = make_audit_record(
@@ -129,7 +129,7 @@ def test_a_receipt_for_a_lookup_years_old_is_found_by_its_reference(qr_env: QrEn
 
 
 def _principal(env: QrEnv) -> Principal:
-    from lookup.auth import principal_for_api_key
+    from lookup.identity.auth import principal_for_api_key
 
     return principal_for_api_key(env.api_key)
 

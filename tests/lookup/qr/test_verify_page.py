@@ -265,8 +265,8 @@ def test_expiring_lifetime_is_respected(qr_env: QrEnv) -> None:
 
 
 def test_signed_in_officer_gets_the_remembered_reason_preselected(qr_env: QrEnv) -> None:
-    from lookup import accounts, sessions
     from lookup.extensions import state_store
+    from lookup.identity import accounts, sessions
 
     with qr_env.app.test_request_context():
         agency = accounts.find_agency("Arlington County Police")

@@ -19,8 +19,9 @@ from flask.testing import FlaskClient
 from twilio.request_validator import RequestValidator
 from werkzeug.test import TestResponse
 
-from lookup import accounts, create_app
+from lookup import create_app
 from lookup.extensions import search_backend, state_store
+from lookup.identity import accounts
 from lookup.sms import phones
 from lookup.sms.gsm7 import fits_one_segment
 from lookup.store.base import AuditFilter, AuditRecord

@@ -1,4 +1,4 @@
-"""From real answer JSON (lookup/answers.py) to a reply: every insurance, registration and
+"""From real answer JSON (lookup/answers/build.py) to a reply: every insurance, registration and
 immunity state the rules produce, rendered through the adapter the webhook uses."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from lookup.answers import (
+from lookup.answers.build import (
     AnswerContext,
     credential_match_json,
     license_match_json,

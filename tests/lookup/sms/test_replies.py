@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lookup.audit import REFERENCE_ALPHABET
+from lookup.audit.records import REFERENCE_ALPHABET
 from lookup.rules.immunity import ACTION_VALUES, LEVELS
 from lookup.rules.insurance import InsuranceStatus
 from lookup.sms import phrases, replies

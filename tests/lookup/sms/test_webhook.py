@@ -490,12 +490,12 @@ def test_index_down_says_cannot_verify_with_reference(
 
 
 def test_audit_failure_refuses_the_answer(sms: SmsEnv, monkeypatch: pytest.MonkeyPatch) -> None:
-    from lookup.audit import AuditUnavailable
+    from lookup.audit.records import AuditUnavailable
 
     def broken(*args: object, **kwargs: object) -> None:
         raise AuditUnavailable("disk full")
 
-    monkeypatch.setattr("lookup.service.record", broken)
+    monkeypatch.setattr("lookup.answers.service.record", broken)
     text = reply_text(sms.text(DIPLOMAT_PLATE))
     assert text is not None
     assert text.startswith("Cannot verify now.")

@@ -2,8 +2,8 @@
 
 - "sqlite": always.
 - "elasticsearch-fake": the Elasticsearch store through the real client over an in-memory fake node
-  (tests/search_index/elasticsearch/es_fakes.py). It checks our store logic and the calls we make, not how a
-  real cluster behaves.
+  (tests/search_index/elasticsearch/es_fakes.py). It checks our store logic and the calls we make,
+  not how a real cluster behaves.
 - "elasticsearch": a live cluster at ELASTICSEARCH_URL, skipped (with the reason) when unset,
   failed under CI=true.
   Each test uses its own index prefix and deletes its indices afterwards.

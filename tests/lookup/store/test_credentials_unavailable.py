@@ -16,9 +16,10 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from lookup import accounts, create_app
-from lookup.auth import clear_cache
+from lookup import create_app
 from lookup.extensions import search_backend, state_store
+from lookup.identity import accounts
+from lookup.identity.auth import clear_cache
 from lookup.qr.documents import issue
 from lookup.qr.views import keystore
 from lookup.sms import phones

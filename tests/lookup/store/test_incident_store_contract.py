@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from lookup.store.elasticsearch.store import incidents as elasticsearch_incidents
 from lookup.store.base import DuplicateKey, StateStore, VersionConflict
+from lookup.store.elasticsearch.store import incidents as elasticsearch_incidents
 from lookup.store.incidents import IncidentFilter
 
 PUBLISHED = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)

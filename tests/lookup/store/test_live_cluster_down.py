@@ -23,10 +23,10 @@ from flask.testing import FlaskClient
 from twilio.request_validator import RequestValidator
 from werkzeug.test import TestResponse
 
-from lookup.audit import records
-from lookup.auth import clear_cache
+from lookup.audit.records import records
 from lookup.config import current_settings
 from lookup.extensions import search_backend, state_store
+from lookup.identity.auth import clear_cache
 from lookup.qr.documents import issue
 from lookup.qr.keys import KeyStore
 from lookup.qr.views import KEYSTORE_EXTENSION, keystore

@@ -27,10 +27,11 @@ import pytest
 from elastic_transport import HttpHeaders, Urllib3HttpNode
 from flask import Flask
 
-from lookup import accounts, create_app
-from lookup.auth import clear_cache
+from lookup import create_app
 from lookup.cli_data import import_directory
 from lookup.extensions import search_backend, state_store
+from lookup.identity import accounts
+from lookup.identity.auth import clear_cache
 from search_index.backend import BackendError
 from search_index.demo_data import write_demo_data
 from search_index.importer import load_directory

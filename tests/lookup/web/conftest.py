@@ -13,9 +13,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from lookup import accounts
-from lookup.enrolment import issue_enrolment_code
 from lookup.extensions import search_backend
+from lookup.identity import accounts
+from lookup.identity.enrolment import issue_enrolment_code
 from search_index.records import Dataset
 from tests.factories import make_license, make_person, make_vehicle, small_dataset
 from tests.lookup.conftest import AppFactory

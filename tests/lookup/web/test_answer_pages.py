@@ -7,9 +7,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from lookup import session_answers, sessions
-from lookup.audit import records
+from lookup.audit.records import records
 from lookup.extensions import state_store
+from lookup.identity import session_answers, sessions
 from lookup.store.base import AuditFilter
 from tests.factories import DIPLOMAT_CREDENTIAL, DIPLOMAT_PLATE
 from tests.lookup.web.conftest import Clock, OfficerLogin, csrf_of, make_officer, sign_in

@@ -16,7 +16,7 @@ import pytest
 from flask import Flask
 
 from lookup import create_app
-from lookup.audit import records
+from lookup.audit.records import records
 from lookup.extensions import search_backend
 from lookup.store.base import AuditFilter
 from tests.browser import ROOT, axe_violations, served, without_dipcheck_environment

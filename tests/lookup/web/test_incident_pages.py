@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 from flask.testing import FlaskClient
 
-from lookup import accounts
 from lookup.extensions import state_store
+from lookup.identity import accounts
 from lookup.store.incidents import IncidentFilter
 from tests.factories import DIPLOMAT_LICENSE
 from tests.lookup.web.conftest import Clock, OfficerLogin, csrf_of, make_officer, sign_in

@@ -10,9 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from werkzeug.test import TestResponse
 
-from lookup import ConfigError, accounts
-from lookup.audit import records
+from lookup import ConfigError
+from lookup.audit.records import records
 from lookup.extensions import state_store
+from lookup.identity import accounts
 from lookup.store.base import AuditFilter, AuditRecord
 from tests.lookup.conftest import AppFactory
 from tests.lookup.web.conftest import (

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lookup.audit import records
+from lookup.audit.records import records
 from lookup.extensions import search_backend
 from lookup.store.base import AuditFilter, AuditRecord
 from tests.factories import (

@@ -11,8 +11,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from lookup import accounts
-from lookup.audit import records
+from lookup.audit.records import records
+from lookup.identity import accounts
 from lookup.store.base import AuditFilter
 from tests.factories import DIPLOMAT_PLATE
 from tests.lookup.web.conftest import Clock, OfficerLogin, csrf_of, make_officer, sign_in

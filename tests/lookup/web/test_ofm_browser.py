@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from lookup import accounts, create_app
+from lookup import create_app
 from lookup.extensions import search_backend
+from lookup.identity import accounts
 from tests.browser import axe_violations, served, without_dipcheck_environment
 from tests.compliance_data import AS_OF, compliance_dataset
 from tests.factories import MISSION_ID

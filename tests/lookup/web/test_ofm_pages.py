@@ -8,9 +8,9 @@ import re
 from flask import Flask
 from flask.testing import FlaskClient
 
-from lookup import accounts
-from lookup.audit import records
+from lookup.audit.records import records
 from lookup.extensions import search_backend
+from lookup.identity import accounts
 from lookup.store.base import AuditFilter
 from tests.compliance_data import AS_OF, compliance_dataset
 from tests.factories import MISSION_ID, SECOND_MISSION_ID

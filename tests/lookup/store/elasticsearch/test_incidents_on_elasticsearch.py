@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from flask import Flask
 
-from lookup import accounts
-from lookup.auth import clear_cache
 from lookup.extensions import state_store
+from lookup.identity import accounts
+from lookup.identity.auth import clear_cache
 from lookup.store.incidents import IncidentFilter
 from tests.factories import DIPLOMAT_LICENSE
 from tests.lookup.conftest import AppFactory, bearer

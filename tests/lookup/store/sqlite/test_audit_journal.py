@@ -17,8 +17,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lookup.store.sqlite.audit_journal import ROW_FIELDS, decode_lines, encode
 from lookup.store.base import AuditFilter, AuditRecord, StoreUnavailable
+from lookup.store.sqlite.audit_journal import ROW_FIELDS, decode_lines, encode
 from lookup.store.sqlite.store import _AUDIT_SCHEMA, JOURNAL_SUFFIX, SQLiteStateStore
 
 AT = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)

@@ -1,0 +1,497 @@
+"""Records in, contract JSON out (DESIGN.md "JSON API"), as of the day in an AnswerContext.
+
+Every channel renders these dicts; the shapes are the models in lookup/answers/models.py. Functions
+read related records (principal, family, licence, mission) through the lookup's pinned Snapshot,
+so one answer never mixes two published data sets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from lookup.answers import models as m
+from lookup.rules.credential import credential_on
+from lookup.rules.immunity import (
+    ACTION_CODES,
+    FAMILY_MEMBER,
+    Immunity,
+    ImmunityMatrix,
+    derive_immunity,
+    load_matrix,
+)
+from lookup.rules.insurance import InsuranceRules, insurance_on
+from lookup.rules.licence import PointsThresholds, licence_on
+from lookup.rules.people import Accreditation, accreditation_on, display_name
+from lookup.rules.registration import registration_on
+from lookup.rules.travel import travel_on
+from search_index.backend import Snapshot
+from search_index.records import (
+    License,
+    Mission,
+    NumberMatch,
+    Person,
+    PersonHit,
+    PlateMatch,
+    Substitution,
+    Vehicle,
+)
+
+PLATE_NOTICE = (
+    "A plate identifies the registrant, not the driver. Check the driver's own ID card or licence; "
+    "anyone, with or without immunity, may be driving."
+)
+
+
+# (person ids, the served data set's publication time, today) -> points assessed from incident
+# reports since that publication, per person (lookup/incidents/points.py); persons without any
+# may be left out.
+ReportedPoints = Callable[[Sequence[str], datetime, date], Mapping[str, int]]
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerContext:
+    """What an answer depends on besides records; the app builds it from its settings per lookup.
+
+    `include_date_of_birth` adds the date of birth to persons (for an officer comparing a card);
+    leave it off for SMS and for anything a third party may see. `reported_points` adds points
+    from assessed incident reports to licences (None: the imported figure alone).
+    """
+
+    today: date
+    verify_phone: str
+    points: PointsThresholds = field(default_factory=PointsThresholds)
+    insurance: InsuranceRules = field(default_factory=InsuranceRules)
+    members_limit: int = 25
+    include_date_of_birth: bool = False
+    matrix: ImmunityMatrix = field(default_factory=load_matrix)
+    reported_points: ReportedPoints | None = None
+
+    def __post_init__(self) -> None:
+        if self.members_limit < 1:
+            raise ValueError("members_limit: must be at least 1")
+
+
+def person_json(snapshot: Snapshot, person: Person, ctx: AnswerContext) -> dict[str, Any]:
+    builder = _Builder(snapshot, ctx)
+    return builder.person(person, builder.licence_of(person))
+
+
+def person_hit_json(snapshot: Snapshot, hit: PersonHit, ctx: AnswerContext) -> dict[str, Any]:
+    """A name-search result: the person plus its relevance score."""
+    builder = _Builder(snapshot, ctx)
+    answer = builder.person(hit.person, builder.licence_of(hit.person))
+    answer["score"] = float(hit.score)
+    return answer
+
+
+def plate_match_json(snapshot: Snapshot, match: PlateMatch, ctx: AnswerContext) -> dict[str, Any]:
+    return _Builder(snapshot, ctx).plate_match(match)
+
+
+def license_match_json(
+    snapshot: Snapshot, found: NumberMatch[License], ctx: AnswerContext
+) -> dict[str, Any]:
+    """A licence found by number (exactly, or one that differs only by confusable characters),
+    with its holder (null when the holder is not on record)."""
+    builder = _Builder(snapshot, ctx)
+    licence = found.record
+    holder = builder.get_person(licence.person_id)
+    return {
+        **_number_match(found),
+        "license": builder.licence(licence),
+        "person": builder.person(holder, licence) if holder else None,
+    }
+
+
+def credential_match_json(
+    snapshot: Snapshot, found: NumberMatch[Person], ctx: AnswerContext
+) -> dict[str, Any]:
+    """A State Department ID card found by number: the holder, whose `credential` is the card,
+    and how the number matched what was typed."""
+    return {**person_json(snapshot, found.record, ctx), **_number_match(found)}
+
+
+def _number_match(found: NumberMatch[Any]) -> dict[str, Any]:
+    return {
+        "match": found.match,
+        "score": float(found.score),
+        "substitutions": _substitutions(found.substitutions),
+    }
+
+
+def _substitutions(subs: tuple[Substitution, ...]) -> list[dict[str, Any]]:
+    return [{"position": s.position, "typed": s.typed, "matched": s.matched} for s in subs]
+
+
+def matrix_json(matrix: ImmunityMatrix) -> dict[str, Any]:
+    """The whole matrix for the public GET /api/v1/immunity-matrix and the training pages."""
+    categories = [
+        m.MatrixCategory(
+            code=rule.code,
+            label=rule.label,
+            group=rule.group,
+            level=rule.level,
+            level_label=matrix.levels[rule.level].label,
+            actions=m.Actions.model_validate(rule.actions),
+            actions_text=m.ActionsText.model_validate(_actions_text(matrix, rule.actions)),
+            family=_family_code(rule.family),
+            family_text=matrix.family[rule.family],
+            notes=list(rule.notes),
+            footnotes=[f.code for f in matrix.footnotes if f.applies(rule.level, rule.code)],
+        )
+        for rule in matrix.categories.values()
+    ]
+    answer = m.MatrixOut(
+        categories=categories,
+        levels=[
+            m.MatrixLevel(
+                code=level.code,
+                label=level.label,
+                headline=level.headline,
+                actions=m.Actions.model_validate(level.actions),
+            )
+            for level in matrix.levels.values()
+        ],
+        actions=[
+            m.MatrixAction(
+                code=spec.code,
+                label=spec.label,
+                values=[
+                    m.MatrixActionValue(code=v.code, text=v.text, short=v.short)
+                    for v in spec.values.values()
+                ],
+            )
+            for spec in matrix.actions.values()
+        ],
+        family=dict(matrix.family),
+        footnotes=[
+            m.MatrixFootnote(
+                code=f.code,
+                text=f.text,
+                always=f.always,
+                levels=sorted(f.levels),
+                categories=sorted(f.categories),
+                mission_types=sorted(f.mission_types),
+                except_levels=sorted(f.except_levels),
+            )
+            for f in matrix.footnotes
+        ],
+        us_national_or_resident=m.UsNationalRules(
+            by_category=dict(matrix.us_national), default=matrix.us_national_default
+        ),
+    )
+    return answer.model_dump(mode="json")
+
+
+class _Builder:
+    """Builds the dicts of one answer, reading each related record at most once.
+
+    The dicts are written out by hand rather than through the pydantic models, which cost most of
+    a lookup's CPU when validated on every request; their keys follow the models' field order, and
+    tests/lookup/answers/test_answer_shapes.py validates real answers against the models so the two
+    cannot drift.
+    """
+
+    def __init__(self, snapshot: Snapshot, ctx: AnswerContext) -> None:
+        self.snapshot = snapshot
+        self.ctx = ctx
+        self._persons: dict[str, Person | None] = {}
+        self._missions: dict[str, Mission | None] = {}
+        self._reported: dict[str, int] = {}
+
+    def get_person(self, person_id: str) -> Person | None:
+        if person_id not in self._persons:
+            self._persons[person_id] = self.snapshot.get_person(person_id)
+        return self._persons[person_id]
+
+    def get_mission(self, mission_id: str) -> Mission | None:
+        if mission_id not in self._missions:
+            self._missions[mission_id] = self.snapshot.get_mission(mission_id)
+        return self._missions[mission_id]
+
+    def principal_of(self, person: Person) -> Person | None:
+        if person.category != FAMILY_MEMBER or person.principal_id is None:
+            return None
+        return self.get_person(person.principal_id)
+
+    def licence_of(self, person: Person) -> License | None:
+        return self.snapshot.licenses_of([person.person_id]).get(person.person_id)
+
+    def read_reported_points(self, person_ids: Sequence[str]) -> None:
+        """Points from incident reports of these persons, in one read for the whole answer."""
+        source = self.ctx.reported_points
+        missing = [p for p in person_ids if p not in self._reported]
+        if source is None or not missing:
+            return
+        found = source(missing, self.snapshot.info.published_at, self.ctx.today)
+        for person_id in missing:
+            self._reported[person_id] = found.get(person_id, 0)
+
+    def licence(self, licence: License) -> dict[str, Any]:
+        """The one place a licence answer is built: its points include those from reports."""
+        self.read_reported_points([licence.person_id])
+        return _licence(licence, self.ctx, self._reported.get(licence.person_id, 0))
+
+    def immunity(
+        self, person: Person, principal: Person | None, accreditation: Accreditation
+    ) -> Immunity:
+        return derive_immunity(
+            person,
+            principal,
+            matrix=self.ctx.matrix,
+            today=self.ctx.today,
+            verify_phone=self.ctx.verify_phone,
+            accreditation=accreditation,
+        )
+
+    def person(self, person: Person, licence: License | None) -> dict[str, Any]:
+        """One person's answer; `licence` is the person's licence (None: holds none)."""
+        ctx = self.ctx
+        today = ctx.today
+        matrix = ctx.matrix
+        principal = self.principal_of(person)
+        accreditation = accreditation_on(person, today)
+        credential = credential_on(person, today)
+        travel = travel_on(person, today)
+        mission = self.get_mission(person.mission_id)
+        answer: dict[str, Any] = {
+            "person_id": person.person_id,
+            "name": display_name(person),
+            "family_name": person.family_name,
+            "given_names": person.given_names,
+        }
+        # An absent key rather than a null (see PersonOut.date_of_birth).
+        if ctx.include_date_of_birth and person.date_of_birth is not None:
+            answer["date_of_birth"] = person.date_of_birth.isoformat()
+        answer.update(
+            mission=_mission(mission) if mission else None,
+            title=person.title,
+            category=person.category,
+            category_label=matrix.category_label(person.category),
+            us_national_or_resident=person.us_national_or_resident,
+            immunity=_immunity(matrix, self.immunity(person, principal, accreditation)),
+            principal=(
+                {
+                    "person_id": principal.person_id,
+                    "name": display_name(principal),
+                    "category": principal.category,
+                    "category_label": matrix.category_label(principal.category),
+                }
+                if principal
+                else None
+            ),
+            accreditation={
+                "status": accreditation.status,
+                "recorded_status": accreditation.recorded_status,
+                "label": accreditation.label,
+                "start": _day(accreditation.start),
+                "end": _day(accreditation.end),
+            },
+            credential=(
+                {
+                    "number": credential.number,
+                    "type": credential.type,
+                    "type_label": credential.type_label,
+                    "status": credential.status,
+                    "recorded_status": credential.recorded_status,
+                    "label": credential.label,
+                    "expiry": _day(credential.expiry),
+                    "notes": list(credential.notes),
+                }
+                if credential
+                else None
+            ),
+            license=self.licence(licence) if licence else None,
+            travel_control={
+                "regime": travel.regime,
+                "zone": travel.zone,
+                "zone_label": travel.zone_label,
+                "notice_until": _day(travel.notice_until),
+                "covers_today": travel.covers_today,
+                "label": travel.label,
+            },
+            flags=list(person.flags),
+        )
+        return answer
+
+    def plate_match(self, match: PlateMatch) -> dict[str, Any]:
+        vehicle = match.vehicle
+        registrant: dict[str, Any]
+        persons: list[Person]
+        owner: Person | None = None
+        truncated = False
+        immune_rule: str | None = None
+        if vehicle.owner_person_id is not None:
+            owner = self.get_person(vehicle.owner_person_id)
+            persons = self.household(owner) if owner else []
+            if owner is None:
+                registrant = {"missing": "person"}
+        else:
+            mission_id = vehicle.owner_mission_id
+            mission = self.get_mission(mission_id) if mission_id else None
+            if mission:
+                registrant = {"mission": _mission(mission)}
+                limit = self.ctx.members_limit
+                members = self.snapshot.members_of(mission.mission_id, limit=limit + 1)
+                persons, truncated = members[:limit], len(members) > limit
+                note = self.ctx.matrix.vehicle_rule(mission_type=mission.mission_type)
+                immune_rule = note.text if note else None
+            else:
+                registrant, persons = {"missing": "mission"}, []
+        # Every licence shown, in one read; the household lists the registrant first, so the
+        # registrant's answer is built once and reused as the first person.
+        licences = self.snapshot.licenses_of([p.person_id for p in persons]) if persons else {}
+        self.read_reported_points(list(licences))
+        persons_out = [self.person(p, licences.get(p.person_id)) for p in persons]
+        if owner is not None:
+            registrant = {"person": persons_out[0]}
+            note = self.ctx.matrix.vehicle_rule(level=persons_out[0]["immunity"]["level"])
+            immune_rule = note.text if note else None
+        return {
+            "match": match.match,
+            "score": float(match.score),
+            "substitutions": _substitutions(match.substitutions),
+            "vehicle": self.vehicle(vehicle, immune_rule),
+            "registrant": registrant,
+            "persons": persons_out,
+            "persons_truncated": truncated,
+            "notice": PLATE_NOTICE,
+        }
+
+    def household(self, owner: Person) -> list[Person]:
+        """The registrant first, then their principal (for a family member) and the family."""
+        head = self.principal_of(owner) or owner
+        people = [owner, head, *self.snapshot.family_of(head.person_id)]
+        seen: set[str] = set()
+        unique = []
+        for person in people:
+            if person.person_id not in seen:
+                seen.add(person.person_id)
+                unique.append(person)
+        return unique
+
+    def vehicle(self, vehicle: Vehicle, immune_rule: str | None) -> dict[str, Any]:
+        ctx = self.ctx
+        registration = registration_on(vehicle, ctx.today)
+        insurance = insurance_on(vehicle, ctx.today, ctx.insurance)
+        minimum = insurance.minimum
+        return {
+            "plate": vehicle.plate,
+            "vin": vehicle.vin,
+            "make": vehicle.make,
+            "model": vehicle.model,
+            "year": vehicle.year,
+            "color": vehicle.color,
+            "vehicle_type": vehicle.vehicle_type,
+            "registration": {
+                "status": registration.status,
+                "recorded_status": registration.recorded_status,
+                "label": registration.label,
+                "expiry": _day(registration.expiry),
+                "may_confiscate_plates": registration.may_confiscate_plates,
+                "notes": list(registration.notes),
+            },
+            "insurance": {
+                "status": insurance.status,
+                "label": insurance.label,
+                "may_be_driven": insurance.may_be_driven,
+                "insurer": vehicle.insurer,
+                "policy_number": vehicle.policy_number,
+                "effective": _day(vehicle.policy_effective),
+                "expiry": _day(vehicle.policy_expiry),
+                "cancelled": vehicle.policy_cancelled,
+                "days_left": insurance.days_left,
+                "coverage": {
+                    "csl": vehicle.coverage_csl,
+                    "bi_person": vehicle.coverage_bi_person,
+                    "bi_accident": vehicle.coverage_bi_accident,
+                    "pd": vehicle.coverage_pd,
+                },
+                "minimum": (
+                    {
+                        "csl": minimum.csl,
+                        "bi_person": minimum.bi_person,
+                        "bi_accident": minimum.bi_accident,
+                        "pd": minimum.pd,
+                    }
+                    if minimum
+                    else None
+                ),
+                "meets_minimum": insurance.meets_minimum,
+                "notes": list(insurance.notes),
+            },
+            "immune_vehicle_rule": immune_rule,
+        }
+
+
+def _day(value: date | None) -> str | None:
+    """Dates go on the wire as ISO `YYYY-MM-DD` strings."""
+    return value.isoformat() if value is not None else None
+
+
+def _immunity(matrix: ImmunityMatrix, immunity: Immunity) -> dict[str, Any]:
+    return {
+        "level": immunity.level,
+        "label": matrix.levels[immunity.level].label,
+        "basis": immunity.basis,
+        "basis_code": immunity.basis_code,
+        # Copies: the immunity's mappings are the matrix's, shared by every answer (and a
+        # read-only view copies as fast as a dict, where dict(view) goes key by key).
+        "actions": immunity.actions.copy(),
+        "actions_text": immunity.actions_text.copy(),
+        "family": immunity.family,
+        "family_text": matrix.family[immunity.family] if immunity.family else None,
+        "notes": list(immunity.notes),
+        "summary": immunity.summary,
+        "footnotes": [{"code": f.code, "text": f.text} for f in immunity.footnotes],
+    }
+
+
+def _actions_text(matrix: ImmunityMatrix, actions: Mapping[str, str]) -> dict[str, str]:
+    return {code: matrix.action_text(code, actions[code]) for code in ACTION_CODES}
+
+
+_FAMILY_CODES: dict[str, m.FamilyCode] = {
+    "same_as_principal": "same_as_principal",
+    "none": "none",
+    "consult_state": "consult_state",
+}
+
+
+def _family_code(code: str) -> m.FamilyCode:
+    # The matrix loader has validated the code already; this only narrows its type.
+    return _FAMILY_CODES[code]
+
+
+def _mission(mission: Mission) -> dict[str, Any]:
+    return {
+        "mission_id": mission.mission_id,
+        "name": mission.name,
+        "country": mission.country,
+        "mission_type": mission.mission_type,
+        "city": mission.city,
+        "state": mission.state,
+        "phone": mission.phone,
+    }
+
+
+def _licence(licence: License, ctx: AnswerContext, points_from_reports: int) -> dict[str, Any]:
+    status = licence_on(licence, ctx.today, ctx.points, points_from_reports)
+    return {
+        "license_number": licence.license_number,
+        "license_class": licence.license_class,
+        "restrictions": licence.restrictions,
+        "status": status.status,
+        "recorded_status": status.recorded_status,
+        "label": status.label,
+        "may_drive": status.may_drive,
+        "issued": _day(licence.issued),
+        "expiry": _day(licence.expiry),
+        "points": status.points,
+        "points_from_reports": status.points_from_reports,
+        "points_alert": status.points_alert,
+        "notes": list(status.notes),
+    }

@@ -1,0 +1,2 @@
+"""HTTP plumbing shared by every channel: response headers, JSON encoding, logs, CSV cells and
+rate limits."""

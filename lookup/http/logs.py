@@ -1,0 +1,181 @@
+"""Operational logs: one JSON object per line, each with the request id.
+
+These logs go to ordinary log storage, so they never hold what an officer typed (plates, ID and
+licence numbers, names, phone numbers): the request line is logged by its URL *rule*
+(`/api/v1/plates/<plate>`), never by its path or query string, and so are Werkzeug's
+development-server access line and gunicorn's (lookup/http/gunicorn_logging.py): by the route the
+app matched, never by editing the line a client sent (no pattern recognises every way to write a
+plate in a URL). The audit log is the one place query values are kept.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import re
+import sys
+import threading
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask, Response, g, has_request_context, request
+
+from lookup.config import Settings
+
+REQUEST_ID_HEADER = "X-Request-Id"
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+_HANDLER_NAME = "dipcheck"
+# Attributes every LogRecord has; anything else was passed with `extra=` and is logged as a field.
+_STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
+    "message",
+    "asctime",
+    "taskName",
+}
+# What is logged instead of a path the app did not route (a 404, a malformed request).
+ROUTE_NOT_LOGGED = "[unrouted path not logged]"
+# The WSGI environ key where the app leaves the matched route for the server's access log.
+ROUTE_ENVIRON_KEY = "dipcheck.route"
+_ROUTED_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+# The ends of Werkzeug's request and error message templates (werkzeug.serving).
+_WERKZEUG_REQUEST = '"%s" %s %s'
+_WERKZEUG_ERROR = "code %d, message %s"
+
+
+def request_id() -> str | None:
+    if not has_request_context():
+        return None
+    value: str | None = g.get("request_id")
+    return value
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, tz=UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        rid = getattr(record, "request_id", None) or request_id()
+        if rid:
+            entry["request_id"] = rid
+        for key, value in vars(record).items():
+            if key not in _STANDARD and key != "request_id":
+                entry[key] = value
+        if record.exc_info and record.exc_info[0] is not None:
+            # The type only: a traceback's message may hold what the officer typed.
+            entry["error_type"] = record.exc_info[0].__name__
+        return json.dumps(entry, default=str, ensure_ascii=True)
+
+
+class ConsoleFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        extras = " ".join(
+            f"{key}={value}" for key, value in vars(record).items() if key not in _STANDARD
+        )
+        rid = request_id()
+        prefix = f"{record.levelname:<7} {record.name}"
+        if rid:
+            prefix += f" [{rid}]"
+        return f"{prefix}: {record.getMessage()} {extras}".rstrip()
+
+
+class RouteOnlyRequestLine(logging.Filter):
+    """Werkzeug's development server logs each request as `"GET /path?query HTTP/1.1" 200 -`,
+    the path decoded (an encoded space or control character becomes part of it). Its request
+    record is rebuilt from the route the app matched (`"GET /api/v1/plates/<plate>" 200 -`), never
+    from the line; a request the app did not route shows `ROUTE_NOT_LOGGED`. Its error records
+    (a malformed request line, whose text Werkzeug quotes) keep only their status code."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not isinstance(record.msg, str):
+            return True
+        args = record.args if isinstance(record.args, tuple) else ()
+        template = record.msg.rstrip("\n")
+        if template.endswith(_WERKZEUG_REQUEST) and len(args) == 3:
+            method, route = _last_route.pop()
+            record.args = (f"{method} {route}", args[1], args[2])
+        elif template.endswith(_WERKZEUG_ERROR) and args:
+            record.args = (args[0], "[request not logged]")
+        elif record.levelno >= logging.WARNING or args:
+            # Anything else Werkzeug says about a request (a traceback's text, a message with
+            # arguments) may quote it.
+            record.msg, record.args, record.exc_info = "request error (not logged)", None, None
+        return True
+
+
+class _LastRoute(threading.local):
+    """The route of the request this thread served last, for Werkzeug's request line (logged
+    by the serving thread after the app returned). Read once: a later request on the same
+    connection that never reached the app must not show the previous one's route."""
+
+    method: str = "-"
+    route: str = ROUTE_NOT_LOGGED
+
+    def set(self, method: str, route: str) -> None:
+        self.method, self.route = method, route
+
+    def pop(self) -> tuple[str, str]:
+        found = (self.method, self.route)
+        self.method, self.route = "-", ROUTE_NOT_LOGGED
+        return found
+
+
+_last_route = _LastRoute()
+
+
+def configure_logging(settings: Settings) -> None:
+    """Install the formatter on the root logger once per process (idempotent)."""
+    root = logging.getLogger()
+    handler = next((h for h in root.handlers if h.get_name() == _HANDLER_NAME), None)
+    if handler is None:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.set_name(_HANDLER_NAME)
+        root.addHandler(handler)
+    handler.setFormatter(JsonFormatter() if settings.log_format == "json" else ConsoleFormatter())
+    root.setLevel(settings.log_level)
+    werkzeug_log = logging.getLogger("werkzeug")
+    if not any(isinstance(f, RouteOnlyRequestLine) for f in werkzeug_log.filters):
+        werkzeug_log.addFilter(RouteOnlyRequestLine())
+
+
+def _new_request_id() -> str:
+    """32 hex digits, as a UUID4's: a correlation id, not a secret, so it is drawn from the
+    process's PRNG (reseeded in each forked worker) instead of a system call per request."""
+    return f"{random.getrandbits(128):032x}"
+
+
+def init_request_logging(app: Flask) -> None:
+    access = logging.getLogger("lookup.access")
+
+    @app.before_request
+    def _start() -> None:
+        incoming = request.headers.get(REQUEST_ID_HEADER, "")
+        g.request_id = incoming if _REQUEST_ID.match(incoming) else _new_request_id()
+        g.request_started = time.perf_counter()
+
+    @app.after_request
+    def _finish(response: Response) -> Response:
+        rid = g.get("request_id")
+        if rid:
+            response.headers[REQUEST_ID_HEADER] = rid
+        route = request.url_rule.rule if request.url_rule else ROUTE_NOT_LOGGED
+        method = request.method if request.method in _ROUTED_METHODS else "-"
+        request.environ[ROUTE_ENVIRON_KEY] = route  # for gunicorn's access log, if enabled
+        _last_route.set(method, route)  # for Werkzeug's
+        started = g.get("request_started")
+        if started is not None and access.isEnabledFor(logging.INFO):
+            principal = g.get("_dipcheck_principal")
+            access.info(
+                "request",
+                extra={
+                    "method": method,
+                    "route": route,
+                    "status": response.status_code,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "actor": getattr(principal, "actor", None),
+                },
+            )
+        return response

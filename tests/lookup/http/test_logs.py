@@ -1,0 +1,121 @@
+"""Operational logs never hold what an officer typed: plates, ID and licence numbers, names,
+dates of birth. Every log line carries the request id."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Iterator
+
+import pytest
+from flask.testing import FlaskClient
+
+from lookup.http.logs import JsonFormatter, RouteOnlyRequestLine
+from tests.factories import DIPLOMAT_CREDENTIAL, DIPLOMAT_LICENSE, DIPLOMAT_PLATE
+from tests.lookup.conftest import AgencyKeys, AppFactory, agency_with_keys, bearer
+
+QUERIED = [
+    DIPLOMAT_PLATE,
+    "DVL12",
+    DIPLOMAT_CREDENTIAL,
+    DIPLOMAT_LICENSE,
+    "Ostrander",
+    "Mirela",
+    "1975-04-12",
+    "Valdoria",
+    "QX77Q",
+    "ZZ999999",
+]
+
+
+@pytest.fixture
+def captured() -> Iterator[io.StringIO]:
+    """Everything logged at any level, formatted as production formats it."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    previous = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    yield stream
+    root.removeHandler(handler)
+    root.setLevel(previous)
+
+
+def test_lookups_of_every_kind_leave_no_queried_value_in_the_logs(
+    make_app: AppFactory, captured: io.StringIO
+) -> None:
+    app = make_app(ratelimit_lookups="12/minute")
+    keys: AgencyKeys = agency_with_keys(app, "Metro Police")
+    client: FlaskClient = app.test_client()
+    urls = [
+        f"/api/v1/plates/{DIPLOMAT_PLATE}?reason=traffic_stop",
+        "/api/v1/plates/QX77Q?reason=traffic_stop",
+        "/api/v1/plates?pattern=DVL12*&reason=crash",
+        f"/api/v1/credentials/{DIPLOMAT_CREDENTIAL}?reason=crash",
+        "/api/v1/credentials/ZZ999999?reason=crash",
+        f"/api/v1/licenses/{DIPLOMAT_LICENSE}?reason=crash",
+        "/api/v1/persons?name=Mirela%20Ostrander&date_of_birth=1975-04-12&country=Valdoria"
+        "&reason=crash",
+        f"/api/v1/plates/{DIPLOMAT_PLATE}?reason=curiosity",  # 400
+        "/api/v1/persons?name=Ostrander&date_of_birth=1975-04-99&reason=crash",  # 400
+    ]
+    for url in urls:
+        client.get(url, headers=bearer(keys.officer_key))
+    client.get(f"/api/v1/plates/{DIPLOMAT_PLATE}?reason=crash")  # 401
+    for _ in range(5):  # into the rate limit (429)
+        client.get(
+            f"/api/v1/plates/{DIPLOMAT_PLATE}?reason=crash", headers=bearer(keys.officer_key)
+        )
+
+    output = captured.getvalue()
+    lines = [json.loads(line) for line in output.splitlines()]
+    assert len([line for line in lines if line["logger"] == "lookup.access"]) >= len(urls) + 6
+    assert {line["status"] for line in lines if line["logger"] == "lookup.access"} >= {
+        200,
+        400,
+        401,
+        429,
+    }
+    assert all("request_id" in line for line in lines if line["logger"] == "lookup.access")
+    folded = output.casefold()
+    for value in QUERIED:
+        assert value.casefold() not in folded, value
+
+
+def test_request_id_is_taken_from_the_client_or_made_and_echoed(
+    client: FlaskClient, captured: io.StringIO
+) -> None:
+    response = client.get("/healthz", headers={"X-Request-Id": "cad-incident-00042"})
+    assert response.headers["X-Request-Id"] == "cad-incident-00042"
+    assert '"request_id": "cad-incident-00042"' in captured.getvalue()
+    made = client.get("/healthz", headers={"X-Request-Id": "bad id; with spaces"})
+    assert made.headers["X-Request-Id"] != "bad id; with spaces"
+    assert len(made.headers["X-Request-Id"]) == 32
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "GET /api/v1/plates/DVL1234?reason=crash HTTP/1.1",
+        # Werkzeug colours the line of an error answer.
+        "\x1b[31m\x1b[1mGET /api/v1/plates/DVL1234?reason=crash HTTP/1.1\x1b[0m",
+    ],
+)
+def test_development_server_request_line_of_an_unrouted_request_loses_its_path(line: str) -> None:
+    record = logging.LogRecord(
+        "werkzeug",
+        logging.INFO,
+        __file__,
+        1,
+        '127.0.0.1 - - [24/Nov/2026 06:00:00] "%s" %s %s',
+        (line, "401", "-"),
+        None,
+    )
+    assert RouteOnlyRequestLine().filter(record)
+    message = record.getMessage()
+    assert "DVL1234" not in message
+    assert "reason" not in message
+    assert message.endswith(" 401 -")
