@@ -41,9 +41,9 @@ sys.path.insert(0, str(REPO))
 from lookup import create_app  # noqa: E402
 from lookup.answers.service import run_lookup  # noqa: E402
 from lookup.config import Settings  # noqa: E402
-from lookup.extensions import search_backend  # noqa: E402
+from lookup.extensions import search_backend, state_store  # noqa: E402
 from lookup.identity import accounts  # noqa: E402
-from lookup.identity.auth import Principal  # noqa: E402
+from lookup.identity.principal import Principal  # noqa: E402
 from lookup.sms.render import reply_for  # noqa: E402
 from search_index.confusables import CONFUSION_CLASSES  # noqa: E402
 from search_index.demo_data import write_demo_data  # noqa: E402
@@ -137,8 +137,10 @@ def record(out: Path, per_kind: int) -> int:
         app = create_app(data_dir=data_dir, log_level="WARNING", ratelimit_lookups="1000000/minute")
         with app.app_context():
             search_backend().publish(load_directory(csv_dir))
-            agency = accounts.create_agency("Recorder PD")
-            key = accounts.create_api_key(agency, role="officer", label="recorder")[1]
+            agency = accounts.create_agency(state_store(), "Recorder PD")
+            key = accounts.create_api_key(state_store(), agency, role="officer", label="recorder")[
+                1
+            ]
         client = app.test_client()
         headers = {"Authorization": f"Bearer {key}"}
 

@@ -139,8 +139,12 @@ def make_keys(data_dir: Path, count: int) -> list[str]:
     with app.app_context():
         for n in range(count):
             name = f"Bench PD {n}"
-            agency = accounts.find_agency(name) or accounts.create_agency(name)
-            keys.append(accounts.create_api_key(agency, role="officer", label="bench")[1])
+            agency = accounts.find_agency(state_store(), name) or accounts.create_agency(
+                state_store(), name
+            )
+            keys.append(
+                accounts.create_api_key(state_store(), agency, role="officer", label="bench")[1]
+            )
     return keys
 
 
@@ -160,7 +164,7 @@ def cpu_breakdown(
     from lookup.answers import build as answers
     from lookup.answers.service import _context, run_lookup
     from lookup.audit.records import record
-    from lookup.identity.auth import Principal
+    from lookup.identity.principal import Principal
 
     app = create_app(data_dir=data_dir, log_level="WARNING")
     principal = Principal("bench", "Bench", "apikey:bench", "officer")

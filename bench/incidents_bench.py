@@ -169,10 +169,12 @@ def main() -> None:
     people = _people(work / "csv")
     with app.app_context():
         search_backend().publish(load_directory(work / "csv"))
-        agencies = [accounts.create_agency(f"Bench Police {n}") for n in range(AGENCIES)]
-        _key, police_key = accounts.create_api_key(agencies[0])
-        ofm = accounts.create_agency("Bench OFM", kind="ofm")
-        _key, analyst_key = accounts.create_api_key(ofm, role="analyst")
+        agencies = [
+            accounts.create_agency(state_store(), f"Bench Police {n}") for n in range(AGENCIES)
+        ]
+        _key, police_key = accounts.create_api_key(state_store(), agencies[0])
+        ofm = accounts.create_agency(state_store(), "Bench OFM", kind="ofm")
+        _key, analyst_key = accounts.create_api_key(state_store(), ofm, role="analyst")
         store = state_store()
         assert isinstance(store, SQLiteStateStore)
         _seed(store, args.reports, people, agencies)

@@ -89,8 +89,12 @@ def deploy(settings: dict[str, Any], csv_dir: Path) -> tuple[float, dict[str, in
         keys = []
         for n in range(KEYS):
             name = f"Bench PD {n}"
-            agency = accounts.find_agency(name) or accounts.create_agency(name)
-            keys.append(accounts.create_api_key(agency, role="officer", label="bench")[1])
+            agency = accounts.find_agency(state_store(), name) or accounts.create_agency(
+                state_store(), name
+            )
+            keys.append(
+                accounts.create_api_key(state_store(), agency, role="officer", label="bench")[1]
+            )
         search_backend().close()
         state_store().close()
     return seconds, info.counts, keys

@@ -35,7 +35,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench import harness  # noqa: E402
-from lookup.extensions import search_backend  # noqa: E402
+from lookup.extensions import search_backend, state_store  # noqa: E402
 from lookup.identity import accounts  # noqa: E402
 from lookup.ofm.exports import EXPORTS  # noqa: E402
 from search_index.importer import load_directory  # noqa: E402
@@ -73,10 +73,10 @@ def main() -> None:
     seeding = harness.bench_app(settings)
     with seeding.app_context():
         search_backend().publish(load_directory(work / "csv"))
-        police = accounts.create_agency("Bench Police")
-        _key, police_key = accounts.create_api_key(police)
-        ofm = accounts.create_agency("Bench OFM", kind="ofm")
-        _key, analyst_key = accounts.create_api_key(ofm, role="analyst")
+        police = accounts.create_agency(state_store(), "Bench Police")
+        _key, police_key = accounts.create_api_key(state_store(), police)
+        ofm = accounts.create_agency(state_store(), "Bench OFM", kind="ofm")
+        _key, analyst_key = accounts.create_api_key(state_store(), ofm, role="analyst")
     analyst = {"Authorization": f"Bearer {analyst_key}"}
     missions = _busiest_missions(work / "csv")
     occurred = (datetime.now(UTC) - timedelta(days=3)).isoformat()

@@ -150,9 +150,13 @@ def main() -> None:
     app = harness.bench_app(settings)
     with app.app_context():
         search_backend().publish(load_directory(work / "csv"))
-        agency = accounts.create_agency("Bench Police")
+        agency = accounts.create_agency(state_store(), "Bench Police")
         officer = accounts.create_officer(
-            agency, username="bench", display_name="Bench", password=accounts.generate_password()
+            state_store(),
+            agency,
+            username="bench",
+            display_name="Bench",
+            password=accounts.generate_password(),
         )
         hashed = phones.phone_hash(app.secret_key or "", PHONE)
         phones.enrol(state_store(), hashed, officer_id=officer.id, agency_id=agency.id)

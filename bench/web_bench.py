@@ -29,7 +29,7 @@ from urllib.parse import urlencode
 
 import pyotp
 
-from lookup.extensions import search_backend
+from lookup.extensions import search_backend, state_store
 from lookup.identity import accounts
 from search_index.importer import load_directory
 
@@ -174,12 +174,14 @@ def main() -> None:
     with app.app_context():
         search_backend().publish(load_directory(work / "csv"))
         password = accounts.generate_password()
-        agency = accounts.create_agency("Bench Police")
+        agency = accounts.create_agency(state_store(), "Bench Police")
         officer = accounts.create_officer(
-            agency, username="bench", display_name="Bench", password=password
+            state_store(), agency, username="bench", display_name="Bench", password=password
         )
         # As after the officer's first sign-in, so the benchmark needs no enrolment step.
-        accounts.update_officer(officer, {"totp_enrolled_at": datetime.now(UTC).isoformat()})
+        accounts.update_officer(
+            state_store(), officer, {"totp_enrolled_at": datetime.now(UTC).isoformat()}
+        )
 
     plates = _plates(work / "csv", 500)
     print(f"data: {args.scale} scale {counts}; {len(plates)} distinct plates looked up")

@@ -24,7 +24,7 @@ from lookup.config import (
     with_overrides,
 )
 from lookup.http.json_provider import OrjsonProvider
-from lookup.limit_storage import limiter_storage_uri
+from lookup.http.rate_limits import check_private_names, limiter_storage_uri
 
 __all__ = ["ConfigError", "Settings", "create_app"]
 
@@ -42,6 +42,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         settings = load_settings(**setting_values)
     else:
         settings = with_overrides(settings, setting_values)
+    check_private_names()
 
     app = Flask(__name__, instance_relative_config=True)
     data_dir = Path(settings.data_dir or app.instance_path).resolve()
@@ -85,12 +86,12 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
 
 
 def _init_extensions(app: Flask, settings: Settings, data_dir: Path) -> None:
-    from lookup import retry_after
     from lookup.audit.alerts import init_alerts
     from lookup.errors import register_error_handlers
-    from lookup.extensions import init_services, limiter
+    from lookup.extensions import init_services
     from lookup.http.headers import add_transport_security
     from lookup.http.logs import configure_logging, init_request_logging
+    from lookup.http.rate_limits import init_retry_after, limiter
     from lookup.identity import accounts
     from search_index.sqlite.support import SQLiteUnsupported, check_sqlite
 
@@ -103,7 +104,7 @@ def _init_extensions(app: Flask, settings: Settings, data_dir: Path) -> None:
     init_alerts(app, settings)
     services = init_services(app, settings, data_dir)
     services.declare(accounts.COLLECTIONS)
-    retry_after.init_app(app)  # before the limiter: its hook then runs after the limiter's
+    init_retry_after(app)  # before the limiter: its hook then runs after the limiter's
     limiter.init_app(app)
     init_request_logging(app)
     register_error_handlers(app)

@@ -34,14 +34,12 @@ from lookup.cli_data import demo_data_command, import_command
 from lookup.cli_progress import terminal_progress
 from lookup.config import ConfigError
 from lookup.extensions import search_backend, services, state_store
-from lookup.identity import accounts, enrolment
-from lookup.identity.sessions import end_officer_sessions
+from lookup.identity import accounts, enrolment, officer_admin
 from lookup.qr.cli import qr_cli
 from lookup.qr.views import ensure_signing_key
 from lookup.sms import phones
 from lookup.sms.cli import enroll_phone_command
 from lookup.store.base import AuditFilter, AuditRecord, StoreError
-from lookup.web import login_flow
 
 DEMO_AGENCY = "Demo Police Department"
 DEMO_OFFICER = "demo"
@@ -90,7 +88,7 @@ cli = click.version_option(
 
 
 def _agency(name: str) -> accounts.Agency:
-    agency = accounts.find_agency(name)
+    agency = accounts.find_agency(state_store(), name)
     if agency is None:
         raise click.ClickException(f"no agency named {name!r} (see `dipcheck agency list`)")
     return agency
@@ -134,7 +132,7 @@ agency_cli = AppGroup(
 )
 def agency_create(name: str, ori: str | None, kind: accounts.AgencyKind) -> None:
     """Create an agency called NAME."""
-    agency = _account_call(accounts.create_agency, name, ori=ori, kind=kind)
+    agency = _account_call(accounts.create_agency, state_store(), name, ori=ori, kind=kind)
     _audited("agency_create", agency.name, agency.id, {"kind": kind})
     click.echo(f"agency created: {agency.name} (id {agency.id}, {agency.kind})")
 
@@ -142,7 +140,7 @@ def agency_create(name: str, ori: str | None, kind: accounts.AgencyKind) -> None
 @agency_cli.command("list")
 def agency_list() -> None:
     """List the agencies."""
-    for agency in accounts.list_agencies():
+    for agency in accounts.list_agencies(state_store()):
         click.echo(f"{agency.id}  {agency.name}  {agency.ori or '-'}  {agency.kind}")
 
 
@@ -173,7 +171,12 @@ def apikey_create(
     """Create an API key for an agency and print it once."""
     agency = _agency(agency_name)
     api_key, secret = _account_call(
-        accounts.create_api_key, agency, role=role, label=label, require_officer=require_officer
+        accounts.create_api_key,
+        state_store(),
+        agency,
+        role=role,
+        label=label,
+        require_officer=require_officer,
     )
     _audited(
         "apikey_create",
@@ -191,13 +194,13 @@ def apikey_create(
 @click.argument("key_id")
 def apikey_revoke(key_id: str) -> None:
     """Revoke the key KEY_ID (the 8 characters after `dck_`, or the whole key)."""
-    api_key = accounts.find_api_key(key_id)
+    api_key = accounts.find_api_key(state_store(), key_id)
     if api_key is None:
         raise click.ClickException("no such API key")
     if api_key.revoked:
         click.echo(f"API key {api_key.key_id} was already revoked")
         return
-    accounts.revoke_api_key(api_key)
+    accounts.revoke_api_key(state_store(), api_key)
     _audited("apikey_revoke", api_key.key_id, api_key.agency_id)
     seconds = services().settings.apikey_cache_seconds
     click.echo(f"API key {api_key.key_id} revoked (running servers refuse it within {seconds:g} s)")
@@ -207,7 +210,7 @@ def apikey_revoke(key_id: str) -> None:
 @click.option("--agency", "agency_name", required=True, help="The agency's name.")
 def apikey_list(agency_name: str) -> None:
     """List an agency's API keys (never the keys themselves)."""
-    for api_key in accounts.list_api_keys(_agency(agency_name)):
+    for api_key in accounts.list_api_keys(state_store(), _agency(agency_name)):
         state = "revoked" if api_key.revoked else "active"
         officer = "officer-required" if api_key.require_officer else "-"
         click.echo(
@@ -252,6 +255,7 @@ def officer_create(
         password = accounts.generate_password()
     officer = _account_call(
         accounts.create_officer,
+        state_store(),
         agency,
         username=username,
         display_name=display_name,
@@ -265,7 +269,7 @@ def officer_create(
 def _print_officer_secrets(officer: accounts.Officer, password: str | None) -> None:
     # The TOTP secret is not printed: the officer sees it only at the first sign-in, after the
     # password *and* this enrolment code (lookup/identity/enrolment.py).
-    code = enrolment.issue_enrolment_code(officer, datetime.now(UTC))
+    code = enrolment.issue_enrolment_code(state_store(), officer, datetime.now(UTC))
     click.echo(f"officer created: {officer.username} ({officer.role})")
     if password is not None:
         click.echo(f"  password:        {password}")
@@ -284,10 +288,10 @@ def _print_enrolment_code(code: str) -> None:
 def officer_reset_authenticator(username: str) -> None:
     """A lost or replaced phone: a new TOTP secret and a new one-time enrolment code (printed
     once); the old phone's codes stop working and the officer's sessions end."""
-    officer = accounts.find_officer(username)
+    officer = accounts.find_officer(state_store(), username)
     if officer is None:
         raise click.ClickException("no such officer")
-    officer, code = login_flow.reset_authenticator(officer, now=datetime.now(UTC))
+    officer, code = officer_admin.reset_authenticator(state_store(), officer, now=datetime.now(UTC))
     _audited("officer_reset_authenticator", officer.username, officer.agency_id)
     click.echo(f"authenticator of {officer.username} reset")
     _print_enrolment_code(code)
@@ -297,10 +301,10 @@ def officer_reset_authenticator(username: str) -> None:
 @click.option("--agency", "agency_name", default=None, help="Only this agency (default: all).")
 def officer_list(agency_name: str | None) -> None:
     """Every officer: username, role, account state, agency and SMS state (STOP opt-out)."""
-    agencies = [_agency(agency_name)] if agency_name else accounts.list_agencies()
+    agencies = [_agency(agency_name)] if agency_name else accounts.list_agencies(state_store())
     store = state_store()
     for agency in agencies:
-        for officer in accounts.list_officers(agency):
+        for officer in accounts.list_officers(state_store(), agency):
             state = "disabled" if officer.disabled else "locked" if officer.locked else "active"
             sms = phones.sms_status(phones.of_officer(store, officer.id))
             click.echo(
@@ -312,10 +316,10 @@ def officer_list(agency_name: str | None) -> None:
 @click.argument("username")
 def officer_unlock(username: str) -> None:
     """Release an officer locked out after failed logins."""
-    officer = accounts.find_officer(username)
+    officer = accounts.find_officer(state_store(), username)
     if officer is None:
         raise click.ClickException("no such officer")
-    accounts.update_officer(officer, {"locked": False, "locked_at": None, "failed_logins": []})
+    officer_admin.unlock(state_store(), officer)
     _audited("officer_unlock", officer.username, officer.agency_id)
     click.echo(f"officer {officer.username} unlocked")
 
@@ -325,12 +329,10 @@ def officer_unlock(username: str) -> None:
 @click.option("--enable", is_flag=True, help="Enable the account again instead.")
 def officer_disable(username: str, enable: bool) -> None:
     """Disable (or with --enable, re-enable) an officer account."""
-    officer = accounts.find_officer(username)
+    officer = accounts.find_officer(state_store(), username)
     if officer is None:
         raise click.ClickException("no such officer")
-    accounts.set_disabled(officer, not enable)
-    if not enable:
-        end_officer_sessions(state_store(), officer.id)
+    officer_admin.set_disabled(state_store(), officer, not enable)
     action = "officer_enable" if enable else "officer_disable"
     _audited(action, officer.username, officer.agency_id)
     click.echo(f"officer {officer.username} {'enabled' if enable else 'disabled'}")
@@ -345,15 +347,14 @@ def officer_disable(username: str, enable: bool) -> None:
 )
 def officer_password(username: str, password_prompt: bool) -> None:
     """Set a new password for an officer (their open sessions end)."""
-    officer = accounts.find_officer(username)
+    officer = accounts.find_officer(state_store(), username)
     if officer is None:
         raise click.ClickException("no such officer")
     if password_prompt:
         password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
     else:
         password = accounts.generate_password()
-    _account_call(accounts.set_password, officer, password)
-    end_officer_sessions(state_store(), officer.id)
+    _account_call(officer_admin.set_password, state_store(), officer, password)
     _audited("officer_password", officer.username, officer.agency_id)
     click.echo(f"password of {officer.username} changed")
     if not password_prompt:
@@ -462,16 +463,19 @@ def bootstrap(url: str, scale: str) -> None:
         click.echo(f"QR signing key {key.kid} created (rotate with `dipcheck qr keys rotate`)")
 
     login = f"{url.rstrip('/')}/login"
-    if accounts.find_agency(DEMO_AGENCY) is not None:
+    if accounts.find_agency(state_store(), DEMO_AGENCY) is not None:
         click.echo(f"{DEMO_AGENCY} exists; its secrets were printed when it was created")
         click.echo(f"Open {login} and sign in as {DEMO_OFFICER}.")
         return
-    agency = accounts.create_agency(DEMO_AGENCY)
+    agency = accounts.create_agency(state_store(), DEMO_AGENCY)
     _audited("agency_create", agency.name, agency.id)
-    api_key, secret = accounts.create_api_key(agency, role="supervisor", label="demo")
+    api_key, secret = accounts.create_api_key(
+        state_store(), agency, role="supervisor", label="demo"
+    )
     _audited("apikey_create", api_key.key_id, agency.id, {"role": api_key.role})
     password = accounts.generate_password()
     officer = accounts.create_officer(
+        state_store(),
         agency,
         username=DEMO_OFFICER,
         display_name="Demo Officer",

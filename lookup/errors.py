@@ -16,7 +16,8 @@ from flask import Flask, Response, jsonify, request
 from flask_limiter import RateLimitExceeded
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
-from lookup.identity.auth import AuthError, CredentialsUnavailable
+from lookup.config import current_settings
+from lookup.identity.principal import AuthError, CredentialsUnavailable
 
 log = logging.getLogger(__name__)
 # How long a client should wait before asking again when DipCheck cannot verify now.
@@ -134,8 +135,6 @@ def _auth_error(error: AuthError) -> Response:
 def _credentials_unavailable(error: CredentialsUnavailable) -> Response | HTTPException:
     """The store cannot say who is asking (API key, web session): 503 on every channel that
     has no page of its own, never 500 nor 401."""
-    from lookup.config import current_settings
-
     log.warning("request refused: credentials cannot be checked now")
     phone = current_settings().verify_phone
     if not wants_json():
@@ -158,8 +157,6 @@ def _where(error: BaseException) -> str:
 
 
 def _unexpected(error: Exception) -> Response | HTTPException:
-    from lookup.config import current_settings
-
     # Type and location only: the message and the locals may hold what the officer typed.
     log.error(
         "unhandled exception",

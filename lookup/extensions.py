@@ -1,10 +1,10 @@
-"""The app's shared services: the search backend, the state store and the rate limiter.
+"""The app's shared services: the search backend and the state store.
 
 The backend and the store are chosen by configuration (SQLite by default, Elasticsearch when
 `DIPCHECK_ELASTICSEARCH_URL` is set) and created once per app; the Elasticsearch classes are
 imported only when configured, so the embedded set-up never needs a cluster.
 
-Channels reach them through `search_backend()`, `state_store()` and `limiter`; a channel that keeps
+Channels reach them through `search_backend()` and `state_store()`; a channel that keeps
 its own state declares its collections with `ensure_collections(...)`.
 """
 
@@ -16,8 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from flask import Flask, current_app, request
-from flask_limiter import Limiter
+from flask import Flask, current_app
 
 from lookup.config import Settings
 from lookup.store.base import CollectionSpec, StateStore
@@ -124,50 +123,3 @@ def state_store() -> StateStore:
 def ensure_collections(specs: Sequence[CollectionSpec]) -> None:
     """Declare collections a feature keeps (idempotent; call at app creation)."""
     services().declare(specs)
-
-
-# -- rate limits ---------------------------------------------------------------------------
-
-
-def rate_limit_key() -> str:
-    """Lookups are counted per API key or per officer (officers of one agency often share a
-    NATed address); unauthenticated requests per client address."""
-    from lookup.identity.auth import AuthError, current_principal
-
-    try:
-        principal = current_principal()
-    except AuthError:  # a bad key is counted against its address; the view answers 401
-        principal = None
-    if principal is not None:
-        return principal.actor
-    return f"addr:{request.remote_addr or 'unknown'}"
-
-
-class DecoratorLimiter(Limiter):
-    """Flask-Limiter without its check of every request when there is nothing to check.
-
-    Besides its decorators, Flask-Limiter checks each request in a before_request hook for the
-    limits that no view declares: default, application and meta limits and limits on a whole
-    blueprint. DipCheck sets none of those (every limit is a view decorator or the lookup
-    allowance), so the hook resolved nothing, at about 35 us of CPU on every request. It stays
-    registered when the app's configuration sets such a limit; a limit on a whole blueprint would
-    need it too, and tests/lookup/test_lookup_allowance.py fails if one appears."""
-
-    def init_app(self, app: Flask) -> None:
-        super().init_app(app)
-        manager = self.limit_manager
-        if manager.default_limits or manager.application_limits or self._meta_limits:
-            return
-        hooks = app.before_request_funcs.get(None, [])
-        if self._check_request_limit in hooks:
-            hooks.remove(self._check_request_limit)
-
-
-# The lookup allowance (lookup/lookup_allowance.py) counts with this limiter's strategy and
-# storage; the other limits (sign-in, QR scans, outreach forms) are its decorators.
-limiter = DecoratorLimiter(
-    key_func=rate_limit_key,
-    default_limits=[],
-    headers_enabled=True,
-    strategy="moving-window",
-)

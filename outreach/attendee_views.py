@@ -7,7 +7,8 @@ from flask import Response, abort, jsonify, redirect, render_template, request, 
 from flask_limiter.util import get_remote_address
 from werkzeug.wrappers import Response as BaseResponse
 
-from lookup.extensions import limiter, state_store
+from lookup.extensions import state_store
+from lookup.http.rate_limits import limiter
 from outreach import seminars
 from outreach.blueprint import bp
 from outreach.security import check_csrf

@@ -11,7 +11,8 @@ from flask_limiter.util import get_remote_address
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.wrappers import Response as BaseResponse
 
-from lookup.extensions import limiter, state_store
+from lookup.extensions import state_store
+from lookup.http.rate_limits import limiter
 from outreach import agency_requests
 from outreach.blueprint import bp
 from outreach.library import current_content

@@ -2,26 +2,26 @@
 
 A trainer is not an officer: a trainer runs seminars and sees rosters and quiz results, never
 records. Passwords follow the officer policy (lookup.identity.accounts) and are stored as Werkzeug
-scrypt hashes. Five failed sign-ins within 15 minutes lock the account for 15 minutes; guessing is
-slowed without letting anyone lock a trainer out for good.
+scrypt hashes. Failed sign-ins count under the officers' lockout rule
+(lookup/identity/lockout.py), but a trainer's lock lasts only while the window is full: guessing
+is slowed without letting anyone lock a trainer out for good.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, Final
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from lookup.identity import lockout
 from lookup.identity.accounts import AccountError, check_password_policy, normalize_username
 from lookup.store.base import CollectionSpec, DuplicateKey, StateStore, Stored
 
 TRAINERS: Final = "outreach_trainers"
 SPECS: Final = (CollectionSpec(TRAINERS, unique=("username",)),)
-MAX_FAILURES: Final = 5
-FAILURE_WINDOW: Final = timedelta(minutes=15)
 _USERNAME: Final = re.compile(r"^[a-z0-9._-]{2,64}$")
 # Checked against when the username is unknown, so both paths cost one scrypt verification.
 _DUMMY_HASH: Final = generate_password_hash("not-a-real-password-for-timing")
@@ -92,9 +92,12 @@ def find_trainer(store: StateStore, username: str) -> Trainer | None:
     return Trainer.of(stored) if stored else None
 
 
+def _failure_times(trainer: Trainer) -> tuple[datetime, ...]:
+    return tuple(datetime.fromisoformat(at) for at in trainer.failures)
+
+
 def locked(trainer: Trainer, now: datetime) -> bool:
-    recent = [t for t in trainer.failures if datetime.fromisoformat(t) > now - FAILURE_WINDOW]
-    return len(recent) >= MAX_FAILURES
+    return lockout.window_full(_failure_times(trainer), now)
 
 
 def authenticate(
@@ -111,9 +114,8 @@ def authenticate(
     if locked(trainer, now):
         return trainer, "locked"
     if not check_password_hash(trainer.password_hash, password):
-        window_start = now - FAILURE_WINDOW
-        kept = [t for t in trainer.failures if datetime.fromisoformat(t) > window_start]
-        store.update(TRAINERS, trainer.id, {"failures": [*kept, now.isoformat()]})
+        recent = lockout.register_failure(_failure_times(trainer), now).recent
+        store.update(TRAINERS, trainer.id, {"failures": [at.isoformat() for at in recent]})
         return trainer, "bad_credentials"
     if trainer.failures:
         store.update(TRAINERS, trainer.id, {"failures": []})

@@ -18,8 +18,8 @@ from lookup.answers.phone_links import tel_href
 from lookup.answers.service import InvalidQuery, LookupUnavailable, run_lookup
 from lookup.audit.records import AuditUnavailable
 from lookup.config import current_settings
-from lookup.extensions import limiter
-from lookup.identity.auth import TRAINING_AGENCY_ID, Principal
+from lookup.http.rate_limits import limiter
+from lookup.identity.principal import TRAINING_AGENCY_ID, Principal
 from lookup.web.blueprint import OfficerScreenUi
 from lookup.web.present import choose_view
 from outreach.attendee_views import ATTENDANCE_KEY

@@ -26,7 +26,7 @@ from lookup.answers.query_rules import check_text, parse_iso_date
 from lookup.audit.records import AuditUnavailable, new_reference, record
 from lookup.config import Settings, current_settings
 from lookup.extensions import search_backend
-from lookup.identity.auth import Principal
+from lookup.identity.principal import Principal
 from lookup.incidents.points import reported_points as points_from_reports
 from lookup.rules.freshness import data_stale
 from lookup.rules.immunity import load_matrix

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, request
 
 from lookup.api import audit_log, health, incidents, lookups, ofm, public
 from lookup.api import batch as _batch  # noqa: F401  (adds its route to lookups.bp)
+from lookup.config import current_settings
 from lookup.errors import ApiError, error_response
 from lookup.store.base import StoreError
 
@@ -23,8 +24,6 @@ MAX_QUERY_STRING = 4096
 @api_blueprint.before_request
 def _bounded_request() -> None:
     # GET routes read no body; refuse one anyway rather than let a client think it was read.
-    from lookup.config import current_settings
-
     if (request.content_length or 0) > current_settings().max_request_bytes:
         raise ApiError(413, "request_too_large", "the request body is too large")
     if len(request.query_string) > MAX_QUERY_STRING:

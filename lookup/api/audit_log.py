@@ -15,7 +15,8 @@ from lookup.api.params import parse
 from lookup.api.spec import AUTHENTICATED, spec
 from lookup.audit import records as audit
 from lookup.errors import ApiError
-from lookup.identity.auth import Principal, require_principal
+from lookup.identity.auth import require_principal
+from lookup.identity.principal import Principal
 from lookup.store.base import AuditFilter, Outcome, iso_millis
 
 bp = Blueprint("api_audit", __name__)

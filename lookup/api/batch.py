@@ -29,7 +29,7 @@ from lookup.api.params import parse
 from lookup.api.spec import AUTHENTICATED, spec
 from lookup.api.text_answer import wants_text
 from lookup.errors import ApiError
-from lookup.lookup_allowance import count_lookups
+from lookup.http.rate_limits import count_lookups
 from search_index.normalize import normalize_plate
 
 

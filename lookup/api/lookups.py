@@ -32,9 +32,9 @@ from lookup.api.text_answer import wants_text
 from lookup.audit.records import AuditUnavailable
 from lookup.config import current_settings
 from lookup.errors import ApiError, error_response
-from lookup.identity.auth import AuthError, Principal, current_principal, require_principal
-from lookup.lookup_allowance import lookup_limit
-from lookup.retry_after import UNAVAILABLE_RETRY_SECONDS
+from lookup.http.rate_limits import UNAVAILABLE_RETRY_SECONDS, lookup_limit
+from lookup.identity.auth import current_principal, require_principal
+from lookup.identity.principal import AuthError, Principal
 
 log = logging.getLogger(__name__)
 bp = Blueprint("api_lookups", __name__)

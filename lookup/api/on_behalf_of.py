@@ -14,7 +14,7 @@ from dataclasses import replace
 from flask import request
 
 from lookup.errors import ApiError
-from lookup.identity.auth import Principal
+from lookup.identity.principal import Principal
 
 HEADER = "X-On-Behalf-Of"
 MAX_LENGTH = 64

@@ -27,7 +27,7 @@ from lookup.config import current_settings
 
 Document = dict[str, Any]
 
-# The tag of the routes that count against the lookup allowance (lookup.lookup_allowance).
+# The tag of the routes that count against the lookup allowance (lookup/http/rate_limits.py).
 RATE_LIMITED_TAG = "lookups"
 _RATE_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
 

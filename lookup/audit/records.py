@@ -21,7 +21,7 @@ from flask import g, has_request_context
 from lookup.audit.alerts import alarm
 from lookup.extensions import state_store
 from lookup.http.csv_safety import spreadsheet_cell
-from lookup.identity.auth import Principal
+from lookup.identity.principal import Principal
 from lookup.store.base import (
     AuditChannel,
     AuditFilter,

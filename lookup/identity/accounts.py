@@ -1,5 +1,8 @@
 """Agencies, their API keys and their officers, kept as documents in the state store.
 
+Every function that reads or writes takes the store as its first argument, so this module needs
+neither the app nor a request: the CLI, the web pages, sign-in and tests all pass theirs.
+
 - An agency has a unique name, an optional ORI (the NCIC originating-agency identifier) and a
   kind: `police` (the default) or `ofm` (the State Department's Office of Foreign Missions, whose
   analysts review incident reports). Agencies stored before kinds existed have no `kind` field and
@@ -20,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -27,8 +31,8 @@ from typing import Any, Literal
 import pyotp
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from lookup.extensions import state_store
-from lookup.store.base import CollectionSpec, DuplicateKey, Stored
+from lookup.identity.key_cache import forget_api_key
+from lookup.store.base import CollectionSpec, DuplicateKey, StateStore, Stored, VersionConflict
 
 AGENCIES = "agencies"
 API_KEYS = "api_keys"
@@ -57,13 +61,15 @@ _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 TOTP_ISSUER = "DipCheck"
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 256
+# Conflicting writers of one officer document are sign-ins and administrators: a few at most.
+_UPDATE_ATTEMPTS = 4
 
 
 class AccountError(ValueError):
     """A request about accounts that cannot be done; the message is shown to the operator."""
 
 
-def _now() -> str:
+def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
@@ -87,7 +93,9 @@ def _name_key(name: str) -> str:
     return " ".join(name.casefold().split())
 
 
-def create_agency(name: str, *, ori: str | None = None, kind: AgencyKind = "police") -> Agency:
+def create_agency(
+    store: StateStore, name: str, *, ori: str | None = None, kind: AgencyKind = "police"
+) -> Agency:
     if kind not in AGENCY_KINDS:
         raise AccountError(f"kind must be one of {', '.join(AGENCY_KINDS)}")
     clean = " ".join(name.split())
@@ -100,14 +108,14 @@ def create_agency(name: str, *, ori: str | None = None, kind: AgencyKind = "poli
         if not _ORI.match(ori):
             raise AccountError("ORI must be 9 letters or digits")
     try:
-        stored = state_store().insert(
+        stored = store.insert(
             AGENCIES,
             {
                 "name": clean,
                 "name_key": _name_key(clean),
                 "ori": ori,
                 "kind": kind,
-                "created_at": _now(),
+                "created_at": now_iso(),
             },
         )
     except DuplicateKey as error:
@@ -116,18 +124,18 @@ def create_agency(name: str, *, ori: str | None = None, kind: AgencyKind = "poli
     return Agency.of(stored)
 
 
-def get_agency(agency_id: str) -> Agency | None:
-    stored = state_store().get(AGENCIES, agency_id)
+def get_agency(store: StateStore, agency_id: str) -> Agency | None:
+    stored = store.get(AGENCIES, agency_id)
     return Agency.of(stored) if stored else None
 
 
-def find_agency(name: str) -> Agency | None:
-    stored = state_store().find_one(AGENCIES, name_key=_name_key(name))
+def find_agency(store: StateStore, name: str) -> Agency | None:
+    stored = store.find_one(AGENCIES, name_key=_name_key(name))
     return Agency.of(stored) if stored else None
 
 
-def list_agencies() -> list[Agency]:
-    return [Agency.of(stored) for stored in state_store().find(AGENCIES)]
+def list_agencies(store: StateStore) -> list[Agency]:
+    return [Agency.of(stored) for stored in store.find(AGENCIES)]
 
 
 def check_role_allowed(agency: Agency, role: str) -> None:
@@ -173,6 +181,7 @@ def looks_like_api_key(key: str) -> bool:
 
 
 def create_api_key(
+    store: StateStore,
     agency: Agency,
     *,
     role: ApiKeyRole = "officer",
@@ -187,7 +196,7 @@ def create_api_key(
         key_id = "".join(secrets.choice(_KEY_ID_ALPHABET) for _ in range(8))
         key = f"{KEY_PREFIX}{key_id}_{secrets.token_urlsafe(32)}"
         try:
-            stored = state_store().insert(
+            stored = store.insert(
                 API_KEYS,
                 {
                     "key_id": key_id,
@@ -196,7 +205,7 @@ def create_api_key(
                     "role": role,
                     "label": label,
                     "require_officer": require_officer,
-                    "created_at": _now(),
+                    "created_at": now_iso(),
                     "revoked_at": None,
                 },
             )
@@ -206,31 +215,29 @@ def create_api_key(
     raise AccountError("could not draw a unique key id")
 
 
-def find_api_key_by_secret(key: str) -> ApiKey | None:
+def find_api_key_by_secret(store: StateStore, key: str) -> ApiKey | None:
     if not looks_like_api_key(key):
         return None
-    stored = state_store().find_one(API_KEYS, key_hash=hash_api_key(key))
+    stored = store.find_one(API_KEYS, key_hash=hash_api_key(key))
     return ApiKey.of(stored) if stored else None
 
 
-def find_api_key(key_id: str) -> ApiKey | None:
+def find_api_key(store: StateStore, key_id: str) -> ApiKey | None:
     """By its visible id (`K7M3Q9XA`) or by the id part of a full key."""
     match = _KEY_SHAPE.match(key_id)
     visible = match.group(1) if match else key_id.removeprefix(KEY_PREFIX).strip().upper()
-    stored = state_store().find_one(API_KEYS, key_id=visible)
+    stored = store.find_one(API_KEYS, key_id=visible)
     return ApiKey.of(stored) if stored else None
 
 
-def list_api_keys(agency: Agency) -> list[ApiKey]:
-    return [ApiKey.of(stored) for stored in state_store().find(API_KEYS, agency_id=agency.id)]
+def list_api_keys(store: StateStore, agency: Agency) -> list[ApiKey]:
+    return [ApiKey.of(stored) for stored in store.find(API_KEYS, agency_id=agency.id)]
 
 
-def revoke_api_key(api_key: ApiKey) -> ApiKey:
+def revoke_api_key(store: StateStore, api_key: ApiKey) -> ApiKey:
     if api_key.revoked:
         return api_key
-    stored = state_store().update(API_KEYS, api_key.id, {"revoked_at": _now()})
-    from lookup.identity.auth import forget_api_key
-
+    stored = store.update(API_KEYS, api_key.id, {"revoked_at": now_iso()})
     forget_api_key(api_key.key_id)
     return ApiKey.of(stored)
 
@@ -296,6 +303,7 @@ def generate_password() -> str:
 
 
 def create_officer(
+    store: StateStore,
     agency: Agency,
     *,
     username: str,
@@ -314,7 +322,7 @@ def create_officer(
     if not shown.isprintable():
         raise AccountError("display name may not hold control characters")
     try:
-        stored = state_store().insert(
+        stored = store.insert(
             OFFICERS,
             {
                 "username": name,
@@ -328,7 +336,7 @@ def create_officer(
                 "locked_at": None,
                 "failed_logins": [],
                 "last_login_at": None,
-                "created_at": _now(),
+                "created_at": now_iso(),
             },
         )
     except DuplicateKey:
@@ -336,18 +344,18 @@ def create_officer(
     return Officer.of(stored)
 
 
-def get_officer(officer_id: str) -> Officer | None:
-    stored = state_store().get(OFFICERS, officer_id)
+def get_officer(store: StateStore, officer_id: str) -> Officer | None:
+    stored = store.get(OFFICERS, officer_id)
     return Officer.of(stored) if stored else None
 
 
-def find_officer(username: str) -> Officer | None:
-    stored = state_store().find_one(OFFICERS, username=normalize_username(username))
+def find_officer(store: StateStore, username: str) -> Officer | None:
+    stored = store.find_one(OFFICERS, username=normalize_username(username))
     return Officer.of(stored) if stored else None
 
 
-def list_officers(agency: Agency) -> list[Officer]:
-    return [Officer.of(stored) for stored in state_store().find(OFFICERS, agency_id=agency.id)]
+def list_officers(store: StateStore, agency: Agency) -> list[Officer]:
+    return [Officer.of(stored) for stored in store.find(OFFICERS, agency_id=agency.id)]
 
 
 def officer_may_log_in(officer: Officer) -> bool:
@@ -359,20 +367,26 @@ def check_password(officer: Officer, password: str) -> bool:
     return check_password_hash(officer.password_hash, password)
 
 
-def update_officer(officer: Officer, changes: dict[str, Any]) -> Officer:
+def update_officer(store: StateStore, officer: Officer, changes: dict[str, Any]) -> Officer:
     """Write `changes` (stored field names, e.g. `disabled`, `locked`, `failed_logins` as ISO
     strings) if nobody changed the officer since it was read; raises VersionConflict otherwise."""
-    stored = state_store().update(OFFICERS, officer.id, changes, expect_version=officer.version)
+    stored = store.update(OFFICERS, officer.id, changes, expect_version=officer.version)
     return Officer.of(stored)
 
 
-def set_password(officer: Officer, password: str) -> Officer:
-    check_password_policy(password)
-    return update_officer(
-        officer,
-        {"password_hash": generate_password_hash(password), "password_changed_at": _now()},
-    )
-
-
-def set_disabled(officer: Officer, disabled: bool) -> Officer:
-    return update_officer(officer, {"disabled": disabled})
+def update_officer_with_retry(
+    store: StateStore, officer: Officer, changes: Callable[[Officer], dict[str, Any]]
+) -> Officer:
+    """Apply `changes` (computed from the current document) with optimistic concurrency, reading
+    the officer again after a conflict: two sign-ins at once must not lose each other's failure,
+    and an administrator's unlock must not be undone by a sign-in that read the account before."""
+    current = officer
+    for _attempt in range(_UPDATE_ATTEMPTS):
+        try:
+            return update_officer(store, current, changes(current))
+        except VersionConflict:
+            fresh = get_officer(store, officer.id)
+            if fresh is None:
+                raise
+            current = fresh
+    return update_officer(store, current, changes(current))

@@ -23,10 +23,9 @@ from typing import Final
 
 from flask import current_app
 
-from lookup.extensions import state_store
 from lookup.identity import accounts
 from lookup.identity.accounts import Officer
-from lookup.store.base import VersionConflict
+from lookup.store.base import StateStore, VersionConflict
 
 ENROLMENT_CODE_LIFETIME: Final = timedelta(hours=72)
 CODE_DIGITS: Final = 12
@@ -44,21 +43,22 @@ def shown(code: str) -> str:
     return " ".join(code[i : i + 4] for i in range(0, len(code), 4))
 
 
-def issue_enrolment_code(officer: Officer, now: datetime) -> str:
+def issue_enrolment_code(store: StateStore, officer: Officer, now: datetime) -> str:
     """A new code for `officer` (replacing any earlier one); returns it in clear, once."""
     code = "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
-    fresh = accounts.get_officer(officer.id) or officer
+    fresh = accounts.get_officer(store, officer.id) or officer
     accounts.update_officer(
+        store,
         fresh,
         {_HASH_FIELD: _digest(code), _EXPIRES_FIELD: (now + ENROLMENT_CODE_LIFETIME).isoformat()},
     )
     return code
 
 
-def use_enrolment_code(officer: Officer, typed: str, now: datetime) -> bool:
+def use_enrolment_code(store: StateStore, officer: Officer, typed: str, now: datetime) -> bool:
     """True, and the code is spent, when `typed` is the officer's unexpired enrolment code."""
     code = "".join(ch for ch in typed if not ch.isspace())
-    stored = state_store().get(accounts.OFFICERS, officer.id)
+    stored = store.get(accounts.OFFICERS, officer.id)
     if stored is None or len(code) != CODE_DIGITS or not code.isdigit():
         return False
     expected = stored.data.get(_HASH_FIELD)
@@ -68,7 +68,9 @@ def use_enrolment_code(officer: Officer, typed: str, now: datetime) -> bool:
     if not hmac.compare_digest(str(expected), _digest(code)):
         return False
     try:
-        accounts.update_officer(Officer.of(stored), {_HASH_FIELD: None, _EXPIRES_FIELD: None})
+        accounts.update_officer(
+            store, Officer.of(stored), {_HASH_FIELD: None, _EXPIRES_FIELD: None}
+        )
     except VersionConflict:  # used (or replaced) at the same moment elsewhere
         return False
     return True

@@ -1,9 +1,13 @@
 """Account lockout after repeated failed logins (CJIS AC-7, ASVS 6.3.x).
 
-Five failed attempts within fifteen minutes lock the officer account until a supervisor or an
-admin unlocks it; the lock never expires on its own. This module holds only the rule, as pure
-functions over the failure timestamps, so the web login and any other login path apply the same
-policy; where the timestamps are kept is the account store's business.
+Five failed attempts within fifteen minutes lock an account. This module holds only the rule, as
+pure functions over the failure timestamps, so every sign-in applies the same policy; where the
+timestamps are kept, and how long the lock lasts, is the account's business:
+
+- an officer (lookup/web/login_flow.py) stays locked until a supervisor or an admin unlocks the
+  account (lookup/identity/officer_admin.py); the lock never expires on its own;
+- a trainer (outreach/trainers.py) is locked while the window is full, so the lock lifts 15
+  minutes after the failures: guessing is slowed without letting anyone lock a trainer out.
 """
 
 from __future__ import annotations
@@ -41,3 +45,14 @@ def register_failure(
     """Add a failure at `now`; it locks when it is the `max_failures`-th inside the window."""
     recent = (*recent_failures(failures, now, window), now)
     return FailureOutcome(recent=recent, locks=len(recent) >= max_failures)
+
+
+def window_full(
+    failures: Sequence[datetime],
+    now: datetime,
+    *,
+    max_failures: int = MAX_FAILURES,
+    window: timedelta = WINDOW,
+) -> bool:
+    """Whether the failures still inside the window at `now` already reach `max_failures`."""
+    return len(recent_failures(failures, now, window)) >= max_failures

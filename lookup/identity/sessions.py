@@ -11,8 +11,8 @@ open sessions alone, so password guessing cannot throw an officer out in the mid
 A session has a stage: `enrol` while a first-time officer who proved the password is setting up
 the TOTP authenticator (nothing but the enrolment page accepts it), then `active`.
 
-`current_web_principal()` is the hook lookup/identity/auth.py calls so the JSON API also accepts the
-web session cookie.
+`current_web_principal()` is what lookup/identity/auth.py reads when a request sends no API key,
+so the JSON API also accepts the web session cookie.
 """
 
 from __future__ import annotations
@@ -24,16 +24,16 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from flask import current_app, g, request
 from werkzeug.wrappers import Response
 
-from lookup.identity import session_answers
+from lookup.config import current_settings
+from lookup.extensions import state_store
+from lookup.identity import accounts, session_answers
+from lookup.identity.principal import CredentialsUnavailable, Principal
 from lookup.store.base import CollectionSpec, StateStore, StoreError
-
-if TYPE_CHECKING:
-    from lookup.identity.auth import Principal
 
 COLLECTION = "web_sessions"
 SPECS = (CollectionSpec(COLLECTION, indexed=("officer_id",)), *session_answers.SPECS)
@@ -216,8 +216,6 @@ def now() -> datetime:
 
 def timeouts() -> Timeouts:
     """From DIPCHECK_WEB_IDLE_MINUTES and DIPCHECK_WEB_ABSOLUTE_HOURS (at most 30 and 12)."""
-    from lookup.config import current_settings
-
     settings = current_settings()
     return Timeouts(
         idle=timedelta(minutes=settings.web_idle_minutes),
@@ -226,8 +224,6 @@ def timeouts() -> Timeouts:
 
 
 def secure_cookies() -> bool:
-    from lookup.config import current_settings
-
     public_url = current_settings().public_url
     return bool(public_url and public_url.startswith("https://"))
 
@@ -261,8 +257,6 @@ def current_web_session(*, stage: Stage = "active") -> WebSession | None:
     if cache_key in g:
         cached: WebSession | None = g.get(cache_key)
         return cached
-    from lookup.identity.auth import CredentialsUnavailable
-
     try:
         session = _resolve_session(stage)
     except StoreError as error:
@@ -272,9 +266,6 @@ def current_web_session(*, stage: Stage = "active") -> WebSession | None:
 
 
 def _resolve_session(stage: Stage) -> WebSession | None:
-    from lookup.extensions import state_store
-    from lookup.identity import accounts
-
     cookie_value = request.cookies.get(cookie_name())
     if not cookie_value or len(cookie_value) > 128:
         return None
@@ -282,7 +273,7 @@ def _resolve_session(stage: Stage) -> WebSession | None:
     session = load_session(store, cookie_value, now(), timeouts())
     if session is None or session.stage != stage:
         return None
-    officer = accounts.get_officer(session.officer_id)
+    officer = accounts.get_officer(store, session.officer_id)
     if (
         officer is None
         or officer.disabled
@@ -297,8 +288,6 @@ def _resolve_session(stage: Stage) -> WebSession | None:
 def current_web_principal() -> Principal | None:
     """The officer behind the request's web session cookie, or None (no cookie, unknown,
     timed out, not yet through MFA, or the officer may no longer log in)."""
-    from lookup.identity.auth import Principal
-
     session = current_web_session()
     if session is None:
         return None

@@ -12,7 +12,7 @@ from typing import Any
 
 from lookup.audit.records import AuditUnavailable, record
 from lookup.errors import ApiError
-from lookup.identity.auth import Principal
+from lookup.identity.principal import Principal
 from lookup.store.base import AuditChannel, Outcome
 
 

@@ -27,7 +27,7 @@ from lookup.audit.records import new_reference, records
 from lookup.errors import ApiError
 from lookup.extensions import search_backend, state_store
 from lookup.identity import accounts
-from lookup.identity.auth import Principal
+from lookup.identity.principal import Principal
 from lookup.incidents.caller import Caller
 from lookup.incidents.models import AssessmentIn, IncidentIn, IncidentQuery
 from lookup.incidents.report_to import report_to
@@ -96,7 +96,7 @@ def _check_may_file(principal: Principal) -> None:
 def _reporting_officer(principal: Principal, body: IncidentIn) -> dict[str, Any]:
     given = body.reporting_officer
     if principal.officer_id is not None:
-        officer = accounts.get_officer(principal.officer_id)
+        officer = accounts.get_officer(state_store(), principal.officer_id)
         if officer is None:
             raise ApiError(403, "forbidden", "the account no longer exists")
         return {
@@ -251,7 +251,7 @@ def file_incident(caller: Caller, body: IncidentIn) -> dict[str, Any]:
             ) from None
     except ApiError as error:
         raise _refuse(caller, "incident_file", body.kind, error) from None
-    agency = accounts.get_agency(principal.agency_id)
+    agency = accounts.get_agency(state_store(), principal.agency_id)
     incident_id = INCIDENT_PREFIX + new_reference().removeprefix("DC-")
     reference = caller.audit("incident_file", incident_id, "match", incident_id=incident_id)
     location = body.location

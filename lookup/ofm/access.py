@@ -13,7 +13,7 @@ from typing import TypeVar
 from lookup.config import current_settings
 from lookup.errors import ApiError
 from lookup.extensions import search_backend
-from lookup.identity.auth import Principal
+from lookup.identity.principal import Principal
 from lookup.incidents.caller import Caller
 from lookup.rules.insurance import InsuranceRules
 from lookup.store.base import AuditChannel, Outcome

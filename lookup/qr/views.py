@@ -41,15 +41,11 @@ from lookup.api.spec import AUTHENTICATED, spec
 from lookup.audit.records import REFERENCE_ALPHABET, REFERENCE_PREFIX, AuditUnavailable, record
 from lookup.config import SETTINGS_KEY, Settings, current_settings
 from lookup.errors import ApiError, wants_json
-from lookup.extensions import limiter, search_backend, state_store
+from lookup.extensions import search_backend, state_store
 from lookup.http.headers import apply_strict_headers, content_security_policy
-from lookup.identity.auth import (
-    AuthError,
-    CredentialsUnavailable,
-    Principal,
-    current_principal,
-    require_principal,
-)
+from lookup.http.rate_limits import limiter
+from lookup.identity.auth import current_principal, require_principal
+from lookup.identity.principal import AuthError, CredentialsUnavailable, Principal
 from lookup.identity.sessions import current_web_session
 from lookup.qr import documents, receipts
 from lookup.qr.keys import KeyInfo, KeyStore, KeyStoreError

@@ -19,16 +19,16 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, Response, request
 from flask.blueprints import BlueprintSetupState
-from limits import RateLimitItem, parse_many
 from twilio.twiml.messaging_response import MessagingResponse
 
 from lookup.answers.service import InvalidQuery, LookupUnavailable, record_denied, run_lookup
 from lookup.audit.records import AuditUnavailable
 from lookup.config import current_settings
 from lookup.errors import error_response
-from lookup.extensions import EXTENSION_KEY, limiter, state_store
+from lookup.extensions import EXTENSION_KEY, state_store
+from lookup.http.rate_limits import sms_within_limits
 from lookup.identity import accounts
-from lookup.identity.auth import Principal
+from lookup.identity.principal import Principal
 from lookup.sms import phones, replay, replies
 from lookup.sms.commands import Command, Control, Lookup, Unrecognized, parse
 from lookup.sms.forgeries import EXTENSION_KEY as FORGERIES_KEY
@@ -42,10 +42,6 @@ log = logging.getLogger(__name__)
 
 sms_blueprint = Blueprint("sms", __name__)
 
-# Texts cost money and an SMS sender is weakly identified: a phone gets a handful of lookups a
-# minute (an officer at one stop sends a few), and the whole channel a ceiling well under what
-# a Twilio number is provisioned for. Moving windows (lookup/extensions.py's limiter); the
-# values are the settings DIPCHECK_SMS_RATELIMIT_PHONE and DIPCHECK_SMS_RATELIMIT_ALL.
 TWIML_MIMETYPE = "application/xml"
 
 
@@ -112,7 +108,7 @@ def _answer(store: StateStore, message: InboundMessage, verify_phone: str) -> st
             if not allowed:
                 _deny(principal, command, hashed, refusal or "phone_not_enrolled")
             return None
-        if not _within_limits(hashed):
+        if not sms_within_limits(hashed):
             reference = _deny(principal, command, hashed, "rate_limited")
             # Unknown numbers get no reply at all once limited: each reply costs money.
             return replies.rate_limited_reply(reference, verify_phone) if allowed else None
@@ -137,8 +133,8 @@ def _principal(enrolment: Enrolment | None) -> tuple[Principal | None, str | Non
     lands in that agency's trail."""
     if enrolment is None:
         return None, "phone_not_enrolled"
-    officer = accounts.get_officer(enrolment.officer_id)
-    agency = accounts.get_agency(enrolment.agency_id)
+    officer = accounts.get_officer(state_store(), enrolment.officer_id)
+    agency = accounts.get_agency(state_store(), enrolment.agency_id)
     if officer is None or agency is None or officer.agency_id != agency.id:
         return None, "officer_not_found"
     principal = Principal(
@@ -186,25 +182,6 @@ def _serve(
     except LookupUnavailable as unavailable:
         return replies.unavailable_reply(unavailable.reference, verify_phone)
     return reply_for(command.kind, command.value, result.body, verify_phone)
-
-
-def _within_limits(hashed: str) -> bool:
-    """Count this message against its phone and against the channel. The counters live in the
-    limiter's storage (Redis when configured), keyed by the phone's hash, never its number."""
-    if not limiter.enabled:
-        return True
-    strategy = limiter.limiter
-    settings = current_settings()
-    checks: list[tuple[RateLimitItem, tuple[str, ...]]] = [
-        (item, ("sms-phone", hashed)) for item in parse_many(settings.sms_ratelimit_phone)
-    ]
-    checks += [(item, ("sms-all",)) for item in parse_many(settings.sms_ratelimit_all)]
-    try:
-        # The phone's own limits first: a phone over its limit does not use up the channel's.
-        return all(strategy.hit(item, *key) for item, key in checks)
-    except Exception:  # the storage failed: an officer at the roadside still gets an answer
-        log.exception("sms rate-limit storage failed; message let through")
-        return True
 
 
 def _deny(principal: Principal | None, command: Command, hashed: str, code: str) -> str:

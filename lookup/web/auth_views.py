@@ -6,7 +6,8 @@ from flask import Response, current_app, make_response, redirect, render_templat
 from werkzeug.wrappers import Response as BaseResponse
 
 from lookup.audit.records import AuditUnavailable
-from lookup.extensions import limiter, state_store
+from lookup.extensions import state_store
+from lookup.http.rate_limits import limiter
 from lookup.identity import accounts, sessions
 from lookup.web import security
 from lookup.web.blueprint import bp, error_page
@@ -120,7 +121,7 @@ def login_submit() -> BaseResponse:
 def _start_session(result: LoginResult, *, stage: sessions.Stage) -> BaseResponse:
     officer = result.officer
     assert officer is not None  # every signed_in/enrol result names its officer
-    agency = accounts.get_agency(officer.agency_id)
+    agency = accounts.get_agency(state_store(), officer.agency_id)
     store = state_store()
     # This browser's earlier session (an enrolment step, or a sign-in made again) ends here, and
     # so do the officer's sessions that timed out unseen, so the store does not collect them.
@@ -163,7 +164,7 @@ def enrol() -> BaseResponse:
 def _enrol_page(
     session: sessions.WebSession, *, error: str | None = None, status: int = 200
 ) -> BaseResponse:
-    officer = accounts.get_officer(session.officer_id)
+    officer = accounts.get_officer(state_store(), session.officer_id)
     if officer is None:
         return redirect(url_for("web.login", ended=1))
     html = render_template(

@@ -15,7 +15,7 @@ from lookup.config import current_settings
 from lookup.errors import RETRY_AFTER_SECONDS
 from lookup.extensions import EXTENSION_KEY, Services
 from lookup.identity import sessions
-from lookup.identity.auth import CredentialsUnavailable
+from lookup.identity.principal import CredentialsUnavailable
 from lookup.rules.matrix_source import current_matrix
 from lookup.web import present
 from lookup.web.security import add_security_headers

@@ -25,7 +25,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from lookup.config import current_settings
 from lookup.errors import ApiError
 from lookup.identity import sessions
-from lookup.identity.auth import Principal
+from lookup.identity.principal import Principal
 from lookup.incidents.caller import Caller
 from lookup.incidents.export import csv_response
 from lookup.incidents.models import DECISIONS, AssessmentIn, IncidentIn, IncidentQuery

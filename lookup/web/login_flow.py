@@ -14,29 +14,25 @@ disabled, because only they can do something about it (ask a supervisor).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-import pyotp
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lookup.audit.records import record
 from lookup.extensions import state_store
 from lookup.identity import accounts
 from lookup.identity.accounts import Officer
-from lookup.identity.enrolment import issue_enrolment_code, use_enrolment_code
+from lookup.identity.enrolment import use_enrolment_code
 from lookup.identity.lockout import MAX_FAILURES, WINDOW, register_failure
-from lookup.identity.sessions import end_officer_sessions
-from lookup.store.base import Outcome, VersionConflict
+from lookup.store.base import Outcome
 from lookup.web.mfa import accepted_step, clean_code, mfa_state
 
 log = logging.getLogger(__name__)
 
 Status = Literal["signed_in", "enrol", "failed", "locked", "disabled"]
 USERNAME_AUDIT_LENGTH = 64
-_UPDATE_ATTEMPTS = 4
 
 FAILED_MESSAGE = (
     "Sign-in failed: check the username, password and code. After "
@@ -86,7 +82,7 @@ def audit_login(
 def attempt_login(
     username: str, password: str, code: str | None, *, now: datetime, client: str | None
 ) -> LoginResult:
-    officer = accounts.find_officer(username) if username.strip() else None
+    officer = accounts.find_officer(state_store(), username) if username.strip() else None
     if officer is None:
         check_password_hash(_DUMMY_HASH, password)
         audit_login(None, username, outcome="denied", result="unknown_user", client=client)
@@ -104,7 +100,7 @@ def attempt_login(
     if not state.enrolled:
         # The password alone never shows the TOTP secret: the one-time enrolment code handed
         # over with it must come too (typed in the code field), or the attempt counts as failed.
-        if password_ok and use_enrolment_code(officer, code or "", now):
+        if password_ok and use_enrolment_code(state_store(), officer, code or "", now):
             audit_login(
                 officer, username, outcome="match", result="enrolment_required", client=client
             )
@@ -146,7 +142,7 @@ def confirm_enrolment(
     officer_id: str, code: str | None, *, now: datetime, client: str | None
 ) -> LoginResult:
     """The first code from a newly scanned authenticator; success signs the officer in."""
-    officer = accounts.get_officer(officer_id)
+    officer = accounts.get_officer(state_store(), officer_id)
     if officer is None or officer.disabled or officer.locked:
         status: Status = "disabled" if officer is None or officer.disabled else "locked"
         if officer is not None:
@@ -198,7 +194,7 @@ def record_success(
             out["totp_enrolled_at"] = now.isoformat()
         return out
 
-    return _update(officer, changes)
+    return accounts.update_officer_with_retry(state_store(), officer, changes)
 
 
 def record_failure(officer: Officer, *, now: datetime) -> bool:
@@ -217,50 +213,7 @@ def record_failure(officer: Officer, *, now: datetime) -> bool:
             out.update(locked=True, locked_at=now.isoformat())
         return out
 
-    _update(officer, changes)
+    accounts.update_officer_with_retry(state_store(), officer, changes)
     if locks:
         log.warning("officer account locked", extra={"officer_id": officer.id})
     return locks
-
-
-def unlock(officer: Officer) -> Officer:
-    return _update(officer, lambda _c: {"locked": False, "locked_at": None, "failed_logins": []})
-
-
-def set_disabled(officer: Officer, disabled: bool) -> Officer:
-    updated = _update(officer, lambda _c: {"disabled": disabled})
-    if disabled:
-        end_officer_sessions(state_store(), officer.id)
-    return updated
-
-
-def reset_authenticator(officer: Officer, *, now: datetime) -> tuple[Officer, str]:
-    """A lost or replaced phone: a new TOTP secret, enrolled again at the next sign-in with the
-    new one-time enrolment code returned here (hand it to the officer). The old phone's codes
-    stop working at once and open sessions end."""
-    updated = _update(
-        officer,
-        lambda _c: {
-            "totp_secret": pyotp.random_base32(),
-            "totp_enrolled_at": None,
-            "totp_last_step": None,
-        },
-    )
-    end_officer_sessions(state_store(), officer.id)
-    code = issue_enrolment_code(updated, now)
-    return accounts.get_officer(officer.id) or updated, code
-
-
-def _update(officer: Officer, changes: Callable[[Officer], dict[str, Any]]) -> Officer:
-    """Apply `changes` (computed from the current document) with optimistic concurrency: two
-    sign-ins at once must not lose each other's failure."""
-    current = officer
-    for _attempt in range(_UPDATE_ATTEMPTS):
-        try:
-            return accounts.update_officer(current, changes(current))
-        except VersionConflict:
-            fresh = accounts.get_officer(officer.id)
-            if fresh is None:
-                raise
-            current = fresh
-    return accounts.update_officer(current, changes(current))

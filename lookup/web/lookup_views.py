@@ -32,8 +32,8 @@ from lookup.answers.service import (
 )
 from lookup.audit.records import AuditUnavailable
 from lookup.extensions import state_store
+from lookup.http.rate_limits import lookup_limit
 from lookup.identity import session_answers, sessions
-from lookup.lookup_allowance import lookup_limit
 from lookup.web import present
 from lookup.web.blueprint import bp, error_page
 from lookup.web.guards import require_session, signed_in

@@ -23,12 +23,11 @@ from werkzeug.wrappers import Response as BaseResponse
 from lookup.audit.admin import audit_page
 from lookup.audit.records import AUDIT_CSV_COLUMNS, AuditUnavailable, audit_csv_row, records
 from lookup.extensions import state_store
-from lookup.identity import accounts, enrolment, sessions
-from lookup.identity.auth import SUPERVISOR_ROLES
+from lookup.identity import accounts, enrolment, officer_admin, sessions
+from lookup.identity.principal import SUPERVISOR_ROLES
 from lookup.identity.sessions import WebSession
 from lookup.sms import phones
 from lookup.store.base import AuditFilter, AuditRecord, Channel, Outcome
-from lookup.web import login_flow
 from lookup.web.blueprint import bp
 from lookup.web.guards import ADMIN_ROLES, require_session, signed_in
 
@@ -135,7 +134,7 @@ def _audit_page(
         rows=rows,
         names=names,
         officers=officers,
-        agencies=accounts.list_agencies() if session.role == "admin" else [],
+        agencies=accounts.list_agencies(state_store()) if session.role == "admin" else [],
         agency_id=agency_id,
         channels=CHANNELS,
         outcomes=OUTCOMES,
@@ -170,9 +169,13 @@ def _csv_response(entries: Iterable[AuditRecord]) -> Response:
 
 def _officers_in(agency_id: str | None) -> list[accounts.Officer]:
     if agency_id is None:
-        return [o for agency in accounts.list_agencies() for o in accounts.list_officers(agency)]
-    agency = accounts.get_agency(agency_id)
-    return accounts.list_officers(agency) if agency else []
+        return [
+            o
+            for agency in accounts.list_agencies(state_store())
+            for o in accounts.list_officers(state_store(), agency)
+        ]
+    agency = accounts.get_agency(state_store(), agency_id)
+    return accounts.list_officers(state_store(), agency) if agency else []
 
 
 @bp.get("/supervisor/officers")
@@ -192,7 +195,7 @@ def _officers_page(
     error: str | None = None,
     status: int = 200,
 ) -> Response:
-    agencies = accounts.list_agencies()
+    agencies = accounts.list_agencies(state_store())
     listed = _officers_in(agency_id)
     store = state_store()
     html = render_template(
@@ -226,7 +229,7 @@ def _audited(
 
 
 def _target_officer(session: WebSession, officer_id: str) -> accounts.Officer:
-    officer = accounts.get_officer(officer_id[:128])
+    officer = accounts.get_officer(state_store(), officer_id[:128])
     if officer is None:
         abort(404)
     if session.role != "admin" and officer.agency_id != session.agency_id:
@@ -248,7 +251,7 @@ def _back_to_officers(officer: accounts.Officer) -> BaseResponse:
 def officer_unlock(officer_id: str) -> BaseResponse:
     session = require_session()
     officer = _target_officer(session, officer_id)
-    login_flow.unlock(officer)
+    officer_admin.unlock(state_store(), officer)
     log.info("officer unlocked", extra={"officer_id": officer.id, "by": session.officer_id})
     _audited(session, "officer_unlock", officer.username, officer.agency_id)
     return _back_to_officers(officer)
@@ -261,7 +264,7 @@ def officer_disable(officer_id: str) -> BaseResponse:
     officer = _target_officer(session, officer_id)
     if officer.id == session.officer_id:
         abort(400)  # disabling oneself would only lock the last supervisor out
-    login_flow.set_disabled(officer, True)
+    officer_admin.set_disabled(state_store(), officer, True)
     log.info("officer disabled", extra={"officer_id": officer.id, "by": session.officer_id})
     _audited(session, "officer_disable", officer.username, officer.agency_id)
     return _back_to_officers(officer)
@@ -272,7 +275,7 @@ def officer_disable(officer_id: str) -> BaseResponse:
 def officer_enable(officer_id: str) -> BaseResponse:
     session = require_session()
     officer = _target_officer(session, officer_id)
-    login_flow.set_disabled(officer, False)
+    officer_admin.set_disabled(state_store(), officer, False)
     log.info("officer enabled", extra={"officer_id": officer.id, "by": session.officer_id})
     _audited(session, "officer_enable", officer.username, officer.agency_id)
     return _back_to_officers(officer)
@@ -283,7 +286,7 @@ def officer_enable(officer_id: str) -> BaseResponse:
 def officer_reset_authenticator(officer_id: str) -> BaseResponse:
     session = require_session()
     officer = _target_officer(session, officer_id)
-    officer, code = login_flow.reset_authenticator(officer, now=sessions.now())
+    officer, code = officer_admin.reset_authenticator(state_store(), officer, now=sessions.now())
     log.info(
         "officer authenticator reset", extra={"officer_id": officer.id, "by": session.officer_id}
     )
@@ -300,13 +303,14 @@ def officer_reset_authenticator(officer_id: str) -> BaseResponse:
 def officer_create() -> Response:
     session = require_session()
     form = request.form
-    agency = accounts.get_agency(form.get("agency_id", "")[:128])
+    agency = accounts.get_agency(state_store(), form.get("agency_id", "")[:128])
     if agency is None:
         return _officers_page(session, None, error="Agency: choose an agency.", status=400)
     role = form.get("role", "officer")
     password = accounts.generate_password()
     try:
         officer = accounts.create_officer(
+            state_store(),
             agency,
             username=form.get("username", "")[:128],
             display_name=form.get("display_name", "")[:200],
@@ -317,7 +321,7 @@ def officer_create() -> Response:
         return _officers_page(session, agency.id, error=str(error), status=400)
     log.info("officer created", extra={"officer_id": officer.id, "by": session.officer_id})
     _audited(session, "officer_create", officer.username, agency.id, {"role": officer.role})
-    code = enrolment.issue_enrolment_code(officer, sessions.now())
+    code = enrolment.issue_enrolment_code(state_store(), officer, sessions.now())
     created = {
         "username": officer.username,
         "password": password,
@@ -341,11 +345,11 @@ def _agencies_page(
     status: int = 200,
     new_key: dict[str, str] | None = None,
 ) -> Response:
-    listed = accounts.list_agencies()
+    listed = accounts.list_agencies(state_store())
     html = render_template(
         "web/agencies.html",
         agencies=listed,
-        keys={agency.id: accounts.list_api_keys(agency) for agency in listed},
+        keys={agency.id: accounts.list_api_keys(state_store(), agency) for agency in listed},
         key_roles=accounts.API_KEY_ROLES,
         error=error,
         new_key=new_key,
@@ -359,7 +363,7 @@ def agency_create() -> Response:
     session = require_session()
     ori = request.form.get("ori", "").strip()[:32] or None
     try:
-        agency = accounts.create_agency(request.form.get("name", "")[:300], ori=ori)
+        agency = accounts.create_agency(state_store(), request.form.get("name", "")[:300], ori=ori)
     except accounts.AccountError as error:
         return _agencies_page(error=str(error), status=400)
     log.info("agency created", extra={"agency_id": agency.id, "by": session.officer_id})
@@ -371,13 +375,14 @@ def agency_create() -> Response:
 @signed_in(*ADMIN_ROLES)
 def apikey_create(agency_id: str) -> Response:
     session = require_session()
-    agency = accounts.get_agency(agency_id[:128])
+    agency = accounts.get_agency(state_store(), agency_id[:128])
     if agency is None:
         abort(404)
     role = request.form.get("role", "officer")
     label = request.form.get("label", "").strip()[:100] or None
     try:
         api_key, secret = accounts.create_api_key(
+            state_store(),
             agency,
             role=role if role in accounts.API_KEY_ROLES else "officer",
             label=label,
@@ -393,11 +398,11 @@ def apikey_create(agency_id: str) -> Response:
 @signed_in(*ADMIN_ROLES)
 def apikey_revoke(key_id: str) -> BaseResponse:
     session = require_session()
-    api_key = accounts.find_api_key(key_id[:64])
+    api_key = accounts.find_api_key(state_store(), key_id[:64])
     if api_key is None:
         abort(404)
     already = api_key.revoked
-    accounts.revoke_api_key(api_key)
+    accounts.revoke_api_key(state_store(), api_key)
     log.info("api key revoked", extra={"api_key_id": api_key.id, "by": session.officer_id})
     if not already:
         _audited(session, "apikey_revoke", api_key.key_id, api_key.agency_id)

@@ -22,7 +22,7 @@ from lookup.config import current_settings
 from lookup.errors import ApiError
 from lookup.extensions import state_store
 from lookup.identity import sessions
-from lookup.identity.auth import Principal
+from lookup.identity.principal import Principal
 from lookup.incidents.caller import Caller
 from lookup.ofm import access, charts
 from lookup.ofm.compliance import STATUSES, Compliance, MissionCompliance, compliance, to_fix

@@ -14,9 +14,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from lookup import create_app
-from lookup.extensions import search_backend, services
+from lookup.extensions import search_backend, services, state_store
 from lookup.identity import accounts
-from lookup.identity.auth import clear_cache
+from lookup.identity.key_cache import clear_cache
 from tests.factories import small_dataset
 
 AppFactory = Callable[..., Flask]
@@ -76,9 +76,11 @@ class AgencyKeys:
 
 def agency_with_keys(app: Flask, name: str) -> AgencyKeys:
     with app.app_context():
-        agency = accounts.create_agency(name)
-        officer, officer_key = accounts.create_api_key(agency, role="officer")
-        supervisor, supervisor_key = accounts.create_api_key(agency, role="supervisor")
+        agency = accounts.create_agency(state_store(), name)
+        officer, officer_key = accounts.create_api_key(state_store(), agency, role="officer")
+        supervisor, supervisor_key = accounts.create_api_key(
+            state_store(), agency, role="supervisor"
+        )
     # The ids the audit names keys by: those `dipcheck apikey list` shows.
     return AgencyKeys(agency, officer_key, supervisor_key, officer.key_id, supervisor.key_id)
 

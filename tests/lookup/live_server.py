@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lookup import create_app
-from lookup.extensions import search_backend, services
+from lookup.extensions import search_backend, services, state_store
 from lookup.identity import accounts
-from lookup.identity.auth import clear_cache
+from lookup.identity.key_cache import clear_cache
 from tests.factories import small_dataset
 
 REPO = Path(__file__).resolve().parents[2]
@@ -55,8 +55,8 @@ def prepare(data_dir: Path, **settings: str) -> Prepared:
     app = create_app(data_dir=data_dir, TESTING=True)
     with app.app_context():
         search_backend().publish(small_dataset())
-        agency = accounts.create_agency("Metro Police")
-        _, key = accounts.create_api_key(agency, role="officer")
+        agency = accounts.create_agency(state_store(), "Metro Police")
+        _, key = accounts.create_api_key(state_store(), agency, role="officer")
         search_backend().close()
         services().store.close()
     clear_cache()

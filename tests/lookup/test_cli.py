@@ -134,7 +134,7 @@ def test_officer_create_prints_its_secrets_once(runner: CliRunner, data_dir: Pat
     assert re.search(r"enrolment code:\s+\d{4} \d{4} \d{4}\s+\(one use, 72 hours\)", result.output)
     assert "otpauth://" not in result.output
     with create_app(data_dir=data_dir).app_context():
-        officer = accounts.find_officer("jdoe")
+        officer = accounts.find_officer(state_store(), "jdoe")
         assert officer is not None
         assert officer.totp_secret not in result.output
         stored = state_store().get(accounts.OFFICERS, officer.id)
@@ -166,10 +166,10 @@ def test_officer_create_prints_its_secrets_once(runner: CliRunner, data_dir: Pat
     [new_password] = re.findall(r"password: (\S{20})", changed.output)
     app = create_app(data_dir=data_dir, TESTING=True)
     with app.app_context():
-        officer = accounts.find_officer("jdoe")
+        officer = accounts.find_officer(state_store(), "jdoe")
         assert officer is not None
         assert accounts.check_password(officer, new_password)
-        assert accounts.find_officer("asmith").disabled  # type: ignore[union-attr]
+        assert accounts.find_officer(state_store(), "asmith").disabled  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize(
@@ -311,7 +311,7 @@ def test_reset_authenticator_is_audited_and_ends_sessions(
     run(runner, "officer", "create", "jdoe", "--agency", "Metro Police")
     app = create_app(data_dir=data_dir, TESTING=True)
     with app.app_context():
-        officer = accounts.find_officer("jdoe")
+        officer = accounts.find_officer(state_store(), "jdoe")
         assert officer is not None
         sessions.create_session(
             state_store(),
@@ -326,7 +326,7 @@ def test_reset_authenticator_is_audited_and_ends_sessions(
     assert result.exit_code == 0, result.output
     assert "authenticator of jdoe reset" in result.output
     with app.app_context():
-        after = accounts.find_officer("jdoe")
+        after = accounts.find_officer(state_store(), "jdoe")
         assert after is not None
         assert after.totp_secret != officer.totp_secret
         assert state_store().find(sessions.COLLECTION, officer_id=officer.id) == []

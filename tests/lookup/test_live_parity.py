@@ -99,15 +99,18 @@ def deploy(data_dir: Path, demo: Path, elasticsearch_url: str | None, qr_keys: P
     phone = f"+1571555{secrets.randbelow(10_000):04d}"
     with app.app_context():
         import_directory(search_backend(), demo)
-        agency = accounts.create_agency(f"Parity Police {secrets.token_hex(4)}")
-        _, key = accounts.create_api_key(agency, role="officer")
+        agency = accounts.create_agency(state_store(), f"Parity Police {secrets.token_hex(4)}")
+        _, key = accounts.create_api_key(state_store(), agency, role="officer")
         officer = accounts.create_officer(
+            state_store(),
             agency,
             username=f"parity{secrets.token_hex(4)}",
             display_name="Parity",
             password=PASSWORD,
         )
-        accounts.update_officer(officer, {"totp_enrolled_at": "2026-01-01T00:00:00+00:00"})
+        accounts.update_officer(
+            state_store(), officer, {"totp_enrolled_at": "2026-01-01T00:00:00+00:00"}
+        )
         phones.enrol(
             state_store(),
             phones.phone_hash(app.secret_key or "", phone),

@@ -15,7 +15,7 @@ from lookup.answers.cache import AnswerCache, CachedAnswer, CacheKey
 from lookup.answers.service import LookupResult, run_lookup
 from lookup.config import Settings
 from lookup.extensions import search_backend
-from lookup.identity.auth import Principal
+from lookup.identity.principal import Principal
 from tests.factories import (
     DIPLOMAT_CREDENTIAL,
     DIPLOMAT_LICENSE,

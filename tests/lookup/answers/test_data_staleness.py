@@ -14,7 +14,7 @@ from flask import Flask
 from lookup.answers.service import run_lookup
 from lookup.config import current_settings
 from lookup.extensions import search_backend
-from lookup.identity.auth import Principal
+from lookup.identity.principal import Principal
 from lookup.qr.documents import issue
 from lookup.qr.views import keystore
 from lookup.rules.freshness import is_stale

@@ -19,7 +19,7 @@ from lookup.answers.service import (
 from lookup.audit.records import AuditUnavailable, records
 from lookup.config import Settings
 from lookup.extensions import EXTENSION_KEY
-from lookup.identity.auth import TRAINING_AGENCY_ID, Principal
+from lookup.identity.principal import TRAINING_AGENCY_ID, Principal
 from lookup.store.base import AuditFilter, AuditRecord, StoreUnavailable
 from search_index.backend import BackendUnavailable
 from search_index.records import Dataset

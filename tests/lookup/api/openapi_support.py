@@ -263,17 +263,18 @@ def add_signing_key(app: Flask) -> None:
 
 def analyst_key(app: Flask) -> str:
     """An OFM analyst's API key (an `ofm` agency), for the ANALYST_OPERATIONS examples."""
+    from lookup.extensions import state_store
     from lookup.identity import accounts
 
     with app.app_context():
-        agency = accounts.create_agency("Office of Foreign Missions", kind="ofm")
-        _key, secret = accounts.create_api_key(agency, role="analyst")
+        agency = accounts.create_agency(state_store(), "Office of Foreign Missions", kind="ofm")
+        _key, secret = accounts.create_api_key(state_store(), agency, role="analyst")
     return secret
 
 
 def _write_examples() -> None:
     from lookup import create_app
-    from lookup.extensions import search_backend
+    from lookup.extensions import search_backend, state_store
     from lookup.identity import accounts
     from tests.factories import small_dataset
 
@@ -282,8 +283,8 @@ def _write_examples() -> None:
         add_signing_key(app)
         with app.app_context():
             search_backend().publish(small_dataset())
-            agency = accounts.create_agency("Metro Police")
-            _key, secret = accounts.create_api_key(agency, role="supervisor")
+            agency = accounts.create_agency(state_store(), "Metro Police")
+            _key, secret = accounts.create_api_key(state_store(), agency, role="supervisor")
         analyst = analyst_key(app)
         examples = live_examples(
             app.test_client(),

@@ -7,8 +7,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from lookup.audit.records import records
+from lookup.extensions import state_store
 from lookup.identity import accounts
-from lookup.store.base import AuditFilter, AuditRecord
+from lookup.store.base import AuditFilter, AuditRecord, StateStore
 from tests.lookup.conftest import AgencyKeys, AppFactory, bearer
 
 LOOKUP_URLS = [
@@ -66,9 +67,9 @@ def test_revoked_key_is_refused_at_once_in_this_process(
 ) -> None:
     assert client.get(url, headers=bearer(metro.officer_key)).status_code == 200
     with app.app_context():
-        key = accounts.find_api_key(metro.officer_key)
+        key = accounts.find_api_key(state_store(), metro.officer_key)
         assert key is not None
-        accounts.revoke_api_key(key)
+        accounts.revoke_api_key(state_store(), key)
     response = client.get(url, headers=bearer(metro.officer_key))
     assert response.status_code == 401
     assert response.get_json()["error"]["code"] == "invalid_credentials"
@@ -84,10 +85,8 @@ def test_revocation_elsewhere_is_honoured_once_the_cache_expires(
     url = LOOKUP_URLS[0]
     assert client.get(url, headers=bearer(metro.officer_key)).status_code == 200
     with app.app_context():
-        key = accounts.find_api_key(metro.officer_key)
+        key = accounts.find_api_key(state_store(), metro.officer_key)
         assert key is not None
-        from lookup.extensions import state_store
-
         state_store().update(accounts.API_KEYS, key.id, {"revoked_at": "2026-01-01T00:00:00Z"})
     assert client.get(url, headers=bearer(metro.officer_key)).status_code == 401
 
@@ -100,11 +99,11 @@ def test_cached_key_is_not_reread_from_the_store(
     calls: list[str] = []
     original = accounts.find_api_key_by_secret
 
-    def counting(key: str) -> accounts.ApiKey | None:
+    def counting(store: StateStore, key: str) -> accounts.ApiKey | None:
         calls.append(key)
-        return original(key)
+        return original(store, key)
 
-    monkeypatch.setattr("lookup.identity.auth.find_api_key_by_secret", counting)
+    monkeypatch.setattr(accounts, "find_api_key_by_secret", counting)
     assert client.get(url, headers=bearer(metro.officer_key)).status_code == 200
     assert calls == []
 

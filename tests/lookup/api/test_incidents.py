@@ -41,8 +41,8 @@ class Ofm:
 @pytest.fixture
 def ofm(app: Flask) -> Ofm:
     with app.app_context():
-        agency = accounts.create_agency("Office of Foreign Missions", kind="ofm")
-        _key, secret = accounts.create_api_key(agency, role="analyst")
+        agency = accounts.create_agency(state_store(), "Office of Foreign Missions", kind="ofm")
+        _key, secret = accounts.create_api_key(state_store(), agency, role="analyst")
     return Ofm(agency, secret)
 
 

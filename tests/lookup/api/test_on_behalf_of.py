@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from lookup.audit.records import records
 from lookup.cli import cli
+from lookup.extensions import state_store
 from lookup.identity import accounts
 from lookup.store.base import AuditFilter, AuditRecord
 from tests.lookup.conftest import AgencyKeys, bearer
@@ -119,7 +120,7 @@ def test_any_printable_ascii_id_up_to_64_characters_is_kept(value: str) -> None:
 
 def make_required_key(app: Flask, metro: AgencyKeys) -> str:
     with app.app_context():
-        _key, secret = accounts.create_api_key(metro.agency, require_officer=True)
+        _key, secret = accounts.create_api_key(state_store(), metro.agency, require_officer=True)
     return secret
 
 

@@ -20,8 +20,11 @@ PLATE_URL = "/api/v1/plates/DVL1234?reason=traffic_stop"
 def signed_in(app: Flask, role: accounts.OfficerRole) -> tuple[FlaskClient, accounts.Officer]:
     """A browser holding a live session of a new officer (what the web login leaves behind)."""
     with app.app_context():
-        agency = accounts.find_agency("Metro Police") or accounts.create_agency("Metro Police")
+        agency = accounts.find_agency(state_store(), "Metro Police") or accounts.create_agency(
+            state_store(), "Metro Police"
+        )
         officer = accounts.create_officer(
+            state_store(),
             agency,
             username=f"{role}.one",
             display_name="",
@@ -64,7 +67,8 @@ def test_supervisor_session_reads_the_audit_trail(app: Flask) -> None:
 def test_a_disabled_officer_session_no_longer_opens_the_api(app: Flask) -> None:
     client, officer = signed_in(app, "officer")
     with app.app_context():
-        accounts.set_disabled(officer, True)
+        # Only the flag: the session check itself must refuse (officer_admin also ends sessions).
+        accounts.update_officer(state_store(), officer, {"disabled": True})
     assert client.get(PLATE_URL).status_code == 401
 
 

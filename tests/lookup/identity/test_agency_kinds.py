@@ -61,17 +61,17 @@ def test_an_agency_stored_before_kinds_existed_reads_as_police(app: Flask) -> No
         stored = state_store().insert(
             accounts.AGENCIES, {"name": "Old PD", "name_key": "old pd", "ori": None}
         )
-        agency = accounts.get_agency(stored.id)
+        agency = accounts.get_agency(state_store(), stored.id)
         assert agency is not None
         assert agency.kind == "police"
         with pytest.raises(accounts.AccountError):
-            accounts.create_api_key(agency, role="analyst")
+            accounts.create_api_key(state_store(), agency, role="analyst")
 
 
 def _analyst_key(app: Flask) -> tuple[accounts.Agency, str]:
     with app.app_context():
-        ofm = accounts.create_agency("Office of Foreign Missions", kind="ofm")
-        _api_key, secret = accounts.create_api_key(ofm, role="analyst")
+        ofm = accounts.create_agency(state_store(), "Office of Foreign Missions", kind="ofm")
+        _api_key, secret = accounts.create_api_key(state_store(), ofm, role="analyst")
     return ofm, secret
 
 
@@ -102,7 +102,7 @@ def test_an_analyst_officer_gets_no_web_audit_page(make_app: AppFactory, tmp_pat
     clock = Clock()
     app = make_app(CLOCK=clock, **GENEROUS_LIMITS)
     with app.app_context():
-        accounts.create_agency("OFM", kind="ofm")
+        accounts.create_agency(state_store(), "OFM", kind="ofm")
     analyst = make_officer(app, "ana", agency="OFM", role="analyst")
     client = app.test_client()
     signed = sign_in(client, analyst, clock)

@@ -7,7 +7,13 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lookup.identity.lockout import MAX_FAILURES, WINDOW, recent_failures, register_failure
+from lookup.identity.lockout import (
+    MAX_FAILURES,
+    WINDOW,
+    recent_failures,
+    register_failure,
+    window_full,
+)
 
 START = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 
@@ -38,3 +44,13 @@ def test_locks_exactly_when_the_window_holds_enough_failures(offsets: list[int])
     assert outcome.recent == (*inside, now)
     assert outcome.locks == (len(inside) + 1 >= MAX_FAILURES)
     assert recent_failures(outcome.recent, now) == outcome.recent
+
+
+def test_the_window_is_full_at_the_fifth_failure_inside_it() -> None:
+    start = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+    failures = [start + timedelta(minutes=minute) for minute in range(4)]
+    assert not window_full(failures, start + timedelta(minutes=5))
+    assert window_full([*failures, start + timedelta(minutes=5)], start + timedelta(minutes=5))
+    # Fifteen minutes after the first failure it has aged out: the window is no longer full.
+    five = [*failures, start + timedelta(minutes=5)]
+    assert not window_full(five, start + WINDOW)

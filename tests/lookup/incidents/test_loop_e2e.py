@@ -133,10 +133,10 @@ def sms_reply(site: Site, body: str) -> str:
 def test_report_assess_and_the_next_lookup_shows_the_points(site: Site) -> None:
     app, base = site.app, site.base
     with app.app_context():
-        metro = accounts.create_agency("Metro Police")
-        _k, police_key = accounts.create_api_key(metro)
-        ofm = accounts.create_agency("Office of Foreign Missions", kind="ofm")
-        _a, analyst_key = accounts.create_api_key(ofm, role="analyst")
+        metro = accounts.create_agency(state_store(), "Metro Police")
+        _k, police_key = accounts.create_api_key(state_store(), metro)
+        ofm = accounts.create_agency(state_store(), "Office of Foreign Missions", kind="ofm")
+        _a, analyst_key = accounts.create_api_key(state_store(), ofm, role="analyst")
     officer = make_officer(app, "jdoe", agency="Metro Police")
     analyst = make_officer(app, "ana", agency="Office of Foreign Missions", role="analyst")
     with app.app_context():

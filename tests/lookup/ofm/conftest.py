@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pytest
 from flask import Flask
 
-from lookup.extensions import search_backend
+from lookup.extensions import search_backend, state_store
 from lookup.identity import accounts
 from tests.compliance_data import compliance_dataset
 from tests.lookup.conftest import AppFactory
@@ -31,7 +31,7 @@ def app(make_app: AppFactory) -> Flask:
 @pytest.fixture
 def ofm(app: Flask) -> Ofm:
     with app.app_context():
-        agency = accounts.create_agency("Office of Foreign Missions", kind="ofm")
-        _key, analyst_key = accounts.create_api_key(agency, role="analyst")
-        _key, officer_key = accounts.create_api_key(agency, role="supervisor")
+        agency = accounts.create_agency(state_store(), "Office of Foreign Missions", kind="ofm")
+        _key, analyst_key = accounts.create_api_key(state_store(), agency, role="analyst")
+        _key, officer_key = accounts.create_api_key(state_store(), agency, role="supervisor")
     return Ofm(agency, analyst_key, officer_key)

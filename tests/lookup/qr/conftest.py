@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 
 from lookup import create_app
 from lookup.config import current_settings
-from lookup.extensions import search_backend
+from lookup.extensions import search_backend, state_store
 from lookup.identity.accounts import create_agency, create_api_key
 from lookup.qr.documents import issue
 from lookup.qr.keys import KeyStore
@@ -60,10 +60,10 @@ def qr_env(tmp_path: Path) -> QrEnv:
     )
     with app.app_context():
         search_backend().publish(small_dataset())
-        agency = create_agency("Arlington County Police")
-        other = create_agency("Fairfax County Police")
-        _, key = create_api_key(agency)
-        _, other_key = create_api_key(other)
+        agency = create_agency(state_store(), "Arlington County Police")
+        other = create_agency(state_store(), "Fairfax County Police")
+        _, key = create_api_key(state_store(), agency)
+        _, other_key = create_api_key(state_store(), other)
         keys = keystore()
         keys.create(now=datetime.now(UTC) - timedelta(days=1))
     return QrEnv(app, app.test_client(), keys, key, other_key)

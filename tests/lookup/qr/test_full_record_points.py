@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from lookup.extensions import state_store
 from lookup.identity.accounts import create_agency, create_api_key
 from tests.factories import DIPLOMAT_CREDENTIAL, DIPLOMAT_LICENSE
 from tests.lookup.qr.conftest import QrEnv
@@ -13,8 +14,8 @@ JSON = {"Accept": "application/json"}
 
 def test_the_full_record_counts_assessed_points(qr_env: QrEnv) -> None:
     with qr_env.app.app_context():
-        ofm = create_agency("OFM", kind="ofm")
-        _key, analyst = create_api_key(ofm, role="analyst")
+        ofm = create_agency(state_store(), "OFM", kind="ofm")
+        _key, analyst = create_api_key(state_store(), ofm, role="analyst")
     client = qr_env.client
     for points in (5, 4):
         filed = client.post(

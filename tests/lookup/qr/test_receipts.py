@@ -12,7 +12,7 @@ from click.testing import CliRunner, Result
 from lookup.audit.records import record
 from lookup.cli import cli
 from lookup.extensions import state_store
-from lookup.identity.auth import Principal
+from lookup.identity.principal import Principal
 from lookup.qr.receipts import (
     ReceiptNotFound,
     describe_summary,

@@ -269,10 +269,14 @@ def test_signed_in_officer_gets_the_remembered_reason_preselected(qr_env: QrEnv)
     from lookup.identity import accounts, sessions
 
     with qr_env.app.test_request_context():
-        agency = accounts.find_agency("Arlington County Police")
+        agency = accounts.find_agency(state_store(), "Arlington County Police")
         assert agency is not None
         officer = accounts.create_officer(
-            agency, username="ada", display_name="Ada", password="correct horse battery 9"
+            state_store(),
+            agency,
+            username="ada",
+            display_name="Ada",
+            password="correct horse battery 9",
         )
         cookie, _ = sessions.create_session(
             state_store(),

@@ -196,7 +196,7 @@ def make_env(tmp_path: Path, **config: Any) -> SmsEnv:
     )
     with app.app_context():
         search_backend().publish(dataset())
-        agency = accounts.create_agency("Arlington County Police")
+        agency = accounts.create_agency(state_store(), "Arlington County Police")
         store = state_store()
         for username, phone in (
             ("jdoe", OFFICER_PHONE),
@@ -204,7 +204,11 @@ def make_env(tmp_path: Path, **config: Any) -> SmsEnv:
             ("xgone", DISABLED_OFFICER_PHONE),
         ):
             officer = accounts.create_officer(
-                agency, username=username, display_name=username, password="correct-horse-9"
+                state_store(),
+                agency,
+                username=username,
+                display_name=username,
+                password="correct-horse-9",
             )
             enrolment = phones.enrol(
                 store,
@@ -215,7 +219,7 @@ def make_env(tmp_path: Path, **config: Any) -> SmsEnv:
             if phone == DISABLED_PHONE:
                 phones.set_disabled(store, enrolment, True)
             if phone == DISABLED_OFFICER_PHONE:
-                accounts.set_disabled(officer, True)
+                accounts.update_officer(store, officer, {"disabled": True})
     return SmsEnv(app, app.test_client())
 
 

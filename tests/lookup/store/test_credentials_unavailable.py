@@ -19,7 +19,7 @@ from flask import Flask
 from lookup import create_app
 from lookup.extensions import search_backend, state_store
 from lookup.identity import accounts
-from lookup.identity.auth import clear_cache
+from lookup.identity.key_cache import clear_cache
 from lookup.qr.documents import issue
 from lookup.qr.views import keystore
 from lookup.sms import phones
@@ -63,10 +63,14 @@ def channels(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Channe
     )
     with app.app_context():
         search_backend().publish(small_dataset())
-        agency = accounts.create_agency("Metro Police")
-        _, api_key = accounts.create_api_key(agency)
+        agency = accounts.create_agency(state_store(), "Metro Police")
+        _, api_key = accounts.create_api_key(state_store(), agency)
         officer = accounts.create_officer(
-            agency, username="smsuser", display_name="Sms", password="correct-horse-9"
+            state_store(),
+            agency,
+            username="smsuser",
+            display_name="Sms",
+            password="correct-horse-9",
         )
         phones.enrol(
             state_store(),

@@ -26,7 +26,7 @@ from werkzeug.test import TestResponse
 from lookup.audit.records import records
 from lookup.config import current_settings
 from lookup.extensions import search_backend, state_store
-from lookup.identity.auth import clear_cache
+from lookup.identity.key_cache import clear_cache
 from lookup.qr.documents import issue
 from lookup.qr.keys import KeyStore
 from lookup.qr.views import KEYSTORE_EXTENSION, keystore

@@ -31,7 +31,7 @@ from lookup import create_app
 from lookup.cli_data import import_directory
 from lookup.extensions import search_backend, state_store
 from lookup.identity import accounts
-from lookup.identity.auth import clear_cache
+from lookup.identity.key_cache import clear_cache
 from search_index.backend import BackendError
 from search_index.demo_data import write_demo_data
 from search_index.importer import load_directory
@@ -122,8 +122,8 @@ def deployed(cluster: LocalCluster, tmp_path_factory: pytest.TempPathFactory) ->
     )
     with app.app_context():
         import_directory(search_backend(), demo)
-        agency = accounts.create_agency(f"Failover Police {secrets.token_hex(3)}")
-        _, key = accounts.create_api_key(agency, role="officer")
+        agency = accounts.create_agency(state_store(), f"Failover Police {secrets.token_hex(3)}")
+        _, key = accounts.create_api_key(state_store(), agency, role="officer")
     plates = [v.plate for v in dataset.vehicles[::6]]
     yield Deployed(app, key, demo, plates, sum(dataset.counts().values()))
     with app.app_context():

@@ -13,7 +13,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from lookup.extensions import search_backend
+from lookup.extensions import search_backend, state_store
 from lookup.identity import accounts
 from lookup.identity.enrolment import issue_enrolment_code
 from search_index.records import Dataset
@@ -116,15 +116,24 @@ def make_officer(
     after a first sign-in; otherwise the officer has a one-time enrolment code, and the first
     sign-in with it shows the enrolment page."""
     with app.app_context():
-        found = accounts.find_agency(agency) or accounts.create_agency(agency)
+        found = accounts.find_agency(state_store(), agency) or accounts.create_agency(
+            state_store(), agency
+        )
         officer = accounts.create_officer(
-            found, username=username, display_name=username.title(), password=PASSWORD, role=role
+            state_store(),
+            found,
+            username=username,
+            display_name=username.title(),
+            password=PASSWORD,
+            role=role,
         )
         code = ""
         if enrolled:
-            accounts.update_officer(officer, {"totp_enrolled_at": "2026-01-01T00:00:00+00:00"})
+            accounts.update_officer(
+                state_store(), officer, {"totp_enrolled_at": "2026-01-01T00:00:00+00:00"}
+            )
         else:
-            code = issue_enrolment_code(officer, datetime.now(UTC))
+            code = issue_enrolment_code(state_store(), officer, datetime.now(UTC))
     return OfficerLogin(username, PASSWORD, officer.totp_secret, officer.id, found.id, code)
 
 

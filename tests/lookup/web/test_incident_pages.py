@@ -115,7 +115,7 @@ def test_agencies_see_only_their_reports_and_officers_cannot_assess(
 
 def test_the_analyst_queue_filters_and_exports(web_app: Flask, clock: Clock) -> None:
     with web_app.app_context():
-        accounts.create_agency("OFM", kind="ofm")
+        accounts.create_agency(state_store(), "OFM", kind="ofm")
     metro = signed_in(web_app, make_officer(web_app, "jdoe"), clock)
     county = signed_in(web_app, make_officer(web_app, "kroe", agency="County Sheriff"), clock)
     analyst = signed_in(web_app, make_officer(web_app, "ana", agency="OFM", role="analyst"), clock)

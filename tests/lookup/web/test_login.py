@@ -282,7 +282,7 @@ def test_the_password_alone_never_shows_the_secret_of_an_unenrolled_account(
         assert page.status_code == 302  # no enrolment session
         assert who.totp_secret[:8] not in page.get_data(as_text=True)
     with web_app.app_context():
-        officer = accounts.get_officer(who.officer_id)
+        officer = accounts.get_officer(state_store(), who.officer_id)
         assert officer is not None
         assert len(officer.failed_logins) == 3  # wrong codes count toward the lockout
         entries = list(state_store().iter_audit(AuditFilter()))
@@ -310,7 +310,7 @@ def test_an_enrolment_code_expires_and_wrong_ones_lock_the_account(
     for _ in range(5):
         sign_in(web_app.test_client(), who, clock, code="1111 2222 3333")
     with web_app.app_context():
-        officer = accounts.get_officer(who.officer_id)
+        officer = accounts.get_officer(state_store(), who.officer_id)
     assert officer is not None
     assert officer.locked
     # Locked: even the right code no longer opens the enrolment.

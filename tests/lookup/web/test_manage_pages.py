@@ -12,6 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from lookup.audit.records import records
+from lookup.extensions import state_store
 from lookup.identity import accounts
 from lookup.store.base import AuditFilter
 from tests.factories import DIPLOMAT_PLATE
@@ -126,7 +127,7 @@ def test_supervisor_cannot_touch_another_agencys_officer(
         )
         assert response.status_code == 403
     with web_app.app_context():
-        officer = accounts.get_officer(county_officer.officer_id)
+        officer = accounts.get_officer(state_store(), county_officer.officer_id)
         assert officer is not None
         assert not officer.disabled
 
@@ -140,7 +141,7 @@ def test_admin_manages_agencies_keys_and_officers(
     created = admin.post("/admin/agencies", data={"csrf_token": token, "name": "Harbor Police"})
     assert "Harbor Police" in text_of(created.get_data(as_text=True))
     with web_app.app_context():
-        harbor = accounts.find_agency("Harbor Police")
+        harbor = accounts.find_agency(state_store(), "Harbor Police")
     assert harbor is not None
     key_page = admin.post(
         f"/admin/agencies/{harbor.id}/keys",
@@ -158,12 +159,12 @@ def test_admin_manages_agencies_keys_and_officers(
     audit = admin.get(f"/supervisor/audit?agency={county_officer.agency_id}")
     assert audit.status_code == 200
     with web_app.app_context():
-        [key] = accounts.list_api_keys(harbor)
+        [key] = accounts.list_api_keys(state_store(), harbor)
     revoked = admin.post(f"/admin/keys/{key.key_id}/revoke", data={"csrf_token": token})
     assert revoked.status_code == 303
     # One audit record per administrative action, naming the admin who acted.
     with web_app.app_context():
-        root = accounts.find_officer("root")
+        root = accounts.find_officer(state_store(), "root")
         assert root is not None
         acts = [e for e in records(AuditFilter(actor=f"officer:{root.id}")) if e.action != "login"][
             ::-1
@@ -231,7 +232,7 @@ def test_new_authenticator_makes_the_officer_enrol_again(
     assert response.status_code == 303
     assert response.headers["Location"].endswith("/login/enrol")
     with web_app.app_context():
-        fresh = accounts.get_officer(metro_officer.officer_id)
+        fresh = accounts.get_officer(state_store(), metro_officer.officer_id)
     assert fresh is not None
     assert fresh.totp_secret != metro_officer.totp_secret
 

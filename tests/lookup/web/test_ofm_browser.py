@@ -13,7 +13,7 @@ import pytest
 from flask import Flask
 
 from lookup import create_app
-from lookup.extensions import search_backend
+from lookup.extensions import search_backend, state_store
 from lookup.identity import accounts
 from tests.browser import axe_violations, served, without_dipcheck_environment
 from tests.compliance_data import AS_OF, compliance_dataset
@@ -49,7 +49,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterator[Sit
         )
         with app.app_context():
             search_backend().publish(compliance_dataset())
-            accounts.create_agency("OFM", kind="ofm")
+            accounts.create_agency(state_store(), "OFM", kind="ofm")
         analyst = make_officer(app, "ana", agency="OFM", role="analyst")
         try:
             with served(app) as url:

@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from lookup.audit.records import records
-from lookup.extensions import search_backend
+from lookup.extensions import search_backend, state_store
 from lookup.identity import accounts
 from lookup.store.base import AuditFilter
 from tests.compliance_data import AS_OF, compliance_dataset
@@ -22,7 +22,7 @@ def ofm_app(make_app: AppFactory, clock: Clock) -> Flask:
     app = make_app(publish=False, CLOCK=clock, **GENEROUS_LIMITS)
     with app.app_context():
         search_backend().publish(compliance_dataset())
-        accounts.create_agency("OFM", kind="ofm")
+        accounts.create_agency(state_store(), "OFM", kind="ofm")
     return app
 
 

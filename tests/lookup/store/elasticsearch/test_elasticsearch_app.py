@@ -17,7 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from lookup.audit.records import records
-from lookup.identity.auth import clear_cache
+from lookup.identity.key_cache import clear_cache
 from lookup.store.base import AuditFilter
 from tests.factories import DIPLOMAT_PLATE
 from tests.lookup.conftest import AgencyKeys, AppFactory, agency_with_keys, bearer

@@ -11,7 +11,7 @@ from flask import Flask
 
 from lookup.extensions import state_store
 from lookup.identity import accounts
-from lookup.identity.auth import clear_cache
+from lookup.identity.key_cache import clear_cache
 from lookup.store.incidents import IncidentFilter
 from tests.factories import DIPLOMAT_LICENSE
 from tests.lookup.conftest import AppFactory, bearer
@@ -43,10 +43,10 @@ def body() -> dict[str, object]:
 
 def test_report_assessment_and_points_on_elasticsearch(es_app: Flask, cluster: FakeCluster) -> None:
     with es_app.app_context():
-        police = accounts.create_agency("Metro Police")
-        _k, key = accounts.create_api_key(police)
-        ofm = accounts.create_agency("OFM", kind="ofm")
-        _a, analyst = accounts.create_api_key(ofm, role="analyst")
+        police = accounts.create_agency(state_store(), "Metro Police")
+        _k, key = accounts.create_api_key(state_store(), police)
+        ofm = accounts.create_agency(state_store(), "OFM", kind="ofm")
+        _a, analyst = accounts.create_api_key(state_store(), ofm, role="analyst")
     client = es_app.test_client()
     filed = client.post("/api/v1/incidents", json=body(), headers=bearer(key))
     assert filed.status_code == 201, filed.get_json()

@@ -9,7 +9,7 @@ from limits import parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
-from lookup.limit_storage import SweepingMemoryStorage, limiter_storage_uri
+from lookup.http.rate_limits import SweepingMemoryStorage, limiter_storage_uri
 
 
 def test_memory_uri_selects_this_storage() -> None:
@@ -32,7 +32,7 @@ def test_moving_window_limits_and_starts_no_threads() -> None:
 def test_old_entries_expire_and_are_swept(monkeypatch: pytest.MonkeyPatch) -> None:
     clock = {"wall": 1_000_000.0, "mono": 50.0}
     monkeypatch.setattr("limits.storage.memory.time.time", lambda: clock["wall"])
-    monkeypatch.setattr("lookup.limit_storage.time.monotonic", lambda: clock["mono"])
+    monkeypatch.setattr("lookup.http.rate_limits.time.monotonic", lambda: clock["mono"])
     storage = SweepingMemoryStorage()
     limiter = MovingWindowRateLimiter(storage)
     two = parse("2/second")

@@ -28,7 +28,7 @@ import pytest
 from redis import StrictRedis
 
 from lookup import create_app
-from lookup.extensions import search_backend
+from lookup.extensions import search_backend, state_store
 from lookup.identity import accounts
 from tests.factories import small_dataset
 
@@ -137,8 +137,8 @@ def api_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     app = create_app(data_dir=tmp_path / "data", secret_key="s" * 40, TESTING=True)
     with app.app_context():
         search_backend().publish(small_dataset())
-        agency = accounts.create_agency("Metro Police")
-        _, key = accounts.create_api_key(agency, role="officer")
+        agency = accounts.create_agency(state_store(), "Metro Police")
+        _, key = accounts.create_api_key(state_store(), agency, role="officer")
         search_backend().close()
     return key
 

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from lookup.extensions import limiter, services
+from lookup.extensions import services
+from lookup.http.rate_limits import limiter
 from search_index.backend import BackendUnavailable, Snapshot
 from tests.lookup.conftest import AgencyKeys, AppFactory, agency_with_keys, bearer
 
