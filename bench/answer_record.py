@@ -40,11 +40,11 @@ sys.path.insert(0, str(REPO))
 
 from lookup import create_app  # noqa: E402
 from lookup.answers.service import run_lookup  # noqa: E402
+from lookup.answers.text.render import reply_for  # noqa: E402
 from lookup.config import Settings  # noqa: E402
 from lookup.extensions import search_backend, state_store  # noqa: E402
 from lookup.identity import accounts  # noqa: E402
 from lookup.identity.principal import Principal  # noqa: E402
-from lookup.sms.render import reply_for  # noqa: E402
 from search_index.confusables import CONFUSION_CLASSES  # noqa: E402
 from search_index.demo_data import write_demo_data  # noqa: E402
 from search_index.importer import load_directory  # noqa: E402

@@ -22,8 +22,8 @@ from pathlib import Path
 
 from lookup.extensions import search_backend
 from lookup.qr.documents import NotIssuable, issue
+from lookup.qr.key_ring import keystore
 from lookup.qr.tokens import Claims, sign, verify
-from lookup.qr.views import keystore
 from search_index.importer import load_directory
 
 try:

@@ -32,11 +32,10 @@ from urllib.parse import urlencode
 
 from twilio.request_validator import RequestValidator
 
+from lookup.answers.text.replies import PersonFacts, PlateFacts, VehicleFacts, plate_reply
 from lookup.extensions import search_backend, state_store
-from lookup.identity import accounts
-from lookup.sms import phones
+from lookup.identity import accounts, phones
 from lookup.sms.commands import parse
-from lookup.sms.replies import PersonFacts, PlateFacts, VehicleFacts, plate_reply
 from search_index.importer import load_directory
 
 try:

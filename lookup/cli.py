@@ -34,10 +34,9 @@ from lookup.cli_data import demo_data_command, import_command
 from lookup.cli_progress import terminal_progress
 from lookup.config import ConfigError
 from lookup.extensions import search_backend, services, state_store
-from lookup.identity import accounts, enrolment, officer_admin
+from lookup.identity import accounts, enrolment, officer_admin, phones
 from lookup.qr.cli import qr_cli
-from lookup.qr.views import ensure_signing_key
-from lookup.sms import phones
+from lookup.qr.key_ring import ensure_signing_key
 from lookup.sms.cli import enroll_phone_command
 from lookup.store.base import AuditFilter, AuditRecord, StoreError
 

@@ -17,10 +17,10 @@ from datetime import UTC, datetime
 from typing import Final
 
 from lookup.qr import render
+from lookup.qr.key_ring import base_url, keystore
 from lookup.qr.keys import SigningKey
 from lookup.qr.receipts import verification_url
 from lookup.qr.tokens import CertificateFacts, Claims, sign
-from lookup.qr.views import base_url, keystore
 from outreach.seminars import CODE_ALPHABET, Attendee, Session
 
 NUMBER_PREFIX: Final = "TC-"

@@ -1,7 +1,7 @@
 """Rules on free-text query input shared by every channel and stated in the OpenAPI document.
 
 The service (lookup/answers/service.py) enforces them for the API, web, SMS and QR alike; the API's
-query models (lookup/api/schemas.py) and path parameters (lookup/api/spec.py) publish the same
+query models (lookup/api/schemas.py) and path parameters (lookup/openapi/spec.py) publish the same
 limits, so a client generating input from the document gets no 400 the document did not announce.
 """
 

@@ -12,11 +12,11 @@ from spectree import Response as Responses
 from lookup.api import schemas
 from lookup.api.on_behalf_of import attributed
 from lookup.api.params import parse
-from lookup.api.spec import AUTHENTICATED, spec
 from lookup.audit import records as audit
 from lookup.errors import ApiError
 from lookup.identity.auth import require_principal
 from lookup.identity.principal import Principal
+from lookup.openapi.spec import AUTHENTICATED, ErrorBody, spec
 from lookup.store.base import AuditFilter, Outcome, iso_millis
 
 bp = Blueprint("api_audit", __name__)
@@ -27,10 +27,10 @@ bp = Blueprint("api_audit", __name__)
     query=schemas.AuditQuery,
     resp=Responses(
         HTTP_200=schemas.AuditPage,
-        HTTP_400=schemas.ErrorBody,
-        HTTP_401=schemas.ErrorBody,
-        HTTP_403=schemas.ErrorBody,
-        HTTP_503=schemas.ErrorBody,
+        HTTP_400=ErrorBody,
+        HTTP_401=ErrorBody,
+        HTTP_403=ErrorBody,
+        HTTP_503=ErrorBody,
     ),
     tags=["audit"],
     operation_id="listAuditRecords",

@@ -26,10 +26,10 @@ from lookup.api.lookups import (
     caller,
 )
 from lookup.api.params import parse
-from lookup.api.spec import AUTHENTICATED, spec
 from lookup.api.text_answer import wants_text
 from lookup.errors import ApiError
 from lookup.http.rate_limits import count_lookups
+from lookup.openapi.spec import AUTHENTICATED, spec
 from search_index.normalize import normalize_plate
 
 

@@ -8,10 +8,10 @@ from flask import Blueprint, Response, jsonify
 from spectree import Response as Responses
 
 from lookup.api import schemas
-from lookup.api.spec import spec
 from lookup.audit.alerts import alarm
 from lookup.config import current_settings
 from lookup.extensions import search_backend, services
+from lookup.openapi.spec import ErrorDetail, spec
 from lookup.rules.freshness import data_stale
 from lookup.store.base import StoreError
 from search_index.backend import BackendError
@@ -75,9 +75,7 @@ def readyz() -> Response:
         ),
         error=None
         if ready
-        else schemas.ErrorDetail(
-            code="not_ready", message=_why(index_ok, info is not None, store_ok)
-        ),
+        else ErrorDetail(code="not_ready", message=_why(index_ok, info is not None, store_ok)),
     )
     response = jsonify(body.model_dump(mode="json", exclude_none=False))
     response.status_code = 200 if ready else 503

@@ -17,8 +17,6 @@ from flask import Blueprint, Response, jsonify, request, url_for
 from spectree import Response as Responses
 
 from lookup.api.params import parse
-from lookup.api.schemas import ErrorBody
-from lookup.api.spec import AUTHENTICATED, spec
 from lookup.errors import ApiError
 from lookup.identity.auth import require_principal
 from lookup.incidents.caller import Caller
@@ -39,6 +37,7 @@ from lookup.incidents.service import (
     list_incidents,
     parse_body,
 )
+from lookup.openapi.spec import AUTHENTICATED, ErrorBody, spec
 
 bp = Blueprint("api_incidents", __name__)
 TAG = "incidents"

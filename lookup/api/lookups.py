@@ -24,10 +24,8 @@ from lookup.answers.service import (
     run_lookup,
 )
 from lookup.api import schemas, text_answer
-from lookup.api.documented import documented
 from lookup.api.on_behalf_of import attributed, attributed_if_valid
 from lookup.api.params import parse
-from lookup.api.spec import AUTHENTICATED
 from lookup.api.text_answer import wants_text
 from lookup.audit.records import AuditUnavailable
 from lookup.config import current_settings
@@ -35,6 +33,8 @@ from lookup.errors import ApiError, error_response
 from lookup.http.rate_limits import UNAVAILABLE_RETRY_SECONDS, lookup_limit
 from lookup.identity.auth import current_principal, require_principal
 from lookup.identity.principal import AuthError, Principal
+from lookup.openapi.documented import documented
+from lookup.openapi.spec import AUTHENTICATED, ErrorBody
 
 log = logging.getLogger(__name__)
 bp = Blueprint("api_lookups", __name__)
@@ -42,11 +42,11 @@ M = TypeVar("M", bound=BaseModel)
 
 TAG = "lookups"
 ERROR_RESPONSES: dict[str, Any] = {
-    "HTTP_400": schemas.ErrorBody,
-    "HTTP_401": schemas.ErrorBody,
-    "HTTP_413": schemas.ErrorBody,
-    "HTTP_429": schemas.ErrorBody,
-    "HTTP_503": schemas.ErrorBody,
+    "HTTP_400": ErrorBody,
+    "HTTP_401": ErrorBody,
+    "HTTP_413": ErrorBody,
+    "HTTP_429": ErrorBody,
+    "HTTP_503": ErrorBody,
 }
 # Endpoint -> (lookup kind, where its value is: a view argument or a query parameter).
 _LOOKUPS: dict[str, tuple[LookupKind, str]] = {

@@ -16,8 +16,6 @@ from flask import Blueprint, Response, jsonify, request
 from spectree import Response as Responses
 
 from lookup.api.params import parse
-from lookup.api.schemas import ErrorBody
-from lookup.api.spec import AUTHENTICATED, spec
 from lookup.config import current_settings
 from lookup.errors import ApiError
 from lookup.extensions import state_store
@@ -42,6 +40,7 @@ from lookup.ofm.models import (
     MissionVehiclesOut,
     MissionVehiclesQuery,
 )
+from lookup.openapi.spec import AUTHENTICATED, ErrorBody, spec
 from lookup.store.base import StoreError
 from search_index.backend import Snapshot
 from search_index.records import Mission

@@ -1,7 +1,7 @@
 """The published OpenAPI document: spectree's, finished in this one place.
 
 Spectree generates paths, parameters and schemas from the routes and their pydantic models
-(lookup/api/spec.py). What it cannot know is added here: the `servers` entry of this instance
+(lookup/openapi/spec.py). What it cannot know is added here: the `servers` entry of this instance
 (`DIPCHECK_PUBLIC_URL`), the response headers (request id, rate limits, `Retry-After`), the
 error codes of each status (lookup/api/error_codes.py), an example request and answer for every
 operation (openapi_examples.json, taken from the synthetic test set and checked against live
@@ -22,8 +22,8 @@ from typing import Any
 from lookup.answers.query_rules import IDENTIFIER_PATTERN, PLATE_PATTERN, REFERENCE_PATTERN
 from lookup.api import on_behalf_of, text_answer
 from lookup.api.error_codes import ERROR_CODES, describe
-from lookup.api.spec import spec
 from lookup.config import current_settings
+from lookup.openapi.spec import spec
 
 Document = dict[str, Any]
 

@@ -8,7 +8,7 @@ from spectree import Response as Responses
 from lookup.answers.build import matrix_json
 from lookup.answers.models import MatrixOut
 from lookup.api.openapi_document import openapi_document
-from lookup.api.spec import spec
+from lookup.openapi.spec import spec
 from lookup.rules.matrix_source import current_matrix
 
 bp = Blueprint("api_public", __name__)

@@ -18,6 +18,7 @@ from lookup.answers.query_rules import (
     parse_iso_date,
 )
 from lookup.answers.service import MAX_COUNTRY_LENGTH, MAX_NAME_LENGTH, Reason
+from lookup.openapi.spec import ErrorDetail
 
 REASON_DESCRIPTION = "Why the lookup is made; kept in the audit record."
 
@@ -91,19 +92,6 @@ class AuditQuery(_Query):
 
 class _Out(BaseModel):
     model_config = ConfigDict(frozen=True)
-
-
-class ErrorDetail(_Out):
-    code: str = Field(description="Stable, machine-readable code.")
-    message: str
-    field: str | None = Field(default=None, description="The input at fault (400 only).")
-    reference: str | None = Field(
-        default=None, description="The audit reference of a lookup that could not be answered."
-    )
-
-
-class ErrorBody(_Out):
-    error: ErrorDetail
 
 
 class QueryEcho(_Out):

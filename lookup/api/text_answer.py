@@ -3,12 +3,12 @@ header that prefers `text/plain`): the same answer as the JSON, as fixed lines o
 characters.
 
 It is generated from the JSON answer itself and says what the SMS reply says, in the SMS
-channel's words (lookup/sms/replies.py, lookup/sms/phrases.py), each in its fullest form since a
-terminal has room for all of it: per match the plate and match quality, the registrant, immunity
-and what the officer may do, card, licence, insurance and registration status. Around the
-matches: what was asked, the reference to quote, the data set's date and age, and the notice
-with the 24/7 number. Values from records pass through the SMS channel's GSM-7 transliteration,
-so a name can never carry a control character or a line break into a switch.
+channel's words (lookup/answers/text/replies.py, lookup/answers/text/phrases.py), each in its
+fullest form since a terminal has room for all of it: per match the plate and match quality, the
+registrant, immunity and what the officer may do, card, licence, insurance and registration status.
+Around the matches: what was asked, the reference to quote, the data set's date and age, and the
+notice with the 24/7 number. Values from records pass through the SMS channel's GSM-7
+transliteration, so a name can never carry a control character or a line break into a switch.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from typing import Any
 
 from flask import request
 
-from lookup.sms import phrases, replies
-from lookup.sms.gsm7 import to_gsm7
-from lookup.sms.render import orphan_licence_reply, person_facts, plate_facts
+from lookup.answers.text import phrases, replies
+from lookup.answers.text.gsm7 import to_gsm7
+from lookup.answers.text.render import orphan_licence_reply, person_facts, plate_facts
 
 WIDTH = 80
 TEXT = "text/plain"

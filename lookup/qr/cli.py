@@ -25,8 +25,10 @@ from flask.cli import AppGroup
 from markupsafe import Markup
 
 from lookup.config import current_settings
+from lookup.extensions import search_backend
 from lookup.qr import render
 from lookup.qr.documents import DocumentKind, IssuedToken, LiveCheck, NotIssuable, issue, live_check
+from lookup.qr.key_ring import keystore
 from lookup.qr.keys import KeySet, KeyStore, KeyStoreError
 from lookup.qr.origin import host_problem, is_url
 from lookup.qr.receipts import describe_summary, verification_url
@@ -47,9 +49,7 @@ def _fail(message: str) -> click.ClickException:
 
 
 def _keystore() -> KeyStore:
-    from lookup.qr.views import keystore  # the app's ring; `verify` must not need the app
-
-    return keystore()
+    return keystore()  # the app's ring; `verify` reads a keys file and needs no app
 
 
 def _base_url(option: str | None) -> str:
@@ -136,8 +136,6 @@ def keys_export(destination: Path) -> None:
 def _issue_many(
     kind: DocumentKind, values: list[str], lifetime: timedelta | None
 ) -> list[tuple[IssuedToken, LiveCheck]]:
-    from lookup.extensions import search_backend
-
     try:
         signer = _keystore().signer()
     except KeyStoreError as error:

@@ -11,18 +11,15 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from flask import (
     Blueprint,
     Response,
-    current_app,
     jsonify,
     render_template,
     request,
@@ -36,44 +33,33 @@ from werkzeug.routing import BaseConverter
 
 from lookup.answers.phone_links import tel_href
 from lookup.answers.service import REASONS, InvalidQuery, LookupKind, LookupUnavailable, run_lookup
-from lookup.api.schemas import ErrorBody
-from lookup.api.spec import AUTHENTICATED, spec
-from lookup.audit.records import REFERENCE_ALPHABET, REFERENCE_PREFIX, AuditUnavailable, record
-from lookup.config import SETTINGS_KEY, Settings, current_settings
+from lookup.audit.records import REFERENCE_ALPHABET, REFERENCE_PREFIX, AuditUnavailable
+from lookup.config import current_settings
 from lookup.errors import ApiError, wants_json
-from lookup.extensions import search_backend, state_store
+from lookup.extensions import state_store
 from lookup.http.headers import apply_strict_headers, content_security_policy
 from lookup.http.rate_limits import limiter
 from lookup.identity.auth import current_principal, require_principal
 from lookup.identity.principal import AuthError, CredentialsUnavailable, Principal
 from lookup.identity.sessions import current_web_session
-from lookup.qr import documents, receipts
-from lookup.qr.keys import KeyInfo, KeyStore, KeyStoreError
+from lookup.openapi.spec import AUTHENTICATED, ErrorBody, spec
+from lookup.qr import receipts
+from lookup.qr.key_ring import base_url, init_key_ring, keystore
+from lookup.qr.keys import KeyStoreError
 from lookup.qr.render import QrTooLarge
-from lookup.qr.screens import SCREENS, Screen, failure_notice
-from lookup.qr.tokens import Claims, Verdict, Verification, verify
+from lookup.qr.screens import failure_notice
+from lookup.qr.tokens import Claims, Verdict
+from lookup.qr.verification import Checked, audit_scan, check_token, checked_as, scan_detail
 from lookup.rules.freshness import data_stale
-from lookup.store.base import Outcome, StoreError
+from lookup.store.base import StoreError
 from lookup.web.blueprint import OfficerScreenUi
 from lookup.web.present import AnswerView, choose_view
-from search_index.backend import BackendError
 
-KEYSTORE_EXTENSION = "dipcheck.qr.keystore"
 KEYS_PATH = "/.well-known/dipcheck-keys.json"
 # The reasons in words, as the web pages word them, from the one list the lookup accepts.
 # QR pages run no script of their own; the rendered code is a data: image.
 _CONTENT_SECURITY_POLICY = content_security_policy(scripts=False, data_images=True)
 REASON_LABELS = {code: code.replace("_", " ").capitalize() for code in REASONS}
-_OUTCOMES: dict[Verdict, Outcome] = {
-    Verdict.VALID: "match",
-    Verdict.REVOKED: "no_match",
-    Verdict.EXPIRED: "no_match",
-    Verdict.NOT_YET_VALID: "no_match",
-    Verdict.INVALID: "denied",
-    Verdict.UNKNOWN_KEY: "denied",
-    Verdict.UNAVAILABLE: "error",
-}
-
 qr_blueprint = Blueprint(
     "qr",
     __name__,
@@ -81,13 +67,6 @@ qr_blueprint = Blueprint(
     static_folder="static",
     static_url_path="/qr/static",
 )
-
-
-def keys_directory(settings: Settings, data_dir: Path) -> Path:
-    """`DIPCHECK_QR_KEYS_DIR` when set (e.g. a mounted secret volume), else `<data_dir>/qr_keys`."""
-    if settings.qr_keys_dir is not None:
-        return settings.qr_keys_dir.expanduser().resolve()
-    return data_dir / "qr_keys"
 
 
 class ScannedTokenConverter(BaseConverter):
@@ -103,133 +82,14 @@ def _configure(state: BlueprintSetupState) -> None:
     """Attach the key ring (its place is a validated setting, settled at start-up), and the
     converter of the scan route (before the route itself is added)."""
     state.app.url_map.converters["scanned_token"] = ScannedTokenConverter
-    data_dir = Path(state.app.config["DATA_DIR"])
-    settings: Settings = state.app.extensions[SETTINGS_KEY]
-    state.app.extensions[KEYSTORE_EXTENSION] = KeyStore(keys_directory(settings, data_dir))
+    init_key_ring(state.app)
 
 
 # The verification number's link on QR pages; the same as every other page's.
 qr_blueprint.add_app_template_filter(tel_href, "qr_tel")
 
 
-def keystore() -> KeyStore:
-    """The current app's QR key ring."""
-    store: KeyStore = current_app.extensions[KEYSTORE_EXTENSION]
-    return store
-
-
-def ensure_signing_key() -> KeyInfo | None:
-    """Create the first QR signing key when the ring has none (for `dipcheck bootstrap`);
-    returns the new key, or None when one exists already (rotation stays an operator's act)."""
-    store = keystore()
-    ring = store.keys()
-    if any(info.status == "active" for info in ring):
-        return None
-    try:
-        return store.create()
-    except KeyStoreError:  # another process created it meanwhile
-        return None
-
-
-def base_url() -> str:
-    """Where codes point: DIPCHECK_PUBLIC_URL, else (development) the URL this request came to."""
-    return current_settings().public_url or request.url_root.rstrip("/")
-
-
 # -- verification -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Checked:
-    """The outcome of one scan: the screen, and what the valid screen may show."""
-
-    screen: Screen
-    code: str
-    verification: Verification
-    reason: str = ""  # live-record reason for a revoked or expired document
-    facts: tuple[tuple[str, str], ...] = ()
-    data_as_of: datetime | None = None
-
-    @property
-    def claims(self) -> Claims | None:
-        return self.verification.shown_claims if self.screen.verdict is Verdict.VALID else None
-
-
-def check_token(token: str, now: datetime) -> Checked:
-    """Verify a token, then the live record. Never raises for bad input or a backend failure."""
-    try:
-        keys = keystore().keyset()
-    except KeyStoreError:
-        code = "QR-KEYS-UNAVAILABLE"
-        return _checked(Verdict.UNAVAILABLE, code, Verification(Verdict.UNAVAILABLE, code))
-    result = verify(token, keys, now)
-    if result.verdict is not Verdict.VALID or result.claims is None:
-        return _checked(result.verdict, result.code, result)
-    claims = result.claims
-    if claims.kind == "receipt":
-        return _checked(Verdict.VALID, result.code, result)
-    if claims.certificate is not None:  # a training certificate: the signature is the record
-        awarded = claims.certificate
-        facts = (
-            ("Certificate number", claims.subject),
-            ("Awarded to", awarded.holder),
-            ("Hours of instruction", f"{awarded.hours_tenths / 10:g}"),
-            ("Seminar held on", awarded.held_on.isoformat()),
-        )
-        return Checked(SCREENS[Verdict.VALID], result.code, result, "", facts)
-    try:
-        with search_backend().snapshot() as snapshot:
-            live = documents.live_check(snapshot, claims, current_settings().local_date(now))
-            published = snapshot.info.published_at
-    except (BackendError, OSError):
-        return _checked(Verdict.UNAVAILABLE, "QR-INDEX-UNAVAILABLE", result)
-    if live.state == "revoked":
-        return _checked(Verdict.REVOKED, "QR-REVOKED", result, reason=live.reason)
-    if live.state == "expired":
-        return _checked(Verdict.EXPIRED, "QR-DOCUMENT-EXPIRED", result, reason=live.reason)
-    return Checked(SCREENS[Verdict.VALID], result.code, result, "", live.facts, published)
-
-
-def _checked(verdict: Verdict, code: str, verification: Verification, reason: str = "") -> Checked:
-    return Checked(SCREENS[verdict], code, verification, reason)
-
-
-# The `reason` of a scan's record when no lookup reason was given: anyone may scan a printed
-# code (a bystander, the holder, an officer without signing in), and the page then shows only
-# what the card itself shows. A signed-in officer who asks for the full record gives a reason,
-# and that lookup's record carries it instead.
-PUBLIC_SCAN_REASON = "public_scan"
-
-
-def _scan_detail(token: str, checked: Checked) -> dict[str, Any]:
-    """What a scan's record says about the code. The subject is recorded only once the signature
-    verified; for a rejected code, a hash of it lets an investigator match a seized forgery."""
-    verification = checked.verification
-    verified = verification.claims
-    detail: dict[str, Any] = {
-        "result": checked.screen.verdict.value,
-        "code": checked.code,
-        "kid": verification.kid,
-        "token_sha256": hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()[:32],
-    }
-    if verified is not None:
-        detail["token_type"] = verified.kind
-    return detail
-
-
-def _audit_scan(token: str, checked: Checked, principal: Principal | None) -> None:
-    """One audit record per scan that opens no lookup (see PUBLIC_SCAN_REASON)."""
-    verified = checked.verification.claims
-    record(
-        principal,
-        channel="qr",
-        action="qr",
-        query=verified.subject if verified is not None else "",
-        reason=PUBLIC_SCAN_REASON,
-        outcome=_OUTCOMES[checked.screen.verdict],
-        client=request.remote_addr,
-        detail=_scan_detail(token, checked),
-    )
 
 
 def _scan_limit() -> str:
@@ -277,21 +137,21 @@ def verify_page(token: str) -> Response:
     full: FullAnswer | None = None
     if credentials_unavailable:
         code = "QR-CREDENTIALS-UNAVAILABLE"
-        checked = _checked(Verdict.UNAVAILABLE, code, checked.verification)
+        checked = checked_as(Verdict.UNAVAILABLE, code, checked.verification)
         # The audit is in the same store as the credentials: refused, and unrecorded.
         with suppress(AuditUnavailable):
-            _audit_scan(token, checked, None)
+            audit_scan(token, checked, None)
     elif principal is not None and _opens_full_answer(checked):
         # The scan and the lookup it opens are one look: one record, the lookup's, which
         # carries the code's facts too.
-        full = _full_answer(principal, checked, _scan_detail(token, checked))
+        full = _full_answer(principal, checked, scan_detail(token, checked))
         if full is not None and full.audit_failed:
-            checked = _checked(Verdict.UNAVAILABLE, "QR-AUDIT-UNAVAILABLE", checked.verification)
+            checked = checked_as(Verdict.UNAVAILABLE, "QR-AUDIT-UNAVAILABLE", checked.verification)
     else:
         try:
-            _audit_scan(token, checked, principal)
+            audit_scan(token, checked, principal)
         except AuditUnavailable:
-            checked = _checked(Verdict.UNAVAILABLE, "QR-AUDIT-UNAVAILABLE", checked.verification)
+            checked = checked_as(Verdict.UNAVAILABLE, "QR-AUDIT-UNAVAILABLE", checked.verification)
         full = _full_answer(principal, checked, {}) if principal is not None else None
     status = full.status if full is not None and full.status != 200 else checked.screen.status
     if wants_json():
@@ -304,7 +164,7 @@ def verify_page(token: str) -> Response:
 
 
 def _full_answer(
-    principal: Principal, checked: Checked, scan_detail: dict[str, Any]
+    principal: Principal, checked: Checked, scan_record: dict[str, Any]
 ) -> FullAnswer | None:
     claims = checked.claims
     if claims is None or claims.kind in ("receipt", "certificate"):
@@ -324,7 +184,7 @@ def _full_answer(
             value=claims.subject,
             reason=reason,
             client=request.remote_addr,
-            audit_detail={"scan": scan_detail},
+            audit_detail={"scan": scan_record},
         )
     except InvalidQuery as error:
         full.error, full.status = f"{error.field}: {error.message}", 400

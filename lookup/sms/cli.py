@@ -8,8 +8,7 @@ from flask.cli import with_appcontext
 from lookup.audit.admin import audit_command
 from lookup.audit.records import AuditUnavailable
 from lookup.extensions import state_store
-from lookup.identity import accounts
-from lookup.sms import phones
+from lookup.identity import accounts, phones
 
 
 @click.command("enroll-phone")

@@ -21,7 +21,7 @@ from urllib.parse import quote
 from flask import Request
 from twilio.request_validator import RequestValidator
 
-from lookup.sms.phones import is_e164
+from lookup.identity.phones import is_e164
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
 FORM_MIMETYPE = "application/x-www-form-urlencoded"

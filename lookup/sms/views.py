@@ -22,19 +22,20 @@ from flask.blueprints import BlueprintSetupState
 from twilio.twiml.messaging_response import MessagingResponse
 
 from lookup.answers.service import InvalidQuery, LookupUnavailable, record_denied, run_lookup
+from lookup.answers.text import replies
+from lookup.answers.text.render import reply_for
 from lookup.audit.records import AuditUnavailable
 from lookup.config import current_settings
 from lookup.errors import error_response
 from lookup.extensions import EXTENSION_KEY, state_store
 from lookup.http.rate_limits import sms_within_limits
-from lookup.identity import accounts
+from lookup.identity import accounts, phones
+from lookup.identity.phones import Enrolment
 from lookup.identity.principal import Principal
-from lookup.sms import phones, replay, replies
+from lookup.sms import replay
 from lookup.sms.commands import Command, Control, Lookup, Unrecognized, parse
 from lookup.sms.forgeries import EXTENSION_KEY as FORGERIES_KEY
 from lookup.sms.forgeries import ForgeryLog, forgery_log
-from lookup.sms.phones import Enrolment
-from lookup.sms.render import reply_for
 from lookup.sms.signature import InboundMessage, Rejected, auth_tokens, verify
 from lookup.store.base import StateStore, StoreError
 

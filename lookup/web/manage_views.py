@@ -23,10 +23,9 @@ from werkzeug.wrappers import Response as BaseResponse
 from lookup.audit.admin import audit_page
 from lookup.audit.records import AUDIT_CSV_COLUMNS, AuditUnavailable, audit_csv_row, records
 from lookup.extensions import state_store
-from lookup.identity import accounts, enrolment, officer_admin, sessions
+from lookup.identity import accounts, enrolment, officer_admin, phones, sessions
 from lookup.identity.principal import SUPERVISOR_ROLES
 from lookup.identity.sessions import WebSession
-from lookup.sms import phones
 from lookup.store.base import AuditFilter, AuditRecord, Channel, Outcome
 from lookup.web.blueprint import bp
 from lookup.web.guards import ADMIN_ROLES, require_session, signed_in

@@ -34,10 +34,9 @@ from lookup.audit.records import records
 from lookup.cli_data import import_directory
 from lookup.config import current_settings
 from lookup.extensions import search_backend, state_store
-from lookup.identity import accounts
+from lookup.identity import accounts, phones
 from lookup.qr.documents import NotIssuable, issue
-from lookup.qr.views import keystore
-from lookup.sms import phones
+from lookup.qr.key_ring import keystore
 from lookup.store.base import AuditFilter
 from outreach.library import current_content
 from outreach.training_data import EXTENSION_KEY as TRAINING_KEY

@@ -14,9 +14,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from lookup.qr.key_ring import keystore
 from lookup.qr.keys import KeySet, KeyStore
 from lookup.qr.tokens import CertificateFacts, Claims, TokenFormatError, sign, verify
-from lookup.qr.views import keystore
 from tests.lookup.qr.zbar import decode_png
 from tests.outreach.conftest import new_trainer, sign_in
 from tests.outreach.test_trainer_flow import join, join_code, open_session

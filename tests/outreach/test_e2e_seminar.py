@@ -16,7 +16,7 @@ import pytest
 
 from lookup import create_app
 from lookup.extensions import search_backend
-from lookup.qr.views import keystore
+from lookup.qr.key_ring import keystore
 from outreach.library import current_content
 from tests.browser import axe_violations, served, without_dipcheck_environment
 from tests.factories import small_dataset

@@ -12,14 +12,14 @@ import pytest
 from flask import Flask
 
 from lookup.answers.service import run_lookup
+from lookup.answers.text import phrases
+from lookup.answers.text.render import reply_for
 from lookup.config import current_settings
 from lookup.extensions import search_backend
 from lookup.identity.principal import Principal
 from lookup.qr.documents import issue
-from lookup.qr.views import keystore
+from lookup.qr.key_ring import keystore
 from lookup.rules.freshness import is_stale
-from lookup.sms import phrases
-from lookup.sms.render import reply_for
 from tests.factories import DIPLOMAT_CREDENTIAL, DIPLOMAT_PLATE
 from tests.lookup.conftest import AppFactory, agency_with_keys
 from tests.lookup.web.conftest import Clock, csrf_of, make_officer, sign_in

@@ -24,7 +24,7 @@ from jsonschema import Draft202012Validator
 from werkzeug.test import TestResponse
 
 from lookup.api.openapi_document import json_media
-from lookup.qr.views import keystore
+from lookup.qr.key_ring import keystore
 
 Document = dict[str, Any]
 EXAMPLES_FILE = Path(__file__).parents[3] / "lookup" / "api" / "openapi_examples.json"

@@ -159,7 +159,7 @@ def test_an_answer_that_breaks_the_schema_is_caught(client: FlaskClient, operati
 def test_two_models_of_one_name_fail_even_when_nested() -> None:
     from pydantic import BaseModel
 
-    from lookup.api.spec import component_name
+    from lookup.openapi.spec import component_name
 
     class PersonOut(BaseModel):  # the same name as the answer's PersonOut, another model
         name: str

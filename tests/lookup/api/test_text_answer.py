@@ -13,9 +13,9 @@ from flask.testing import FlaskClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lookup.answers.text import phrases
 from lookup.api.text_answer import WIDTH, render, render_batch
 from lookup.audit.records import records
-from lookup.sms import phrases
 from lookup.store.base import AuditFilter
 from tests.lookup.api import openapi_support as support
 from tests.lookup.conftest import AgencyKeys, bearer

@@ -91,5 +91,6 @@ def test_an_authenticator_reset_ends_the_sessions_and_issues_a_code(app: Flask) 
         _open_session(store, officer)
         reset, code = officer_admin.reset_authenticator(store, _stale(store, officer), now=NOW)
         assert reset.totp_secret != officer.totp_secret
-        assert len(code) == 12 and code.isdigit()
+        assert len(code) == 12
+        assert code.isdigit()
         assert _open_sessions(store, officer) == 0

@@ -22,8 +22,7 @@ from werkzeug.serving import make_server
 
 from lookup import create_app
 from lookup.extensions import search_backend, state_store
-from lookup.identity import accounts
-from lookup.sms import phones
+from lookup.identity import accounts, phones
 from tests.factories import DIPLOMAT_ID, DIPLOMAT_LICENSE, small_dataset
 from tests.lookup.sms.conftest import AUTH_TOKEN, twilio_params
 from tests.lookup.web.conftest import PASSWORD, csrf_of, make_officer

@@ -16,8 +16,8 @@ from lookup.config import current_settings
 from lookup.extensions import search_backend, state_store
 from lookup.identity.accounts import create_agency, create_api_key
 from lookup.qr.documents import issue
+from lookup.qr.key_ring import keystore
 from lookup.qr.keys import KeyStore
-from lookup.qr.views import keystore
 from tests.factories import small_dataset
 
 PUBLIC_URL = "https://dipcheck.police.example.gov"

@@ -14,8 +14,8 @@ from lookup.cli import cli
 from lookup.extensions import search_backend
 from lookup.qr import render
 from lookup.qr.documents import issue
+from lookup.qr.key_ring import keystore
 from lookup.qr.tokens import extract_token
-from lookup.qr.views import keystore
 from tests.factories import DIPLOMAT_CREDENTIAL, DIPLOMAT_PLATE, small_dataset
 from tests.lookup.qr.zbar import decode_png
 

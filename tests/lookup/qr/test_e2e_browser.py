@@ -14,8 +14,8 @@ import pytest
 from lookup import create_app
 from lookup.extensions import search_backend
 from lookup.qr.documents import issue
+from lookup.qr.key_ring import keystore
 from lookup.qr.tokens import Claims, sign
-from lookup.qr.views import keystore
 from tests.browser import axe_violations, served
 from tests.factories import DIPLOMAT_CREDENTIAL, DIPLOMAT_PLATE, small_dataset
 

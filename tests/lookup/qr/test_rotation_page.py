@@ -66,7 +66,7 @@ def test_key_set_is_cacheable_and_public(qr_env: QrEnv) -> None:
 
 def test_ensure_signing_key_creates_only_the_first(qr_env: QrEnv, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from lookup import create_app
-    from lookup.qr.views import ensure_signing_key, keystore
+    from lookup.qr.key_ring import ensure_signing_key, keystore
 
     with qr_env.app.app_context():
         assert ensure_signing_key() is None  # the fixture's key is active

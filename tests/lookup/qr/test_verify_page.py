@@ -314,7 +314,7 @@ def test_keys_directory_setting_moves_the_key_ring(
     tmp_path, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
     from lookup import create_app
-    from lookup.qr.views import ensure_signing_key
+    from lookup.qr.key_ring import ensure_signing_key
 
     mounted = tmp_path / "secret-volume"
     monkeypatch.setenv("DIPCHECK_QR_KEYS_DIR", str(mounted))
@@ -327,7 +327,7 @@ def test_keys_directory_setting_moves_the_key_ring(
 
 
 def test_a_card_reads_valid_all_of_its_last_day_in_the_local_zone(qr_env: QrEnv) -> None:
-    from lookup.qr.views import check_token
+    from lookup.qr.verification import check_token
 
     # The card's last day is 2027-09-01; 02:00 UTC on the 2nd is 22:00 on the 1st in New York
     # (DIPCHECK_TIMEZONE's default), still the card's last day where the officer stands.

@@ -20,10 +20,9 @@ from twilio.request_validator import RequestValidator
 from werkzeug.test import TestResponse
 
 from lookup import create_app
+from lookup.answers.text.gsm7 import fits_one_segment
 from lookup.extensions import search_backend, state_store
-from lookup.identity import accounts
-from lookup.sms import phones
-from lookup.sms.gsm7 import fits_one_segment
+from lookup.identity import accounts, phones
 from lookup.store.base import AuditFilter, AuditRecord
 from search_index.records import Dataset
 from tests.factories import make_license, make_mission, make_person, make_vehicle

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lookup.extensions import state_store
-from lookup.sms import phones
+from lookup.identity import phones
 from lookup.sms.cli import enroll_phone_command
 from tests.lookup.sms.conftest import OFFICER_PHONE, SmsEnv, reply_text
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from lookup.sms.gsm7 import fits_one_segment
-from lookup.sms.replies import PersonFacts, person_reply
+from lookup.answers.text.gsm7 import fits_one_segment
+from lookup.answers.text.replies import PersonFacts, person_reply
 
 PHONE = "(571) 345-3146"
 

@@ -18,11 +18,10 @@ from flask import Flask
 
 from lookup import create_app
 from lookup.extensions import search_backend, state_store
-from lookup.identity import accounts
+from lookup.identity import accounts, phones
 from lookup.identity.key_cache import clear_cache
 from lookup.qr.documents import issue
-from lookup.qr.views import keystore
-from lookup.sms import phones
+from lookup.qr.key_ring import keystore
 from tests.factories import DIPLOMAT_CREDENTIAL, DIPLOMAT_PLATE, small_dataset
 from tests.lookup.sms.conftest import AUTH_TOKEN, OFFICER_PHONE, PUBLIC_URL, SmsEnv, reply_text
 from tests.lookup.web.conftest import make_officer, sign_in

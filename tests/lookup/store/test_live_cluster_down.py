@@ -26,11 +26,11 @@ from werkzeug.test import TestResponse
 from lookup.audit.records import records
 from lookup.config import current_settings
 from lookup.extensions import search_backend, state_store
+from lookup.identity import phones
 from lookup.identity.key_cache import clear_cache
 from lookup.qr.documents import issue
+from lookup.qr.key_ring import KEYSTORE_EXTENSION, keystore
 from lookup.qr.keys import KeyStore
-from lookup.qr.views import KEYSTORE_EXTENSION, keystore
-from lookup.sms import phones
 from lookup.store.base import AuditFilter
 from tests.factories import DIPLOMAT_CREDENTIAL, DIPLOMAT_PLATE
 from tests.live_cluster import LocalCluster, local_cluster

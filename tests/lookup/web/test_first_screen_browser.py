@@ -18,7 +18,7 @@ from lookup import create_app
 from lookup.config import current_settings
 from lookup.extensions import search_backend
 from lookup.qr.documents import issue
-from lookup.qr.views import keystore
+from lookup.qr.key_ring import keystore
 from search_index.records import Dataset
 from tests.browser import ROOT, axe_violations, served, without_dipcheck_environment
 from tests.factories import (

@@ -241,7 +241,7 @@ def test_the_officers_page_shows_an_sms_opt_out(
     web_app: Flask, clock: Clock, metro_officer: OfficerLogin, metro_boss: OfficerLogin
 ) -> None:
     from lookup.extensions import state_store
-    from lookup.sms import phones
+    from lookup.identity import phones
 
     with web_app.app_context():
         store = state_store()

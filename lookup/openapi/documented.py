@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from spectree.metadata import register_validated_function
 
-from lookup.api.spec import spec
+from lookup.openapi.spec import spec
 
 V = TypeVar("V", bound=Callable[..., Any])
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from lookup.sms import phrases
-from lookup.sms.gsm7 import SEGMENT_SEPTETS, clip, septets, to_gsm7
+from lookup.answers.text import phrases
+from lookup.answers.text.gsm7 import SEGMENT_SEPTETS, clip, septets, to_gsm7
 
 ECHO_CHARS = 12  # an ID or licence number echoed back is cut to its last characters beyond this
 MAX_CANDIDATES = 3

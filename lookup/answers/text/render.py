@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from lookup.sms import replies
-from lookup.sms.replies import PersonFacts, PlateFacts, VehicleFacts
+from lookup.answers.text import replies
+from lookup.answers.text.replies import PersonFacts, PlateFacts, VehicleFacts
 
 
 def person_facts(person: Mapping[str, Any]) -> PersonFacts:

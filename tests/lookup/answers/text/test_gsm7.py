@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lookup.sms.gsm7 import (
+from lookup.answers.text.gsm7 import (
     BASIC,
     EXTENSION,
     SEGMENT_SEPTETS,

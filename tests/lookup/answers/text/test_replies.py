@@ -9,12 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lookup.answers.text import phrases, replies
+from lookup.answers.text.gsm7 import fits_one_segment, septets
+from lookup.answers.text.replies import PersonFacts, PlateFacts, VehicleFacts, sms_phone
 from lookup.audit.records import REFERENCE_ALPHABET
 from lookup.rules.immunity import ACTION_VALUES, LEVELS
 from lookup.rules.insurance import InsuranceStatus
-from lookup.sms import phrases, replies
-from lookup.sms.gsm7 import fits_one_segment, septets
-from lookup.sms.replies import PersonFacts, PlateFacts, VehicleFacts, sms_phone
 from search_index.normalize import IDENTIFIER_MAX_LENGTH, PLATE_MAX_LENGTH
 from search_index.records import CredentialStatus, LicenseStatus, RegistrationStatus
 

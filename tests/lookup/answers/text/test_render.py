@@ -14,9 +14,9 @@ from lookup.answers.build import (
     license_match_json,
     plate_match_json,
 )
-from lookup.sms import phrases
-from lookup.sms.gsm7 import fits_one_segment
-from lookup.sms.render import reply_for
+from lookup.answers.text import phrases
+from lookup.answers.text.gsm7 import fits_one_segment
+from lookup.answers.text.render import reply_for
 from search_index.records import NumberMatch, PlateMatch, Substitution
 from tests.factories import make_license, make_mission, make_person, make_vehicle
 from tests.lookup.fakes import FakeSnapshot
