@@ -46,8 +46,8 @@ PLATE_NOTICE = (
 
 
 # (person ids, the served data set's publication time, today) -> points assessed from incident
-# reports since that publication, per person (lookup/incidents/points.py); persons without any
-# may be left out.
+# reports since that publication, per person (lookup/answers/reported_points.py); persons without
+# any may be left out.
 ReportedPoints = Callable[[Sequence[str], datetime, date], Mapping[str, int]]
 
 

@@ -23,11 +23,11 @@ from werkzeug.exceptions import Forbidden
 from lookup.answers import build as answers
 from lookup.answers import cache as answer_cache
 from lookup.answers.query_rules import check_text, parse_iso_date
+from lookup.answers.reported_points import reported_points as points_from_reports
 from lookup.audit.records import AuditUnavailable, new_reference, record
 from lookup.config import Settings, current_settings
 from lookup.extensions import search_backend
 from lookup.identity.principal import Principal
-from lookup.incidents.points import reported_points as points_from_reports
 from lookup.rules.freshness import data_stale
 from lookup.rules.immunity import load_matrix
 from lookup.rules.insurance import InsuranceRules

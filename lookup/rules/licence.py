@@ -1,8 +1,8 @@
 """OFM driver licence status and points alerts as of the day of the lookup.
 
 The record holds one points figure: the points OFM counts within its two-year window. Points OFM
-has assessed in DipCheck since the record was published (lookup/incidents/points.py) are added to
-it, and the alerts use the sum. The expiry date is the last valid day.
+has assessed in DipCheck since the record was published (lookup/answers/reported_points.py) are
+added to it, and the alerts use the sum. The expiry date is the last valid day.
 """
 
 from __future__ import annotations

@@ -12,8 +12,9 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from lookup.store.base import Document, DuplicateKey, StoreUnavailable, VersionConflict
 from lookup.store.incidents import (
@@ -24,8 +25,17 @@ from lookup.store.incidents import (
     utc_text,
 )
 
-if TYPE_CHECKING:
-    from lookup.store.sqlite.store import SQLiteStateStore
+
+class _Database(Protocol):
+    """What the incident table uses of the SQLite state store that owns it (its connections),
+    named here so this module does not import the store that imports it."""
+
+    def _write(self) -> AbstractContextManager[sqlite3.Connection]: ...
+
+    def _read(self, sql: str, parameters: Sequence[Any] = ()) -> list[sqlite3.Row]: ...
+
+    def _stream(self, sql: str, parameters: Sequence[Any]) -> Iterator[sqlite3.Row]: ...
+
 
 SCHEMA_VERSION = 1
 _SCHEMA = """
@@ -117,7 +127,7 @@ def _where(filter: IncidentFilter) -> tuple[str, list[Any]]:
 
 
 class SQLiteIncidentStore:
-    def __init__(self, store: SQLiteStateStore) -> None:
+    def __init__(self, store: _Database) -> None:
         self._store = store
         self._ready = False
         self._lock = threading.Lock()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from lookup.incidents.points import window_start
+from lookup.answers.reported_points import window_start
 
 
 def test_window_starts_on_the_same_day_two_years_before() -> None:
