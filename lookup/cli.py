@@ -303,7 +303,7 @@ def officer_list(agency_name: str | None) -> None:
     agencies = [_agency(agency_name)] if agency_name else accounts.list_agencies(state_store())
     store = state_store()
     for agency in agencies:
-        for officer in accounts.list_officers(state_store(), agency):
+        for officer in accounts.list_officers(store, agency):
             state = "disabled" if officer.disabled else "locked" if officer.locked else "active"
             sms = phones.sms_status(phones.of_officer(store, officer.id))
             click.echo(

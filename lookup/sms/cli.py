@@ -24,7 +24,7 @@ def enroll_phone_command(username: str, phone: str, disable: bool) -> None:
     except phones.InvalidPhone as error:
         raise click.ClickException(str(error)) from None
     store = state_store()
-    officer = accounts.find_officer(state_store(), username)
+    officer = accounts.find_officer(store, username)
     if officer is None:
         raise click.ClickException(f"no officer with username {username!r}")
     hashed = phones.app_phone_hash(number)

@@ -167,14 +167,15 @@ def _csv_response(entries: Iterable[AuditRecord]) -> Response:
 
 
 def _officers_in(agency_id: str | None) -> list[accounts.Officer]:
+    store = state_store()
     if agency_id is None:
         return [
             o
-            for agency in accounts.list_agencies(state_store())
-            for o in accounts.list_officers(state_store(), agency)
+            for agency in accounts.list_agencies(store)
+            for o in accounts.list_officers(store, agency)
         ]
-    agency = accounts.get_agency(state_store(), agency_id)
-    return accounts.list_officers(state_store(), agency) if agency else []
+    agency = accounts.get_agency(store, agency_id)
+    return accounts.list_officers(store, agency) if agency else []
 
 
 @bp.get("/supervisor/officers")
