@@ -16,6 +16,7 @@ from lookup.api.params import parse
 from lookup.api.spec import AUTHENTICATED, spec
 from lookup.auth import Principal, require_principal
 from lookup.errors import ApiError
+from lookup.store.audit_record import record_json
 from lookup.store.base import AuditFilter, Outcome, iso_millis
 
 bp = Blueprint("api_audit", __name__)
@@ -58,7 +59,7 @@ def audit_log() -> Response:
     _record_read(principal, query_text, "match" if entries else "no_match")
     response = jsonify(
         {
-            "records": [audit.record_json(entry) for entry in entries],
+            "records": [record_json(entry) for entry in entries],
             "next_until": iso_millis(next_until) if next_until else None,
         }
     )

@@ -9,10 +9,8 @@ Every change made here is written to the operational log with ids only (who did 
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import get_args
@@ -22,11 +20,13 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from lookup import accounts, enrolment, sessions
 from lookup.admin_audit import audit_page
-from lookup.audit import AUDIT_CSV_COLUMNS, AuditUnavailable, audit_csv_row, records
+from lookup.audit import AuditUnavailable, records
 from lookup.auth import SUPERVISOR_ROLES
+from lookup.csv_safety import csv_response
 from lookup.extensions import state_store
 from lookup.sessions import WebSession
 from lookup.sms import phones
+from lookup.store.audit_record import CSV_COLUMNS, csv_cells
 from lookup.store.base import AuditFilter, AuditRecord, Channel, Outcome
 from lookup.web import login_flow
 from lookup.web.blueprint import bp
@@ -146,23 +146,10 @@ def _audit_page(
     return make_response(html, status)
 
 
-def _csv_lines(entries: Iterable[AuditRecord]) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(AUDIT_CSV_COLUMNS)
-    for entry in entries:
-        writer.writerow(audit_csv_row(entry))
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-    yield buffer.getvalue()
-
-
 def _csv_response(entries: Iterable[AuditRecord]) -> Response:
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    response = Response(_csv_lines(entries), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="audit-{stamp}.csv"'
-    return response
+    rows = (csv_cells(entry) for entry in entries)
+    return csv_response(CSV_COLUMNS, rows, f"audit-{stamp}.csv")
 
 
 # -- officers -------------------------------------------------------------------------------------

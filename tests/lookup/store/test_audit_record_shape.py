@@ -7,14 +7,21 @@ from __future__ import annotations
 
 import io
 import sqlite3
+import typing
 from datetime import UTC, datetime
 from pathlib import Path
 
-from lookup import audit
 from lookup.api.schemas import AuditEntry
 from lookup.cli import _write_audit
+from lookup.store.audit_record import (
+    FIELDS,
+    SHOWN_ORDER,
+    elasticsearch_doc,
+    from_elasticsearch,
+    record_json,
+)
 from lookup.store.base import AuditFilter, AuditRecord
-from lookup.store.elasticsearch import AUDIT_MAPPINGS, _audit_doc, _audit_record
+from lookup.store.elasticsearch import AUDIT_MAPPINGS
 from lookup.store.sqlite import JOURNAL_SUFFIX, SQLiteStateStore
 
 ENTRY = AuditRecord(
@@ -94,6 +101,21 @@ JOURNAL_LINE = (
     '"=Ünïcode, \\"quoted\\"","crash","match","10.0.0.1",'
     '"{\\"z\\":1,\\"a\\":[\\"x\\",2],\\"normalized\\":\\"UNICODE\\"}","-badge 7"]\n'
 ).encode()
+SQLITE_TABLE = """CREATE TABLE audit (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    reference TEXT NOT NULL UNIQUE,
+    at_ms INTEGER NOT NULL,
+    agency_id TEXT,
+    actor TEXT,
+    channel TEXT NOT NULL,
+    action TEXT NOT NULL,
+    query TEXT NOT NULL,
+    reason TEXT,
+    outcome TEXT NOT NULL,
+    client TEXT,
+    detail TEXT NOT NULL,
+    on_behalf_of TEXT
+)"""
 ES_DOC = {
     "reference": "DC-0A1B2-C3D4E",
     "at": "2026-11-23T14:05:06.789Z",
@@ -161,7 +183,7 @@ API_SCHEMA = {
 
 
 def test_the_json_form() -> None:
-    shown = audit.record_json(ENTRY)
+    shown = record_json(ENTRY)
     assert shown == ENTRY_JSON
     assert list(shown) == list(ENTRY_JSON)  # the order the API and the export write
 
@@ -183,6 +205,10 @@ def test_the_sqlite_row_and_journal_line(tmp_path: Path) -> None:
         assert journal.read_bytes().rstrip(b"\0") == JOURNAL_LINE
         with sqlite3.connect(path) as connection:
             assert connection.execute("SELECT * FROM audit").fetchall() == [SQLITE_ROW]
+            (table,) = connection.execute(
+                "SELECT sql FROM sqlite_master WHERE name = 'audit'"
+            ).fetchone()
+        assert table == SQLITE_TABLE
         store.append_audit(BARE)
         assert list(store.iter_audit(AuditFilter())) == [BARE, ENTRY]
     finally:
@@ -190,13 +216,13 @@ def test_the_sqlite_row_and_journal_line(tmp_path: Path) -> None:
 
 
 def test_the_elasticsearch_document_and_mapping() -> None:
-    document = _audit_doc(ENTRY)
+    document = elasticsearch_doc(ENTRY)
     assert document == ES_DOC
     assert list(document) == list(ES_DOC)
     assert AUDIT_MAPPINGS == ES_MAPPINGS
     assert list(AUDIT_MAPPINGS["properties"]) == list(ES_MAPPINGS["properties"])
-    assert _audit_record(document) == ENTRY
-    assert _audit_record(_audit_doc(BARE)) == BARE
+    assert from_elasticsearch(document) == ENTRY
+    assert from_elasticsearch(elasticsearch_doc(BARE)) == BARE
 
 
 def test_the_api_schema() -> None:
@@ -205,3 +231,12 @@ def test_the_api_schema() -> None:
     assert AuditEntry.model_validate(ENTRY_JSON).model_dump(mode="json")["at"] == (
         "2026-11-23T14:05:06.789000Z"
     )
+
+
+def test_the_api_schema_follows_the_definition() -> None:
+    """AuditEntry is written out for the OpenAPI document; it names every field of the
+    definition, in the shown order, and is nullable exactly where the definition is."""
+    assert tuple(AuditEntry.model_fields) == SHOWN_ORDER
+    for field in FIELDS:
+        annotation = AuditEntry.model_fields[field.name].annotation
+        assert (type(None) in typing.get_args(annotation)) == field.nullable, field.name
