@@ -57,14 +57,12 @@ def audit_log() -> Response:
         query.limit,
     )
     _record_read(principal, query_text, "match" if entries else "no_match")
-    response = jsonify(
+    return jsonify(
         {
             "records": [record_json(entry) for entry in entries],
             "next_until": iso_millis(next_until) if next_until else None,
         }
     )
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def _record_read(principal: Principal, query_text: str, outcome: Outcome) -> None:
