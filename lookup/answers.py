@@ -160,7 +160,7 @@ def matrix_json(matrix: ImmunityMatrix) -> dict[str, Any]:
             level_label=matrix.levels[rule.level].label,
             actions=m.Actions.model_validate(rule.actions),
             actions_text=m.ActionsText.model_validate(_actions_text(matrix, rule.actions)),
-            family=_family_code(rule.family),
+            family=rule.family,
             family_text=matrix.family[rule.family],
             notes=list(rule.notes),
             footnotes=[f.code for f in matrix.footnotes if f.applies(rule.level, rule.code)],
@@ -481,18 +481,6 @@ def _immunity(matrix: ImmunityMatrix, immunity: Immunity) -> dict[str, Any]:
 
 def _actions_text(matrix: ImmunityMatrix, actions: Mapping[str, str]) -> dict[str, str]:
     return {code: matrix.action_text(code, actions[code]) for code in ACTION_CODES}
-
-
-_FAMILY_CODES: dict[str, m.FamilyCode] = {
-    "same_as_principal": "same_as_principal",
-    "none": "none",
-    "consult_state": "consult_state",
-}
-
-
-def _family_code(code: str) -> m.FamilyCode:
-    # The matrix loader has validated the code already; this only narrows its type.
-    return _FAMILY_CODES[code]
 
 
 def _mission(mission: Mission) -> dict[str, Any]:

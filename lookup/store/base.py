@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 Document = dict[str, Any]
 Channel = Literal["api", "web", "sms", "qr"]
 # Where an audited act came from: a lookup channel, "login", or "cli" (a dipcheck command).
-AuditChannel = Channel | Literal["login", "cli"]
+AuditChannel = Literal[Channel, "login", "cli"]
 Outcome = Literal["match", "no_match", "denied", "error"]
 
 
