@@ -19,9 +19,9 @@ from lookup.auth import TRAINING_AGENCY_ID, Principal
 from lookup.config import current_settings
 from lookup.extensions import limiter
 from lookup.phone_links import tel_href
+from lookup.screens.cards import choose_view
+from lookup.screens.officer import OfficerScreenUi
 from lookup.service import InvalidQuery, LookupUnavailable, run_lookup
-from lookup.web.blueprint import OfficerScreenUi
-from lookup.web.present import choose_view
 from outreach.attendee_views import ATTENDANCE_KEY
 from outreach.blueprint import bp
 from outreach.library import current_content, placeholders

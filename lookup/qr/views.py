@@ -55,11 +55,11 @@ from lookup.qr.render import QrTooLarge
 from lookup.qr.screens import SCREENS, Screen, failure_notice
 from lookup.qr.tokens import Claims, Verdict, Verification, verify
 from lookup.rules.freshness import data_stale
+from lookup.screens.cards import AnswerView, choose_view
+from lookup.screens.officer import OfficerScreenUi
 from lookup.service import REASONS, InvalidQuery, LookupKind, LookupUnavailable, run_lookup
 from lookup.sessions import current_web_session
 from lookup.store.base import Outcome, StoreError
-from lookup.web.blueprint import OfficerScreenUi
-from lookup.web.present import AnswerView, choose_view
 from search_index.backend import BackendError
 
 KEYSTORE_EXTENSION = "dipcheck.qr.keystore"
