@@ -5,7 +5,7 @@ The backend and the store are chosen by configuration (SQLite by default, Elasti
 imported only when configured, so the embedded set-up never needs a cluster.
 
 Channels reach them through `search_backend()`, `state_store()` and `limiter`; a channel that keeps
-its own state declares its collections with `ensure_collections(...)`.
+its own state declares its collections with `Services.declare` when its blueprint is registered.
 """
 
 from __future__ import annotations
@@ -119,11 +119,6 @@ def search_backend() -> SearchBackend:
 def state_store() -> StateStore:
     """The app-state store, with every declared collection in place."""
     return services().ensured_store()
-
-
-def ensure_collections(specs: Sequence[CollectionSpec]) -> None:
-    """Declare collections a feature keeps (idempotent; call at app creation)."""
-    services().declare(specs)
 
 
 # -- rate limits ---------------------------------------------------------------------------

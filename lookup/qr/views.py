@@ -496,14 +496,6 @@ def receipt_for(reference: str, principal: Principal) -> receipts.Receipt:
     return receipts.issue_receipt(found, keystore().signer(), base_url())
 
 
-def receipt_qr_svg(reference: str, principal: Principal | None = None) -> str:
-    """The receipt QR (an SVG document) for a lookup, for the answer page. The principal defaults
-    to the request's; raises ReceiptNotFound when its agency did not make that lookup, and
-    KeyStoreError when no signing key is set up."""
-    who = principal if principal is not None else require_principal()
-    return receipt_for(reference, who).svg
-
-
 class ReceiptOut(BaseModel):
     """A signed lookup receipt (OpenAPI document only; the view builds the JSON itself)."""
 
