@@ -27,7 +27,7 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any, Final, Literal
 
-from lookup.store.base import AuditRecord, iso_millis
+from lookup.store.base import AuditFilter, AuditRecord, iso_millis
 
 FieldKind = Literal["text", "time", "object"]
 
@@ -148,6 +148,9 @@ if sorted(SHOWN_ORDER) != sorted(BY_NAME) or tuple(BY_NAME) != tuple(
     f.name for f in fields(AuditRecord)
 ):
     raise AssertionError("the audit fields, their shown order and AuditRecord disagree")
+
+# The fields an AuditFilter matches exactly (its times and limit are bounds, not fields).
+EQUALITY_FILTERS: Final = tuple(f.name for f in fields(AuditFilter) if f.name in BY_NAME)
 
 # -- JSON and CSV ------------------------------------------------------------------------------
 

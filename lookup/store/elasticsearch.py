@@ -37,6 +37,7 @@ from elasticsearch import (
 
 from lookup.store.audit_record import (
     ELASTICSEARCH_ADDED,
+    EQUALITY_FILTERS,
     elasticsearch_doc,
     elasticsearch_mappings,
     from_elasticsearch,
@@ -495,7 +496,7 @@ def _equals_query(equals: Mapping[str, Any]) -> dict[str, Any]:
 def _audit_query(f: AuditFilter) -> dict[str, Any]:
     filters: list[dict[str, Any]] = []
     # reference is a keyword (also the document id): a term on it is one exact index probe.
-    for name in ("reference", "agency_id", "channel", "outcome", "actor"):
+    for name in EQUALITY_FILTERS:
         value = getattr(f, name)
         if value is not None:
             filters.append({"term": {name: value}})

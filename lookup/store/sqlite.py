@@ -31,6 +31,8 @@ from typing import Any
 
 from lookup.store.audit_journal import Journal, decode_lines
 from lookup.store.audit_record import (
+    BY_NAME,
+    EQUALITY_FILTERS,
     ROW_FIELDS,
     SQLITE_COLUMNS,
     SQLITE_MIGRATIONS,
@@ -454,10 +456,10 @@ class SQLiteStateStore:
         clauses: list[str] = []
         parameters: list[Any] = []
         # reference is UNIQUE in the schema, so its automatic index answers it in one probe.
-        for column in ("reference", "agency_id", "channel", "outcome", "actor"):
-            value = getattr(filter, column)
+        for name in EQUALITY_FILTERS:
+            value = getattr(filter, name)
             if value is not None:
-                clauses.append(f"{column} = ?")
+                clauses.append(f"{BY_NAME[name].sql_column} = ?")
                 parameters.append(value)
         if filter.since is not None:
             clauses.append("at_ms >= ?")
