@@ -5,6 +5,7 @@ golden values make sure that deriving each form from that definition changed non
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import sqlite3
 import typing
@@ -231,6 +232,13 @@ def test_the_api_schema() -> None:
     assert AuditEntry.model_validate(ENTRY_JSON).model_dump(mode="json")["at"] == (
         "2026-11-23T14:05:06.789000Z"
     )
+
+
+def test_the_definition_names_every_field_of_the_record_once() -> None:
+    assert tuple(field.name for field in FIELDS) == tuple(
+        f.name for f in dataclasses.fields(AuditRecord)
+    )
+    assert sorted(SHOWN_ORDER) == sorted(field.name for field in FIELDS)
 
 
 def test_the_api_schema_follows_the_definition() -> None:
