@@ -7,7 +7,6 @@ Other channels register their own command groups at the end of this file, one li
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import sys
@@ -22,22 +21,18 @@ from flask.cli import AppGroup, FlaskGroup
 
 from lookup import create_app
 from lookup.audit.admin import audit_command
-from lookup.audit.records import (
-    AUDIT_CSV_COLUMNS,
-    AuditUnavailable,
-    audit_csv_row,
-    record_json,
-    records,
-)
+from lookup.audit.records import AuditUnavailable, records
 from lookup.cli_backup import backup_command
 from lookup.cli_data import demo_data_command, import_command
 from lookup.cli_progress import terminal_progress
 from lookup.config import ConfigError
 from lookup.extensions import search_backend, services, state_store
+from lookup.http.csv_safety import csv_lines
 from lookup.identity import accounts, enrolment, officer_admin, phones
 from lookup.qr.cli import qr_cli
 from lookup.qr.key_ring import ensure_signing_key
 from lookup.sms.cli import enroll_phone_command
+from lookup.store.audit_record import CSV_COLUMNS, csv_cells, record_json
 from lookup.store.base import AuditFilter, AuditRecord, StoreError
 
 DEMO_AGENCY = "Demo Police Department"
@@ -404,11 +399,15 @@ def audit_export(
 def _write_audit(entries: Iterator[AuditRecord], output_format: str, out: TextIO) -> int:
     count = 0
     if output_format == "csv":
-        writer = csv.writer(out)
-        writer.writerow(AUDIT_CSV_COLUMNS)
-        for entry in entries:
-            writer.writerow(audit_csv_row(entry))
-            count += 1
+
+        def rows() -> Iterator[list[Any]]:
+            nonlocal count
+            for entry in entries:
+                count += 1
+                yield csv_cells(entry)
+
+        for chunk in csv_lines(CSV_COLUMNS, rows()):
+            out.write(chunk)
         return count
     for entry in entries:
         out.write(json.dumps(record_json(entry), ensure_ascii=False) + "\n")

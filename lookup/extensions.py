@@ -5,7 +5,7 @@ The backend and the store are chosen by configuration (SQLite by default, Elasti
 imported only when configured, so the embedded set-up never needs a cluster.
 
 Channels reach them through `search_backend()` and `state_store()`; a channel that keeps
-its own state declares its collections with `ensure_collections(...)`.
+its own state declares its collections with `Services.declare` when its blueprint is registered.
 """
 
 from __future__ import annotations
@@ -120,6 +120,3 @@ def state_store() -> StateStore:
     return services().ensured_store()
 
 
-def ensure_collections(specs: Sequence[CollectionSpec]) -> None:
-    """Declare collections a feature keeps (idempotent; call at app creation)."""
-    services().declare(specs)

@@ -96,9 +96,6 @@ class TrainingContent:
     def questions_for(self, seminar: str) -> list[Question]:
         return [q for q in self.questions.values() if q.seminar == seminar]
 
-    def scenarios_for(self, seminar: str) -> list[Scenario]:
-        return [s for s in self.scenarios.values() if s.seminar == seminar]
-
 
 def site_paths(content: TrainingContent) -> frozenset[str]:
     """Every /outreach/ page that content may link to."""

@@ -20,8 +20,8 @@ from lookup.audit.records import AuditUnavailable
 from lookup.config import current_settings
 from lookup.http.rate_limits import limiter
 from lookup.identity.principal import TRAINING_AGENCY_ID, Principal
-from lookup.web.blueprint import OfficerScreenUi
-from lookup.web.present import choose_view
+from lookup.screens.cards import choose_view
+from lookup.screens.officer import OfficerScreenUi
 from outreach.attendee_views import ATTENDANCE_KEY
 from outreach.blueprint import bp
 from outreach.library import current_content, placeholders

@@ -16,9 +16,9 @@ How a backend uses this module:
    ID card and licence numbers get the same treatment: index `confusable_key(number)`, fetch
    the records under the typed number's key, and rank them with `rank_number_candidates`.
 3. For `?`/`*` patterns, `parse_plate_pattern` validates the input once and gives the forms each
-   backend needs: a compiled regex, an SQLite GLOB / Elasticsearch wildcard string, a SQL LIKE
-   string, and the literal runs for an n-gram shortlist. A backend's shortlist goes through
-   `rank_pattern_candidates`, which keeps the true matches and orders them the same way.
+   backend needs: a compiled regex and an SQLite GLOB / Elasticsearch wildcard string. A
+   backend's shortlist goes through `rank_pattern_candidates`, which keeps the true matches and
+   orders them the same way.
 """
 
 from __future__ import annotations
@@ -147,13 +147,7 @@ class PlatePattern:
 
     text: str
     regex: re.Pattern[str]
-    literal_runs: tuple[str, ...]
     known: int
-
-    @property
-    def like(self) -> str:
-        """The pattern for SQL LIKE (`_` and `%`); it holds no LIKE metacharacter otherwise."""
-        return self.text.replace("?", "_").replace("*", "%")
 
     def matches(self, plate: str) -> bool:
         return self.regex.fullmatch(plate) is not None
@@ -182,8 +176,7 @@ def parse_plate_pattern(raw: str) -> PlatePattern:
     if fixed_length > PLATE_MAX_LENGTH:
         raise ValueError(f"pattern is longer than a plate ({PLATE_MAX_LENGTH} characters)")
     body = "".join("." if ch == "?" else ".*" if ch == "*" else ch for ch in text)
-    runs = tuple(run for run in re.split(r"[?*]+", text) if run)
-    return PlatePattern(text=text, regex=re.compile(body), literal_runs=runs, known=known)
+    return PlatePattern(text=text, regex=re.compile(body), known=known)
 
 
 def rank_pattern_candidates(

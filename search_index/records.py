@@ -23,7 +23,8 @@ ImmunityOverride = Literal["full", "official_acts", "none"]
 VehicleType = Literal["car", "motorcycle", "trailer", "other"]
 RegistrationStatus = Literal["active", "suspended", "expired", "revoked", "stolen"]
 LicenseStatus = Literal["valid", "suspended", "revoked", "expired"]
-MatchKind = Literal["exact", "confusable", "partial"]
+NumberMatchKind = Literal["exact", "confusable"]
+MatchKind = Literal[NumberMatchKind, "partial"]
 
 # The category codes of the DOMAIN.md immunity matrix, which the import accepts besides
 # FAMILY_MEMBER. search_index may not read lookup/rules (dependencies point one way), so the rules
@@ -198,7 +199,7 @@ class NumberMatch(Generic[R]):
     number: the exact number, or one that differs from what was typed only by confusable
     characters (search_index.confusables), each substitution named."""
 
-    match: Literal["exact", "confusable"]
+    match: NumberMatchKind
     score: float  # 1.0 for exact; lower is a weaker candidate
     record: R
     substitutions: tuple[Substitution, ...] = ()

@@ -19,10 +19,11 @@ from lookup.rules.immunity import (
     FAMILY_MEMBER,
     Immunity,
     ImmunityMatrix,
+    Level,
     derive_immunity,
     load_matrix,
 )
-from lookup.rules.insurance import InsuranceRules, insurance_on
+from lookup.rules.insurance import InsuranceRules, InsuranceStatus, insurance_on
 from lookup.rules.licence import PointsThresholds, licence_on
 from lookup.rules.people import Accreditation, accreditation_on, display_name
 from lookup.rules.registration import registration_on
@@ -74,29 +75,48 @@ class AnswerContext:
             raise ValueError("members_limit: must be at least 1")
 
 
-def person_json(snapshot: Snapshot, person: Person, ctx: AnswerContext) -> dict[str, Any]:
-    builder = _Builder(snapshot, ctx)
+@dataclass(slots=True)
+class Shown:
+    """What an answer showed, in brief, noted from the typed values as its matches are built
+    (never read back out of the JSON): the immunity level of each person shown, in order, and
+    the first vehicle's insurance status. The audit record keeps it (lookup receipts sign it)."""
+
+    levels: list[Level] = field(default_factory=list)
+    insurance: InsuranceStatus | None = None
+
+
+def person_json(
+    snapshot: Snapshot, person: Person, ctx: AnswerContext, shown: Shown | None = None
+) -> dict[str, Any]:
+    builder = _Builder(snapshot, ctx, shown)
     return builder.person(person, builder.licence_of(person))
 
 
-def person_hit_json(snapshot: Snapshot, hit: PersonHit, ctx: AnswerContext) -> dict[str, Any]:
+def person_hit_json(
+    snapshot: Snapshot, hit: PersonHit, ctx: AnswerContext, shown: Shown | None = None
+) -> dict[str, Any]:
     """A name-search result: the person plus its relevance score."""
-    builder = _Builder(snapshot, ctx)
+    builder = _Builder(snapshot, ctx, shown)
     answer = builder.person(hit.person, builder.licence_of(hit.person))
     answer["score"] = float(hit.score)
     return answer
 
 
-def plate_match_json(snapshot: Snapshot, match: PlateMatch, ctx: AnswerContext) -> dict[str, Any]:
-    return _Builder(snapshot, ctx).plate_match(match)
+def plate_match_json(
+    snapshot: Snapshot, match: PlateMatch, ctx: AnswerContext, shown: Shown | None = None
+) -> dict[str, Any]:
+    return _Builder(snapshot, ctx, shown).plate_match(match)
 
 
 def license_match_json(
-    snapshot: Snapshot, found: NumberMatch[License], ctx: AnswerContext
+    snapshot: Snapshot,
+    found: NumberMatch[License],
+    ctx: AnswerContext,
+    shown: Shown | None = None,
 ) -> dict[str, Any]:
     """A licence found by number (exactly, or one that differs only by confusable characters),
     with its holder (null when the holder is not on record)."""
-    builder = _Builder(snapshot, ctx)
+    builder = _Builder(snapshot, ctx, shown)
     licence = found.record
     holder = builder.get_person(licence.person_id)
     return {
@@ -107,11 +127,14 @@ def license_match_json(
 
 
 def credential_match_json(
-    snapshot: Snapshot, found: NumberMatch[Person], ctx: AnswerContext
+    snapshot: Snapshot,
+    found: NumberMatch[Person],
+    ctx: AnswerContext,
+    shown: Shown | None = None,
 ) -> dict[str, Any]:
     """A State Department ID card found by number: the holder, whose `credential` is the card,
     and how the number matched what was typed."""
-    return {**person_json(snapshot, found.record, ctx), **_number_match(found)}
+    return {**person_json(snapshot, found.record, ctx, shown), **_number_match(found)}
 
 
 def _number_match(found: NumberMatch[Any]) -> dict[str, Any]:
@@ -137,7 +160,7 @@ def matrix_json(matrix: ImmunityMatrix) -> dict[str, Any]:
             level_label=matrix.levels[rule.level].label,
             actions=m.Actions.model_validate(rule.actions),
             actions_text=m.ActionsText.model_validate(_actions_text(matrix, rule.actions)),
-            family=_family_code(rule.family),
+            family=rule.family,
             family_text=matrix.family[rule.family],
             notes=list(rule.notes),
             footnotes=[f.code for f in matrix.footnotes if f.applies(rule.level, rule.code)],
@@ -195,9 +218,10 @@ class _Builder:
     cannot drift.
     """
 
-    def __init__(self, snapshot: Snapshot, ctx: AnswerContext) -> None:
+    def __init__(self, snapshot: Snapshot, ctx: AnswerContext, shown: Shown | None) -> None:
         self.snapshot = snapshot
         self.ctx = ctx
+        self.shown = shown
         self._persons: dict[str, Person | None] = {}
         self._missions: dict[str, Mission | None] = {}
         self._reported: dict[str, int] = {}
@@ -257,6 +281,9 @@ class _Builder:
         credential = credential_on(person, today)
         travel = travel_on(person, today)
         mission = self.get_mission(person.mission_id)
+        immunity = self.immunity(person, principal, accreditation)
+        if self.shown is not None:
+            self.shown.levels.append(immunity.level)
         answer: dict[str, Any] = {
             "person_id": person.person_id,
             "name": display_name(person),
@@ -272,7 +299,7 @@ class _Builder:
             category=person.category,
             category_label=matrix.category_label(person.category),
             us_national_or_resident=person.us_national_or_resident,
-            immunity=_immunity(matrix, self.immunity(person, principal, accreditation)),
+            immunity=_immunity(matrix, immunity),
             principal=(
                 {
                     "person_id": principal.person_id,
@@ -377,6 +404,8 @@ class _Builder:
         ctx = self.ctx
         registration = registration_on(vehicle, ctx.today)
         insurance = insurance_on(vehicle, ctx.today, ctx.insurance)
+        if self.shown is not None and self.shown.insurance is None:
+            self.shown.insurance = insurance.status
         minimum = insurance.minimum
         return {
             "plate": vehicle.plate,
@@ -452,18 +481,6 @@ def _immunity(matrix: ImmunityMatrix, immunity: Immunity) -> dict[str, Any]:
 
 def _actions_text(matrix: ImmunityMatrix, actions: Mapping[str, str]) -> dict[str, str]:
     return {code: matrix.action_text(code, actions[code]) for code in ACTION_CODES}
-
-
-_FAMILY_CODES: dict[str, m.FamilyCode] = {
-    "same_as_principal": "same_as_principal",
-    "none": "none",
-    "consult_state": "consult_state",
-}
-
-
-def _family_code(code: str) -> m.FamilyCode:
-    # The matrix loader has validated the code already; this only narrows its type.
-    return _FAMILY_CODES[code]
 
 
 def _mission(mission: Mission) -> dict[str, Any]:

@@ -10,21 +10,34 @@ the wire.
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-ImmunityLevel = Literal["full", "official_acts", "none", "unverified"]
-BasisCode = Literal[
-    "category_default",
-    "family",
-    "us_national",
-    "ofm_override",
-    "accreditation_not_active",
-    "principal_not_verified",
-    "category_unknown",
-]
-FamilyCode = Literal["same_as_principal", "none", "consult_state"]
+# The vocabulary of the answers is declared once, by the rules and the records they read.
+from lookup.rules.credential import CredentialToday
+from lookup.rules.immunity import (
+    ArrestOrDetain,
+    BasisCode,
+    EnterResidence,
+    FamilyCode,
+    IssueCitation,
+    Level,
+    Prosecute,
+    SubpoenaWitness,
+)
+from lookup.rules.insurance import InsuranceStatus
+from lookup.rules.licence import PointsAlert
+from lookup.rules.people import AccreditationToday
+from search_index.records import (
+    CredentialType,
+    LicenseStatus,
+    MatchKind,
+    NumberMatchKind,
+    RegistrationStatus,
+    TravelControl,
+    TravelZone,
+    VehicleType,
+)
 
 
 class _Out(BaseModel):
@@ -34,11 +47,11 @@ class _Out(BaseModel):
 class Actions(_Out):
     """The five action codes of DOMAIN.md."""
 
-    arrest_or_detain: Literal["no", "felony_warrant_only", "yes"]
-    enter_residence: Literal["no", "yes"]
-    issue_citation: Literal["yes"]
-    subpoena_witness: Literal["no", "not_for_official_acts", "yes"]
-    prosecute: Literal["no", "official_acts_immune", "yes"]
+    arrest_or_detain: ArrestOrDetain
+    enter_residence: EnterResidence
+    issue_citation: IssueCitation
+    subpoena_witness: SubpoenaWitness
+    prosecute: Prosecute
 
 
 class ActionsText(_Out):
@@ -57,7 +70,7 @@ class FootnoteOut(_Out):
 
 
 class ImmunityOut(_Out):
-    level: ImmunityLevel
+    level: Level
     label: str = Field(description="The level in words, e.g. 'Full immunity'.")
     basis: str = Field(description="Why this level: category default, family rule, override ...")
     basis_code: BasisCode
@@ -91,7 +104,7 @@ class PrincipalOut(_Out):
 
 
 class AccreditationOut(_Out):
-    status: Literal["active", "pending", "terminated", "ended", "not_started"] = Field(
+    status: AccreditationToday = Field(
         description="As of today: a recorded 'active' outside its dates reads 'ended' or "
         "'not_started'."
     )
@@ -103,9 +116,9 @@ class AccreditationOut(_Out):
 
 class CredentialOut(_Out):
     number: str
-    type: Literal["diplomatic", "official", "consular"] | None
+    type: CredentialType | None
     type_label: str | None
-    status: Literal["valid", "expired", "revoked", "lost_or_stolen", "unknown"]
+    status: CredentialToday
     recorded_status: str | None
     label: str
     expiry: date | None
@@ -116,7 +129,7 @@ class LicenseOut(_Out):
     license_number: str
     license_class: str | None
     restrictions: str | None
-    status: Literal["valid", "suspended", "revoked", "expired"]
+    status: LicenseStatus
     recorded_status: str
     label: str
     may_drive: bool
@@ -130,13 +143,13 @@ class LicenseOut(_Out):
         description="How many of `points` came from incident reports not yet in the published "
         "record."
     )
-    points_alert: Literal["none", "review", "suspension"]
+    points_alert: PointsAlert
     notes: list[str]
 
 
 class TravelControlOut(_Out):
-    regime: Literal["none", "notify", "approval"]
-    zone: Literal["dc", "nyc"] | None
+    regime: TravelControl
+    zone: TravelZone | None
     zone_label: str | None
     notice_until: date | None
     covers_today: bool | None = Field(
@@ -196,15 +209,7 @@ class MinimumOut(_Out):
 
 
 class InsuranceOut(_Out):
-    status: Literal[
-        "active",
-        "expiring",
-        "lapsed",
-        "not_yet_effective",
-        "below_minimum",
-        "none",
-        "not_required",
-    ]
+    status: InsuranceStatus
     label: str
     may_be_driven: bool
     insurer: str | None
@@ -220,7 +225,7 @@ class InsuranceOut(_Out):
 
 
 class RegistrationOut(_Out):
-    status: Literal["active", "suspended", "expired", "revoked", "stolen"]
+    status: RegistrationStatus
     recorded_status: str
     label: str
     expiry: date | None
@@ -235,7 +240,7 @@ class VehicleOut(_Out):
     model: str | None
     year: int | None
     color: str | None
-    vehicle_type: Literal["car", "motorcycle", "trailer", "other"]
+    vehicle_type: VehicleType
     registration: RegistrationOut
     insurance: InsuranceOut
     immune_vehicle_rule: str | None = Field(
@@ -257,7 +262,7 @@ class RegistrantMissing(_Out):
 
 
 class PlateMatchOut(_Out):
-    match: Literal["exact", "confusable", "partial"]
+    match: MatchKind
     score: float
     substitutions: list[SubstitutionOut]
     vehicle: VehicleOut
@@ -274,7 +279,7 @@ class CredentialMatchOut(PersonOut):
     """The holder of an ID card found by number; `match` says whether the number is the one
     typed or a look-alike of it."""
 
-    match: Literal["exact", "confusable"] = Field(
+    match: NumberMatchKind = Field(
         description="`confusable`: the card number differs from what was typed only by "
         "characters that are easy to misread (O/0, I/1, S/5, B/8 ...), at most two, each in "
         "`substitutions`."
@@ -284,7 +289,7 @@ class CredentialMatchOut(PersonOut):
 
 
 class LicenseMatchOut(_Out):
-    match: Literal["exact", "confusable"] = Field(
+    match: NumberMatchKind = Field(
         description="`confusable`: the number differs from what was typed only by characters "
         "that are easy to misread (O/0, I/1, S/5, B/8 ...), at most two, each in `substitutions`."
     )
@@ -307,7 +312,7 @@ class MatrixAction(_Out):
 
 
 class MatrixLevel(_Out):
-    code: ImmunityLevel
+    code: Level
     label: str
     headline: str
     actions: Actions
@@ -317,7 +322,7 @@ class MatrixCategory(_Out):
     code: str
     label: str
     group: str
-    level: ImmunityLevel
+    level: Level
     level_label: str
     actions: Actions
     actions_text: ActionsText

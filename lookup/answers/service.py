@@ -264,27 +264,28 @@ def answer_context(
 
 
 def _find(
-    snapshot: Snapshot, query: _Query, context: answers.AnswerContext
+    snapshot: Snapshot, query: _Query, context: answers.AnswerContext, shown: answers.Shown
 ) -> tuple[list[dict[str, Any]], list[str]]:
-    """The answer's matches and the record ids the audit record keeps."""
+    """The answer's matches and the record ids the audit record keeps; `shown` notes what they
+    show."""
     if query.kind == "plate":
         plates = snapshot.find_plate(query.typed, limit=PLATE_LIMIT)
-        return [answers.plate_match_json(snapshot, m, context) for m in plates], [
+        return [answers.plate_match_json(snapshot, m, context, shown) for m in plates], [
             m.vehicle.plate for m in plates
         ]
     if query.kind == "plate_pattern":
         plates = snapshot.find_plate_pattern(query.normalized, limit=PATTERN_LIMIT)
-        return [answers.plate_match_json(snapshot, m, context) for m in plates], [
+        return [answers.plate_match_json(snapshot, m, context, shown) for m in plates], [
             m.vehicle.plate for m in plates
         ]
     if query.kind == "credential":
         cards = snapshot.find_credentials(query.typed, limit=NUMBER_LIMIT)
-        return [answers.credential_match_json(snapshot, c, context) for c in cards], [
+        return [answers.credential_match_json(snapshot, c, context, shown) for c in cards], [
             c.record.person_id for c in cards
         ]
     if query.kind == "license":
         licences = snapshot.find_licenses(query.typed, limit=NUMBER_LIMIT)
-        return [answers.license_match_json(snapshot, lic, context) for lic in licences], [
+        return [answers.license_match_json(snapshot, lic, context, shown) for lic in licences], [
             lic.record.license_number for lic in licences
         ]
     hits = snapshot.search_persons(
@@ -293,7 +294,7 @@ def _find(
         country=query.country,
         limit=PERSON_LIMIT,
     )
-    return [answers.person_hit_json(snapshot, hit, context) for hit in hits], [
+    return [answers.person_hit_json(snapshot, hit, context, shown) for hit in hits], [
         hit.person.person_id for hit in hits
     ]
 
@@ -323,56 +324,14 @@ def _cached_find(
         cached = cache.get(key)
         if cached is not None:
             return cached
-    matches, ids = _find(snapshot, query, context)
-    found = answer_cache.CachedAnswer(
-        matches=matches, ids=ids[:_MAX_AUDITED_IDS], summary=_result_summary(matches)
-    )
+    shown = answers.Shown()
+    matches, ids = _find(snapshot, query, context, shown)
+    # What the answer showed, in brief, for the audit record (lookup receipts sign it).
+    summary = {"levels": shown.levels[:_MAX_AUDITED_IDS], "insurance": shown.insurance}
+    found = answer_cache.CachedAnswer(matches=matches, ids=ids[:_MAX_AUDITED_IDS], summary=summary)
     if cache is not None and key is not None:
         cache.put(key, found)
     return found
-
-
-def _result_summary(matches: list[dict[str, Any]]) -> dict[str, Any]:
-    """What the answer showed, in brief, for the audit record (lookup receipts sign it): the
-    immunity level of each person shown, in order, and the first vehicle's insurance status."""
-    levels: list[str] = []
-    insurance: str | None = None
-    for match in matches:
-        vehicle = match.get("vehicle")
-        if vehicle is not None:
-            insurance = insurance or vehicle["insurance"]["status"]
-            persons = match.get("persons", [])
-        elif "immunity" in match:  # a person (credential, name search)
-            persons = [match]
-        else:  # a licence with its holder, who may be missing
-            persons = [match["person"]] if match.get("person") else []
-        levels.extend(person["immunity"]["level"] for person in persons)
-    return {"levels": levels[:_MAX_AUDITED_IDS], "insurance": insurance}
-
-
-def _audit(
-    principal: Principal | None,
-    *,
-    reference: str,
-    channel: Channel,
-    kind: str,
-    value: str,
-    reason: str | None,
-    outcome: Outcome,
-    client: str | None,
-    detail: Mapping[str, Any],
-) -> None:
-    record(
-        principal,
-        reference=reference,
-        channel=channel,
-        action=kind,
-        query=value,
-        reason=reason,
-        outcome=outcome,
-        client=client,
-        detail=detail,
-    )
 
 
 def record_denied(
@@ -407,12 +366,12 @@ def _audit_denied(
 ) -> None:
     """The one shape of a refusal's audit record: what was typed (capped), a reason only when
     it is a known one, and why it was refused."""
-    _audit(
+    record(
         principal,
         reference=reference,
         channel=channel,
-        kind=kind,
-        value=value[:MAX_AUDITED_VALUE],
+        action=kind,
+        query=value[:MAX_AUDITED_VALUE],
         reason=reason if reason in REASONS else None,
         outcome="denied",
         client=client,
@@ -469,12 +428,12 @@ def run_lookup(
         raise
 
     def audit(outcome: Outcome, detail: Mapping[str, Any]) -> None:
-        _audit(
+        record(
             principal,
             reference=reference,
             channel=channel,
-            kind=kind,
-            value=value[:MAX_AUDITED_VALUE],
+            action=kind,
+            query=value[:MAX_AUDITED_VALUE],
             reason=query.reason,
             outcome=outcome,
             client=client,

@@ -40,9 +40,17 @@ def _store_unavailable(_error: StoreError) -> Response:
     return error_response(503, "unavailable", "the state store cannot answer now; try again later")
 
 
+# The public routes (the immunity matrix, the OpenAPI document) hold nothing about anyone and
+# choose their own caching; every other answer of the API may name a person or an officer.
+_PUBLIC_BLUEPRINT = f"{api_blueprint.name}.{public.bp.name}"
+
+
 @api_blueprint.after_request
-def _no_sniff(response: Response) -> Response:
+def _headers(response: Response) -> Response:
+    """Every API response: no MIME sniffing, and never cached unless the route is public."""
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    if request.blueprint != _PUBLIC_BLUEPRINT:
+        response.headers["Cache-Control"] = "no-store"
     return response
 
 

@@ -17,6 +17,7 @@ from lookup.errors import ApiError
 from lookup.identity.auth import require_principal
 from lookup.identity.principal import Principal
 from lookup.openapi.spec import AUTHENTICATED, ErrorBody, spec
+from lookup.store.audit_record import record_json
 from lookup.store.base import AuditFilter, Outcome, iso_millis
 
 bp = Blueprint("api_audit", __name__)
@@ -57,14 +58,12 @@ def audit_log() -> Response:
         query.limit,
     )
     _record_read(principal, query_text, "match" if entries else "no_match")
-    response = jsonify(
+    return jsonify(
         {
-            "records": [audit.record_json(entry) for entry in entries],
+            "records": [record_json(entry) for entry in entries],
             "next_until": iso_millis(next_until) if next_until else None,
         }
     )
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def _record_read(principal: Principal, query_text: str, outcome: Outcome) -> None:

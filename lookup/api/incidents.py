@@ -54,13 +54,6 @@ def _caller() -> Caller:
     return Caller(require_principal(), "api", request.remote_addr)
 
 
-def _json(body: dict[str, Any], status: int = 200) -> Response:
-    response = jsonify(body)
-    response.status_code = status
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 @bp.post("/incidents")
 @spec.validate(
     json=IncidentIn,
@@ -75,7 +68,8 @@ def file() -> Response:
     caller = _caller()
     body = parse_body(IncidentIn, request.get_data(cache=False))
     document = file_incident(caller, body)
-    response = _json(document, 201)
+    response = jsonify(document)
+    response.status_code = 201
     response.headers["Location"] = url_for(".incident", incident_id=document["incident_id"])
     return response
 
@@ -91,7 +85,7 @@ def file() -> Response:
 )
 def incident(incident_id: str) -> Response:
     """One report: for the agency that filed it and for OFM analysts (anyone else: 404)."""
-    return _json(get_incident(_caller(), incident_id))
+    return jsonify(get_incident(_caller(), incident_id))
 
 
 @bp.get("/incidents")
@@ -115,7 +109,7 @@ def incidents() -> Response:
     query_text = request.query_string.decode("utf-8", "replace")
     if answer_format == "csv":
         return csv_response(export_incidents(caller, query, query_text))
-    return _json(list_incidents(caller, query, query_text))
+    return jsonify(list_incidents(caller, query, query_text))
 
 
 @bp.post("/incidents/<incident_id>/assessment")
@@ -132,4 +126,4 @@ def assessment(incident_id: str) -> Response:
     caller = _caller()
     check_may_assess(caller, incident_id)  # before the body is read: 403 whatever was sent
     body = parse_body(AssessmentIn, request.get_data(cache=False))
-    return _json(assess_incident(caller, incident_id, body))
+    return jsonify(assess_incident(caller, incident_id, body))

@@ -89,13 +89,11 @@ def _answer(
 def answer_response(
     body: dict[str, Any], as_text: Callable[[dict[str, Any]], str] | None
 ) -> Response:
-    """The answer as JSON, or as text lines rendered from that same JSON; never cached."""
+    """The answer as JSON, or as text lines rendered from that same JSON (never cached: the API
+    blueprint says so on every response, lookup/api/__init__.py)."""
     if as_text is None:
-        response = jsonify(body)
-    else:
-        response = Response(as_text(body), mimetype=text_answer.TEXT)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+        return jsonify(body)
+    return Response(as_text(body), mimetype=text_answer.TEXT)
 
 
 def caller() -> Principal:

@@ -64,12 +64,6 @@ def _query_text() -> str:
     return request.query_string.decode("utf-8", "replace")
 
 
-def _json(body: dict[str, Any]) -> Response:
-    response = jsonify(body)
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 @bp.get("/ofm/insurance-compliance")
 @spec.validate(
     query=ComplianceQuery,
@@ -96,7 +90,7 @@ def insurance_compliance() -> Response:
     if query.format == "csv":
         name = f"insurance-compliance-{as_of.isoformat()}.csv"
         return csv_response(COMPLIANCE_COLUMNS, compliance_rows(report), name)
-    return _json(compliance_json(report, access.iso_utc(published), reference))
+    return jsonify(compliance_json(report, access.iso_utc(published), reference))
 
 
 @bp.get("/ofm/insurance-compliance/<mission_id>")
@@ -131,7 +125,7 @@ def mission_compliance(mission_id: str) -> Response:
     )
     if mission is None:
         raise ApiError(404, "not_found", "no mission with this id in the published records")
-    return _json(
+    return jsonify(
         mission_vehicles_json(
             mission, vehicles, as_of.isoformat(), access.iso_utc(published), reference
         )
@@ -186,6 +180,6 @@ def review_flags() -> Response:
         raise ApiError(
             503, "unavailable", "incident reports cannot be reached now; try again later"
         ) from None
-    return _json(
+    return jsonify(
         flags_json(as_of, access.iso_utc(published), reference, persons, missions, vehicles)
     )

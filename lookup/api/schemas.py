@@ -17,8 +17,9 @@ from lookup.answers.query_rules import (
     check_text,
     parse_iso_date,
 )
-from lookup.answers.service import MAX_COUNTRY_LENGTH, MAX_NAME_LENGTH, Reason
+from lookup.answers.service import MAX_COUNTRY_LENGTH, MAX_NAME_LENGTH, LookupKind, Reason
 from lookup.openapi.spec import ErrorDetail
+from lookup.store.base import AuditChannel, Outcome
 
 REASON_DESCRIPTION = "Why the lookup is made; kept in the audit record."
 
@@ -84,8 +85,8 @@ class PersonQuery(LookupQuery):
 class AuditQuery(_Query):
     since: datetime | None = Field(default=None, description="Inclusive, ISO 8601 with offset.")
     until: datetime | None = Field(default=None, description="Exclusive, ISO 8601 with offset.")
-    channel: Literal["api", "web", "sms", "qr", "login", "cli"] | None = None
-    outcome: Literal["match", "no_match", "denied", "error"] | None = None
+    channel: AuditChannel | None = None
+    outcome: Outcome | None = None
     actor: str | None = Field(default=None, max_length=100, description="e.g. officer:<id>")
     limit: int = Field(default=100, ge=1, le=1000)
 
@@ -95,7 +96,7 @@ class _Out(BaseModel):
 
 
 class QueryEcho(_Out):
-    kind: Literal["plate", "plate_pattern", "credential", "license", "person"]
+    kind: LookupKind
     typed: str
     normalized: str
     reason: Reason
@@ -172,7 +173,7 @@ class AuditEntry(_Out):
     action: str
     query: str
     reason: str | None
-    outcome: Literal["match", "no_match", "denied", "error"]
+    outcome: Outcome
     client: str | None
     detail: dict[str, object]
 

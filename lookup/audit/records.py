@@ -9,7 +9,6 @@ collision and a fresh reference is drawn.
 
 from __future__ import annotations
 
-import json
 import secrets
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
@@ -20,7 +19,6 @@ from flask import g, has_request_context
 
 from lookup.audit.alerts import alarm
 from lookup.extensions import state_store
-from lookup.http.csv_safety import spreadsheet_cell
 from lookup.identity.principal import Principal
 from lookup.store.base import (
     AuditChannel,
@@ -29,7 +27,6 @@ from lookup.store.base import (
     DuplicateKey,
     Outcome,
     StoreError,
-    iso_millis,
 )
 
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -135,46 +132,3 @@ def newest_page(filter: AuditFilter, limit: int) -> tuple[list[AuditRecord], dat
         return newer, boundary + _MILLISECOND
     tied = replace(filter, since=boundary, until=boundary + _MILLISECOND, limit=None)
     return list(records(tied)), boundary
-
-
-def record_json(entry: AuditRecord) -> dict[str, Any]:
-    """The record as the audit API and the export show it."""
-    return {
-        "reference": entry.reference,
-        "at": iso_millis(entry.at),
-        "agency_id": entry.agency_id,
-        "actor": entry.actor,
-        "on_behalf_of": entry.on_behalf_of,
-        "channel": entry.channel,
-        "action": entry.action,
-        "query": entry.query,
-        "reason": entry.reason,
-        "outcome": entry.outcome,
-        "client": entry.client,
-        "detail": dict(entry.detail),
-    }
-
-
-# The CSV export's columns (CLI and supervisor page): record_json's fields, in its order.
-AUDIT_CSV_COLUMNS = (
-    "reference",
-    "at",
-    "agency_id",
-    "actor",
-    "on_behalf_of",
-    "channel",
-    "action",
-    "query",
-    "reason",
-    "outcome",
-    "client",
-    "detail",
-)
-
-
-def audit_csv_row(entry: AuditRecord) -> list[str]:
-    """One CSV row in AUDIT_CSV_COLUMNS order. The detail is compact JSON; every cell is defused,
-    because query and reason text is typed by officers and the file is opened in spreadsheets."""
-    row = record_json(entry)
-    row["detail"] = json.dumps(row["detail"], sort_keys=True)
-    return [spreadsheet_cell(row[column]) for column in AUDIT_CSV_COLUMNS]

@@ -51,9 +51,9 @@ from lookup.qr.screens import failure_notice
 from lookup.qr.tokens import Claims, Verdict
 from lookup.qr.verification import Checked, audit_scan, check_token, checked_as, scan_detail
 from lookup.rules.freshness import data_stale
+from lookup.screens.cards import AnswerView, choose_view
+from lookup.screens.officer import OfficerScreenUi
 from lookup.store.base import StoreError
-from lookup.web.blueprint import OfficerScreenUi
-from lookup.web.present import AnswerView, choose_view
 
 KEYS_PATH = "/.well-known/dipcheck-keys.json"
 # The reasons in words, as the web pages word them, from the one list the lookup accepts.
@@ -350,14 +350,6 @@ def receipt_for(reference: str, principal: Principal) -> receipts.Receipt:
     Raises ReceiptNotFound, KeyStoreError, StoreError or QrTooLarge."""
     found = receipts.find_lookup(state_store(), reference, principal.agency_id)
     return receipts.issue_receipt(found, keystore().signer(), base_url())
-
-
-def receipt_qr_svg(reference: str, principal: Principal | None = None) -> str:
-    """The receipt QR (an SVG document) for a lookup, for the answer page. The principal defaults
-    to the request's; raises ReceiptNotFound when its agency did not make that lookup, and
-    KeyStoreError when no signing key is set up."""
-    who = principal if principal is not None else require_principal()
-    return receipt_for(reference, who).svg
 
 
 class ReceiptOut(BaseModel):

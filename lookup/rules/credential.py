@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from search_index.records import CredentialType, Person
+from search_index.records import CredentialStatus, CredentialType, Person
 
 # `unknown`: a card number is on record without a status.
-CredentialToday = Literal["valid", "expired", "revoked", "lost_or_stolen", "unknown"]
+# The recorded status, or `unknown` when the record holds none.
+CredentialToday = Literal[CredentialStatus, "unknown"]
 
 _LABELS: dict[CredentialToday, str] = {
     "valid": "Card valid",

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Final, Literal, get_args
+from typing import Any, Final, Literal, TypeVar, get_args
 
 import yaml
 
@@ -25,7 +25,7 @@ from lookup.rules.people import Accreditation, accreditation_on, display_name
 
 # Re-exported: the category code of family members is defined once, with the records.
 from search_index.records import FAMILY_MEMBER as FAMILY_MEMBER
-from search_index.records import MissionType, Person
+from search_index.records import ImmunityOverride, MissionType, Person
 
 DEFAULT_MATRIX_PATH: Final = Path(__file__).with_name("immunity_matrix.yaml")
 
@@ -36,23 +36,31 @@ ACTION_CODES: Final = (
     "subpoena_witness",
     "prosecute",
 )
+# The answer vocabulary: each value is declared here once; the answer models (the OpenAPI
+# document), the matrix loader and the channels take them from here.
+ArrestOrDetain = Literal["no", "felony_warrant_only", "yes"]
+EnterResidence = Literal["no", "yes"]
+IssueCitation = Literal["yes"]
+SubpoenaWitness = Literal["no", "not_for_official_acts", "yes"]
+Prosecute = Literal["no", "official_acts_immune", "yes"]
 ACTION_VALUES: Final[Mapping[str, tuple[str, ...]]] = {
-    "arrest_or_detain": ("no", "felony_warrant_only", "yes"),
-    "enter_residence": ("no", "yes"),
-    "issue_citation": ("yes",),
-    "subpoena_witness": ("no", "not_for_official_acts", "yes"),
-    "prosecute": ("no", "official_acts_immune", "yes"),
+    "arrest_or_detain": get_args(ArrestOrDetain),
+    "enter_residence": get_args(EnterResidence),
+    "issue_citation": get_args(IssueCitation),
+    "subpoena_witness": get_args(SubpoenaWitness),
+    "prosecute": get_args(Prosecute),
 }
-LEVELS: Final = ("full", "official_acts", "none", "unverified")
 # Levels a category row, an override or a U.S.-national rule can give (not `unverified`).
-RECORDED_LEVELS: Final = ("full", "official_acts", "none")
-FAMILY_CODES: Final = ("same_as_principal", "none", "consult_state")
+RECORDED_LEVELS: Final = get_args(ImmunityOverride)
+Level = Literal[ImmunityOverride, "unverified"]
+LEVELS: Final[tuple[Level, ...]] = get_args(Level)
+FamilyCode = Literal["same_as_principal", "none", "consult_state"]
+FAMILY_CODES: Final[tuple[FamilyCode, ...]] = get_args(FamilyCode)
 MISSION_TYPES: Final = get_args(MissionType)
 # The footnote that plate answers attach to the vehicle of a fully immune registrant.
 VEHICLE_RULE: Final = "vehicle_full_immunity"
 _CATEGORY_DEFAULT: Final = "category_default"
 
-Level = Literal["full", "official_acts", "none", "unverified"]
 BasisCode = Literal[
     "category_default",
     "family",
@@ -62,6 +70,9 @@ BasisCode = Literal[
     "principal_not_verified",
     "category_unknown",
 ]
+
+
+_Code = TypeVar("_Code", bound=str)
 
 
 class MatrixError(ValueError):
@@ -115,7 +126,7 @@ class CategoryRule:
     label: str
     group: str
     actions: Mapping[str, str]
-    family: str
+    family: FamilyCode
     level: Level
     notes: tuple[str, ...]
 
@@ -237,7 +248,9 @@ def parse_matrix(raw: object) -> ImmunityMatrix:
     _only_keys(family, FAMILY_CODES, "family")
     levels_raw = _mapping(doc.get("levels"), "levels")
     _only_keys(levels_raw, LEVELS, "levels")
-    levels = {code: _parse_level(code, levels_raw.get(code)) for code in LEVELS}
+    levels: dict[str, LevelRule] = {
+        code: _parse_level(code, levels_raw.get(code)) for code in LEVELS
+    }
     categories: dict[str, CategoryRule] = {}
     for index, entry in enumerate(_list(doc.get("categories"), "categories")):
         rule = _parse_category(index, entry)
@@ -313,8 +326,8 @@ def _parse_category(index: int, raw: object) -> CategoryRule:
         label=_text(entry.get("label"), f"{where}.label"),
         group=_text(entry.get("group"), f"{where}.group"),
         actions=_actions({k: entry.get(k) for k in ACTION_CODES}, where),
-        family=_choice(entry.get("family"), FAMILY_CODES, f"{where}.family"),
-        level=_as_level(level),
+        family=_one_of(_choice(entry.get("family"), FAMILY_CODES, f"{where}.family"), FAMILY_CODES),
+        level=_one_of(level, LEVELS),
         notes=notes,
     )
 
@@ -417,11 +430,12 @@ def _action_set(matrix: ImmunityMatrix, level: Level, actions: Mapping[str, str]
     )
 
 
-def _as_level(value: str) -> Level:
-    for level in LEVELS:
-        if value == level:
-            return level
-    raise MatrixError(f"unknown level {value!r}")
+def _one_of(value: str, allowed: tuple[_Code, ...]) -> _Code:
+    """`value` as the Literal type of `allowed` (the loader has checked it already)."""
+    for code in allowed:
+        if value == code:
+            return code
+    raise MatrixError(f"{value!r} is not one of {', '.join(allowed)}")
 
 
 # -- deriving an answer ----------------------------------------------------------------------------
@@ -473,7 +487,7 @@ def derive_immunity(
         us_level = matrix.us_national.get(key, matrix.us_national_default)
         if us_level != _CATEGORY_DEFAULT:
             return answer.at_level(
-                _as_level(us_level),
+                _one_of(us_level, LEVELS),
                 "us_national",
                 "U.S. national or permanent resident rule",
                 rule,

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from search_index.records import Person
+from search_index.records import AccreditationStatus, Person
 
 # `ended` and `not_started` are what a recorded `active` reads as outside its own dates, the same
 # way an `active` registration past its expiry reads `expired`.
-AccreditationToday = Literal["active", "pending", "terminated", "ended", "not_started"]
+AccreditationToday = Literal[AccreditationStatus, "ended", "not_started"]
 
 _ACCREDITATION_LABELS: dict[AccreditationToday, str] = {
     "active": "Accredited",

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 Document = dict[str, Any]
 Channel = Literal["api", "web", "sms", "qr"]
 # Where an audited act came from: a lookup channel, "login", or "cli" (a dipcheck command).
-AuditChannel = Channel | Literal["login", "cli"]
+AuditChannel = Literal[Channel, "login", "cli"]
 Outcome = Literal["match", "no_match", "denied", "error"]
 
 
@@ -68,21 +68,22 @@ def iso_millis(moment: datetime) -> str:
 
 @dataclass(frozen=True, slots=True)
 class AuditRecord:
-    """One lookup or login attempt (DESIGN.md "Audit"). Holds the query value the officer typed;
-    the audit store is the one place such values are allowed to be kept."""
+    """One lookup, login attempt or administrative action (DESIGN.md "Audit"). Holds the query
+    value the officer typed; the audit store is the one place such values are allowed to be kept.
+    Each field is described, and every stored and shown form derived, in
+    lookup/store/audit_record.py (FIELDS follows this order)."""
 
     reference: str
-    at: datetime  # UTC, millisecond precision
+    at: datetime
     agency_id: str | None
-    actor: str | None  # "officer:<id>" or "apikey:<id>"; None for an unknown login name
+    actor: str | None
     channel: AuditChannel
-    action: str  # query kind (plate, plate_pattern, credential, license, person, qr, login)
+    action: str
     query: str
     reason: str | None
     outcome: Outcome
-    client: str | None  # client address, or the hashed phone for SMS
+    client: str | None
     detail: Mapping[str, Any] = field(default_factory=dict)
-    # The agency's own officer id behind an API key (the X-On-Behalf-Of header), if given.
     on_behalf_of: str | None = None
 
 

@@ -16,8 +16,7 @@ from lookup.errors import RETRY_AFTER_SECONDS
 from lookup.extensions import EXTENSION_KEY, Services
 from lookup.identity import sessions
 from lookup.identity.principal import CredentialsUnavailable
-from lookup.rules.matrix_source import current_matrix
-from lookup.web import present
+from lookup.screens.officer import OfficerScreenUi
 from lookup.web.security import add_security_headers
 
 log = logging.getLogger(__name__)
@@ -38,41 +37,6 @@ def _declare_collections(state: BlueprintSetupState) -> None:
 
 
 bp.after_request(add_security_headers)
-
-
-class OfficerScreenUi:
-    """The presentation helpers the officer screens' templates call as `ui.*`; outreach's
-    training mode passes the same object so trainees see exactly what officers see."""
-
-    def __init__(self) -> None:
-        self.matrix = current_matrix()
-
-    def headline(self, level: str) -> str:
-        return present.level_headline(self.matrix, level)
-
-    def summary(self, immunity: dict[str, Any]) -> str:
-        return present.summary_after_headline(self.matrix, immunity)
-
-    def action_rows(self, immunity: dict[str, Any]) -> list[present.ActionRow]:
-        return present.action_rows(self.matrix, immunity)
-
-    def action_shorts(self, immunity: dict[str, Any]) -> list[str]:
-        return present.action_shorts(self.matrix, immunity)
-
-    @staticmethod
-    def data_age(data_as_of: str) -> str:
-        return present.data_age(data_as_of, sessions.now())
-
-    insurance_badge = staticmethod(present.insurance_badge)
-    registration_badge = staticmethod(present.registration_badge)
-    licence_badge = staticmethod(present.licence_badge)
-    points_text = staticmethod(present.points_text)
-    credential_badge = staticmethod(present.credential_badge)
-    travel_badge = staticmethod(present.travel_badge)
-    marked_chars = staticmethod(present.marked_chars)
-    matched_number = staticmethod(present.matched_number)
-    vehicle_line = staticmethod(present.vehicle_line)
-    mission_line = staticmethod(present.mission_line)
 
 
 @bp.context_processor

@@ -24,9 +24,9 @@ import re
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from lookup.answers.service import LookupKind
 from search_index.normalize import PLATE_MAX_LENGTH, PLATE_MIN_LENGTH, fold, strip_separators
 
-Kind = Literal["plate", "plate_pattern", "credential", "license", "person"]
 Choice = Literal["auto", "plate", "credential", "license", "person"]
 
 CHOICES: Final[tuple[tuple[Choice, str], ...]] = (
@@ -59,7 +59,7 @@ _DIGIT_RUN: Final = re.compile(r"[0-9]{6}")
 
 @dataclass(frozen=True, slots=True)
 class Detected:
-    kind: Kind
+    kind: LookupKind
     why: str  # shown beside the answer, so the officer sees how the input was read
 
 

@@ -34,7 +34,7 @@ from lookup.audit.records import AuditUnavailable
 from lookup.extensions import state_store
 from lookup.http.rate_limits import lookup_limit
 from lookup.identity import session_answers, sessions
-from lookup.web import present
+from lookup.screens.cards import choose_view
 from lookup.web.blueprint import bp, error_page
 from lookup.web.guards import require_session, signed_in
 from lookup.web.kinds import (
@@ -217,7 +217,7 @@ def _field_label(field: str, detected: Detected) -> str:
 
 def _answer_html(form: LookupForm, detected: Detected, body: dict[str, Any]) -> str:
     kind = detected.kind
-    shown = present.choose_view(kind, body["matches"], form.pick)
+    shown = choose_view(kind, body["matches"], form.pick)
     alternatives = [{"kind": alt, "label": KIND_LABELS[alt]} for alt in ALTERNATIVES.get(kind, ())]
     return render_template(
         "web/_answer.html",

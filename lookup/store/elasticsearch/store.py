@@ -24,7 +24,6 @@ import json
 import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import datetime
 from typing import Any, Literal
 
 from elastic_transport import ConnectionError, ConnectionTimeout, ObjectApiResponse
@@ -36,6 +35,13 @@ from elasticsearch import (
     TransportError,
 )
 
+from lookup.store.audit_record import (
+    ELASTICSEARCH_ADDED,
+    EQUALITY_FILTERS,
+    elasticsearch_doc,
+    elasticsearch_mappings,
+    from_elasticsearch,
+)
 from lookup.store.base import (
     AuditFilter,
     AuditRecord,
@@ -89,28 +95,10 @@ UNIQUE_MAPPINGS: dict[str, Any] = {
     },
 }
 
-AUDIT_MAPPINGS: dict[str, Any] = {
-    "dynamic": "strict",
-    "properties": {
-        "reference": {"type": "keyword"},
-        "at": {"type": "date", "format": "strict_date_optional_time"},
-        "agency_id": {"type": "keyword"},
-        "actor": {"type": "keyword"},
-        "channel": {"type": "keyword"},
-        "action": {"type": "keyword"},
-        # Kept for the record, never searched: not indexed, so no term dictionary of query values.
-        "query": {"type": "keyword", "index": False, "doc_values": False},
-        "reason": {"type": "keyword"},
-        "outcome": {"type": "keyword"},
-        "client": {"type": "keyword"},
-        "detail": {"type": "object", "enabled": False},
-        "appended": {"type": "long"},  # ns since the epoch: orders records of the same ms
-        "on_behalf_of": {"type": "keyword"},
-    },
-}
+AUDIT_MAPPINGS: dict[str, Any] = elasticsearch_mappings()
 # Fields added after the audit index was first released: put into an existing index's mapping
 # (its `dynamic: strict` would otherwise refuse every new record).
-ADDED_FIELDS = ("on_behalf_of",)
+ADDED_FIELDS = ELASTICSEARCH_ADDED
 
 
 class ElasticsearchStateStore:
@@ -414,7 +402,7 @@ class ElasticsearchStateStore:
         Elasticsearch fsyncs the operation on the primary and every in-sync replica before it
         answers; `wait_for_active_shards` additionally refuses the write unless that many copies
         are up. No refresh is needed for durability (refresh is about search visibility)."""
-        doc = {**_audit_doc(record), "appended": time.time_ns()}
+        doc = {**elasticsearch_doc(record), "appended": time.time_ns()}
         with unavailable_on_failure(StoreUnavailable, "audit append"):
             self._ensure_shared()
             try:
@@ -429,7 +417,7 @@ class ElasticsearchStateStore:
                 except ConflictError:
                     existing = self._es.get(index=self._audit_index, id=record.reference)
                     stored = {k: v for k, v in existing["_source"].items() if k != "appended"}
-                    if stored != _audit_doc(record):
+                    if stored != elasticsearch_doc(record):
                         raise DuplicateKey("audit", "reference") from None
                     return
         shards = resp.get("_shards", {})
@@ -462,7 +450,7 @@ class ElasticsearchStateStore:
                 )
                 hits = resp["hits"]["hits"]
                 for h in hits:
-                    yield _audit_record(h["_source"])
+                    yield from_elasticsearch(h["_source"])
                 if remaining is not None:
                     remaining -= len(hits)
                 if len(hits) < size:
@@ -505,44 +493,10 @@ def _equals_query(equals: Mapping[str, Any]) -> dict[str, Any]:
     return {"bool": {"filter": filters, "must_not": must_not}}
 
 
-def _audit_doc(record: AuditRecord) -> dict[str, Any]:
-    return {
-        "reference": record.reference,
-        "at": iso_millis(record.at),
-        "agency_id": record.agency_id,
-        "actor": record.actor,
-        "channel": record.channel,
-        "action": record.action,
-        "query": record.query,
-        "reason": record.reason,
-        "outcome": record.outcome,
-        "client": record.client,
-        "detail": dict(record.detail),
-        "on_behalf_of": record.on_behalf_of,
-    }
-
-
-def _audit_record(source: Mapping[str, Any]) -> AuditRecord:
-    return AuditRecord(
-        reference=source["reference"],
-        at=datetime.fromisoformat(source["at"].replace("Z", "+00:00")),
-        agency_id=source["agency_id"],
-        actor=source["actor"],
-        channel=source["channel"],
-        action=source["action"],
-        query=source["query"],
-        reason=source["reason"],
-        outcome=source["outcome"],
-        client=source["client"],
-        detail=source.get("detail") or {},
-        on_behalf_of=source.get("on_behalf_of"),
-    )
-
-
 def _audit_query(f: AuditFilter) -> dict[str, Any]:
     filters: list[dict[str, Any]] = []
     # reference is a keyword (also the document id): a term on it is one exact index probe.
-    for name in ("reference", "agency_id", "channel", "outcome", "actor"):
+    for name in EQUALITY_FILTERS:
         value = getattr(f, name)
         if value is not None:
             filters.append({"term": {name: value}})

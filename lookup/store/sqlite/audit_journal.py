@@ -31,13 +31,11 @@ from typing import Any
 
 import orjson
 
+from lookup.store.audit_record import OLDER_ROW_FIELDS, ROW_FIELDS
 from search_index.process_id import current_pid
 
-# One journal line is the audit row exactly as inserted (see SQLiteStateStore.append_audit).
+# One journal line is the audit row exactly as inserted (lookup/store/audit_record.sqlite_row).
 AuditRow = tuple[Any, ...]
-ROW_FIELDS = 12
-# A journal left by the release before `on_behalf_of` holds rows without it: replayed as None.
-_OLDER_ROW_FIELDS = 11
 # About 2,500 records: past this size the journal is emptied (once SQLite is synced). Every
 # process zero-fills a file this large when it writes its first record.
 ROTATE_BYTES = 1024 * 1024
@@ -60,8 +58,9 @@ def decode_lines(data: bytes) -> Iterator[AuditRow]:
             continue
         if isinstance(row, list) and len(row) == ROW_FIELDS:
             yield tuple(row)
-        elif isinstance(row, list) and len(row) == _OLDER_ROW_FIELDS:
-            yield (*row, None)
+        elif isinstance(row, list) and len(row) == OLDER_ROW_FIELDS:
+            # A journal left by a release before the fields added later: those are None.
+            yield (*row, *(None,) * (ROW_FIELDS - OLDER_ROW_FIELDS))
 
 
 class Journal:

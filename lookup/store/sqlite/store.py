@@ -26,10 +26,20 @@ import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from lookup.store.audit_record import (
+    BY_NAME,
+    EQUALITY_FILTERS,
+    ROW_FIELDS,
+    SQLITE_COLUMNS,
+    SQLITE_MIGRATIONS,
+    epoch_ms,
+    from_sqlite_row,
+    sqlite_row,
+    sqlite_table,
+)
 from lookup.store.base import (
     AuditFilter,
     AuditRecord,
@@ -52,31 +62,10 @@ _FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 _UNIQUE_INDEX = re.compile(r"ux__(?P<collection>[a-z0-9_]+?)__(?P<field>[A-Za-z0-9_]+)")
 BUSY_TIMEOUT_MS = 10_000
 JOURNAL_SUFFIX = ".audit-journal"
-_AUDIT_COLUMNS = (
-    "reference, at_ms, agency_id, actor, channel, action, query, reason, outcome, client, detail,"
-    " on_behalf_of"
-)
-_INSERT_AUDIT = f"INSERT INTO audit ({_AUDIT_COLUMNS}) VALUES ({', '.join('?' * 12)})"  # noqa: S608
-# Columns added after the audit table was first released: (name, type), added in this order to
-# a table created without them (ALTER TABLE ... ADD COLUMN: old rows read NULL).
-_AUDIT_MIGRATIONS = (("on_behalf_of", "TEXT"),)
-
-_AUDIT_SCHEMA = """
-CREATE TABLE IF NOT EXISTS audit (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    reference TEXT NOT NULL UNIQUE,
-    at_ms INTEGER NOT NULL,
-    agency_id TEXT,
-    actor TEXT,
-    channel TEXT NOT NULL,
-    action TEXT NOT NULL,
-    query TEXT NOT NULL,
-    reason TEXT,
-    outcome TEXT NOT NULL,
-    client TEXT,
-    detail TEXT NOT NULL,
-    on_behalf_of TEXT
-);
+_INSERT_AUDIT = f"INSERT INTO audit ({SQLITE_COLUMNS}) VALUES ({', '.join('?' * ROW_FIELDS)})"  # noqa: S608
+# The table (its columns from lookup/store/audit_record.py), then what keeps it append-only.
+_AUDIT_SCHEMA = f"""
+{sqlite_table()}
 CREATE TABLE IF NOT EXISTS audit_durable (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     syncs INTEGER NOT NULL
@@ -125,12 +114,6 @@ def _same(stored: Any, wanted: Any) -> bool:
     if isinstance(wanted, (dict, list, tuple)):
         return json.dumps(stored, sort_keys=True) == json.dumps(wanted, sort_keys=True)
     return type(stored) is type(wanted) and stored == wanted
-
-
-def _ms(moment: datetime) -> int:
-    if moment.tzinfo is None:
-        raise ValueError("audit times must be timezone-aware")
-    return int(moment.timestamp() * 1000)
 
 
 @dataclass(eq=False)
@@ -306,11 +289,11 @@ class SQLiteStateStore:
         """Add the columns a table made by an older release lacks (the triggers forbid UPDATE
         and DELETE, not ALTER TABLE, so the rows it holds stay untouched)."""
         present = {row[1] for row in self._connection().execute("PRAGMA table_info(audit)")}
-        if all(column in present for column, _kind in _AUDIT_MIGRATIONS):
+        if all(column in present for column, _kind in SQLITE_MIGRATIONS):
             return
         with self._write() as writer:  # under the write lock: another process may migrate too
             present = {row[1] for row in writer.execute("PRAGMA table_info(audit)")}
-            for column, kind in _AUDIT_MIGRATIONS:
+            for column, kind in SQLITE_MIGRATIONS:
                 if column not in present:
                     writer.execute(f"ALTER TABLE audit ADD COLUMN {column} {kind}")
 
@@ -446,20 +429,7 @@ class SQLiteStateStore:
 
     def append_audit(self, record: AuditRecord) -> None:
         self._ensure_audit()
-        row = (
-            record.reference,
-            _ms(record.at),
-            record.agency_id,
-            record.actor,
-            record.channel,
-            record.action,
-            record.query,
-            record.reason,
-            record.outcome,
-            record.client,
-            json.dumps(dict(record.detail), separators=(",", ":"), default=str),
-            record.on_behalf_of,
-        )
+        row = sqlite_row(record)
         try:
             # Committed (visible, and its reference checked unique) but not yet synced: the
             # journal below makes it durable. Inserted first, so a journal row is always a row
@@ -486,38 +456,25 @@ class SQLiteStateStore:
         clauses: list[str] = []
         parameters: list[Any] = []
         # reference is UNIQUE in the schema, so its automatic index answers it in one probe.
-        for column in ("reference", "agency_id", "channel", "outcome", "actor"):
-            value = getattr(filter, column)
+        for name in EQUALITY_FILTERS:
+            value = getattr(filter, name)
             if value is not None:
-                clauses.append(f"{column} = ?")
+                clauses.append(f"{BY_NAME[name].sql_column} = ?")
                 parameters.append(value)
         if filter.since is not None:
             clauses.append("at_ms >= ?")
-            parameters.append(_ms(filter.since))
+            parameters.append(epoch_ms(filter.since))
         if filter.until is not None:
             clauses.append("at_ms < ?")
-            parameters.append(_ms(filter.until))
+            parameters.append(epoch_ms(filter.until))
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
         limit = ""
         if filter.limit is not None:
             limit = " LIMIT ?"
             parameters.append(max(filter.limit, 0))
-        sql = f"SELECT {_AUDIT_COLUMNS} FROM audit{where} ORDER BY at_ms DESC, seq DESC{limit}"  # noqa: S608
+        sql = f"SELECT {SQLITE_COLUMNS} FROM audit{where} ORDER BY at_ms DESC, seq DESC{limit}"  # noqa: S608
         for row in self._stream(sql, parameters):
-            yield AuditRecord(
-                reference=row[0],
-                at=datetime.fromtimestamp(row[1] / 1000, tz=UTC),
-                agency_id=row[2],
-                actor=row[3],
-                channel=row[4],
-                action=row[5],
-                query=row[6],
-                reason=row[7],
-                outcome=row[8],
-                client=row[9],
-                detail=json.loads(row[10]),
-                on_behalf_of=row[11],
-            )
+            yield from_sqlite_row(row)
 
     # -- backup --------------------------------------------------------------------------
 

@@ -236,3 +236,37 @@ def test_answer_context_follows_the_local_day(app: Flask, monkeypatch: pytest.Mo
     assert (first.today, first.include_date_of_birth) == (date(2026, 3, 15), False)
     assert (with_birth.today, with_birth.include_date_of_birth) == (date(2026, 3, 15), True)
     assert (tomorrow.today, tomorrow.include_date_of_birth) == (date(2026, 3, 16), False)
+
+
+@pytest.mark.parametrize(
+    ("kind", "value"),
+    [
+        ("plate", DIPLOMAT_PLATE),
+        ("plate_pattern", DIPLOMAT_PLATE[:4] + "*"),
+        ("credential", DIPLOMAT_CREDENTIAL),
+        ("license", "OFM100200"),
+        ("person", "Valdoria"),
+        ("plate", "ZZ99999"),
+    ],
+)
+def test_the_audit_summary_is_what_the_answer_shows(app: Flask, kind: str, value: str) -> None:
+    """The summary is noted from the typed values as the answer is built; it must say what the
+    answer shows: each shown person's level in order, and the first vehicle's insurance."""
+    with app.app_context():
+        result = lookup(kind=kind, value=value, params={} if kind == "person" else None)
+        [entry] = audit_trail(app)
+    levels: list[str] = []
+    insurance = None
+    for match in result.body["matches"]:  # type: ignore[attr-defined]
+        if "vehicle" in match:
+            insurance = insurance or match["vehicle"]["insurance"]["status"]
+            shown = match["persons"]
+        elif "person_id" not in match:  # a licence, with its holder if on record
+            shown = [match["person"]] if match["person"] else []
+        else:
+            shown = [match]
+        levels.extend(person["immunity"]["level"] for person in shown)
+    assert entry.detail["summary"] == {"levels": levels, "insurance": insurance}
+    if kind == "plate" and value == DIPLOMAT_PLATE:
+        assert len(levels) > 1  # the household
+        assert insurance is not None

@@ -19,7 +19,7 @@ from lookup.qr.receipts import (
     find_lookup,
     summary_code,
 )
-from lookup.qr.views import receipt_qr_svg
+from lookup.qr.views import receipt_for
 from tests.factories import DIPLOMAT_PLATE, make_audit_record
 from tests.lookup.qr.conftest import PUBLIC_URL, QrEnv
 from tests.lookup.qr.zbar import decode_png
@@ -106,7 +106,7 @@ def test_login_records_are_not_receipts(qr_env: QrEnv) -> None:
             agency_id=agency_id,
         )
         with pytest.raises(ReceiptNotFound):
-            receipt_qr_svg(entry.reference, _principal(qr_env))
+            receipt_for(entry.reference, _principal(qr_env))
 
 
 def test_a_receipt_for_a_lookup_years_old_is_found_by_its_reference(qr_env: QrEnv) -> None:
@@ -137,7 +137,7 @@ def _principal(env: QrEnv) -> Principal:
 def test_receipt_qr_svg_for_the_answer_page(qr_env: QrEnv) -> None:
     reference = _lookup(qr_env, "/api/v1/credentials/DA123456?reason=investigation")
     with qr_env.app.test_request_context():
-        svg = receipt_qr_svg(reference, _principal(qr_env))
+        svg = receipt_for(reference, _principal(qr_env)).svg
         assert svg.startswith("<svg")
         found = find_lookup(state_store(), reference, _principal(qr_env).agency_id)
         assert found.action == "credential"

@@ -4,6 +4,7 @@ agency's; unlock, disable and enable; admin management of agencies, keys and off
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import re
 
@@ -16,6 +17,7 @@ from lookup.extensions import state_store
 from lookup.identity import accounts
 from lookup.store.base import AuditFilter
 from tests.factories import DIPLOMAT_PLATE
+from tests.lookup.store.test_audit_record_shape import BARE, CSV, ENTRY
 from tests.lookup.web.conftest import Clock, OfficerLogin, csrf_of, make_officer, sign_in
 from tests.lookup.web.test_lookup_pages import lookup, text_of
 
@@ -260,3 +262,26 @@ def test_the_officers_page_shows_an_sms_opt_out(
     after = text_of(boss.get("/supervisor/officers").get_data(as_text=True))
     assert "SMS opted out (STOP)" in after
     assert "opted out (STOP): texts go unanswered until START" in after
+
+
+def test_audit_csv_export_bytes_and_headers(
+    web_app: Flask, clock: Clock, metro_boss: OfficerLogin
+) -> None:
+    """The supervisor's CSV download, byte for byte: the same cells as the CLI export."""
+    with web_app.app_context():
+        for entry in (ENTRY, BARE):
+            state_store().append_audit(
+                dataclasses.replace(entry, channel="qr", agency_id=metro_boss.agency_id)
+            )
+    boss = signed_in(web_app, metro_boss, clock)
+    exported = boss.get("/supervisor/audit?format=csv&channel=qr")
+    assert exported.status_code == 200
+    assert exported.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert exported.headers["Cache-Control"] == "no-store"
+    assert re.fullmatch(
+        r'attachment; filename="audit-\d{8}-\d{6}\.csv"', exported.headers["Content-Disposition"]
+    )
+    header, entry, bare = CSV.splitlines(keepends=True)
+    entry = entry.replace(",agency-1,", f",{metro_boss.agency_id},").replace(",web,", ",qr,")
+    bare = bare.replace(",,,,login,", f",{metro_boss.agency_id},,,qr,")
+    assert exported.get_data(as_text=True) == header + bare + entry  # newest first

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from lookup.web import present
+from lookup.screens import officer
 
 
 @pytest.mark.parametrize(
     ("badge", "status", "label", "text"),
     [
-        (present.registration_badge, "expired", "Registration expired", "Registration expired"),
-        (present.registration_badge, "active", "Registered", "Registered"),
-        (present.licence_badge, "valid", "Licence valid", "Licence valid"),
-        (present.credential_badge, "revoked", "Card revoked", "Card revoked"),
+        (officer.registration_badge, "expired", "Registration expired", "Registration expired"),
+        (officer.registration_badge, "active", "Registered", "Registered"),
+        (officer.licence_badge, "valid", "Licence valid", "Licence valid"),
+        (officer.credential_badge, "revoked", "Card revoked", "Card revoked"),
     ],
 )
 def test_status_badges_say_it_once(badge: object, status: str, label: str, text: str) -> None:
@@ -23,7 +23,7 @@ def test_status_badges_say_it_once(badge: object, status: str, label: str, text:
 
 
 def test_an_uninsured_car_may_not_be_driven() -> None:
-    shown = present.insurance_badge(
+    shown = officer.insurance_badge(
         {"status": "lapsed", "label": "Not insured: policy lapsed", "may_be_driven": False}
     )
     assert (shown.tone, shown.text) == ("bad", "Not insured: policy lapsed: may not be driven")
@@ -46,8 +46,8 @@ def test_the_vehicle_line_starts_with_the_recorded_type(vehicle_type: str, expec
         "make": "Humbaur",
         "model": "HA",
     }
-    assert present.vehicle_line(vehicle) == expected
-    assert present.vehicle_line({"vehicle_type": "trailer"}) == "Trailer"
+    assert officer.vehicle_line(vehicle) == expected
+    assert officer.vehicle_line({"vehicle_type": "trailer"}) == "Trailer"
 
 
 @pytest.mark.parametrize(
@@ -59,4 +59,4 @@ def test_the_vehicle_line_starts_with_the_recorded_type(vehicle_type: str, expec
     ],
 )
 def test_points_carry_the_ofm_alert_they_reach(alert: str, shown: str) -> None:
-    assert present.points_text({"points": 9, "points_alert": alert}) == shown
+    assert officer.points_text({"points": 9, "points_alert": alert}) == shown

@@ -1,6 +1,8 @@
-"""Small helpers that turn the API answer (lookup/answers/build.py) into what the page shows.
+"""The officer screens' presentation helpers: the officer web pages, the QR full record and the
+training mode show an answer through the same `OfficerScreenUi`, so a trainee sees exactly what
+an officer sees.
 
-The page renders the very dict the JSON API returns; the words of levels and actions come from
+The screens render the very dict the JSON API returns; the words of levels and actions come from
 the immunity matrix (lookup/rules/immunity_matrix.yaml) through its loader, never from here.
 Only the choice of badge colour for a status lives in this module.
 """
@@ -12,7 +14,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from lookup.identity import sessions
 from lookup.rules.immunity import ACTION_CODES, ImmunityMatrix
+from lookup.rules.matrix_source import current_matrix
 
 # Badge tone by status. Anything unlisted is shown as "bad": an unknown status must not look fine.
 _INSURANCE_TONE = {"active": "good", "expiring": "warn", "not_required": "neutral"}
@@ -38,17 +42,6 @@ class ActionRow:
     label: str
     text: str
     value: str
-
-
-@dataclass(frozen=True, slots=True)
-class AnswerView:
-    """Which card an answer opens on, and the matches it shows."""
-
-    # plate | plate_candidates | person | person_candidates | license | number_candidates |
-    # no_match
-    view: str
-    matches: list[dict[str, Any]]
-    similar: list[dict[str, Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,33 +82,6 @@ def action_shorts(matrix: ImmunityMatrix, immunity: Mapping[str, Any]) -> list[s
     values: Mapping[str, str] = immunity["actions"]
     shorts = [matrix.actions[code].values[values[code]].short for code in ACTION_CODES]
     return [short[:1].upper() + short[1:] for short in shorts]
-
-
-def choose_view(kind: str, matches: list[dict[str, Any]], pick: str = "") -> AnswerView:
-    """The card an answer opens on: every channel that shows action cards (the officer web, the
-    QR full record, training mode) decides it here, so they open the same answer the same way."""
-    if not matches:
-        return AnswerView("no_match", [], [])
-    if kind == "plate":
-        exact = [m for m in matches if m["match"] == "exact"]
-        if exact:
-            return AnswerView("plate", exact[:1], [m for m in matches if m is not exact[0]])
-        return AnswerView("plate_candidates", matches, [])
-    if kind == "plate_pattern":
-        return AnswerView("plate_candidates", matches, [])
-    if kind in ("credential", "license"):
-        exact = [m for m in matches if m.get("match", "exact") == "exact"]
-        if exact:
-            view = "license" if kind == "license" else "person"
-            return AnswerView(view, exact[:1], [m for m in matches if m is not exact[0]])
-        return AnswerView("number_candidates", matches, [])
-    if kind == "person":
-        picked = [m for m in matches if pick and m["person_id"] == pick]
-        if picked:
-            return AnswerView("person", picked, [])
-        if len(matches) > 1:
-            return AnswerView("person_candidates", matches, [])
-    return AnswerView("person", matches[:1], [])
 
 
 def insurance_badge(insurance: Mapping[str, Any]) -> Badge:
@@ -211,3 +177,38 @@ def mission_line(mission: Mapping[str, Any] | None) -> str:
     place = ", ".join(str(p) for p in (mission.get("city"), mission.get("state")) if p)
     name = f"{mission.get('name')} ({mission.get('country')})"
     return f"{name}, {place}" if place else name
+
+
+class OfficerScreenUi:
+    """The presentation helpers the officer screens' templates call as `ui.*`; outreach's
+    training mode passes the same object so trainees see exactly what officers see."""
+
+    def __init__(self) -> None:
+        self.matrix = current_matrix()
+
+    def headline(self, level: str) -> str:
+        return level_headline(self.matrix, level)
+
+    def summary(self, immunity: dict[str, Any]) -> str:
+        return summary_after_headline(self.matrix, immunity)
+
+    def action_rows(self, immunity: dict[str, Any]) -> list[ActionRow]:
+        return action_rows(self.matrix, immunity)
+
+    def action_shorts(self, immunity: dict[str, Any]) -> list[str]:
+        return action_shorts(self.matrix, immunity)
+
+    @staticmethod
+    def data_age(data_as_of: str) -> str:
+        return data_age(data_as_of, sessions.now())
+
+    insurance_badge = staticmethod(insurance_badge)
+    registration_badge = staticmethod(registration_badge)
+    licence_badge = staticmethod(licence_badge)
+    points_text = staticmethod(points_text)
+    credential_badge = staticmethod(credential_badge)
+    travel_badge = staticmethod(travel_badge)
+    marked_chars = staticmethod(marked_chars)
+    matched_number = staticmethod(matched_number)
+    vehicle_line = staticmethod(vehicle_line)
+    mission_line = staticmethod(mission_line)
