@@ -118,5 +118,3 @@ def search_backend() -> SearchBackend:
 def state_store() -> StateStore:
     """The app-state store, with every declared collection in place."""
     return services().ensured_store()
-
-
