@@ -22,8 +22,8 @@ from lookup.store.audit_record import (
     record_json,
 )
 from lookup.store.base import AuditFilter, AuditRecord
-from lookup.store.elasticsearch import AUDIT_MAPPINGS
-from lookup.store.sqlite import JOURNAL_SUFFIX, SQLiteStateStore
+from lookup.store.elasticsearch.store import AUDIT_MAPPINGS
+from lookup.store.sqlite.store import JOURNAL_SUFFIX, SQLiteStateStore
 
 ENTRY = AuditRecord(
     reference="DC-0A1B2-C3D4E",
