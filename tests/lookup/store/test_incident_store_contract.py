@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from lookup.store.base import DuplicateKey, StateStore, VersionConflict
-from lookup.store.elasticsearch.store import incidents as elasticsearch_incidents
+from lookup.store.elasticsearch import incidents as elasticsearch_incidents
 from lookup.store.incidents import IncidentFilter
 
 PUBLISHED = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -154,8 +154,8 @@ def test_reported_points_count_assessments_after_publication_within_the_window(
 def test_the_total_is_counted_up_to_the_limit_and_one_more(
     store: StateStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from lookup.store.elasticsearch.store import incidents as elasticsearch_incidents
-    from lookup.store.sqlite.store import incidents as sqlite_incidents
+    from lookup.store.elasticsearch import incidents as elasticsearch_incidents
+    from lookup.store.sqlite import incidents as sqlite_incidents
 
     for module in (sqlite_incidents, elasticsearch_incidents):
         monkeypatch.setattr(module, "COUNT_LIMIT", 2)
