@@ -71,7 +71,8 @@ def _zone() -> ZoneInfo:
     return ZoneInfo(current_settings().timezone)
 
 
-def _form_values() -> dict[str, str]:
+def form_values() -> dict[str, str]:
+    """The report form's fields as typed (training mode's form is the same form)."""
     names = (
         "lookup_reference",
         *SUBJECT_FIELDS,
@@ -115,14 +116,20 @@ def incident_new() -> Response:
     """The report form, holding the reference and subject of the answer it was opened from."""
     if _principal().is_analyst:
         return error_page(403, "Not allowed", "Analysts review reports; officers file them.")
-    values = _form_values()
+    return _form_page(new_form_values())
+
+
+def new_form_values() -> dict[str, str]:
+    """The fields a new report form opens with: those posted from the answer, and now (the
+    agency's local time, to the minute) unless a time was given."""
+    values = form_values()
     if not values["occurred_at"]:
         now = datetime.now(_zone()).replace(second=0, microsecond=0, tzinfo=None)
         values["occurred_at"] = now.isoformat(timespec="minutes")
-    return _form_page(values)
+    return values
 
 
-def _body_from_form(values: dict[str, str]) -> dict[str, Any]:
+def body_from_form(values: dict[str, str]) -> dict[str, Any]:
     """The API body the form stands for (types converted; a bad one is a 400 on its field)."""
     body: dict[str, Any] = {"kind": values["kind"] or None}
     try:
@@ -156,18 +163,23 @@ def _body_from_form(values: dict[str, str]) -> dict[str, Any]:
     return body
 
 
-@bp.post("/incidents")
-@signed_in()
-def incident_file() -> BaseResponse:
-    values = _form_values()
+def incident_from_form(body: dict[str, Any]) -> IncidentIn:
+    """The form's report as the API would take it; ApiError 400 naming the first bad field."""
     try:
-        body = IncidentIn.model_validate(_body_from_form(values), strict=False)
-        document = file_incident(_caller(), body)
+        return IncidentIn.model_validate(body, strict=False)
     except ValidationError as error:
         first = error.errors()[0]
         field = ".".join(str(part) for part in first["loc"]) or "form"
         message = str(first["msg"]).removeprefix("Value error, ")
-        return _form_page(values, error=f"{field}: {message}", field=field, status=400)
+        raise ApiError(400, "invalid_field", f"{field}: {message}", field=field) from None
+
+
+@bp.post("/incidents")
+@signed_in()
+def incident_file() -> BaseResponse:
+    values = form_values()
+    try:
+        document = file_incident(_caller(), incident_from_form(body_from_form(values)))
     except ApiError as error:
         if error.status == 400:
             return _form_page(values, error=error.message, field=error.field, status=400)
