@@ -18,6 +18,7 @@ from typing import Any
 
 from flask import abort, make_response, redirect, render_template, request, url_for
 from flask_limiter.util import get_remote_address
+from pydantic import ValidationError
 from werkzeug.wrappers import Response
 
 from lookup.errors import ApiError
@@ -113,8 +114,10 @@ def training_incident_file() -> Response:
 @bp.get("/training/incidents")
 def training_incidents() -> Response:
     caller = _caller()
-    page = request.args.get("page", "1")
-    query = IncidentQuery(page=min(int(page), 200) if page.isdigit() and page != "0" else 1)
+    try:
+        query = IncidentQuery.model_validate({"page": request.args.get("page", "1")})
+    except ValidationError:
+        abort(400, description="page: a page number from 1 to 200")
     try:
         listed = list_incidents(caller, query, request.query_string.decode("utf-8", "replace"))
     except ApiError as error:

@@ -57,10 +57,10 @@ def may_file_reports() -> bool:
 def training_principal() -> Principal:
     """Who a training lookup is recorded as: never an officer or an API key of an agency."""
     trainer = current_trainer()
-    attendee = attendee_id()
     if trainer is not None:
         who = f"trainer-{trainer.id}"
     else:
+        attendee = attendee_id()
         who = f"attendee-{attendee}" if attendee else "visitor"
     return Principal(
         agency_id=TRAINING_AGENCY_ID,

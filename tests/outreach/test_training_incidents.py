@@ -266,6 +266,10 @@ def test_trainees_see_only_their_own_reports_and_visitors_file_none(app: Flask) 
     incident_id = document["incident_id"]
     assert other.get(f"/outreach/training/incidents/{incident_id}").status_code == 404
     assert incident_id not in other.get("/outreach/training/incidents").get_data(as_text=True)
+    for page in ("0", "201", "x", "\u00b2"):
+        refused = first.get(f"/outreach/training/incidents?page={page}")
+        assert refused.status_code == 400
+        assert "page:" in refused.get_data(as_text=True)
 
     visitor = app.test_client()
     answer = training_answer(visitor, "license", TRAINING_LICENCE)
