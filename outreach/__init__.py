@@ -25,6 +25,7 @@ def init_app(app: Flask) -> None:
         seminars,
         trainer_views,
         trainers,
+        training_incident_views,
         training_views,
     )
     from outreach.blueprint import bp

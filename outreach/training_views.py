@@ -39,15 +39,29 @@ KINDS: Final = {
 }
 
 
+def attendee_id() -> str | None:
+    """The attendee this browser joined a session as (the latest, if several), from the
+    signed session cookie."""
+    attendance = session.get(ATTENDANCE_KEY)
+    ids = sorted(attendance.values()) if isinstance(attendance, dict) else []
+    return str(ids[-1]) if ids else None
+
+
+def may_file_reports() -> bool:
+    """Whether this trainee may file training incident reports: a signed-in trainer or an
+    attendee of a session. A visitor may look up but not file: a report is shown to whoever
+    filed it, and every visitor is the one actor `training:visitor`."""
+    return current_trainer() is not None or attendee_id() is not None
+
+
 def training_principal() -> Principal:
     """Who a training lookup is recorded as: never an officer or an API key of an agency."""
     trainer = current_trainer()
     if trainer is not None:
         who = f"trainer-{trainer.id}"
     else:
-        attendance = session.get(ATTENDANCE_KEY)
-        ids = sorted(attendance.values()) if isinstance(attendance, dict) else []
-        who = f"attendee-{ids[-1]}" if ids else "visitor"
+        attendee = attendee_id()
+        who = f"attendee-{attendee}" if attendee else "visitor"
     return Principal(
         agency_id=TRAINING_AGENCY_ID,
         agency_name="Training mode",
@@ -61,6 +75,7 @@ def _render(status: int = 200, **context: Any) -> tuple[str, int]:
     context.setdefault("errors", {})
     context.setdefault("form", {"kind": "plate", "q": ""})
     context.setdefault("scenario", None)
+    context["may_report"] = may_file_reports()
     scenario = context["scenario"]
     context["situation"] = (
         render_markdown(scenario.situation, placeholders()) if scenario is not None else None

@@ -251,8 +251,8 @@ def answer_context(
     include_date_of_birth: bool, *, with_reports: bool = True
 ) -> answers.AnswerContext:
     """Today's answer context. `with_reports`: licence points include those assessed from
-    incident reports in this app's state store (off for training data sets, whose synthetic
-    people have no reports)."""
+    incident reports in this app's state store (off for training data sets: their synthetic
+    people have no live reports, and training reports are never assessed)."""
     settings = current_settings()
     return _answer_context(
         settings,

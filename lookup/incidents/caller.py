@@ -14,6 +14,7 @@ from lookup.audit.records import AuditUnavailable, record
 from lookup.errors import ApiError
 from lookup.identity.principal import Principal
 from lookup.store.base import AuditChannel, Outcome
+from search_index.backend import SearchBackend
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +22,9 @@ class Caller:
     principal: Principal
     channel: AuditChannel
     client: str | None
+    # The synthetic data set a training caller's reports name people of (training mode hands
+    # its own over, as to run_lookup); live callers leave it None and get the published record.
+    training_backend: SearchBackend | None = None
 
     def audit(self, action: str, query: str, outcome: Outcome, **detail: Any) -> str:
         """One audit record; its reference. ApiError 503 when it cannot be written."""

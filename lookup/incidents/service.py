@@ -9,6 +9,14 @@ the log may hold a record of a write that then failed, never miss one that happe
 
 Who sees what: a police agency sees its own reports; OFM analysts see every agency's. The note of
 an assessment is OFM's own: the reporting agency sees the decision and the points, not the note.
+
+Training mode files reports too, against the synthetic training set, into the state store's
+`training_incidents`: a store of their own, so the live queue, exports and licence points never
+read a synthetic report and training never reads a live one. Every trainee shares the training
+agency, so in training each sees the reports they filed themselves; the lookup a training report
+follows must be a training lookup (the training agency's, as a live report needs its agency's).
+Training reports are audited under the training agency, as training lookups are. Nobody assesses
+them (no analyst works in training), so they give no points to any answer.
 """
 
 from __future__ import annotations
@@ -22,7 +30,7 @@ from pydantic import BaseModel, ValidationError
 
 from lookup.answers import build as answers
 from lookup.answers import cache as answer_cache
-from lookup.answers.service import KINDS, answer_context
+from lookup.answers.service import KINDS, LiveDataRefused, answer_context
 from lookup.audit.records import new_reference, records
 from lookup.errors import ApiError
 from lookup.extensions import search_backend, state_store
@@ -32,8 +40,8 @@ from lookup.incidents.caller import Caller
 from lookup.incidents.models import AssessmentIn, IncidentIn, IncidentQuery
 from lookup.incidents.report_to import report_to
 from lookup.store.base import AuditFilter, Outcome, StoreError, VersionConflict, iso_millis
-from lookup.store.incidents import COUNT_LIMIT, IncidentFilter
-from search_index.backend import BackendError, Snapshot
+from lookup.store.incidents import COUNT_LIMIT, IncidentFilter, IncidentStore
+from search_index.backend import BackendError, SearchBackend, Snapshot
 from search_index.records import Mission, Person, Vehicle
 
 M = TypeVar("M", bound=BaseModel)
@@ -73,6 +81,26 @@ def _bad(field: str, message: str) -> ApiError:
     return ApiError(400, "invalid_field", f"{field}: {message}", field=field)
 
 
+# -- where reports live --------------------------------------------------------------------
+
+
+def incident_store(principal: Principal) -> IncidentStore:
+    """The reports the principal files and reads: training mode's are kept apart."""
+    store = state_store()
+    return store.training_incidents if principal.is_training else store.incidents
+
+
+def _subject_records(caller: Caller) -> SearchBackend:
+    """The data set a report's subject is resolved against: the published record, or for a
+    training caller the synthetic set its view handed over. Like run_lookup, a training caller
+    without one is refused rather than given the live record."""
+    if not caller.principal.is_training:
+        return search_backend()
+    if caller.training_backend is None:
+        raise LiveDataRefused("training reports name people of the training data set only")
+    return caller.training_backend
+
+
 # -- audit ---------------------------------------------------------------------------------
 
 
@@ -89,8 +117,6 @@ def _refuse(caller: Caller, action: str, query: str, error: ApiError) -> ApiErro
 def _check_may_file(principal: Principal) -> None:
     if principal.is_analyst:
         raise ApiError(403, "forbidden", "analysts review reports; police agencies file them")
-    if principal.is_training:
-        raise ApiError(403, "forbidden", "training mode files no reports")
 
 
 def _reporting_officer(principal: Principal, body: IncidentIn) -> dict[str, Any]:
@@ -180,7 +206,9 @@ def _person_of(snapshot: Snapshot, body: IncidentIn) -> Person | None:
     return found[0][1] if found else None
 
 
-def _resolve_subject(snapshot: Snapshot, body: IncidentIn) -> dict[str, Any]:
+def _resolve_subject(
+    snapshot: Snapshot, body: IncidentIn, context: answers.AnswerContext
+) -> dict[str, Any]:
     """The subject as the published record holds it now, with the immunity level a lookup
     answers now (built by lookup/answers/build.py, never derived here)."""
     given = {name: value for name, value in body.subject.model_dump().items() if value is not None}
@@ -191,7 +219,7 @@ def _resolve_subject(snapshot: Snapshot, body: IncidentIn) -> dict[str, Any]:
         vehicle = snapshot.get_vehicle(body.subject.plate)
         if vehicle is None:
             raise _bad("subject.plate", "not in the published record")
-        registrant = _registrant(snapshot, vehicle)
+        registrant = _registrant(snapshot, vehicle, context)
     out: dict[str, Any] = {
         "given": given,
         "person_id": None,
@@ -203,7 +231,7 @@ def _resolve_subject(snapshot: Snapshot, body: IncidentIn) -> dict[str, Any]:
         "registrant": registrant,
     }
     if person is not None:
-        answer = answers.person_json(snapshot, person, answer_context(False))
+        answer = answers.person_json(snapshot, person, context)
         out.update(
             person_id=answer["person_id"],
             name=answer["name"],
@@ -214,14 +242,16 @@ def _resolve_subject(snapshot: Snapshot, body: IncidentIn) -> dict[str, Any]:
     return out
 
 
-def _registrant(snapshot: Snapshot, vehicle: Vehicle) -> dict[str, Any]:
+def _registrant(
+    snapshot: Snapshot, vehicle: Vehicle, context: answers.AnswerContext
+) -> dict[str, Any]:
     if vehicle.owner_person_id is not None:
         owner = snapshot.get_person(vehicle.owner_person_id)
         if owner is None:
             return {"person_id": vehicle.owner_person_id, "name": None, "mission": None}
         return {
             "person_id": owner.person_id,
-            "name": answers.person_json(snapshot, owner, answer_context(False))["name"],
+            "name": answers.person_json(snapshot, owner, context)["name"],
             "mission": _mission_json(snapshot.get_mission(owner.mission_id)),
         }
     mission = snapshot.get_mission(vehicle.owner_mission_id) if vehicle.owner_mission_id else None
@@ -241,9 +271,11 @@ def file_incident(caller: Caller, body: IncidentIn) -> dict[str, Any]:
         if body.occurred_at > datetime.now(UTC) + FUTURE_TOLERANCE:
             raise _bad("occurred_at", "lies in the future")
         lookup_reference = _check_lookup_reference(principal, body.lookup_reference)
+        # As a training lookup answers: without points from the live reports.
+        context = answer_context(False, with_reports=not principal.is_training)
         try:
-            with search_backend().snapshot() as snapshot:
-                subject = _resolve_subject(snapshot, body)
+            with _subject_records(caller).snapshot() as snapshot:
+                subject = _resolve_subject(snapshot, body, context)
                 published_at = snapshot.info.published_at
         except (BackendError, OSError):
             raise ApiError(
@@ -280,7 +312,7 @@ def file_incident(caller: Caller, body: IncidentIn) -> dict[str, Any]:
         "assessments": [],
     }
     try:
-        state_store().incidents.add(document)
+        incident_store(principal).add(document)
     except StoreError:
         raise _unavailable() from None
     return document
@@ -299,16 +331,19 @@ def incident_json(document: Mapping[str, Any], principal: Principal) -> dict[str
 
 
 def _visible(document: Mapping[str, Any], principal: Principal) -> bool:
+    if principal.is_training:
+        # Every trainee is of the one training agency: each sees what they filed.
+        return bool(document["filed_by"] == principal.actor)
     return principal.is_analyst or document["agency_id"] == principal.agency_id
 
 
 def get_incident(caller: Caller, incident_id: str) -> dict[str, Any]:
     """The report, if the caller may read it; 404 alike for another agency's and a missing one."""
     try:
-        found = state_store().incidents.get(incident_id[:64])
+        found = incident_store(caller.principal).get(incident_id[:64])
     except StoreError:
         raise _unavailable() from None
-    if found is None or not _visible(found[1], caller.principal) or caller.principal.is_training:
+    if found is None or not _visible(found[1], caller.principal):
         raise _refuse(
             caller, "incident_read", incident_id, ApiError(404, "not_found", "no such report")
         )
@@ -330,21 +365,22 @@ def incident_filter(principal: Principal, query: IncidentQuery) -> IncidentFilte
     )
 
 
-def _check_may_list(caller: Caller, action: str, query_text: str) -> None:
-    if caller.principal.is_training:
-        raise _refuse(
-            caller, action, query_text, ApiError(403, "forbidden", "training mode has no reports")
-        )
+def _page(principal: Principal, query: IncidentQuery) -> tuple[list[dict[str, Any]], int]:
+    """One page of the reports the principal may see, and how many there are."""
+    store = incident_store(principal)
+    filter = incident_filter(principal, query)
+    offset = (query.page - 1) * PAGE_SIZE
+    if not principal.is_training:
+        return store.page(filter, offset=offset, limit=PAGE_SIZE)
+    # The filer is not an indexed field: a trainee's own reports are picked from the training
+    # agency's, which are practice reports (a few per trainee), never a live queue's volume.
+    mine = [d for d in store.iterate(filter) if _visible(d, principal)]
+    return mine[offset : offset + PAGE_SIZE], len(mine)
 
 
 def list_incidents(caller: Caller, query: IncidentQuery, query_text: str) -> dict[str, Any]:
-    _check_may_list(caller, "incident_list", query_text)
     try:
-        documents, total = state_store().incidents.page(
-            incident_filter(caller.principal, query),
-            offset=(query.page - 1) * PAGE_SIZE,
-            limit=PAGE_SIZE,
-        )
+        documents, total = _page(caller.principal, query)
     except StoreError:
         raise _unavailable() from None
     outcome: Outcome = "match" if documents else "no_match"
@@ -362,8 +398,15 @@ def list_incidents(caller: Caller, query: IncidentQuery, query_text: str) -> dic
 def export_incidents(
     caller: Caller, query: IncidentQuery, query_text: str
 ) -> Iterator[dict[str, Any]]:
-    """Every report matching the filters (all pages), audited before the first row is read."""
-    _check_may_list(caller, "incident_export", query_text)
+    """Every report matching the filters (all pages), audited before the first row is read.
+    Training mode has no export: its trainees list their own few reports."""
+    if caller.principal.is_training:
+        raise _refuse(
+            caller,
+            "incident_export",
+            query_text,
+            ApiError(403, "forbidden", "training mode exports no reports"),
+        )
     store = state_store()
     caller.audit("incident_export", query_text, "match")
     principal = caller.principal
@@ -391,7 +434,7 @@ def assess_incident(caller: Caller, incident_id: str, body: AssessmentIn) -> dic
     (the earlier ones are kept in the report's history and in the audit log)."""
     principal = caller.principal
     check_may_assess(caller, incident_id)
-    store = state_store().incidents
+    store = incident_store(principal)
     reference: str | None = None
     for _attempt in range(_ASSESS_ATTEMPTS):
         try:

@@ -109,6 +109,11 @@ class StateStore(Protocol):
     def incidents(self) -> IncidentStore:
         """Incident reports and their OFM assessments (lookup/store/incidents.py)."""
 
+    @property
+    def training_incidents(self) -> IncidentStore:
+        """Reports filed in training mode: the same store kept apart from `incidents`
+        (lookup/store/incidents.py, TRAINING_APART)."""
+
     def ensure(self, specs: Sequence[CollectionSpec]) -> None:
         """Create collections and their indexes if missing (idempotent)."""
 

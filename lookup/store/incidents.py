@@ -22,6 +22,11 @@ POINTS_DECISION = "points_assessed"
 # counting every one of 100,000 reports for each queue page would cost more than the page.
 # Elasticsearch counts the same way (`track_total_hits`).
 COUNT_LIMIT = 10_000
+# What sets training mode's reports apart from the live ones: each backend keeps them in the same
+# kind of incident store under this name (SQLite: the file `training-<state file>` beside the
+# live one; Elasticsearch: the index `<prefix>-training-incidents`), so no read of the live
+# reports (queue, export, licence points) can meet a synthetic one, and no training read a live one.
+TRAINING_APART = "training"
 
 
 @dataclass(frozen=True, slots=True)

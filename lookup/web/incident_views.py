@@ -16,19 +16,27 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Response, make_response, redirect, render_template, request, url_for
 from pydantic import ValidationError
 from werkzeug.wrappers import Response as BaseResponse
 
-from lookup.config import current_settings
 from lookup.errors import ApiError
 from lookup.identity import sessions
 from lookup.identity.principal import Principal
 from lookup.incidents.caller import Caller
 from lookup.incidents.export import csv_response
-from lookup.incidents.models import DECISIONS, AssessmentIn, IncidentIn, IncidentQuery
+from lookup.incidents.form import (
+    DECISION_LABELS,
+    KIND_LABELS,
+    SUBJECT_FIELDS,
+    body_from_form,
+    form_values,
+    incident_from_form,
+    local_zone,
+    new_form_values,
+)
+from lookup.incidents.models import DECISIONS, AssessmentIn, IncidentQuery
 from lookup.incidents.service import (
     assess_incident,
     check_may_assess,
@@ -40,22 +48,6 @@ from lookup.incidents.service import (
 from lookup.web.blueprint import bp, error_page
 from lookup.web.guards import signed_in
 
-SUBJECT_FIELDS = ("person_id", "credential_number", "license_number", "plate")
-KIND_LABELS = {
-    "moving_violation": "Moving violation",
-    "dui_dwi": "DUI / DWI",
-    "crash": "Crash",
-    "criminal": "Criminal",
-    "parking": "Parking",
-    "other": "Other",
-}
-DECISION_LABELS = {
-    "points_assessed": "Points assessed",
-    "no_action": "No action",
-    "waiver_requested": "Waiver requested",
-    "referred": "Referred",
-}
-
 
 def _principal() -> Principal:
     principal = sessions.current_web_principal()
@@ -65,28 +57,6 @@ def _principal() -> Principal:
 
 def _caller() -> Caller:
     return Caller(_principal(), "web", request.remote_addr)
-
-
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_settings().timezone)
-
-
-def _form_values() -> dict[str, str]:
-    names = (
-        "lookup_reference",
-        *SUBJECT_FIELDS,
-        "occurred_at",
-        "kind",
-        "citation_number",
-        "violation",
-        "narrative",
-        "immunity_claimed",
-        "latitude",
-        "longitude",
-        "location",
-        "badge",
-    )
-    return {name: request.form.get(name, "").strip()[:4100] for name in names}
 
 
 def _form_page(
@@ -115,59 +85,15 @@ def incident_new() -> Response:
     """The report form, holding the reference and subject of the answer it was opened from."""
     if _principal().is_analyst:
         return error_page(403, "Not allowed", "Analysts review reports; officers file them.")
-    values = _form_values()
-    if not values["occurred_at"]:
-        now = datetime.now(_zone()).replace(second=0, microsecond=0, tzinfo=None)
-        values["occurred_at"] = now.isoformat(timespec="minutes")
-    return _form_page(values)
-
-
-def _body_from_form(values: dict[str, str]) -> dict[str, Any]:
-    """The API body the form stands for (types converted; a bad one is a 400 on its field)."""
-    body: dict[str, Any] = {"kind": values["kind"] or None}
-    try:
-        local = datetime.fromisoformat(values["occurred_at"])
-    except ValueError:
-        raise ApiError(
-            400, "invalid_field", "occurred_at: give a date and time", field="occurred_at"
-        ) from None
-    body["occurred_at"] = (local if local.tzinfo else local.replace(tzinfo=_zone())).isoformat()
-    body["subject"] = {name: values[name] for name in SUBJECT_FIELDS if values[name]}
-    for name in ("lookup_reference", "citation_number", "violation", "narrative"):
-        if values[name]:
-            body[name] = values[name]
-    if values["immunity_claimed"] in ("yes", "no"):
-        body["immunity_claimed"] = values["immunity_claimed"] == "yes"
-    location: dict[str, Any] = {}
-    for name in ("latitude", "longitude"):
-        if values[name]:
-            try:
-                location[name] = float(values[name])
-            except ValueError:
-                raise ApiError(
-                    400, "invalid_field", f"{name}: must be a number", field=f"location.{name}"
-                ) from None
-    if values["location"]:
-        location["description"] = values["location"]
-    if location:
-        body["location"] = location
-    if values["badge"]:
-        body["reporting_officer"] = {"name": "-", "badge": values["badge"]}
-    return body
+    return _form_page(new_form_values())
 
 
 @bp.post("/incidents")
 @signed_in()
 def incident_file() -> BaseResponse:
-    values = _form_values()
+    values = form_values()
     try:
-        body = IncidentIn.model_validate(_body_from_form(values), strict=False)
-        document = file_incident(_caller(), body)
-    except ValidationError as error:
-        first = error.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or "form"
-        message = str(first["msg"]).removeprefix("Value error, ")
-        return _form_page(values, error=f"{field}: {message}", field=field, status=400)
+        document = file_incident(_caller(), incident_from_form(body_from_form(values)))
     except ApiError as error:
         if error.status == 400:
             return _form_page(values, error=error.message, field=error.field, status=400)
@@ -177,7 +103,7 @@ def incident_file() -> BaseResponse:
 
 def _query_from_args() -> IncidentQuery:
     """The queue's filters; dates are whole days of the agency's zone."""
-    zone = _zone()
+    zone = local_zone()
     args = request.args
     values: dict[str, Any] = {
         name: args.get(name, "").strip() or None

@@ -11,6 +11,8 @@ Layout (all names start with the configured prefix, default "dipcheck"):
   two writes), is taken over after CLAIM_GRACE seconds.
 - `<prefix>-audit`: append-only; each record's id is its reference, written with op_type=create.
 - `<prefix>-incidents`: incident reports (lookup/store/elasticsearch/incidents.py).
+- `<prefix>-training-incidents`: reports filed in training mode, the same index kept apart;
+  created on first use, as only training mode reads it.
 
 A document's version (1 on insert, +1 per update) is kept in the document; updates and deletes are
 compare-and-set on `_seq_no`/`_primary_term`, so concurrent writers cannot lose each other's
@@ -54,6 +56,7 @@ from lookup.store.base import (
     iso_millis,
 )
 from lookup.store.elasticsearch.incidents import ElasticsearchIncidentStore
+from lookup.store.incidents import TRAINING_APART
 from search_index.elasticsearch.client import (
     ClientOptions,
     connect,
@@ -122,6 +125,9 @@ class ElasticsearchStateStore:
         self._shared_ready = False
         self.incidents = ElasticsearchIncidentStore(
             self._es, prefix=prefix, settings=STATE_SETTINGS
+        )
+        self.training_incidents = ElasticsearchIncidentStore(
+            self._es, prefix=f"{prefix}-{TRAINING_APART}", settings=STATE_SETTINGS
         )
 
     # --- set-up -------------------------------------------------------------------------------

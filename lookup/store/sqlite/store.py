@@ -3,7 +3,8 @@
 Each collection is a table of JSON documents; declared unique and indexed fields become expression
 indexes on `json_extract`, so a lookup by API-key hash or username is one index probe. The audit
 log is its own table that triggers keep append-only; incident reports have their own table too
-(lookup/store/sqlite/incidents.py). Document writes are committed with
+(lookup/store/sqlite/incidents.py), and training mode's reports the same table in a file of their
+own beside this one (`training_incidents`). Document writes are committed with
 `synchronous=FULL`. An audit record is committed with `synchronous=NORMAL` and then synced to this
 process's audit journal (lookup/store/sqlite/audit_journal.py), so it is on disk before
 `append_audit` returns without holding SQLite's one write lock through an fsync. This module never
@@ -50,6 +51,7 @@ from lookup.store.base import (
     StoreUnavailable,
     VersionConflict,
 )
+from lookup.store.incidents import TRAINING_APART
 from lookup.store.sqlite.audit_journal import Journal, decode_lines
 from lookup.store.sqlite.incidents import SQLiteIncidentStore
 from search_index.process_id import current_pid
@@ -148,6 +150,20 @@ class SQLiteStateStore:
             else Journal(journal_dir, journal_rotate_bytes)
         )
         self.incidents = SQLiteIncidentStore(self)
+        self._training: SQLiteStateStore | None = None
+
+    @property
+    def training_incidents(self) -> SQLiteIncidentStore:
+        """Training mode's reports, in `training-<this file's name>` beside this file: a file of
+        their own, so no statement on the live table can reach them. Opened on first use (only
+        training mode reads it); only its incident table is used (training is audited in the
+        live log, as training lookups are)."""
+        if self._training is None:
+            with self._schema_lock:
+                if self._training is None:
+                    apart = self.path.with_name(f"{TRAINING_APART}-{self.path.name}")
+                    self._training = SQLiteStateStore(apart)
+        return self._training.incidents
 
     # -- connections ---------------------------------------------------------------------
 
@@ -508,3 +524,5 @@ class SQLiteStateStore:
             _close_all(connections.open, connections.pid)
         self._local = threading.local()
         self._journal.close()
+        if self._training is not None:
+            self._training.close()

@@ -1,5 +1,7 @@
 """The incident section of the StateStore contract: every backend of conftest.py's `store`
-(SQLite, Elasticsearch through the fake node, a live cluster when configured) must pass it."""
+(SQLite, Elasticsearch through the fake node, a live cluster when configured) must pass it, for
+the live reports (`incidents`) and for training mode's (`training_incidents`) alike, and keep the
+two apart both ways."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import pytest
 
 from lookup.store.base import DuplicateKey, StateStore, VersionConflict
 from lookup.store.elasticsearch import incidents as elasticsearch_incidents
-from lookup.store.incidents import IncidentFilter
+from lookup.store.incidents import IncidentFilter, IncidentStore
 
 PUBLISHED = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -41,6 +43,12 @@ def report(
     }
 
 
+@pytest.fixture(params=["incidents", "training_incidents"])
+def incidents(request: pytest.FixtureRequest, store: StateStore) -> IncidentStore:
+    section: IncidentStore = getattr(store, request.param)
+    return section
+
+
 def points(n: int, at: datetime, decision: str = "points_assessed") -> dict[str, Any]:
     return {
         "decision": decision,
@@ -50,38 +58,38 @@ def points(n: int, at: datetime, decision: str = "points_assessed") -> dict[str,
     }
 
 
-def test_a_report_round_trips_whole_and_its_id_is_unique(store: StateStore) -> None:
+def test_a_report_round_trips_whole_and_its_id_is_unique(incidents: IncidentStore) -> None:
     document = report("IN-1")
-    store.incidents.add(document)
-    assert store.incidents.get("IN-1") == (1, document)
-    assert store.incidents.get("IN-2") is None
+    incidents.add(document)
+    assert incidents.get("IN-1") == (1, document)
+    assert incidents.get("IN-2") is None
     with pytest.raises(DuplicateKey):
-        store.incidents.add(report("IN-1", kind="crash"))
-    assert store.incidents.get("IN-1") == (1, document)
-    assert store.incidents.page(IncidentFilter(), offset=0, limit=10)[1] == 1
+        incidents.add(report("IN-1", kind="crash"))
+    assert incidents.get("IN-1") == (1, document)
+    assert incidents.page(IncidentFilter(), offset=0, limit=10)[1] == 1
 
 
-def test_replace_is_compare_and_set(store: StateStore) -> None:
-    store.incidents.add(report("IN-1"))
+def test_replace_is_compare_and_set(incidents: IncidentStore) -> None:
+    incidents.add(report("IN-1"))
     assessed = report("IN-1", assessment=points(5, PUBLISHED))
-    assert store.incidents.replace("IN-1", assessed, expect_version=1) == 2
-    assert store.incidents.get("IN-1") == (2, assessed)
+    assert incidents.replace("IN-1", assessed, expect_version=1) == 2
+    assert incidents.get("IN-1") == (2, assessed)
     with pytest.raises(VersionConflict):
-        store.incidents.replace("IN-1", report("IN-1"), expect_version=1)
-    assert store.incidents.get("IN-1") == (2, assessed)
+        incidents.replace("IN-1", report("IN-1"), expect_version=1)
+    assert incidents.get("IN-1") == (2, assessed)
     with pytest.raises(KeyError):
-        store.incidents.replace("IN-9", report("IN-9"), expect_version=1)
+        incidents.replace("IN-9", report("IN-9"), expect_version=1)
     # The filters follow the new document: it is no longer a submitted report.
-    assert store.incidents.page(IncidentFilter(status="submitted"), offset=0, limit=10)[1] == 0
-    assert store.incidents.page(IncidentFilter(status="assessed"), offset=0, limit=10)[1] == 1
+    assert incidents.page(IncidentFilter(status="submitted"), offset=0, limit=10)[1] == 0
+    assert incidents.page(IncidentFilter(status="assessed"), offset=0, limit=10)[1] == 1
 
 
-def test_filters_order_and_paging(store: StateStore) -> None:
-    store.incidents.add(report("IN-1", occurred_at="2026-07-01T10:00:00-04:00"))
-    store.incidents.add(
+def test_filters_order_and_paging(incidents: IncidentStore) -> None:
+    incidents.add(report("IN-1", occurred_at="2026-07-01T10:00:00-04:00"))
+    incidents.add(
         report("IN-2", occurred_at="2026-07-02T10:00:00+02:00", agency_id="A2", kind="crash")
     )
-    store.incidents.add(
+    incidents.add(
         report(
             "IN-3",
             occurred_at="2026-07-03T01:00:00Z",
@@ -92,7 +100,7 @@ def test_filters_order_and_paging(store: StateStore) -> None:
     )
 
     def ids(**given: Any) -> list[str]:
-        found, total = store.incidents.page(IncidentFilter(**given), offset=0, limit=10)
+        found, total = incidents.page(IncidentFilter(**given), offset=0, limit=10)
         assert total == len(found)
         return [d["incident_id"] for d in found]
 
@@ -107,52 +115,50 @@ def test_filters_order_and_paging(store: StateStore) -> None:
     assert ids(since=since) == ["IN-3", "IN-2"]
     assert ids(until=since) == ["IN-1"]
     assert ids(since=since, until=since + timedelta(hours=1), kind="crash") == ["IN-2"]
-    page, total = store.incidents.page(IncidentFilter(), offset=1, limit=1)
+    page, total = incidents.page(IncidentFilter(), offset=1, limit=1)
     assert ([d["incident_id"] for d in page], total) == (["IN-2"], 3)
-    assert store.incidents.page(IncidentFilter(), offset=3, limit=5) == ([], 3)
+    assert incidents.page(IncidentFilter(), offset=3, limit=5) == ([], 3)
 
 
 def test_iterate_streams_every_match_in_order(
-    store: StateStore, monkeypatch: pytest.MonkeyPatch
+    incidents: IncidentStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(elasticsearch_incidents, "PAGE", 2)  # several search_after pages
     for day in range(1, 6):
-        store.incidents.add(report(f"IN-{day}", occurred_at=f"2026-07-0{day}T10:00:00Z"))
-    store.incidents.add(report("IN-X", agency_id="A2"))
-    found = [d["incident_id"] for d in store.incidents.iterate(IncidentFilter(agency_id="A1"))]
+        incidents.add(report(f"IN-{day}", occurred_at=f"2026-07-0{day}T10:00:00Z"))
+    incidents.add(report("IN-X", agency_id="A2"))
+    found = [d["incident_id"] for d in incidents.iterate(IncidentFilter(agency_id="A1"))]
     assert found == ["IN-5", "IN-4", "IN-3", "IN-2", "IN-1"]
 
 
 def test_reported_points_count_assessments_after_publication_within_the_window(
-    store: StateStore,
+    incidents: IncidentStore,
 ) -> None:
     after = PUBLISHED + timedelta(days=1)
     before = PUBLISHED - timedelta(days=1)
-    store.incidents.add(report("IN-1", assessment=points(5, after)))
-    store.incidents.add(report("IN-2", assessment=points(4, after)))
-    store.incidents.add(report("IN-3", assessment=points(6, before)))  # in the imported figure
-    store.incidents.add(report("IN-4", assessment=points(0, after, "no_action")))
-    store.incidents.add(report("IN-5"))  # not assessed yet
-    store.incidents.add(
+    incidents.add(report("IN-1", assessment=points(5, after)))
+    incidents.add(report("IN-2", assessment=points(4, after)))
+    incidents.add(report("IN-3", assessment=points(6, before)))  # in the imported figure
+    incidents.add(report("IN-4", assessment=points(0, after, "no_action")))
+    incidents.add(report("IN-5"))  # not assessed yet
+    incidents.add(
         report("IN-6", occurred_at="2024-06-30T23:00:00-04:00", assessment=points(3, after))
     )
-    store.incidents.add(report("IN-7", person_id="P-2", assessment=points(2, after)))
-    store.incidents.add(report("IN-8", person_id="P-3", assessment=points(0, after)))
-    found = store.incidents.reported_points(
+    incidents.add(report("IN-7", person_id="P-2", assessment=points(2, after)))
+    incidents.add(report("IN-8", person_id="P-3", assessment=points(0, after)))
+    found = incidents.reported_points(
         ["P-1", "P-2", "P-3", "P-4"], assessed_after=PUBLISHED, occurred_from=date(2024, 7, 1)
     )
     assert found == {"P-1": 9, "P-2": 2}
     # The window's first day counts (the officer's own calendar day, not UTC's).
-    assert store.incidents.reported_points(
+    assert incidents.reported_points(
         ["P-1"], assessed_after=PUBLISHED, occurred_from=date(2024, 6, 30)
     ) == {"P-1": 12}
-    assert (
-        store.incidents.reported_points([], assessed_after=PUBLISHED, occurred_from=date.min) == {}
-    )
+    assert incidents.reported_points([], assessed_after=PUBLISHED, occurred_from=date.min) == {}
 
 
 def test_the_total_is_counted_up_to_the_limit_and_one_more(
-    store: StateStore, monkeypatch: pytest.MonkeyPatch
+    incidents: IncidentStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from lookup.store.elasticsearch import incidents as elasticsearch_incidents
     from lookup.store.sqlite import incidents as sqlite_incidents
@@ -160,14 +166,13 @@ def test_the_total_is_counted_up_to_the_limit_and_one_more(
     for module in (sqlite_incidents, elasticsearch_incidents):
         monkeypatch.setattr(module, "COUNT_LIMIT", 2)
     for day in range(1, 6):
-        store.incidents.add(report(f"IN-{day}", occurred_at=f"2026-07-0{day}T10:00:00Z"))
-    found, total = store.incidents.page(IncidentFilter(), offset=0, limit=1)
+        incidents.add(report(f"IN-{day}", occurred_at=f"2026-07-0{day}T10:00:00Z"))
+    found, total = incidents.page(IncidentFilter(), offset=0, limit=1)
     assert ([d["incident_id"] for d in found], total) == (["IN-5"], 3)
-    assert store.incidents.page(IncidentFilter(agency_id="A9"), offset=0, limit=1) == ([], 0)
+    assert incidents.page(IncidentFilter(agency_id="A9"), offset=0, limit=1) == ([], 0)
 
 
-def test_the_assessments_mark_changes_with_every_assessment(store: StateStore) -> None:
-    incidents = store.incidents
+def test_the_assessments_mark_changes_with_every_assessment(incidents: IncidentStore) -> None:
     empty = incidents.assessments_mark()
     assert incidents.assessments_mark() == empty  # a read changes nothing
     incidents.add(report("IN-1"))
@@ -189,3 +194,32 @@ def test_the_assessments_mark_changes_with_every_assessment(store: StateStore) -
     )
     seen.add(incidents.assessments_mark())
     assert len(seen) == 4
+
+
+def test_training_reports_and_live_reports_never_meet(store: StateStore) -> None:
+    """The two sections share one store object and one backend, and no read of either (get,
+    page, iterate, points, assessment mark) meets the other's reports."""
+    live, training = store.incidents, store.training_incidents
+    live_report = report("IN-LIVE", assessment=points(5, PUBLISHED + timedelta(days=1)))
+    live.add(live_report)
+    live_mark, training_mark = live.assessments_mark(), training.assessments_mark()
+    training.add(report("IN-TRAIN", agency_id="training", person_id="P-T"))
+    training.replace(
+        "IN-TRAIN",
+        report("IN-TRAIN", agency_id="training", person_id="P-T", assessment=points(3, PUBLISHED)),
+        expect_version=1,
+    )
+    assert live.assessments_mark() == live_mark
+    assert training.assessments_mark() != training_mark
+    window = {"assessed_after": PUBLISHED - timedelta(days=1), "occurred_from": date(2024, 1, 1)}
+    assert live.reported_points(["P-1", "P-T"], **window) == {"P-1": 5}
+    assert training.reported_points(["P-1", "P-T"], **window) == {"P-T": 3}
+    for section, own, other in ((live, "IN-LIVE", "IN-TRAIN"), (training, "IN-TRAIN", "IN-LIVE")):
+        assert section.get(other) is None
+        assert section.get(own) is not None
+        page = section.page(IncidentFilter(), offset=0, limit=9)
+        assert ([d["incident_id"] for d in page[0]], page[1]) == ([own], 1)
+        assert [d["incident_id"] for d in section.iterate(IncidentFilter())] == [own]
+    # Two stores, not one with a flag: the same id may be taken in each.
+    training.add(report("IN-LIVE", agency_id="training"))
+    assert live.get("IN-LIVE") == (1, live_report)
