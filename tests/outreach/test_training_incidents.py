@@ -16,9 +16,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from lookup import accounts
+from lookup.identity import accounts
 from lookup.answers.service import LiveDataRefused
-from lookup.audit import records
+from lookup.audit.records import records
 from lookup.extensions import state_store
 from lookup.incidents.caller import Caller
 from lookup.incidents.models import IncidentIn
@@ -29,7 +29,7 @@ from outreach.training_views import training_principal
 from tests.factories import DIPLOMAT_LICENSE
 from tests.outreach.conftest import csrf_of, new_trainer, sign_in
 from tests.outreach.test_trainer_flow import join, join_code, open_session
-from tests.search_index.es_fakes import FakeCluster
+from tests.search_index.elasticsearch.es_fakes import FakeCluster
 
 TRAINING_LICENCE = "TL10201"  # TRN-P01, Aster Brennic (training_content/training_records)
 TRAINING_PLATE = "DQX1025"
