@@ -6,6 +6,7 @@
   address. A signed-in officer (web session or Bearer key) may also ask for the full answer,
   with a reason: that runs the ordinary lookup on channel "qr", audited like any other.
 - `GET /.well-known/dipcheck-keys.json`: the public keys that verify tokens, for offline apps.
+- `GET /.well-known/dipcheck-revocations.json`: the revoked codes, as hashes (revocations.py).
 - `GET /api/v1/receipts/<reference>`: a signed receipt QR for one of the caller agency's lookups.
 """
 
@@ -49,10 +50,10 @@ from lookup.errors import ApiError, wants_json
 from lookup.extensions import limiter, search_backend, state_store
 from lookup.http_headers import apply_strict_headers, content_security_policy
 from lookup.phone_links import tel_href
-from lookup.qr import documents, receipts
+from lookup.qr import documents, receipts, revocations
 from lookup.qr.keys import KeyInfo, KeyStore, KeyStoreError
 from lookup.qr.render import QrTooLarge
-from lookup.qr.screens import SCREENS, Screen, failure_notice
+from lookup.qr.screens import PROOF_LIMIT, SCREENS, Screen, failure_notice
 from lookup.qr.tokens import Claims, Verdict, Verification, verify
 from lookup.rules.freshness import data_stale
 from lookup.service import REASONS, InvalidQuery, LookupKind, LookupUnavailable, run_lookup
@@ -414,6 +415,7 @@ def _html(checked: Checked, full: FullAnswer | None, principal: Principal | None
         data_stale=checked.data_as_of is not None and data_stale(checked.data_as_of),
         ui=OfficerScreenUi(),
         verify_tel=tel_href(settings.verify_phone),
+        proof_limit=PROOF_LIMIT,
     )
 
 
@@ -464,6 +466,20 @@ def public_keys() -> Response:
     except KeyStoreError:
         raise ApiError(503, "unavailable", "the key set cannot be read now") from None
     response = jsonify(keyset.to_json(datetime.now(UTC), issuer=base_url()))
+    response.headers["Cache-Control"] = "public, max-age=300"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@qr_blueprint.get(revocations.REVOCATIONS_PATH)
+def revocation_list() -> Response:
+    """Public, like the key set: it names no one (see lookup/qr/revocations.py)."""
+    try:
+        with search_backend().snapshot() as snapshot:
+            body = revocations.listing(snapshot, base_url(), datetime.now(UTC))
+    except (BackendError, OSError):
+        raise ApiError(503, "unavailable", "the revocation list cannot be read now") from None
+    response = jsonify(body)
     response.headers["Cache-Control"] = "public, max-age=300"
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
