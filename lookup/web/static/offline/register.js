@@ -8,5 +8,8 @@
   if (!script || !script.dataset.worker || !("serviceWorker" in navigator)) {
     return;
   }
-  navigator.serviceWorker.register(script.dataset.worker).catch(() => undefined);
+  // After the page has loaded: on a weak signal the page comes first, the bundle after it.
+  window.addEventListener("load", () => {
+    navigator.serviceWorker.register(script.dataset.worker).catch(() => undefined);
+  });
 })();
