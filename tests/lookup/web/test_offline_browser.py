@@ -8,6 +8,7 @@ JavaScript verifier is also run against the Python one on every kind of token, v
 from __future__ import annotations
 
 import base64
+import io
 import struct
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -19,6 +20,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import Flask
+from PIL import Image
 
 from lookup import create_app
 from lookup.config import current_settings
@@ -39,7 +41,14 @@ from lookup.qr.tokens import (
     verify,
 )
 from lookup.qr.views import keystore
-from tests.browser import ROOT, axe_violations, served, without_dipcheck_environment
+from tests.browser import (
+    CHROMIUM,
+    LAUNCH_ARGS,
+    ROOT,
+    axe_violations,
+    served,
+    without_dipcheck_environment,
+)
 from tests.factories import DIPLOMAT_CREDENTIAL, DIPLOMAT_PLATE
 from tests.lookup.web.conftest import GENEROUS_LIMITS, web_dataset
 
@@ -332,3 +341,69 @@ def test_javascript_verifier_agrees_with_the_python_one(
     assert not any(found["hosts"][2:])
     assert found["extracted"] == [extract_token(url) for url in addresses]
     page.context.close()
+
+
+def fake_camera(tmp_path: Path, text: str) -> Path:
+    """A Y4M video (what Chromium's fake camera plays) of a QR code held in front of the lens."""
+    code = Image.open(io.BytesIO(render.png(text, box_size=5))).convert("RGB")
+    frame = Image.new("RGB", (640, 480), "white")
+    frame.paste(code, ((640 - code.width) // 2, (480 - code.height) // 2))
+    luma, blue, red = frame.convert("YCbCr").split()
+    planes = luma.tobytes() + blue.resize((320, 240)).tobytes() + red.resize((320, 240)).tobytes()
+    path = tmp_path / "camera.y4m"
+    with path.open("wb") as video:
+        video.write(b"YUV4MPEG2 W640 H480 F10:1 Ip A1:1 C420jpeg\n")
+        for _ in range(10):
+            video.write(b"FRAME\n" + planes)
+    return path
+
+
+def test_camera_scan(browser: Any, offline_site: Offline, tmp_path: Path) -> None:
+    """The camera path: Chromium's fake camera shows the genuine code; the scan stops the
+    camera and shows the verdict."""
+    video = fake_camera(tmp_path, f"{offline_site.url}/v/{offline_site.genuine}")
+    switches = (
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}",
+    )
+    # A second Chromium with a camera, from the module's Playwright (one per thread).
+    camera_browser = browser.browser_type.launch(
+        executable_path=str(CHROMIUM), args=[*LAUNCH_ARGS, *switches]
+    )
+    try:
+        context = new_context(camera_browser)
+        context.grant_permissions(["camera"], origin=offline_site.url)
+        page = context.new_page()
+        page.goto(f"{offline_site.url}/offline/verify")
+        page.locator("#data-status").filter(has_text="Ready").wait_for()
+        page.get_by_role("button", name="Scan with the camera").click()
+        page.locator("#result h2", has_text="Verified").wait_for()
+        assert DIPLOMAT_CREDENTIAL in page.locator("#result").inner_text()
+        assert page.locator("#camera").is_hidden()  # the camera is off again
+        assert page.evaluate("() => document.getElementById('camera').srcObject") is None
+    finally:
+        camera_browser.close()
+
+
+def test_a_new_version_replaces_the_cache(browser: Any, offline_site: Offline) -> None:
+    """A deploy changes the worker's URL (?v=): the new worker caches the bundle afresh and
+    deletes the old cache on activation."""
+    context = new_context(browser)
+    page = context.new_page()
+    page.goto(f"{offline_site.url}/offline")
+    assert worker_ready(page) > 0
+    names = page.evaluate(
+        """async () => {
+            const registration = await navigator.serviceWorker.register(
+                '/service-worker.js?v=next-deploy');
+            const worker = registration.installing || registration.waiting || registration.active;
+            if (worker.state !== 'activated') {
+                await new Promise((done) => worker.addEventListener('statechange',
+                    () => worker.state === 'activated' && done()));
+            }
+            return await caches.keys();
+        }"""
+    )
+    assert names == ["dipcheck-offline-next-deploy"]
+    context.close()

@@ -46,9 +46,13 @@ async function install() {
   if (!listing.ok) {
     throw new Error(`offline bundle: list answered ${listing.status}`);
   }
-  const bundle = await listing.clone().json();
-  const urls = bundle.urls.map((path) => new URL(path, SCOPE).href);
-  await Promise.all(urls.map((url) => fetchInto(cache, url)));
+  const listed = await listing.clone().json();
+  const data = absolute(listed.data);
+  const files = [...absolute(listed.urls)].filter((url) => !data.has(url));
+  await Promise.all(files.map((url) => fetchInto(cache, url)));
+  // The key set and the revocation list may be unavailable for a while (no data published yet):
+  // the rest still installs, and the verifier says what it lacks until a later fetch brings them.
+  await Promise.all([...data].map((url) => fetchInto(cache, url).catch(() => undefined)));
   await cache.put(BUNDLE_URL, listing);
 }
 
