@@ -64,10 +64,17 @@ async function activate() {
   await self.clients.claim();
 }
 
+let kept = null; // this version's list, read once per worker start
+
 async function bundle() {
-  const cache = await caches.open(CACHE);
-  const listing = await cache.match(BUNDLE_URL);
-  return listing ? listing.json() : { urls: [], data: [] };
+  if (kept === null) {
+    const listing = await (await caches.open(CACHE)).match(BUNDLE_URL);
+    if (!listing) {
+      return { urls: [], data: [] };
+    }
+    kept = await listing.json();
+  }
+  return kept;
 }
 
 function absolute(paths) {
