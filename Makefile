@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint typecheck unit system-deps bench clean
+.PHONY: run test lint typecheck unit system-deps vendor-js bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ test: lint typecheck unit
 # Browser, Redis and QR decoder for the end-to-end tests; .ci/run calls it before `make test`.
 system-deps:
 	bash scripts/system-deps.sh
+
+# The offline verifier's QR decoder (jsQR, pinned in package.json), copied into the static files.
+vendor-js:
+	bash scripts/vendor-js.sh
 
 # Benchmarks are scripts a user runs one at a time (they load both cores): see bench/README.md.
 bench: $(TEST_STAMP)

@@ -48,3 +48,34 @@ def init_app(app: Flask) -> None:
     init_mail(app)
     init_training(app, Path(app.config["DATA_DIR"]), content_dir(app) / TRAINING_RECORDS_DIR)
     app.register_blueprint(bp)
+    _add_offline_pages(app)
+
+
+def _add_offline_pages(app: Flask) -> None:
+    """The pocket card and the full matrix open offline too: the officer app's service worker
+    caches them with its bundle (public pages, the same for everyone)."""
+    from lookup.http.offline_bundle import OfflineFile, OfflinePage, add_offline_pages
+    from outreach.content import POCKET_CARD_FILE
+    from outreach.library import content_dir
+
+    here = Path(__file__).resolve().parent
+    add_offline_pages(
+        app,
+        [
+            OfflinePage("outreach.pocket_card", "Pocket card"),
+            OfflinePage("outreach.matrix_page", "Immunity matrix by category"),
+        ],
+        [
+            OfflineFile("outreach.static", "outreach.css"),
+            OfflineFile("outreach.static", "print.css"),
+        ],
+        [
+            content_dir(app) / POCKET_CARD_FILE,
+            *(here / "templates" / "outreach" / name for name in _OFFLINE_TEMPLATES),
+            here / "static" / "outreach.css",
+            here / "static" / "print.css",
+        ],
+    )
+
+
+_OFFLINE_TEMPLATES = ("base.html", "pocket_card.html", "matrix.html")

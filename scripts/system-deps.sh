@@ -3,7 +3,8 @@
 # uses it; no browser download), redis-server (shared rate limits), the zbar QR decoder, a JDK
 # and Maven (the live Elasticsearch node), GDAL's ogrinfo (opens the OFM GeoJSON exports as a
 # GIS tool would), and
-# axe-core from the npm registry (accessibility checks). Safe to re-run.
+# from the npm registry axe-core (accessibility checks) and jsQR (the test compares the vendored
+# copy with it). Safe to re-run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,6 +29,6 @@ if [ "${#need[@]}" -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi
 
-if [ ! -f node_modules/axe-core/axe.min.js ]; then
+if [ ! -f node_modules/axe-core/axe.min.js ] || [ ! -f node_modules/jsqr/dist/jsQR.js ]; then
     npm install --no-audit --no-fund --silent
 fi

@@ -110,6 +110,13 @@ class Snapshot(Protocol):
         """Every person whose travel control is `notify` or `approval`, by mission id then
         person id."""
 
+    def credential_holders(self) -> list[Person]:
+        """Every person with an ID card number, by person id (the QR revocation list reads
+        their card and accreditation statuses)."""
+
+    def all_vehicles(self) -> list[Vehicle]:
+        """Every vehicle of the set, by plate."""
+
     def fleet_of(self, mission_id: str) -> list[Vehicle]:
         """Every vehicle of a mission's fleet: registered to the mission or to one of its
         members, by plate."""

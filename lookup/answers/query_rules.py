@@ -18,6 +18,9 @@ from search_index.normalize import IDENTIFIER_MAX_LENGTH, PLATE_MAX_LENGTH, PLAT
 # C0 and C1 control characters (and DEL): never part of a name, a country or a plate.
 CONTROL_CHARACTERS: Final = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 NO_CONTROL_PATTERN: Final = r"^[^\x00-\x1f\x7f-\x9f]*$"
+# A name searched for needs a letter or digit: normalization keeps nothing else ("name is
+# empty"). Stated with an ASCII one, as the plate patterns are (accented letters count too).
+NAME_PATTERN: Final = r"^[^\x00-\x1f\x7f-\x9f]*[A-Za-z0-9][^\x00-\x1f\x7f-\x9f]*$"
 # Only the extended ISO form: Python's date.fromisoformat and pydantic would also take
 # `19750101`, `1975-W01-1` or a Unix timestamp (`0` read as 1970-01-01).
 ISO_DATE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")

@@ -20,6 +20,8 @@ HEADER = "X-On-Behalf-Of"
 MAX_LENGTH = 64
 # Printable ASCII, as a header value can reliably carry it; surrounding spaces are dropped.
 _VALUE = re.compile(rf"[\x20-\x7e]{{1,{MAX_LENGTH}}}")
+# The same rule for the OpenAPI document (with maxLength): something besides spaces.
+PATTERN = r"^[\x20-\x7e]*[\x21-\x7e][\x20-\x7e]*$"
 DESCRIPTION = (
     "The agency's own officer id or badge behind an agency key (1 to 64 printable ASCII "
     "characters), kept in the audit record as `on_behalf_of`. Required for keys created with "

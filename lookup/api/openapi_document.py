@@ -72,7 +72,12 @@ ON_BEHALF_OF_PARAMETER: Document = {
     "in": "header",
     "required": False,
     "description": on_behalf_of.DESCRIPTION,
-    "schema": {"type": "string", "minLength": 1, "maxLength": on_behalf_of.MAX_LENGTH},
+    "schema": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": on_behalf_of.MAX_LENGTH,
+        "pattern": on_behalf_of.PATTERN,
+    },
 }
 
 _DEFAULT_OPERATION_ID = re.compile(r"^[a-z]+__")

@@ -11,6 +11,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSche
 from lookup.answers.models import CredentialMatchOut, LicenseMatchOut, PersonHitOut, PlateMatchOut
 from lookup.answers.query_rules import (
     ISO_DATE_PATTERN,
+    NAME_PATTERN,
     NO_CONTROL_PATTERN,
     PLATE_PATTERN,
     PLATE_PATTERN_PATTERN,
@@ -71,8 +72,8 @@ class PersonQuery(LookupQuery):
     name: PlainText = Field(
         min_length=1,
         max_length=MAX_NAME_LENGTH,
-        json_schema_extra={"pattern": NO_CONTROL_PATTERN},
-        description="Any order, accents optional.",
+        json_schema_extra={"pattern": NAME_PATTERN},
+        description="Any order, accents optional; at least one letter or digit.",
     )
     date_of_birth: IsoDate | None = Field(default=None, description="YYYY-MM-DD")
     country: PlainText | None = Field(

@@ -117,12 +117,28 @@ def live_check(snapshot: Snapshot, claims: Claims, today: date) -> LiveCheck:
     return _check_vehicle(vehicle, snapshot, today)
 
 
-def _check_person(person: Person, snapshot: Snapshot, today: date) -> LiveCheck:
+def person_revoked(person: Person) -> str | None:
+    """Why the live record revokes a person's card (in words), or None: the one rule for the
+    scan's live check and the public revocation list."""
     status = person.credential_status or "valid"
     if status != "valid":
-        return LiveCheck("revoked", f"the credential is recorded as {status.replace('_', ' ')}")
+        return f"the credential is recorded as {status.replace('_', ' ')}"
     if person.accreditation_status != "active":
-        return LiveCheck("revoked", f"the accreditation is {person.accreditation_status}")
+        return f"the accreditation is {person.accreditation_status}"
+    return None
+
+
+def vehicle_revoked(vehicle: Vehicle) -> str | None:
+    """Why the live record revokes a registration (in words), or None."""
+    if vehicle.registration_status != "active":
+        return f"the registration is recorded as {vehicle.registration_status}"
+    return None
+
+
+def _check_person(person: Person, snapshot: Snapshot, today: date) -> LiveCheck:
+    revoked = person_revoked(person)
+    if revoked is not None:
+        return LiveCheck("revoked", revoked)
     if person.credential_expiry is not None and person.credential_expiry < today:
         return LiveCheck("expired", "the credential has expired")
     mission = snapshot.get_mission(person.mission_id)
@@ -138,9 +154,9 @@ def _check_person(person: Person, snapshot: Snapshot, today: date) -> LiveCheck:
 
 
 def _check_vehicle(vehicle: Vehicle, snapshot: Snapshot, today: date) -> LiveCheck:
-    if vehicle.registration_status != "active":
-        status = vehicle.registration_status
-        return LiveCheck("revoked", f"the registration is recorded as {status}")
+    revoked = vehicle_revoked(vehicle)
+    if revoked is not None:
+        return LiveCheck("revoked", revoked)
     if vehicle.registration_expiry is not None and vehicle.registration_expiry < today:
         return LiveCheck("expired", "the registration has expired")
     mission_id = vehicle.owner_mission_id

@@ -23,6 +23,13 @@ class Screen:
     message: str
     status: int  # HTTP status of the page
 
+    @property
+    def banner(self) -> str:
+        """The line above the title: VALID only for a verified code, whatever else failed."""
+        if self.tone == "good":
+            return "\u2714 VALID"
+        return "\u26a0 NOT VERIFIED" if self.tone == "warn" else "\u2716 NOT VERIFIED"
+
 
 _FAILED = "Could not be verified"
 
@@ -85,3 +92,13 @@ def failure_notice(phone_label: str, phone: str) -> str:
         "This does not establish the person's immunity status either way. "
         f"Call the {phone_label} at {phone}, or look the document up by its number."
     )
+
+
+# The offline verifier (lookup/web/offline.py) has no live record: a valid code there says only
+# that DipCheck issued it and that the revocation list on the phone does not name it.
+OFFLINE_VALID_MESSAGE = (
+    "DipCheck issued this code and it is not on the revocation list this phone holds. "
+    "The live record was not checked."
+)
+# What a code proves, the same sentence online and offline.
+PROOF_LIMIT = "A printed code proves that DipCheck issued it, not that the bearer is its holder."

@@ -66,6 +66,12 @@ _KIND_CODES: dict[TokenKind, int] = {
 }
 _KIND_BY_CODE = {code: kind for kind, code in _KIND_CODES.items()}
 
+
+def kind_code(kind: TokenKind) -> int:
+    """The type byte a token of `kind` carries."""
+    return _KIND_CODES[kind]
+
+
 # Small code tables for receipts: one byte each instead of the words.
 CHANNELS = ("api", "web", "sms", "qr")
 QUERY_KINDS = ("plate", "plate_pattern", "credential", "license", "person", "qr")

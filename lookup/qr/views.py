@@ -6,6 +6,7 @@
   address. A signed-in officer (web session or Bearer key) may also ask for the full answer,
   with a reason: that runs the ordinary lookup on channel "qr", audited like any other.
 - `GET /.well-known/dipcheck-keys.json`: the public keys that verify tokens, for offline apps.
+- `GET /.well-known/dipcheck-revocations.json`: the revoked codes, as hashes (revocations.py).
 - `GET /api/v1/receipts/<reference>`: a signed receipt QR for one of the caller agency's lookups.
 """
 
@@ -36,24 +37,25 @@ from lookup.answers.service import REASONS, InvalidQuery, LookupKind, LookupUnav
 from lookup.audit.records import REFERENCE_ALPHABET, REFERENCE_PREFIX, AuditUnavailable
 from lookup.config import current_settings
 from lookup.errors import ApiError, wants_json
-from lookup.extensions import state_store
+from lookup.extensions import search_backend, state_store
 from lookup.http.headers import apply_strict_headers, content_security_policy
 from lookup.http.rate_limits import limiter
 from lookup.identity.auth import current_principal, require_principal
 from lookup.identity.principal import AuthError, CredentialsUnavailable, Principal
 from lookup.identity.sessions import current_web_session
 from lookup.openapi.spec import AUTHENTICATED, ErrorBody, spec
-from lookup.qr import receipts
+from lookup.qr import receipts, revocations
 from lookup.qr.key_ring import base_url, init_key_ring, keystore
 from lookup.qr.keys import KeyStoreError
 from lookup.qr.render import QrTooLarge
-from lookup.qr.screens import failure_notice
+from lookup.qr.screens import PROOF_LIMIT, failure_notice
 from lookup.qr.tokens import Claims, Verdict
 from lookup.qr.verification import Checked, audit_scan, check_token, checked_as, scan_detail
 from lookup.rules.freshness import data_stale
 from lookup.screens.cards import AnswerView, choose_view
 from lookup.screens.officer import OfficerScreenUi
 from lookup.store.base import StoreError
+from search_index.backend import BackendError
 
 KEYS_PATH = "/.well-known/dipcheck-keys.json"
 # The reasons in words, as the web pages word them, from the one list the lookup accepts.
@@ -270,6 +272,7 @@ def _html(checked: Checked, full: FullAnswer | None, principal: Principal | None
         data_stale=checked.data_as_of is not None and data_stale(checked.data_as_of),
         ui=OfficerScreenUi(),
         verify_tel=tel_href(settings.verify_phone),
+        proof_limit=PROOF_LIMIT,
     )
 
 
@@ -320,6 +323,20 @@ def public_keys() -> Response:
     except KeyStoreError:
         raise ApiError(503, "unavailable", "the key set cannot be read now") from None
     response = jsonify(keyset.to_json(datetime.now(UTC), issuer=base_url()))
+    response.headers["Cache-Control"] = "public, max-age=300"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@qr_blueprint.get(revocations.REVOCATIONS_PATH)
+def revocation_list() -> Response:
+    """Public, like the key set: it names no one (see lookup/qr/revocations.py)."""
+    try:
+        with search_backend().snapshot() as snapshot:
+            body = revocations.listing(snapshot, base_url(), datetime.now(UTC))
+    except (BackendError, OSError):
+        raise ApiError(503, "unavailable", "the revocation list cannot be read now") from None
+    response = jsonify(body)
     response.headers["Cache-Control"] = "public, max-age=300"
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response

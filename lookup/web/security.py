@@ -22,7 +22,17 @@ from flask import Response, current_app, request
 from lookup.http.headers import apply_strict_headers, content_security_policy
 from lookup.identity.sessions import secure_cookies
 
-CONTENT_SECURITY_POLICY = content_security_policy(scripts=True, data_images=False)
+# manifest-src: the pages link the offline app's manifest (lookup/web/offline.py).
+CONTENT_SECURITY_POLICY = (
+    content_security_policy(scripts=True, data_images=False) + "; manifest-src 'self'"
+)
+# The offline QR verifier fetches the key set and the revocation list (through the worker).
+VERIFIER_POLICY = CONTENT_SECURITY_POLICY + "; connect-src 'self'"
+# A policy on a worker's script governs the worker: it fetches this origin's pages and files.
+WORKER_POLICY = "default-src 'none'; connect-src 'self'"
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=()"
+# The verifier alone may ask for the camera, to scan a code.
+VERIFIER_PERMISSIONS = "camera=(self), microphone=(), geolocation=(), payment=()"
 LOGIN_NONCE_COOKIE = "dipcheck_login"
 LOGIN_NONCE_MAX_AGE = 30 * 60
 
@@ -32,16 +42,26 @@ LOGIN_NONCE_MAX_AGE = 30 * 60
 SVG_IMAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
 
 
+def _policy(response: Response) -> str:
+    if request.endpoint == "web.offline_verifier":
+        return VERIFIER_POLICY
+    if request.endpoint == "web.service_worker":
+        return WORKER_POLICY
+    if response.mimetype == "image/svg+xml" and request.endpoint != "web.static":
+        return SVG_IMAGE_POLICY
+    return CONTENT_SECURITY_POLICY
+
+
 def add_security_headers(response: Response) -> Response:
-    svg = response.mimetype == "image/svg+xml" and request.endpoint != "web.static"
+    verifier = request.endpoint == "web.offline_verifier"
     apply_strict_headers(
         response.headers,
-        policy=SVG_IMAGE_POLICY if svg else CONTENT_SECURITY_POLICY,
+        policy=_policy(response),
         no_store=request.endpoint != "web.static",
         extra={
             "Cross-Origin-Opener-Policy": "same-origin",
             "Cross-Origin-Resource-Policy": "same-origin",
-            "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+            "Permissions-Policy": VERIFIER_PERMISSIONS if verifier else PERMISSIONS_POLICY,
         },
     )
     return response

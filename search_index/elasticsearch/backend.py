@@ -575,6 +575,12 @@ class ElasticsearchSnapshot:
     def travel_controlled(self) -> list[Person]:
         return self._every(Person, queries.travel_controlled)
 
+    def credential_holders(self) -> list[Person]:
+        return self._every(Person, queries.credential_holders)
+
+    def all_vehicles(self) -> list[Vehicle]:
+        return self._every(Vehicle, queries.all_vehicles)
+
     def fleet_of(self, mission_id: str) -> list[Vehicle]:
         return self._every(Vehicle, lambda after: queries.fleet_of(mission_id, after))
 

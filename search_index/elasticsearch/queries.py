@@ -229,6 +229,26 @@ def fleet_of(mission_id: str, after: list[Any] | None) -> Json:
     return body
 
 
+def credential_holders(after: list[Any] | None) -> Json:
+    """Every person with an ID card number, by person id."""
+    body: Json = {
+        "query": _filtered("person", {"exists": {"field": "credential_number"}}),
+        "sort": [{"person_id": "asc"}],
+        "size": MISSIONS_PAGE,
+    }
+    if after is not None:
+        body["search_after"] = after
+    return body
+
+
+def all_vehicles(after: list[Any] | None) -> Json:
+    """Every vehicle, by plate."""
+    body: Json = {"query": _filtered("vehicle"), "sort": [{"plate": "asc"}], "size": FLEET_PAGE}
+    if after is not None:
+        body["search_after"] = after
+    return body
+
+
 def missions(after: list[Any] | None) -> Json:
     body: Json = {
         "query": _filtered("mission"),

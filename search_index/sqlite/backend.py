@@ -489,6 +489,17 @@ class SQLiteSnapshot:
             (),
         )
 
+    def credential_holders(self) -> list[Person]:
+        return self._all(
+            _PERSON,
+            f"SELECT {_PERSON.select} FROM persons WHERE credential_number IS NOT NULL "
+            "ORDER BY person_id",
+            (),
+        )
+
+    def all_vehicles(self) -> list[Vehicle]:
+        return self._all(_VEHICLE, f"SELECT {_VEHICLE.select} FROM vehicles ORDER BY plate", ())
+
     def fleet_of(self, mission_id: str) -> list[Vehicle]:
         return self._all(
             _VEHICLE,

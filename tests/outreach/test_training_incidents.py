@@ -16,10 +16,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from lookup.identity import accounts
 from lookup.answers.service import LiveDataRefused
 from lookup.audit.records import records
 from lookup.extensions import state_store
+from lookup.identity import accounts
 from lookup.incidents.caller import Caller
 from lookup.incidents.models import IncidentIn
 from lookup.incidents.service import file_incident

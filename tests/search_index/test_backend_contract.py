@@ -605,3 +605,16 @@ def test_travel_controlled_persons(backend: SearchBackend) -> None:
         (MISSION_ID, "P-T3"),
     ]
     assert found[0] == next(p for p in base.persons if p.person_id == "P-0004")
+
+
+def test_credential_holders_and_all_vehicles(published: SearchBackend) -> None:
+    dataset = small_dataset()
+    with published.snapshot() as snap:
+        holders = snap.credential_holders()
+        vehicles = snap.all_vehicles()
+    assert holders == sorted(
+        (p for p in dataset.persons if p.credential_number is not None),
+        key=lambda p: p.person_id,
+    )
+    assert len(holders) < len(dataset.persons)  # the child has no card
+    assert vehicles == sorted(dataset.vehicles, key=lambda v: v.plate)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,10 +19,12 @@ from flask.testing import FlaskClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lookup.api import on_behalf_of
 from lookup.audit.records import records
 from lookup.cli import cli
 from lookup.extensions import state_store
 from lookup.identity import accounts
+from lookup.identity.principal import Principal
 from lookup.store.base import AuditFilter, AuditRecord
 from tests.lookup.conftest import AgencyKeys, bearer
 
@@ -154,3 +157,14 @@ def test_the_cli_creates_and_lists_a_key_that_requires_the_officer(
     listing = dipcheck("apikey", "list", "--agency", "Metro Police").stdout
     required = [line.split()[0] for line in listing.splitlines() if "officer-required" in line]
     assert required == [secret.split("_")[1]]
+
+
+@given(
+    st.from_regex(re.compile(on_behalf_of.PATTERN), fullmatch=True).filter(lambda v: len(v) <= 64)
+)
+@settings(max_examples=200, deadline=None)
+def test_a_value_the_document_allows_is_accepted(value: str) -> None:
+    app = Flask(__name__)
+    with app.test_request_context(headers={HEADER: value}):
+        key = Principal("A-1", "Metro Police", "apikey:k1", "officer")
+        assert on_behalf_of.attributed(key).on_behalf_of == value.strip()

@@ -142,6 +142,13 @@ def totp_code(secret: str, at: datetime) -> str:
 
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+# A script element without a src: what the strict policy forbids (the pages load their only
+# script, the offline app's registration, from a file).
+_INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
+
+
+def inline_scripts(html: str) -> list[str]:
+    return _INLINE_SCRIPT.findall(html)
 
 
 def csrf_of(html: str) -> str:

@@ -122,12 +122,14 @@ def level_banner(page: Any) -> str:
 
 
 def transferred_bytes(page: Any) -> int:
-    """Bytes over the wire (headers included) for the current page and its resources."""
+    """Bytes over the wire (headers included) for the current page and its resources. A file the
+    offline app's service worker fetched for the page reads 0 transferred in the page's timing,
+    so its body counts instead: the page weighs what it loads, worker or not."""
     return int(
         page.evaluate(
             """() => performance.getEntriesByType('navigation')
                 .concat(performance.getEntriesByType('resource'))
-                .reduce((sum, entry) => sum + entry.transferSize, 0)"""
+                .reduce((sum, e) => sum + Math.max(e.transferSize, e.encodedBodySize), 0)"""
         )
     )
 
