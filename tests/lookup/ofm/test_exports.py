@@ -17,8 +17,11 @@ from flask.testing import FlaskClient
 from jsonschema import Draft202012Validator
 
 from lookup.audit import records
+from lookup.ofm import geojson
 from lookup.ofm.exports import EXPORTS
 from lookup.store.base import AuditFilter
+from search_index.records import Mission
+from search_index.sqlite_backend import SQLiteSnapshot
 from tests.factories import CONSUL_ID, DIPLOMAT_LICENSE, MISSION_ID, SECOND_MISSION_ID
 from tests.lookup.conftest import AgencyKeys, bearer
 from tests.lookup.ofm.conftest import Ofm
@@ -157,3 +160,38 @@ def test_gdal_opens_the_geojson(
     assert result.returncode == 0, result.stderr
     assert "Geometry: Point" in result.stdout
     assert "Feature Count: " in result.stdout
+
+
+def test_a_feature_collection_streams_in_large_pieces() -> None:
+    """A server writes each piece on its own: thousands of features go out in a few pieces of
+    about geojson.CHUNK characters, which join into the whole collection."""
+    features = (geojson.feature(f"F{n}", 38.9, -77.03, {"n": n}) for n in range(5000))
+    pieces = list(geojson.feature_collection(features))
+    document = json.loads("".join(pieces))
+    assert [f["id"] for f in document["features"]] == [f"F{n}" for n in range(5000)]
+    assert 2 <= len(pieces) <= 20
+    assert all(len(piece) < geojson.CHUNK + 500 for piece in pieces)
+    assert json.loads("".join(geojson.feature_collection([]))) == {
+        "type": "FeatureCollection",
+        "features": [],
+    }
+
+
+def test_mission_exports_read_the_missions_once(
+    client: FlaskClient, ofm: Ofm, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The missions named by the compliance aggregate are the ones the export writes: one read."""
+    calls: list[str] = []
+    read = SQLiteSnapshot.missions
+
+    def counted(self: SQLiteSnapshot) -> list[Mission]:
+        calls.append("missions")
+        return read(self)
+
+    monkeypatch.setattr(SQLiteSnapshot, "missions", counted)
+    for name in ("missions.csv", "missions.geojson", "insurance-compliance.csv"):
+        calls.clear()
+        response = get(client, ofm.analyst_key, name)
+        assert response.status_code == 200
+        assert response.get_data()
+        assert calls == ["missions"], name
