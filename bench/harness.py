@@ -31,14 +31,14 @@ import urllib.request
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Literal, NamedTuple, Protocol, TypeVar, cast
+from typing import Any, NamedTuple, Protocol, TypeVar, cast
 
 from flask import Flask
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from lookup import create_app
 from lookup.config import ENV_PREFIX, setting_names
-from search_index.demo_data import write_demo_data
+from search_index.demo_data import SCALES, Scale, write_demo_data
 
 REPO = Path(__file__).resolve().parent.parent
 TRIVIAL_PATH = "/bench/trivial"
@@ -66,7 +66,7 @@ class Served(NamedTuple):
 def arguments(doc: str | None, *, requests: int) -> argparse.ArgumentParser:
     """The options every HTTP benchmark takes; a benchmark may add its own."""
     parser = argparse.ArgumentParser(description=(doc or "").split("\n\n")[0])
-    parser.add_argument("--scale", choices=["small", "full"], default="small")
+    parser.add_argument("--scale", choices=list(SCALES), default="small")
     parser.add_argument("--requests", type=int, default=requests)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=10.0)
@@ -84,7 +84,7 @@ def demo_data(scale: str, name: str) -> tuple[Path, dict[str, int]]:
     """A fresh work directory holding the synthetic data set's CSV files in `csv/`, and the
     row counts."""
     work = Path(tempfile.mkdtemp(prefix=f"dipcheck-{name}-bench-"))
-    return work, write_demo_data(work / "csv", scale=cast(Literal["small", "full"], scale), seed=7)
+    return work, write_demo_data(work / "csv", scale=cast(Scale, scale), seed=7)
 
 
 def bench_app(settings: Mapping[str, object]) -> Flask:

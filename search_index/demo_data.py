@@ -31,7 +31,7 @@ from search_index.importer import COLUMNS, FLAG_SEPARATOR, LICENSES, MISSIONS, P
 from search_index.progress import QUIET, Progress
 from search_index.records import FAMILY_MEMBER
 
-Scale = Literal["small", "full"]
+Scale = Literal["small", "full", "fleet10x"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,13 @@ SCALES: dict[str, ScaleSpec] = {
         missions=2600, persons=124_000, vehicles=12_000, licenses=45_000, countries=180
     ),
     "small": ScaleSpec(missions=40, persons=1200, vehicles=240, licenses=450, countries=12),
+    # Ten times the full scale's missions and vehicles, for the OFM workspace benchmark: its
+    # aggregate and exports read missions and fleets. Persons and licences stay at full scale
+    # (credential numbers are drawn from blocks of NUMBER_BLOCK persons, which 1.24 million would
+    # not fit; the workspace reads persons only for the travel-control export).
+    "fleet10x": ScaleSpec(
+        missions=26_000, persons=124_000, vehicles=120_000, licenses=45_000, countries=180
+    ),
 }
 
 T = TypeVar("T")

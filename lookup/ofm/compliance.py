@@ -9,6 +9,7 @@ package and cannot be pushed into the store. The work is O(groups) <= O(vehicles
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import get_args
@@ -71,12 +72,21 @@ class Compliance:
         return total
 
 
-def compliance(snapshot: Snapshot, as_of: date, rules: InsuranceRules) -> Compliance:
+def compliance(
+    snapshot: Snapshot,
+    as_of: date,
+    rules: InsuranceRules,
+    missions_read: Sequence[Mission] | None = None,
+) -> Compliance:
+    """The fleets' counts; `missions_read` are the set's missions when the caller has already
+    read them from this snapshot (an export writing every mission), else they are read here."""
     counts: dict[str, Counter[InsuranceStatus]] = {}
     for group in snapshot.policy_groups():
         status = insurance_on(group, as_of, rules).status
         counts.setdefault(group.mission_id, Counter())[status] += group.vehicles
-    missions = {m.mission_id: m for m in snapshot.missions()}
+    if missions_read is None:
+        missions_read = snapshot.missions()
+    missions = {m.mission_id: m for m in missions_read}
     return Compliance(
         as_of=as_of,
         missions=[

@@ -72,7 +72,17 @@ class _Missions:
 
 def _read_missions(as_of: date) -> Callable[[Snapshot], _Missions]:
     rules = access.insurance_rules()
-    return lambda snapshot: _Missions(snapshot.missions(), compliance(snapshot, as_of, rules))
+
+    def read(snapshot: Snapshot) -> _Missions:
+        missions = snapshot.missions()  # read once: every mission is written, and names fleets
+        return _Missions(missions, compliance(snapshot, as_of, rules, missions))
+
+    return read
+
+
+def _read_compliance(as_of: date) -> Callable[[Snapshot], Compliance]:
+    rules = access.insurance_rules()
+    return lambda snapshot: compliance(snapshot, as_of, rules)
 
 
 def mission_record(
@@ -153,8 +163,8 @@ def export(caller: Caller, name: str) -> Response:
         )
         return download(geojson.feature_collection(mission_features), geojson.MEDIA_TYPE, filename)
     if name == "insurance-compliance.csv":
-        found, _ref, _at = access.read(caller, ACTION, name, _read_missions(today))
-        return csv_response(COMPLIANCE_COLUMNS, compliance_rows(found.report), filename)
+        report, _ref, _at = access.read(caller, ACTION, name, _read_compliance(today))
+        return csv_response(COMPLIANCE_COLUMNS, compliance_rows(report), filename)
     if name == "travel-controls.csv":
         (persons, missions), _ref, _at = access.read(caller, ACTION, name, _travel)
         return csv_response(TRAVEL_COLUMNS, _travel_rows(persons, missions), filename)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from search_index.confusables import confusable_key, substitutions
-from search_index.demo_data import SCALES, write_demo_data
+from search_index.demo_data import NUMBER_BLOCK, SCALES, write_demo_data
 from search_index.importer import load_directory
 from search_index.records import FAMILY_MEMBER, PERSON_CATEGORIES, Dataset
 
@@ -168,3 +168,16 @@ def test_names_are_invented_and_accented(demo: tuple[Path, Dataset]) -> None:
     assert any(not name.isascii() for name in names)  # accents to exercise name search
     codes = {v.plate[1:3] for v in dataset.vehicles if v.plate[0] in "DCSA"}
     assert codes  # two-letter codes drawn at random from the seed, not from a list
+
+
+def test_fleet10x_scale_is_ten_full_fleets_with_the_full_population() -> None:
+    """The OFM benchmark's set: ten times the missions and vehicles, the same persons and
+    licences as the full scale (whose credential numbers must still fit one block)."""
+    full, fleet = SCALES["full"], SCALES["fleet10x"]
+    assert (fleet.missions, fleet.vehicles) == (10 * full.missions, 10 * full.vehicles)
+    assert (fleet.persons, fleet.licenses, fleet.countries) == (
+        full.persons,
+        full.licenses,
+        full.countries,
+    )
+    assert fleet.persons < NUMBER_BLOCK

@@ -1,5 +1,6 @@
 """Insurance compliance by mission on both search backends (SQLite, and Elasticsearch through the
-fake node), against the data set built for it (tests/compliance_data.py)."""
+fake node and, with ELASTICSEARCH_URL, on a live cluster), against the data set built for it
+(tests/compliance_data.py)."""
 
 from __future__ import annotations
 
@@ -27,23 +28,37 @@ from tests.compliance_data import (
     compliance_dataset,
 )
 from tests.factories import DIPLOMAT_ID, MISSION_ID, SECOND_MISSION_ID, small_dataset
+from tests.live_elasticsearch import live_url
+from tests.search_index.conftest import drop_elasticsearch_indices, make_elasticsearch_backend
 from tests.search_index.elasticsearch.es_fakes import FakeCluster
 
 RULES = InsuranceRules()
 
 
-@pytest.fixture(params=["sqlite", "elasticsearch-fake"])
+@pytest.fixture(
+    params=[
+        "sqlite",
+        "elasticsearch-fake",
+        pytest.param("elasticsearch", marks=pytest.mark.es_live),
+    ]
+)
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SearchBackend]:
     if request.param == "sqlite":
         built: SearchBackend = SQLiteBackend(tmp_path / "data")
+    elif request.param == "elasticsearch":
+        built = make_elasticsearch_backend(live_url())
     else:
         cluster = FakeCluster()
         built = ElasticsearchBackend(
             "http://es.invalid:9200", options=ClientOptions(node_class=cluster.node_class())
         )
-    built.publish(compliance_dataset())
-    yield built
-    built.close()
+    try:
+        built.publish(compliance_dataset())
+        yield built
+    finally:
+        built.close()
+        if request.param == "elasticsearch":
+            drop_elasticsearch_indices(live_url(), built)
 
 
 def test_counts_by_mission_as_of_the_chosen_day(backend: SearchBackend) -> None:
@@ -118,6 +133,36 @@ def test_days_lapsed_is_one_on_the_day_after_the_last_covered_day() -> None:
     vehicle = compliance_dataset().vehicles[0]  # CMP001: last covered day is AS_OF
     assert days_lapsed(vehicle, "expiring", AS_OF) is None
     assert days_lapsed(vehicle, "lapsed", AS_OF + timedelta(days=1)) == 1
+
+
+def test_elasticsearch_counts_fleets_by_composite_aggregation() -> None:
+    """On Elasticsearch the vehicles are counted in the cluster: every search that reads vehicles
+    asks for no hits, only composite-aggregation buckets; no vehicle document comes back."""
+    cluster = FakeCluster()
+    backend = ElasticsearchBackend(
+        "http://es.invalid:9200", options=ClientOptions(node_class=cluster.node_class())
+    )
+    backend.publish(compliance_dataset())
+    with backend.snapshot() as snap:
+        before = len(cluster.requests)
+        report = compliance(snap, AS_OF, RULES)
+        sent = [r for r in cluster.requests[before:] if r.path.endswith("/_search")]
+    backend.close()
+    assert {m.mission_id: m.by_status for m in report.missions} == EXPECTED
+    on_vehicles = [r.body for r in sent if {"term": {"kind": "vehicle"}} in _filters(r.body)]
+    assert on_vehicles  # the fleets were counted by a search
+    for body in on_vehicles:
+        assert body["size"] == 0
+        assert "composite" in body["aggs"]["groups"]
+    assert len(sent) == len(on_vehicles) + 1  # and one page of missions, for their names
+
+
+def _filters(body: dict[str, object]) -> list[object]:
+    query = body.get("query")
+    assert isinstance(query, dict)
+    filters = query.get("bool", {}).get("filter", [])
+    assert isinstance(filters, list)
+    return filters
 
 
 def test_a_set_without_vehicles_has_no_missions(tmp_path: Path) -> None:

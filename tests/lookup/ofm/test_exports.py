@@ -1,11 +1,13 @@
 """The OFM exports: six files, analysts only, each audited; GeoJSON valid by the RFC 7946 rules
-(and opened by GDAL's ogrinfo when it is installed); CSV in UTF-8 with cells defused."""
+and opened by GDAL's ogrinfo (skipped without it, a failure under CI=true); CSV in UTF-8 with
+cells defused."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -17,8 +19,12 @@ from flask.testing import FlaskClient
 from jsonschema import Draft202012Validator
 
 from lookup.audit.records import records
+from lookup.ofm import geojson
 from lookup.ofm.exports import EXPORTS
 from lookup.store.base import AuditFilter
+from search_index.records import Mission
+from search_index.sqlite.backend import SQLiteSnapshot
+from tests.browser import skip_or_fail
 from tests.factories import CONSUL_ID, DIPLOMAT_LICENSE, MISSION_ID, SECOND_MISSION_ID
 from tests.lookup.conftest import AgencyKeys, bearer
 from tests.lookup.ofm.conftest import Ofm
@@ -138,15 +144,19 @@ def test_an_unknown_export_is_404(client: FlaskClient, ofm: Ofm) -> None:
     assert response.get_json()["error"]["code"] == "not_found"
 
 
-@pytest.mark.skipif(shutil.which("ogrinfo") is None, reason="GDAL's ogrinfo is not installed")
 @pytest.mark.parametrize("name", ["missions.geojson", "incidents.geojson"])
 def test_gdal_opens_the_geojson(
     client: FlaskClient, ofm: Ofm, metro: AgencyKeys, tmp_path: Path, name: str
 ) -> None:
+    """GDAL reads every feature, as points in longitude/latitude order (the extent lies in
+    the District's longitudes, west of Greenwich)."""
+    ogrinfo = shutil.which("ogrinfo")
+    skip_or_fail(None if ogrinfo else "GDAL's ogrinfo is not installed (make system-deps)")
+    assert ogrinfo is not None
     file_incident(client, metro.officer_key)
     path = tmp_path / name
     path.write_bytes(get(client, ofm.analyst_key, name).get_data())
-    ogrinfo = shutil.which("ogrinfo") or "ogrinfo"
+    features = json.loads(path.read_text(encoding="utf-8"))["features"]
     result = subprocess.run(
         [ogrinfo, "-ro", "-al", "-so", str(path)],
         capture_output=True,
@@ -156,4 +166,43 @@ def test_gdal_opens_the_geojson(
     )
     assert result.returncode == 0, result.stderr
     assert "Geometry: Point" in result.stdout
-    assert "Feature Count: " in result.stdout
+    assert f"Feature Count: {len(features)}" in result.stdout
+    extent = re.search(r"Extent: \((-?[\d.]+), (-?[\d.]+)\)", result.stdout)
+    assert extent is not None, result.stdout
+    assert -78 < float(extent[1]) < -76  # x: longitude
+    assert 38 < float(extent[2]) < 40  # y: latitude
+
+
+def test_a_feature_collection_streams_in_large_pieces() -> None:
+    """A server writes each piece on its own: thousands of features go out in a few pieces of
+    about geojson.CHUNK characters, which join into the whole collection."""
+    features = (geojson.feature(f"F{n}", 38.9, -77.03, {"n": n}) for n in range(5000))
+    pieces = list(geojson.feature_collection(features))
+    document = json.loads("".join(pieces))
+    assert [f["id"] for f in document["features"]] == [f"F{n}" for n in range(5000)]
+    assert 2 <= len(pieces) <= 20
+    assert all(len(piece) < geojson.CHUNK + 500 for piece in pieces)
+    assert json.loads("".join(geojson.feature_collection([]))) == {
+        "type": "FeatureCollection",
+        "features": [],
+    }
+
+
+def test_mission_exports_read_the_missions_once(
+    client: FlaskClient, ofm: Ofm, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The missions named by the compliance aggregate are the ones the export writes: one read."""
+    calls: list[str] = []
+    read = SQLiteSnapshot.missions
+
+    def counted(self: SQLiteSnapshot) -> list[Mission]:
+        calls.append("missions")
+        return read(self)
+
+    monkeypatch.setattr(SQLiteSnapshot, "missions", counted)
+    for name in ("missions.csv", "missions.geojson", "insurance-compliance.csv"):
+        calls.clear()
+        response = get(client, ofm.analyst_key, name)
+        assert response.status_code == 200
+        assert response.get_data()
+        assert calls == ["missions"], name

@@ -1,6 +1,6 @@
 """The OFM dashboard in a real browser (Debian's Chromium via Playwright): charts load as
-images beside their tables, axe-core finds no serious violation, and the notice prints without
-the site's header and navigation."""
+images beside their tables, axe-core finds no serious violation, the dashboard fits a phone's
+360 x 740 screen, and the notice prints without the site's header and navigation."""
 
 from __future__ import annotations
 
@@ -59,8 +59,40 @@ def site(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterator[Sit
                 search_backend().close()
 
 
-def signed_in_page(browser: Any, site: Site, *, bypass_csp: bool = False) -> Any:
-    page = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=bypass_csp)
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 360, "height": 740}
+
+# Boxes of the page that reach past the viewport's sides (beyond half a pixel of rounding), other
+# than inside a scroll container (an element scrolling its overflow sideways), which may hold a
+# wide table as long as the container itself fits. A box wholly left of the screen is hidden on
+# purpose (the skip link, until it has focus) and is not cut.
+OVERFLOWING = """() => {
+  const width = document.documentElement.clientWidth;
+  const scrolls = (e) => ['auto', 'scroll'].includes(getComputedStyle(e).overflowX);
+  const inScroller = (e) => {
+    for (let p = e.parentElement; p && p !== document.body; p = p.parentElement) {
+      if (scrolls(p)) return true;
+    }
+    return false;
+  };
+  const found = [];
+  for (const e of document.body.querySelectorAll('*')) {
+    const box = e.getBoundingClientRect();
+    if (box.width === 0 && box.height === 0) continue;
+    if (inScroller(e)) continue;
+    if ((box.left < -0.5 && box.right > 0.5) || box.right > width + 0.5) {
+      const name = e.tagName.toLowerCase() + (e.className ? '.' + e.className : '');
+      found.push(`${name} ${Math.round(box.left)}..${Math.round(box.right)}`);
+    }
+  }
+  return {width, scrollWidth: document.documentElement.scrollWidth, found};
+}"""
+
+
+def signed_in_page(
+    browser: Any, site: Site, *, bypass_csp: bool = False, viewport: dict[str, int] = DESKTOP
+) -> Any:
+    page = browser.new_context(viewport=viewport, bypass_csp=bypass_csp)
     page = page.new_page()
     page.goto(f"{site.url}/login")
     page.get_by_label("I have read the notice above and accept it.").check()
@@ -102,6 +134,47 @@ def test_dashboard_and_notice_pass_axe(browser: Any, site: Site) -> None:
     ):
         page.goto(f"{site.url}{path}")
         assert axe_violations(page) == [], path
+    page.context.close()
+
+
+def assert_within_phone(box: dict[str, float] | None) -> None:
+    assert box is not None
+    assert box["x"] >= 0
+    assert box["x"] + box["width"] <= PHONE["width"]
+
+
+def test_the_dashboard_fits_a_phone_screen(browser: Any, site: Site) -> None:
+    """At 360 x 740 nothing reaches past the screen's sides except inside a scroll container,
+    each chart is drawn whole within the screen's width (scaled down, not cropped) beside its
+    table, text stays at a readable size, and axe-core finds no serious violation."""
+    page = signed_in_page(browser, site, bypass_csp=True, viewport=PHONE)
+    page.goto(f"{site.url}/ofm/compliance?as_of={AS_OF}")
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Insurance compliance")
+    layout = page.evaluate(OVERFLOWING)
+    assert layout["found"] == []
+    assert layout["scrollWidth"] <= layout["width"] == PHONE["width"]
+    charts = page.locator(".chart")
+    assert charts.count() == 5
+    for index in range(5):
+        chart = charts.nth(index)
+        image = chart.locator("img")
+        image.scroll_into_view_if_needed()
+        assert page.evaluate("(img) => img.complete && img.naturalWidth", image.element_handle())
+        box = image.bounding_box()
+        # Scaled to the column, keeping its 2:1 shape: wide enough to read, never wider.
+        assert_within_phone(box)
+        assert box["width"] >= 0.8 * PHONE["width"]
+        assert abs(box["height"] - box["width"] / 2) <= 2
+        table = chart.locator("table")
+        wrap = chart.locator(".table-wrap")
+        assert_within_phone(wrap.bounding_box())
+        assert table.locator("tbody tr").count() >= 1
+        cell = table.locator("tbody th, tbody td").first
+        size = page.evaluate(
+            "(e) => parseFloat(getComputedStyle(e).fontSize)", cell.element_handle()
+        )
+        assert size >= 12
+    assert axe_violations(page) == []
     page.context.close()
 
 
