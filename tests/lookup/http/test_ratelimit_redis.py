@@ -35,7 +35,7 @@ from tests.factories import small_dataset
 pytestmark = pytest.mark.redis
 
 LIMIT = 6
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 PLATE_PATH = "/api/v1/plates/DVL1234?reason=traffic_stop"
 
 
