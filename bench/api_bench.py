@@ -162,7 +162,7 @@ def cpu_breakdown(
     trivial request. CPU time, so other processes on the machine inflate it far less than the
     wall-clock figures of the wrk runs."""
     from lookup.answers import build as answers
-    from lookup.answers.service import _context, run_lookup
+    from lookup.answers.service import answer_context, run_lookup
     from lookup.audit.records import record
     from lookup.identity.principal import Principal
 
@@ -182,7 +182,7 @@ def cpu_breakdown(
 
     def answer(n: int) -> None:
         with search_backend().snapshot() as snapshot:
-            context = _context(True)
+            context = answer_context(True)
             for match in snapshot.find_plate(plates[n % len(plates)]):
                 answers.plate_match_json(snapshot, match, context)
 

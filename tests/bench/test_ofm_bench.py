@@ -11,13 +11,13 @@ import pytest
 
 from bench.ofm_bench import ClusterReads, compliance_reads, write_reports
 from lookup.rules.insurance import InsuranceRules
-from lookup.store.elasticsearch import ElasticsearchStateStore
+from lookup.store.elasticsearch.store import ElasticsearchStateStore
 from lookup.store.incidents import IncidentFilter
-from lookup.store.sqlite import SQLiteStateStore
+from lookup.store.sqlite.store import SQLiteStateStore
 from search_index.elasticsearch.backend import ElasticsearchBackend, ElasticsearchSnapshot
 from search_index.elasticsearch.client import ClientOptions
 from tests.compliance_data import AS_OF, compliance_dataset
-from tests.search_index.es_fakes import FakeCluster
+from tests.search_index.elasticsearch.es_fakes import FakeCluster
 
 
 @pytest.fixture
