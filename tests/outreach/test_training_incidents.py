@@ -101,9 +101,11 @@ def live_report(app: Flask) -> tuple[str, str, str]:
     """A live police agency's lookup and report on the API; (incident id, police key, analyst
     key)."""
     with app.app_context():
-        _k, police = accounts.create_api_key(accounts.create_agency("Metro Police"))
-        ofm = accounts.create_agency("Office of Foreign Missions", kind="ofm")
-        _a, analyst = accounts.create_api_key(ofm, role="analyst")
+        _k, police = accounts.create_api_key(
+            state_store(), accounts.create_agency(state_store(), "Metro Police")
+        )
+        ofm = accounts.create_agency(state_store(), "Office of Foreign Missions", kind="ofm")
+        _a, analyst = accounts.create_api_key(state_store(), ofm, role="analyst")
     client = app.test_client()
     api = {"Authorization": f"Bearer {police}"}
     looked = client.get(f"/api/v1/licenses/{DIPLOMAT_LICENSE}?reason=crash", headers=api)

@@ -10,6 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from lookup.extensions import state_store
 from lookup.identity import accounts
 from tests.factories import DIPLOMAT_LICENSE, DIPLOMAT_PLATE
 from tests.lookup.conftest import AgencyKeys, bearer
@@ -31,8 +32,8 @@ INCIDENT = {
 @pytest.fixture
 def analyst(app: Flask) -> str:
     with app.app_context():
-        agency = accounts.create_agency("Office of Foreign Missions", kind="ofm")
-        _key, secret = accounts.create_api_key(agency, role="analyst")
+        agency = accounts.create_agency(state_store(), "Office of Foreign Missions", kind="ofm")
+        _key, secret = accounts.create_api_key(state_store(), agency, role="analyst")
     return secret
 
 
