@@ -43,6 +43,19 @@ class IncidentFilter:
     since: datetime | None = None
     until: datetime | None = None
 
+    def equalities(self) -> list[tuple[str, str]]:
+        """The indexed fields the given values must equal, by their index names (`country` as
+        its key), so both engines match the same fields in the same way."""
+        pairs = (
+            ("agency_id", self.agency_id),
+            ("status", self.status),
+            ("kind", self.kind),
+            ("country_key", country_key(self.country) if self.country else None),
+            ("mission_id", self.mission_id),
+            ("person_id", self.person_id),
+        )
+        return [(name, value) for name, value in pairs if value is not None]
+
 
 @dataclass(frozen=True, slots=True)
 class IncidentIndex:

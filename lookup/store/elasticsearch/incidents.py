@@ -23,7 +23,6 @@ from lookup.store.base import Document, DuplicateKey, StoreUnavailable, VersionC
 from lookup.store.incidents import (
     COUNT_LIMIT,
     IncidentFilter,
-    country_key,
     index_fields,
     utc_text,
 )
@@ -66,17 +65,7 @@ def _source(document: Document, version: int) -> dict[str, Any]:
 
 
 def _query(filter: IncidentFilter) -> dict[str, Any]:
-    filters: list[dict[str, Any]] = []
-    for name, value in (
-        ("agency_id", filter.agency_id),
-        ("status", filter.status),
-        ("kind", filter.kind),
-        ("country_key", country_key(filter.country) if filter.country else None),
-        ("mission_id", filter.mission_id),
-        ("person_id", filter.person_id),
-    ):
-        if value is not None:
-            filters.append({"term": {name: value}})
+    filters: list[dict[str, Any]] = [{"term": {name: value}} for name, value in filter.equalities()]
     bounds: dict[str, str] = {}
     if filter.since is not None:
         bounds["gte"] = utc_text(filter.since)

@@ -20,7 +20,6 @@ from lookup.store.base import Document, DuplicateKey, StoreUnavailable, VersionC
 from lookup.store.incidents import (
     COUNT_LIMIT,
     IncidentFilter,
-    country_key,
     index_fields,
     utc_text,
 )
@@ -106,17 +105,9 @@ def _row(document: Document) -> tuple[Any, ...]:
 def _where(filter: IncidentFilter) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     parameters: list[Any] = []
-    for column, value in (
-        ("agency_id", filter.agency_id),
-        ("status", filter.status),
-        ("kind", filter.kind),
-        ("country_key", country_key(filter.country) if filter.country else None),
-        ("mission_id", filter.mission_id),
-        ("person_id", filter.person_id),
-    ):
-        if value is not None:
-            clauses.append(f"{column} = ?")
-            parameters.append(value)
+    for column, value in filter.equalities():
+        clauses.append(f"{column} = ?")
+        parameters.append(value)
     if filter.since is not None:
         clauses.append("occurred_at >= ?")
         parameters.append(utc_text(filter.since))
