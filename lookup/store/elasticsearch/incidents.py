@@ -256,7 +256,7 @@ class ElasticsearchIncidentStore:
             # Keys tied with the last one kept are decided by their latest report's id below.
             cut = counted[top - 1]
             counted = [c for c in counted if (c.reports, c.last) >= (cut.reports, cut.last)]
-        latest: dict[str, Any] = {}
+        latest: dict[str, tuple[str, dict[str, Any]]] = {}
         for start in range(0, len(counted), AGG_PAGE):
             batch = [c.key for c in counted[start : start + AGG_PAGE]]
             latest.update(self._latest(query, by, batch))

@@ -5,8 +5,10 @@ client's own serialisation, compatibility headers, product check, retries and er
 the socket is replaced. It keeps indices, documents (with _seq_no/_primary_term/_version), aliases,
 index templates and refresh visibility (a search sees only refreshed documents, a GET is real-time),
 and evaluates the query clauses our backends send (term, terms, ids, bool, exists, range, wildcard,
-match with fuzziness) and field collapsing. Faults are injected per request: connection refused,
-timeout, slowness bounded by the request timeout, 5xx answers, bulk item failures.
+match with fuzziness), field collapsing and the aggregations they send (filter, terms, composite
+with terms and monthly date_histogram sources, max and top_hits in its buckets). Faults are
+injected per request: connection refused, timeout, slowness bounded by the request timeout, 5xx
+answers, bulk item failures.
 
 It is a test double, not a model of Elasticsearch: scoring is flat, analysis is a simple fold.
 """
