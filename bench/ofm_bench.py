@@ -16,7 +16,9 @@ where `add` refreshes the index for each report, in bulk requests of the store's
 On Elasticsearch the records, the state (keys, audit, incidents) and the reports all live in the
 cluster, which must hold no published set yet: use a fresh node for each run. On Elasticsearch
 it then runs the compliance aggregate once in process and prints what it asked the cluster
-(composite-aggregation pages, and the documents returned by kind: no vehicle may be among them).
+(composite-aggregation pages, and the documents returned by kind: no vehicle may be among them),
+then the review flags and the dashboard's incident and travel charts (no search may ask for or
+return hits; only the latest report of each person or mission shown is read, by `top_hits`).
 It serves the real app (by default gunicorn, 2 sync workers; `GET /healthz` as the trivial
 endpoint) and measures p50/p99 of sequential requests, whole answers read, and throughput with
 concurrent clients of:
@@ -57,6 +59,7 @@ from bench.incidents_bench import _report  # noqa: E402
 from lookup.cli_data import import_directory  # noqa: E402
 from lookup.extensions import search_backend, state_store  # noqa: E402
 from lookup.identity import accounts  # noqa: E402
+from lookup.ofm import charts, flags  # noqa: E402
 from lookup.ofm.compliance import compliance  # noqa: E402
 from lookup.ofm.exports import EXPORTS  # noqa: E402
 from lookup.rules.insurance import InsuranceRules  # noqa: E402
@@ -161,6 +164,64 @@ def compliance_reads(
     return reads
 
 
+@dataclass
+class IncidentReads:
+    """What the dashboard's incident and travel charts and the review flags asked Elasticsearch
+    in one run: searches, those that asked for or returned hits (none may), and the reports
+    returned by `top_hits` (the latest of each person or mission shown, its shown fields only)."""
+
+    searches: int = 0
+    with_hits: int = 0
+    latest_reports: int = 0
+    flagged: int = 0
+    charted: int = 0
+
+    def record(self, body: dict[str, Any], answer: dict[str, Any]) -> None:
+        self.searches += 1
+        if body.get("size", 10) or answer["hits"]["hits"]:
+            self.with_hits += 1
+        for aggregation in body.get("aggs", {}).values():
+            if "latest" in aggregation.get("aggs", {}):
+                buckets = answer["aggregations"]["groups"]["buckets"]
+                self.latest_reports += sum(len(b["latest"]["hits"]["hits"]) for b in buckets)
+
+
+def incident_reads(
+    incidents: ElasticsearchIncidentStore, snapshot: ElasticsearchSnapshot, as_of: date
+) -> IncidentReads:
+    """Run the review flags and the dashboard's incident and travel charts once, recording
+    every search they send to the incident index and to the published records."""
+    reads = IncidentReads()
+    client = incidents._es
+    search = client.search
+    search_raw = snapshot._search_raw
+
+    def recorded(**request: Any) -> Any:
+        answer = search(**request)
+        reads.record(request, dict(answer))
+        return answer
+
+    def recorded_raw(body: dict[str, Any]) -> dict[str, Any]:
+        answer = search_raw(body)
+        reads.record(body, answer)
+        return answer
+
+    window = flags.incident_window(as_of, UTC)
+    client.search = recorded  # type: ignore[method-assign]
+    snapshot._search_raw = recorded_raw  # type: ignore[method-assign]
+    try:
+        persons, missions = flags.repeated(incidents, window)
+        charts.incidents_by_month(incidents, window, as_of)
+        top = charts.top_missions(incidents, window)
+        charts.travel_by_regime(snapshot)
+    finally:
+        del client.search
+        del snapshot._search_raw
+    reads.flagged = len(persons) + len(missions)
+    reads.charted = len(top.categories)
+    return reads
+
+
 def _arguments() -> argparse.Namespace:
     parser = harness.arguments(__doc__, requests=100)
     parser.add_argument("--backend", choices=["sqlite", "elasticsearch"], default="sqlite")
@@ -205,9 +266,13 @@ def main() -> None:
         write_reports(store.incidents, _reports(work / "csv", args.incidents, police))
         seeded = time.perf_counter() - started
         reads = None
+        incident = None
         with backend.snapshot() as snapshot:
             if isinstance(snapshot, ElasticsearchSnapshot):
-                reads = compliance_reads(snapshot, datetime.now(UTC).date(), InsuranceRules())
+                today = datetime.now(UTC).date()
+                reads = compliance_reads(snapshot, today, InsuranceRules())
+                assert isinstance(store.incidents, ElasticsearchIncidentStore)
+                incident = incident_reads(store.incidents, snapshot, today)
     print(f"data: {args.scale} scale {counts}, backend {args.backend}")
     print(f"import (validate + publish): {imported:.1f} s")
     print(f"{args.incidents} incident reports written: {seeded:.1f} s")
@@ -219,6 +284,16 @@ def main() -> None:
         )
         if reads.hits["vehicle"] or not reads.composite_pages:
             raise SystemExit("the compliance aggregate read vehicles one by one")
+    if incident is not None:
+        print(
+            f"flags and incident/travel charts in process: {incident.searches} searches, "
+            f"{incident.with_hits} with hits, {incident.latest_reports} latest reports read "
+            f"for {incident.flagged} flags and {incident.charted} charted missions"
+        )
+        # Hits would be reports or persons read one by one; the latest reports are one per
+        # person or mission shown (a few more where missions tie at the chart's cut).
+        if incident.with_hits or incident.latest_reports > incident.flagged + 2 * incident.charted:
+            raise SystemExit("the review flags or the charts read reports or persons one by one")
     analyst = {"Authorization": f"Bearer {analyst_key}"}
     missions = _busiest_missions(work / "csv")
 

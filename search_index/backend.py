@@ -110,6 +110,10 @@ class Snapshot(Protocol):
         """Every person whose travel control is `notify` or `approval`, by mission id then
         person id."""
 
+    def travel_control_counts(self) -> dict[tuple[str | None, str], int]:
+        """How many persons are under each travel-control regime (`notify`, `approval`) per
+        travel zone (None: no zone given), counted in the store."""
+
     def credential_holders(self) -> list[Person]:
         """Every person with an ID card number, by person id (the QR revocation list reads
         their card and accreditation statuses)."""

@@ -175,7 +175,7 @@ def review_flags() -> Response:
     )
     window = incident_window(as_of, current_settings().zone())
     try:
-        persons, missions = repeated(state_store().incidents.iterate(window))
+        persons, missions = repeated(state_store().incidents, window)
     except StoreError:
         raise ApiError(
             503, "unavailable", "incident reports cannot be reached now; try again later"

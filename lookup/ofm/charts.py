@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 
 import pygal
 from pygal.style import Style
 
 from lookup.ofm.compliance import COMPLIANT, STATUSES, Compliance
 from lookup.rules.insurance import InsuranceRules, insurance_on
-from search_index.records import Person, PolicyGroup
+from lookup.store.incidents import IncidentFilter, IncidentStore
+from search_index.backend import Snapshot
+from search_index.records import PolicyGroup
 
 # pygal puts an import hook for its map plugins (pygal.maps.*, unused here) on sys.meta_path;
 # the hook lacks find_spec, so every later import warns (an error under the test suite's
@@ -77,11 +77,11 @@ def ending_by_week(groups: list[PolicyGroup], as_of: date, rules: InsuranceRules
     )
 
 
-def travel_by_regime(persons: list[Person]) -> ChartData:
-    """Persons under travel control by zone (rows) and regime (series)."""
-    counts: Counter[tuple[str, str]] = Counter(
-        (p.travel_zone or "no zone", p.travel_control) for p in persons
-    )
+def travel_by_regime(snapshot: Snapshot) -> ChartData:
+    """Persons under travel control by zone (rows) and regime (series), counted in the store."""
+    counts: Counter[tuple[str, str]] = Counter()
+    for (zone, regime), persons in snapshot.travel_control_counts().items():
+        counts[(zone or "no zone", regime)] += persons
     zones = sorted({zone for zone, _ in counts})
     return ChartData(
         "Persons under travel control by zone and regime",
@@ -93,38 +93,32 @@ def travel_by_regime(persons: list[Person]) -> ChartData:
     )
 
 
-def _month(iso_time: str) -> str:
-    return iso_time[:7]
-
-
-def incidents_by_month(documents: Sequence[Mapping[str, Any]], as_of: date) -> ChartData:
-    """Reports of the 12 months up to `as_of`'s month, by month (rows) and kind (series)."""
+def incidents_by_month(incidents: IncidentStore, window: IncidentFilter, as_of: date) -> ChartData:
+    """Reports of the 12 months up to `as_of`'s month, by month (rows) and kind (series); the
+    kinds are those of every report in `window`, also one of a month before the twelve."""
     months: list[str] = []
     year, month = as_of.year, as_of.month
     for _ in range(12):
         months.insert(0, f"{year:04d}-{month:02d}")
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    counts = Counter((_month(str(d["occurred_at"])), str(d["kind"])) for d in documents)
+    counts = incidents.reports_by_month(window)
     kinds = sorted({kind for _, kind in counts})
     return ChartData(
         "Incident reports per month by kind",
         months,
-        {kind: [counts[(m, kind)] for m in months] for kind in kinds} or {"Reports": [0] * 12},
+        {kind: [counts.get((m, kind), 0) for m in months] for kind in kinds}
+        or {"Reports": [0] * 12},
     )
 
 
-def top_missions(documents: Sequence[Mapping[str, Any]], limit: int = 10) -> ChartData:
-    """The missions named by the most reports."""
-    counts: Counter[str] = Counter()
-    for d in documents:
-        mission = d["subject"].get("mission") or {}
-        if mission.get("mission_id"):
-            counts[f"{mission['mission_id']} {mission.get('country') or ''}".strip()] += 1
-    top = counts.most_common(limit)
+def top_missions(incidents: IncidentStore, window: IncidentFilter, limit: int = 10) -> ChartData:
+    """The missions named by the most reports in `window`; on a tie, the one whose latest
+    report is latest first."""
+    top = incidents.tallies(window, "mission_id", top=limit)
     return ChartData(
         f"The {limit} missions with the most incident reports",
-        [name for name, _ in top],
-        {"Reports": [count for _, count in top]},
+        [f"{t.key} {t.latest.mission_country or ''}".strip() for t in top],
+        {"Reports": [t.reports for t in top]},
     )
 
 

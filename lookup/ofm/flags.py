@@ -6,21 +6,22 @@ Decisions where the contract is silent: "12 months" is the 365 days ending with 
 (in the deployment's time zone); a report counts for the person it names (`subject.person_id`)
 and for the mission the subject resolved to, so a report filed by plate alone counts for the
 registrant's mission, never for a person (a plate identifies the registrant, not the driver). A
-cancelled policy's lapse day is unknown, so it is never flagged by days (it shows as lapsed in
-the compliance pages).
+flag shows the name, mission and time (as the officer gave it) of the latest of its reports:
+latest by the instant it occurred, then by incident id. A cancelled policy's lapse day is
+unknown, so it is never flagged by days (it shows as lapsed in the compliance pages).
+
+The reports are counted in the state store (SQL GROUP BY, Elasticsearch aggregations); of each
+flagged person or mission only its latest report is read, and only the fields shown.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
-from typing import Any
 
 from lookup.ofm.compliance import days_lapsed
 from lookup.rules.insurance import InsuranceRules, insurance_on
-from lookup.store.incidents import IncidentFilter
+from lookup.store.incidents import IncidentFilter, IncidentStore, TallyBy
 from search_index.backend import Snapshot
 from search_index.records import Vehicle
 
@@ -45,35 +46,27 @@ class Repeated:
     last_occurred_at: str
 
 
-def repeated(documents: Iterable[Mapping[str, Any]]) -> tuple[list[Repeated], list[Repeated]]:
-    """The persons and the missions named by two or more of these reports, most reports first."""
-    persons: Counter[str] = Counter()
-    missions: Counter[str] = Counter()
-    seen: dict[tuple[str, str], tuple[str | None, str | None, str]] = {}
-    for document in documents:
-        subject = document["subject"]
-        mission = subject.get("mission") or {}
-        occurred = str(document["occurred_at"])
-        for kind, key, name, mission_id in (
-            ("person", subject.get("person_id"), subject.get("name"), mission.get("mission_id")),
-            ("mission", mission.get("mission_id"), mission.get("name"), mission.get("mission_id")),
-        ):
-            if key is None:
-                continue
-            (persons if kind == "person" else missions)[key] += 1
-            last = seen.get((kind, key))
-            if last is None or occurred > last[2]:
-                seen[(kind, key)] = (name, mission_id, occurred)
+def repeated(
+    incidents: IncidentStore, window: IncidentFilter
+) -> tuple[list[Repeated], list[Repeated]]:
+    """The persons and the missions named by two or more reports in `window`, most reports
+    first, then by id; each with the name, mission and time of its latest report (counted in
+    the store: no report is read but that latest one of each)."""
 
-    def flagged(kind: str, counts: Counter[str]) -> list[Repeated]:
-        out = [
-            Repeated(key, *seen[(kind, key)][:2], count, seen[(kind, key)][2])
-            for key, count in counts.items()
-            if count >= INCIDENTS_FLAGGED_AT
+    def flagged(by: TallyBy) -> list[Repeated]:
+        found = [
+            Repeated(
+                key=t.key,
+                name=t.latest.subject_name if by == "person_id" else t.latest.mission_name,
+                mission_id=t.latest.mission_id,
+                incidents=t.reports,
+                last_occurred_at=t.latest.occurred_at,
+            )
+            for t in incidents.tallies(window, by, at_least=INCIDENTS_FLAGGED_AT)
         ]
-        return sorted(out, key=lambda r: (-r.incidents, r.key))
+        return sorted(found, key=lambda r: (-r.incidents, r.key))
 
-    return flagged("person", persons), flagged("mission", missions)
+    return flagged("person_id"), flagged("mission_id")
 
 
 @dataclass(frozen=True, slots=True)

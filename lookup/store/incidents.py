@@ -10,10 +10,11 @@ Order: newest incident first (by when it occurred, then by id), on every read.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from lookup.store.base import Document, iso_millis
 
@@ -105,6 +106,53 @@ def index_fields(document: Mapping[str, Any]) -> IncidentIndex:
     )
 
 
+# What a person or mission is counted by in `tallies`: the indexed field, same name in both engines.
+TallyBy = Literal["person_id", "mission_id"]
+# The fields of a report's document that a tally shows of its latest report (dotted paths): both
+# engines read only these of that one report, never the whole document.
+LATEST_FIELDS = ("occurred_at", "subject.name", "subject.mission")
+
+
+@dataclass(frozen=True, slots=True)
+class LatestReport:
+    """What the OFM flags and charts show of the latest report naming a person or mission:
+    latest by when it occurred (an instant), then by incident id, the order of every read."""
+
+    incident_id: str
+    occurred_at: str  # as the report gives it, in the officer's own offset
+    subject_name: str | None
+    mission_id: str | None
+    mission_name: str | None
+    mission_country: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """How many matching reports name one person or one mission, and the latest of them."""
+
+    key: str
+    reports: int
+    latest: LatestReport
+
+
+def latest_report(incident_id: str, fields: Mapping[str, Any]) -> LatestReport:
+    """A LatestReport from the LATEST_FIELDS of a report, nested as in the document (a backend
+    reads just these). `subject.mission` may come as the JSON text SQLite extracts."""
+    subject = fields.get("subject") or {}
+    mission = subject.get("mission")
+    if isinstance(mission, str):
+        mission = json.loads(mission)
+    mission = mission or {}
+    return LatestReport(
+        incident_id=incident_id,
+        occurred_at=str(fields["occurred_at"]),
+        subject_name=subject.get("name"),
+        mission_id=mission.get("mission_id"),
+        mission_name=mission.get("name"),
+        mission_country=mission.get("country"),
+    )
+
+
 def utc_text(moment: datetime) -> str:
     """A filter bound as the indexes keep times."""
     return iso_millis(moment.astimezone(UTC))
@@ -136,6 +184,19 @@ class IncidentStore(Protocol):
     ) -> dict[str, int]:
         """Per person, the sum of points assessed after `assessed_after` for incidents that
         occurred on or after `occurred_from` (persons with none are left out)."""
+
+    def reports_by_month(self, filter: IncidentFilter) -> dict[tuple[str, str], int]:
+        """How many matching reports there are per (month, kind), counted in the store; the
+        month (YYYY-MM) is that of the day the report occurred as the officer gave it
+        (`occurred_on`, their own offset), as every other read of that day."""
+
+    def tallies(
+        self, filter: IncidentFilter, by: TallyBy, *, at_least: int = 1, top: int | None = None
+    ) -> list[Tally]:
+        """Per value of `by` (reports without one are left out), how many matching reports name
+        it and the latest of them, counted in the store; only those with at least `at_least`
+        reports, most reports first, then the one whose latest report is latest (when it
+        occurred, then incident id); the first `top` of them when given."""
 
     def assessments_mark(self) -> str:
         """A short text that changes whenever an assessment is recorded or replaced: how many

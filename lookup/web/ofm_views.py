@@ -86,11 +86,15 @@ def _sort_key(sort: str) -> Any:
     return key
 
 
-def _incident_documents(as_of: date) -> list[dict[str, Any]]:
-    """Reports of the 365 days up to `as_of`, as analysts read them."""
+def _incident_charts(as_of: date) -> dict[str, charts.ChartData]:
+    """The charts of the reports in the 365 days up to `as_of`, counted by the state store."""
     window = incident_window(as_of, current_settings().zone())
+    incidents = state_store().incidents
     try:
-        return list(state_store().incidents.iterate(window))
+        return {
+            "incidents-by-month": charts.incidents_by_month(incidents, window, as_of),
+            "top-missions": charts.top_missions(incidents, window),
+        }
     except StoreError:
         raise ApiError(
             503, "unavailable", "incident reports cannot be reached now; try again later"
@@ -102,16 +106,15 @@ def _all_charts(
 ) -> tuple[Compliance, dict[str, charts.ChartData], str]:
     """Every chart's numbers, from one pinned snapshot and the incident reports; audited."""
     rules = access.insurance_rules()
-    documents = _incident_documents(as_of)
+    incident_charts = _incident_charts(as_of)
 
     def work(snapshot: Snapshot) -> tuple[Compliance, dict[str, charts.ChartData]]:
         report = compliance(snapshot, as_of, rules)
         return report, {
             "by-mission-type": charts.by_mission_type(report),
             "ending-by-week": charts.ending_by_week(snapshot.policy_groups(), as_of, rules),
-            "incidents-by-month": charts.incidents_by_month(documents, as_of),
-            "top-missions": charts.top_missions(documents),
-            "travel-by-regime": charts.travel_by_regime(snapshot.travel_controlled()),
+            **incident_charts,
+            "travel-by-regime": charts.travel_by_regime(snapshot),
         }
 
     (report, data), _reference, published = access.read(caller, action, query, work)

@@ -575,6 +575,19 @@ class ElasticsearchSnapshot:
     def travel_controlled(self) -> list[Person]:
         return self._every(Person, queries.travel_controlled)
 
+    def travel_control_counts(self) -> dict[tuple[str | None, str], int]:
+        """Counted by a composite aggregation (zone, regime), page by page."""
+        counts: dict[tuple[str | None, str], int] = {}
+        after: dict[str, Any] | None = None
+        while True:
+            page = self._search_raw(queries.travel_control_counts(after))["aggregations"]["groups"]
+            buckets = page["buckets"]
+            for b in buckets:
+                counts[(b["key"]["zone"], b["key"]["regime"])] = int(b["doc_count"])
+            if len(buckets) < queries.TRAVEL_PAGE or "after_key" not in page:
+                return counts
+            after = page["after_key"]
+
     def credential_holders(self) -> list[Person]:
         return self._every(Person, queries.credential_holders)
 

@@ -109,6 +109,7 @@ def person_doc(p: Person, country: str | None, seq: int) -> Json:
         "name_key": " ".join(words),
         "date_of_birth": p.date_of_birth.isoformat() if p.date_of_birth else None,
         "travel_control": p.travel_control,
+        "travel_zone": p.travel_zone,
         "record": _record(p),
     }
 

@@ -64,6 +64,7 @@ MAPPINGS: Json = {
         "mission_id": ID,
         "principal_id": ID,
         "travel_control": ID,  # none, notify, approval (OFM's travel-control export)
+        "travel_zone": ID,  # dc, nyc or none given (OFM's chart by zone and regime)
         "seq": {"type": "integer"},  # position in the import file: member lists keep file order
         "is_family": {"type": "boolean"},
         "country_key": ID,  # normalize_name(mission country), what the name search filters on

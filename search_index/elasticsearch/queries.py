@@ -260,15 +260,42 @@ def missions(after: list[Any] | None) -> Json:
     return body
 
 
+# (zone, regime) buckets per composite page: a handful exist (two zones or none, two regimes).
+TRAVEL_PAGE = 100
+
+
+def _travel_controlled() -> Json:
+    return {
+        "bool": {
+            "filter": [{"term": {"kind": "person"}}],
+            "must_not": [{"term": {"travel_control": "none"}}],
+        }
+    }
+
+
+def travel_control_counts(after: Json | None) -> Json:
+    """One page of (travel zone, regime) buckets of the persons under control; no hits."""
+    composite: Json = {
+        "size": TRAVEL_PAGE,
+        "sources": [
+            {"zone": {"terms": {"field": "travel_zone", "missing_bucket": True}}},
+            {"regime": {"terms": {"field": "travel_control"}}},
+        ],
+    }
+    if after is not None:
+        composite["after"] = after
+    return {
+        "query": _travel_controlled(),
+        "size": 0,
+        "track_total_hits": False,
+        "aggs": {"groups": {"composite": composite}},
+    }
+
+
 def travel_controlled(after: list[Any] | None) -> Json:
     """Persons under a travel-control regime, by mission then person."""
     body: Json = {
-        "query": {
-            "bool": {
-                "filter": [{"term": {"kind": "person"}}],
-                "must_not": [{"term": {"travel_control": "none"}}],
-            }
-        },
+        "query": _travel_controlled(),
         "sort": [{"mission_id": "asc"}, {"person_id": "asc"}],
         "size": MISSIONS_PAGE,
     }

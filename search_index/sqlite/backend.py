@@ -489,6 +489,13 @@ class SQLiteSnapshot:
             (),
         )
 
+    def travel_control_counts(self) -> dict[tuple[str | None, str], int]:
+        rows = self._db.execute(
+            "SELECT travel_zone, travel_control, COUNT(*) FROM persons "
+            "WHERE travel_control != 'none' GROUP BY travel_zone, travel_control"
+        )
+        return {(zone, regime): int(count) for zone, regime, count in rows}
+
     def credential_holders(self) -> list[Person]:
         return self._all(
             _PERSON,

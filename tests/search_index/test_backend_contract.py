@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from datetime import date
 
 import pytest
@@ -605,6 +606,39 @@ def test_travel_controlled_persons(backend: SearchBackend) -> None:
         (MISSION_ID, "P-T3"),
     ]
     assert found[0] == next(p for p in base.persons if p.person_id == "P-0004")
+
+
+def test_travel_control_counted_by_zone_and_regime(
+    backend: SearchBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store's counts are what counting every controlled person gives (as the chart did)."""
+    from search_index.elasticsearch import queries
+
+    monkeypatch.setattr(queries, "TRAVEL_PAGE", 2)  # several composite pages on Elasticsearch
+    controls = [
+        ("notify", None), ("notify", None), ("approval", None), ("notify", "dc"),
+        ("approval", "dc"), ("approval", "dc"), ("approval", "nyc"), ("none", None),
+        ("none", "dc"),  # a zone without a regime is not under control
+    ]  # fmt: skip
+    persons = tuple(
+        make_person(person_id=f"P-T{n}", travel_control=control, travel_zone=zone)
+        for n, (control, zone) in enumerate(controls)
+    )
+    base = small_dataset()
+    backend.publish(dataclasses.replace(base, persons=base.persons + persons))
+    with backend.snapshot() as snap:
+        found = snap.travel_control_counts()
+        one_by_one = Counter((p.travel_zone, p.travel_control) for p in snap.travel_controlled())
+    assert found == dict(one_by_one)
+    # small_dataset's consul is under `notify` in the New York zone.
+    assert found == {
+        (None, "notify"): 2,
+        (None, "approval"): 1,
+        ("dc", "notify"): 1,
+        ("dc", "approval"): 2,
+        ("nyc", "notify"): 1,
+        ("nyc", "approval"): 1,
+    }
 
 
 def test_credential_holders_and_all_vehicles(published: SearchBackend) -> None:

@@ -14,6 +14,7 @@ which is why the API caps `page` (lookup/incidents/service.py).
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -22,13 +23,20 @@ from elasticsearch import ConflictError, Elasticsearch, NotFoundError
 from lookup.store.base import Document, DuplicateKey, StoreUnavailable, VersionConflict
 from lookup.store.incidents import (
     COUNT_LIMIT,
+    LATEST_FIELDS,
     IncidentFilter,
+    Tally,
+    TallyBy,
     index_fields,
+    latest_report,
     utc_text,
 )
 from search_index.elasticsearch.client import create_index_once, unavailable_on_failure
 
 PAGE = 500
+# Buckets per composite-aggregation page (and keys per request for the latest reports): far
+# below the cluster's search.max_buckets (65,536).
+AGG_PAGE = 1000
 _KEYWORDS = ("id", "agency_id", "status", "kind", "country_key", "mission_id", "person_id")
 MAPPINGS: dict[str, Any] = {
     "dynamic": "strict",
@@ -74,6 +82,13 @@ def _query(filter: IncidentFilter) -> dict[str, Any]:
     if bounds:
         filters.append({"range": {"occurred_at": bounds}})
     return {"bool": {"filter": filters}} if filters else {"match_all": {}}
+
+
+@dataclass(frozen=True, slots=True)
+class _Counted:
+    key: str
+    reports: int
+    last: float  # when the latest report occurred (epoch milliseconds, as `max` gives it)
 
 
 class ElasticsearchIncidentStore:
@@ -171,6 +186,108 @@ class ElasticsearchIncidentStore:
             if len(hits) < PAGE:
                 return
             after = hits[-1]["sort"]
+
+    def _aggregate(self, query: dict[str, Any], aggs: dict[str, Any]) -> dict[str, Any]:
+        """The aggregations of one search that returns no hit."""
+        with unavailable_on_failure(StoreUnavailable, "incident read"):
+            self.ensure()
+            resp = self._es.search(
+                index=self._index, query=query, size=0, track_total_hits=False, aggs=aggs
+            )
+        found: dict[str, Any] = resp["aggregations"]
+        return found
+
+    def _composite(
+        self, query: dict[str, Any], sources: list[dict[str, Any]], aggs: dict[str, Any]
+    ) -> Iterator[dict[str, Any]]:
+        """Every bucket of a composite aggregation, page by page."""
+        after: dict[str, Any] | None = None
+        while True:
+            composite: dict[str, Any] = {"size": AGG_PAGE, "sources": sources}
+            if after is not None:
+                composite["after"] = after
+            page = self._aggregate(query, {"groups": {"composite": composite, "aggs": aggs}})
+            buckets = page["groups"]["buckets"]
+            yield from buckets
+            if len(buckets) < AGG_PAGE or "after_key" not in page["groups"]:
+                return
+            after = page["groups"]["after_key"]
+
+    def reports_by_month(self, filter: IncidentFilter) -> dict[tuple[str, str], int]:
+        # `occurred_on` is the officer's calendar day, indexed as that day's UTC midnight: its
+        # UTC month is the month of the day they gave, as on SQLite (substr of the same text).
+        month = {
+            "date_histogram": {
+                "field": "occurred_on",
+                "calendar_interval": "month",
+                "time_zone": "UTC",
+                "format": "yyyy-MM",
+            }
+        }
+        sources = [{"month": month}, {"kind": {"terms": {"field": "kind"}}}]
+        return {
+            (b["key"]["month"], b["key"]["kind"]): int(b["doc_count"])
+            for b in self._composite(_query(filter), sources, {})
+        }
+
+    def tallies(
+        self, filter: IncidentFilter, by: TallyBy, *, at_least: int = 1, top: int | None = None
+    ) -> list[Tally]:
+        """Two reads: every key's count and latest time (a composite aggregation, paged), then
+        the latest report of the keys kept (a top_hits of one report each, its LATEST_FIELDS
+        only). The cluster keeps no count per key to filter on without a script (the
+        bucket_selector pipeline needs a scripting module), so the counts are compared here:
+        one bucket per key, never a report."""
+        query = _query(filter)
+        counted = sorted(
+            (
+                _Counted(b["key"]["key"], int(b["doc_count"]), float(b["last"]["value"]))
+                for b in self._composite(
+                    query,
+                    [{"key": {"terms": {"field": by}}}],
+                    {"last": {"max": {"field": "occurred_at"}}},
+                )
+                if b["doc_count"] >= at_least
+            ),
+            key=lambda c: (c.reports, c.last),
+            reverse=True,
+        )
+        if top is not None and len(counted) > top:
+            # Keys tied with the last one kept are decided by their latest report's id below.
+            cut = counted[top - 1]
+            counted = [c for c in counted if (c.reports, c.last) >= (cut.reports, cut.last)]
+        latest: dict[str, tuple[str, dict[str, Any]]] = {}
+        for start in range(0, len(counted), AGG_PAGE):
+            batch = [c.key for c in counted[start : start + AGG_PAGE]]
+            latest.update(self._latest(query, by, batch))
+        tallies = [Tally(c.key, c.reports, latest_report(*latest[c.key])) for c in counted]
+        # Stable sorts: by id, then by (reports, when) with ties left in id order.
+        tallies.sort(key=lambda t: t.latest.incident_id, reverse=True)
+        last = {c.key: c.last for c in counted}
+        tallies.sort(key=lambda t: (t.reports, last[t.key]), reverse=True)
+        return tallies if top is None else tallies[:top]
+
+    def _latest(
+        self, query: dict[str, Any], by: TallyBy, keys: list[str]
+    ) -> dict[str, tuple[str, dict[str, Any]]]:
+        """Per key, the id and LATEST_FIELDS of its latest report among those `query` matches."""
+        narrowed = {"bool": {"filter": [query, {"terms": {by: keys}}]}}
+        latest = {
+            "top_hits": {
+                "size": 1,
+                "sort": _SORT,
+                "_source": {"includes": ["id", *(f"data.{path}" for path in LATEST_FIELDS)]},
+            }
+        }
+        composite = {"size": len(keys), "sources": [{"key": {"terms": {"field": by}}}]}
+        page = self._aggregate(
+            narrowed, {"groups": {"composite": composite, "aggs": {"latest": latest}}}
+        )
+        found: dict[str, tuple[str, dict[str, Any]]] = {}
+        for bucket in page["groups"]["buckets"]:
+            source = bucket["latest"]["hits"]["hits"][0]["_source"]
+            found[bucket["key"]["key"]] = (source["id"], source["data"])
+        return found
 
     def reported_points(
         self, person_ids: Sequence[str], *, assessed_after: datetime, occurred_from: date

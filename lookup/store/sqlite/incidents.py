@@ -19,8 +19,12 @@ from typing import Any, Protocol
 from lookup.store.base import Document, DuplicateKey, StoreUnavailable, VersionConflict
 from lookup.store.incidents import (
     COUNT_LIMIT,
+    LATEST_FIELDS,
     IncidentFilter,
+    Tally,
+    TallyBy,
     index_fields,
+    latest_report,
     utc_text,
 )
 
@@ -84,6 +88,9 @@ _COLUMNS = (
     "assessed_at",
 )
 _ORDER = " ORDER BY occurred_at DESC, id DESC"
+# `occurred_at` is written by iso_millis, always this wide (YYYY-MM-DDTHH:MM:SS.mmmZ): the text
+# `occurred_at || id` sorts as the pair (when, id), and the id starts right after it.
+_TIME_WIDTH = len("2026-01-01T00:00:00.000Z")
 
 
 def _row(document: Document) -> tuple[Any, ...]:
@@ -115,6 +122,18 @@ def _where(filter: IncidentFilter) -> tuple[str, list[Any]]:
         clauses.append("occurred_at < ?")
         parameters.append(utc_text(filter.until))
     return (f" WHERE {' AND '.join(clauses)}" if clauses else ""), parameters
+
+
+def _nested(values: Sequence[Any]) -> dict[str, Any]:
+    """The LATEST_FIELDS values, in order, nested by their dotted paths as in the document."""
+    nested: dict[str, Any] = {}
+    for path, value in zip(LATEST_FIELDS, values, strict=True):
+        *parents, name = path.split(".")
+        node = nested
+        for parent in parents:
+            node = node.setdefault(parent, {})
+        node[name] = value
+    return nested
 
 
 class SQLiteIncidentStore:
@@ -205,6 +224,37 @@ class SQLiteIncidentStore:
         where, parameters = _where(filter)
         for row in self._store._stream(f"SELECT data FROM incidents{where}{_ORDER}", parameters):  # noqa: S608
             yield json.loads(row[0])
+
+    def reports_by_month(self, filter: IncidentFilter) -> dict[tuple[str, str], int]:
+        self._ensure()
+        where, parameters = _where(filter)
+        rows = self._store._read(
+            f"SELECT substr(occurred_on, 1, 7) AS month, kind, COUNT(*) FROM incidents{where} "  # noqa: S608
+            "GROUP BY month, kind",
+            parameters,
+        )
+        return {(row[0], row[1]): int(row[2]) for row in rows}
+
+    def tallies(
+        self, filter: IncidentFilter, by: TallyBy, *, at_least: int = 1, top: int | None = None
+    ) -> list[Tally]:
+        self._ensure()
+        if by not in ("person_id", "mission_id"):  # a column name: never from input
+            raise ValueError(by)
+        where, parameters = _where(filter)
+        where = f"{where} AND {by} IS NOT NULL" if where else f" WHERE {by} IS NOT NULL"
+        extracts = ", ".join(f"json_extract(i.data, '$.{path}')" for path in LATEST_FIELDS)
+        # Counted from a covering queue index; only each group's latest row is read.
+        rows = self._store._read(
+            f"SELECT g.key, g.reports, i.id, {extracts} FROM ("  # noqa: S608
+            f"SELECT {by} AS key, COUNT(*) AS reports, MAX(occurred_at || id) AS latest "
+            f"FROM incidents{where} GROUP BY {by} HAVING COUNT(*) >= ? "
+            "ORDER BY reports DESC, latest DESC LIMIT ?) AS g "
+            f"JOIN incidents AS i ON i.id = substr(g.latest, {_TIME_WIDTH + 1}) "
+            "ORDER BY g.reports DESC, g.latest DESC",
+            [*parameters, at_least, -1 if top is None else top],
+        )
+        return [Tally(row[0], int(row[1]), latest_report(row[2], _nested(row[3:]))) for row in rows]
 
     def reported_points(
         self, person_ids: Sequence[str], *, assessed_after: datetime, occurred_from: date

@@ -3,28 +3,51 @@ elsewhere, every category drawn."""
 
 from __future__ import annotations
 
-from datetime import date
+import dataclasses
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
+import pytest
+
 from lookup.ofm import charts
-from search_index.records import Person
+from lookup.store.incidents import IncidentFilter, IncidentStore
+from lookup.store.sqlite.store import SQLiteStateStore
+from search_index.sqlite.backend import SQLiteBackend
+from tests.factories import make_person, small_dataset
+
+WINDOW = IncidentFilter(since=datetime(2025, 7, 1, tzinfo=UTC))
 
 
-def report(occurred_at: str, kind: str, mission_id: str | None) -> dict[str, Any]:
+def report(number: int, occurred_at: str, kind: str, mission_id: str | None) -> dict[str, Any]:
     mission = {"mission_id": mission_id, "country": "Valdoria"} if mission_id else None
-    return {"occurred_at": occurred_at, "kind": kind, "subject": {"mission": mission}}
+    return {
+        "incident_id": f"IN-{number}",
+        "agency_id": "A1",
+        "status": "submitted",
+        "occurred_at": occurred_at,
+        "kind": kind,
+        "subject": {"person_id": None, "mission": mission},
+    }
 
 
-DOCUMENTS = [
-    report("2026-06-01T10:00:00.000Z", "crash", "M-VAL"),
-    report("2026-06-20T10:00:00.000Z", "parking", "M-VAL"),
-    report("2026-01-03T10:00:00.000Z", "crash", "M-COR"),
-    report("2025-07-31T10:00:00.000Z", "crash", None),  # 11 months before: the first month
-]
+@pytest.fixture
+def incidents(tmp_path: Path) -> Iterator[IncidentStore]:
+    store = SQLiteStateStore(tmp_path / "state.sqlite3")
+    for document in (
+        report(1, "2026-06-01T10:00:00+00:00", "crash", "M-VAL"),
+        report(2, "2026-06-20T10:00:00+00:00", "parking", "M-VAL"),
+        report(3, "2026-01-03T10:00:00+00:00", "crash", "M-COR"),
+        report(4, "2025-07-31T10:00:00+00:00", "crash", None),  # 11 months before: the first
+    ):
+        store.incidents.add(document)
+    yield store.incidents
+    store.close()
 
 
-def test_incidents_by_month_and_kind() -> None:
-    data = charts.incidents_by_month(DOCUMENTS, date(2026, 6, 30))
+def test_incidents_by_month_and_kind(incidents: IncidentStore) -> None:
+    data = charts.incidents_by_month(incidents, WINDOW, date(2026, 6, 30))
     assert data.categories[0] == "2025-07"
     assert data.categories[-1] == "2026-06"
     assert len(data.categories) == 12
@@ -34,27 +57,33 @@ def test_incidents_by_month_and_kind() -> None:
     assert sum(data.series["crash"]) == 3
 
 
-def test_top_missions() -> None:
-    data = charts.top_missions(DOCUMENTS, limit=1)
+def test_top_missions(incidents: IncidentStore) -> None:
+    data = charts.top_missions(incidents, WINDOW, limit=1)
     assert data.categories == ["M-VAL Valdoria"]
     assert data.series == {"Reports": [2]}
 
 
-def test_travel_by_zone_and_regime() -> None:
-    persons = [
-        Person("P1", "M1", "A", "diplomatic_agent", "active", travel_control="notify"),
-        Person("P2", "M1", "B", "diplomatic_agent", "active", travel_control="approval",
-               travel_zone="dc"),
-        Person("P3", "M1", "C", "diplomatic_agent", "active", travel_control="approval",
-               travel_zone="dc"),
-    ]  # fmt: skip
-    data = charts.travel_by_regime(persons)
-    assert data.categories == ["dc", "no zone"]
-    assert data.series == {"Notify": [0, 1], "Approval": [2, 0]}
+def test_travel_by_zone_and_regime(tmp_path: Path) -> None:
+    persons = (
+        make_person(person_id="P1", travel_control="notify"),
+        make_person(person_id="P2", travel_control="approval", travel_zone="dc"),
+        make_person(person_id="P3", travel_control="approval", travel_zone="dc"),
+    )
+    base = small_dataset()
+    backend = SQLiteBackend(tmp_path / "data")
+    backend.publish(dataclasses.replace(base, persons=base.persons + persons))
+    with backend.snapshot() as snapshot:
+        data = charts.travel_by_regime(snapshot)
+    backend.close()
+    # small_dataset's consul: `notify` in the New York zone.
+    assert data.categories == ["dc", "no zone", "nyc"]
+    assert data.series == {"Notify": [0, 1, 1], "Approval": [2, 0, 0]}
 
 
-def test_svg_draws_every_category_and_loads_nothing_from_elsewhere() -> None:
-    svg = charts.svg(charts.top_missions(DOCUMENTS))
+def test_svg_draws_every_category_and_loads_nothing_from_elsewhere(
+    incidents: IncidentStore,
+) -> None:
+    svg = charts.svg(charts.top_missions(incidents, WINDOW))
     assert svg.startswith("<?xml") or svg.startswith("<svg")
     assert "M-VAL Valdoria" in svg
     assert "M-COR Valdoria" in svg

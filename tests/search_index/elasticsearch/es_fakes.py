@@ -5,8 +5,10 @@ client's own serialisation, compatibility headers, product check, retries and er
 the socket is replaced. It keeps indices, documents (with _seq_no/_primary_term/_version), aliases,
 index templates and refresh visibility (a search sees only refreshed documents, a GET is real-time),
 and evaluates the query clauses our backends send (term, terms, ids, bool, exists, range, wildcard,
-match with fuzziness) and field collapsing. Faults are injected per request: connection refused,
-timeout, slowness bounded by the request timeout, 5xx answers, bulk item failures.
+match with fuzziness), field collapsing and the aggregations they send (filter, terms, composite
+with terms and monthly date_histogram sources, max and top_hits in its buckets). Faults are
+injected per request: connection refused, timeout, slowness bounded by the request timeout, 5xx
+answers, bulk item failures.
 
 It is a test double, not a model of Elasticsearch: scoring is flat, analysis is a simple fold.
 """
@@ -24,6 +26,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -733,39 +736,116 @@ def _aggregate(spec: Json, hits: list[tuple[str, FakeIndex, FakeDoc]]) -> Json:
             "sum_other_doc_count": sum(n for _, n in ranked[size:]),
         }
     if "composite" in spec:
-        return _composite(spec["composite"], hits)
+        return _composite(spec["composite"], hits, spec.get("aggs", {}))
     raise EsHttpError(400, "parsing_exception", f"fake: unsupported aggregation {sorted(spec)}")
 
 
-def _composite(spec: Json, hits: list[tuple[str, FakeIndex, FakeDoc]]) -> Json:
-    """A composite aggregation of `terms` sources: one bucket per combination of values, in
-    ascending key order, `size` a page, resumed strictly after `after`. As in Elasticsearch, a
-    document missing a source's field is in no bucket (missing_bucket is not supported), and
-    a multi-valued field puts the document in one bucket per value."""
+def _composite(spec: Json, hits: list[tuple[str, FakeIndex, FakeDoc]], aggs: Json) -> Json:
+    """A composite aggregation of `terms` sources (`missing_bucket` too) and monthly
+    `date_histogram` sources formatted `yyyy-MM` over dates in UTC: one bucket per combination of
+    values, in ascending key order (a missing value first), `size` a page, resumed strictly after
+    `after`, each with the `max` and `top_hits` sub-aggregations of `aggs`. As in
+    Elasticsearch, a document missing a source's field is in no bucket unless that source has
+    `missing_bucket`, and a multi-valued field puts the document in one bucket per value."""
     names: list[str] = []
-    fields: list[str] = []
+    readers: list[Callable[[Json], list[Any]]] = []
     for source in spec["sources"]:
         ((name, kind),) = source.items()
-        if set(kind) != {"terms"} or set(kind["terms"]) != {"field"}:
-            raise EsHttpError(400, "parsing_exception", f"fake: unsupported source {kind}")
         names.append(name)
-        fields.append(kind["terms"]["field"])
-    counts: dict[tuple[Any, ...], int] = {}
-    for _, _, doc in hits:
-        for key in itertools.product(*(sorted(set(_values(doc.source, f))) for f in fields)):
-            counts[key] = counts.get(key, 0) + 1
-    keys = sorted(counts)
+        readers.append(_source_values(kind))
+    members: dict[tuple[Any, ...], list[tuple[str, FakeIndex, FakeDoc]]] = {}
+    for hit in hits:
+        for key in itertools.product(*(reader(hit[2].source) for reader in readers)):
+            members.setdefault(key, []).append(hit)
+    keys = sorted(members, key=_missing_first)
     after = spec.get("after")
     if after is not None:
-        resume = tuple(after[name] for name in names)
-        keys = [k for k in keys if k > resume]
+        resume = _missing_first(tuple(after[name] for name in names))
+        keys = [k for k in keys if _missing_first(k) > resume]
     page = keys[: int(spec.get("size", 10))]
-    out: Json = {
-        "buckets": [{"key": dict(zip(names, k, strict=True)), "doc_count": counts[k]} for k in page]
-    }
+    buckets = []
+    for key in page:
+        bucket: Json = {"key": dict(zip(names, key, strict=True)), "doc_count": len(members[key])}
+        for name, sub in aggs.items():
+            bucket[name] = _metric(sub, members[key])
+        buckets.append(bucket)
+    out: Json = {"buckets": buckets}
     if page:
         out["after_key"] = dict(zip(names, page[-1], strict=True))
     return out
+
+
+def _source_values(kind: Json) -> Callable[[Json], list[Any]]:
+    """How one composite source reads a document: its values, sorted (None when missing)."""
+    if "terms" in kind and set(kind["terms"]) <= {"field", "missing_bucket"}:
+        field_name = kind["terms"]["field"]
+        missing = bool(kind["terms"].get("missing_bucket"))
+        return lambda source: (
+            sorted(set(_values(source, field_name))) or ([None] if missing else [])
+        )
+    histogram = kind.get("date_histogram", {})
+    if histogram.get("calendar_interval") == "month" and histogram.get("format") == "yyyy-MM":
+        if histogram.get("time_zone", "UTC") != "UTC":
+            raise EsHttpError(400, "parsing_exception", "fake: time zones other than UTC")
+        field_name = histogram["field"]
+        return lambda source: sorted(
+            {
+                datetime.fromtimestamp(_utc_millis(v) / 1000, UTC).strftime("%Y-%m")
+                for v in _values(source, field_name)
+            }
+        )
+    raise EsHttpError(400, "parsing_exception", f"fake: unsupported source {kind}")
+
+
+def _missing_first(key: tuple[Any, ...]) -> tuple[tuple[bool, Any], ...]:
+    return tuple((value is not None, "" if value is None else value) for value in key)
+
+
+def _utc_millis(value: Any) -> float:
+    """A date field's value as Elasticsearch keeps it: milliseconds since the epoch (UTC; a date
+    without a time is its UTC midnight)."""
+    text = str(value).replace("Z", "+00:00")
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp() * 1000
+
+
+def _metric(spec: Json, hits: list[tuple[str, FakeIndex, FakeDoc]]) -> Json:
+    """A bucket's `max` of a date field, or its `top_hits` (sorted, `_source` includes)."""
+    if "max" in spec:
+        values = [
+            _utc_millis(v) for _, _, d in hits for v in _values(d.source, spec["max"]["field"])
+        ]
+        return {"value": max(values) if values else None}
+    if "top_hits" in spec:
+        top = spec["top_hits"]
+        ranked = _sorted(hits, top["sort"]) if "sort" in top else hits
+        includes = top.get("_source", {}).get("includes")
+        rendered = []
+        for doc_id, ix, doc in ranked[: int(top.get("size", 3))]:
+            source = doc.source if includes is None else _included(doc.source, includes)
+            rendered.append({"_index": ix.name, "_id": doc_id, "_source": source})
+        return {"hits": {"total": {"value": len(hits), "relation": "eq"}, "hits": rendered}}
+    raise EsHttpError(400, "parsing_exception", f"fake: unsupported sub-aggregation {sorted(spec)}")
+
+
+def _included(source: Json, paths: list[str]) -> Json:
+    """`source` reduced to the given dotted paths (whole objects under a path kept)."""
+    kept: Json = {}
+    for path in paths:
+        node: Any = source
+        parts = path.split(".")
+        for part in parts:
+            if not isinstance(node, dict) or part not in node:
+                break
+            node = node[part]
+        else:
+            target = kept
+            for part in parts[:-1]:
+                target = target.setdefault(part, {})
+            target[parts[-1]] = node
+    return kept
 
 
 def _kind_filter(query: Json | None) -> str | None:

@@ -72,6 +72,7 @@ TEMPLATE = {
                 "mission_id": KEYWORD,
                 "principal_id": KEYWORD,
                 "travel_control": KEYWORD,
+                "travel_zone": KEYWORD,
                 "seq": {"type": "integer"},
                 "is_family": {"type": "boolean"},
                 "country_key": KEYWORD,
@@ -153,6 +154,7 @@ def test_person_document() -> None:
         "name_key": "anna maria muller",
         "date_of_birth": "1980-05-17",
         "travel_control": "none",
+        "travel_zone": None,
         "record": {
             "person_id": "P1",
             "mission_id": "M1",
