@@ -45,7 +45,6 @@ from lookup.store.audit_record import (
     sqlite_row,
     sqlite_table,
 )
-from lookup.store.sqlite.audit_journal import AuditRow, Journal, decode_lines, unflushed_tail
 from lookup.store.base import (
     AuditFilter,
     AuditRecord,
@@ -57,6 +56,7 @@ from lookup.store.base import (
     VersionConflict,
 )
 from lookup.store.incidents import TRAINING_APART
+from lookup.store.sqlite.audit_journal import AuditRow, Journal, decode_lines, unflushed_tail
 from lookup.store.sqlite.incidents import SQLiteIncidentStore
 from search_index.process_id import current_pid
 from search_index.sqlite.support import backup_to
