@@ -11,7 +11,8 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lookup.config import (
@@ -29,6 +30,17 @@ from lookup.http.rate_limits import check_private_names, limiter_storage_uri
 __all__ = ["ConfigError", "Settings", "create_app"]
 
 PLUGIN_GROUP = "dipcheck.plugins"
+
+
+class CookieSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed cookie session (outreach's; the officer web keeps its own sessions),
+    without building the cookie's signing serializer for a request that sends no cookie at all,
+    as no API call does: the same empty session, for about 15 µs less CPU a request."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if app.secret_key and "HTTP_COOKIE" not in request.environ:
+            return self.session_class()
+        return super().open_session(app, request)
 
 
 def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
@@ -72,6 +84,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         JSON_SORT_KEYS=False,
     )
     app.json = OrjsonProvider(app)  # keys in the answers' own order, never sorted
+    app.session_interface = CookieSessionInterface()
     app.config.update(flask_config)
     app.extensions[SETTINGS_KEY] = settings
 

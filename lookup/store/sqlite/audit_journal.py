@@ -1,11 +1,13 @@
 """The audit journal: what makes an SQLite audit record durable without a lock-held fsync.
 
-An audit row is committed to SQLite with `synchronous=NORMAL` (visible to every reader at once,
-its reference checked unique at once, but not yet forced to disk), then the same row is appended
-to this process's journal file and `fdatasync`ed. Only then does `append_audit` return. So an
-acknowledged record is on disk in the journal even if the machine loses power before SQLite's
-write-ahead log is synced, and the fsync happens outside SQLite's single write lock: two gunicorn
-workers sync their own files side by side instead of queueing behind each other's commit.
+An audit row is appended to this process's journal file and `fdatasync`ed; only then does
+`append_audit` return. So an acknowledged record is on disk in the journal, and the fsync happens
+outside SQLite's single write lock: two gunicorn workers sync their own files side by side
+instead of queueing behind each other's commit. The journal also remembers the rows it holds
+that SQLite does not have yet (the "unflushed" rows): the store inserts them into SQLite
+(`synchronous=NORMAL`: visible to readers, not yet forced to disk) a batch at a time, in the
+order they were journaled, so the rows of a journal that SQLite has are always a prefix of it.
+A reader of another process finds the rest by reading the file from its end (`unflushed_tail`).
 
 Each process writes its own file (`<pid>-<random>.jsonl`) and holds an exclusive `flock` on it for
 as long as it lives. A file nobody holds belongs to a process that has gone; when a store opens it
@@ -46,21 +48,49 @@ def encode(row: AuditRow) -> bytes:
     return orjson.dumps(row) + b"\n"
 
 
+def _decode(line: bytes) -> AuditRow | None:
+    try:
+        row = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return None
+    if isinstance(row, list) and len(row) == ROW_FIELDS:
+        return tuple(row)
+    if isinstance(row, list) and len(row) == OLDER_ROW_FIELDS:
+        # A journal left by a release before the fields added later: those are None.
+        return (*row, *(None,) * (ROW_FIELDS - OLDER_ROW_FIELDS))
+    return None
+
+
+def _complete_lines(data: bytes) -> list[bytes]:
+    """What follows the last newline is the zeros not yet written, or a line being written
+    (by a live process) or cut short (by a crash): its record was not acknowledged yet."""
+    complete, newline, _partial = data.rpartition(b"\n")
+    return complete.split(b"\n") if newline else []
+
+
 def decode_lines(data: bytes) -> Iterator[AuditRow]:
-    """The complete rows of a journal's contents. What follows the last newline is the zeros
-    not yet written, or a line that was being written when the process died (its record was
-    never acknowledged); either is skipped, and so is any line that does not hold a whole row."""
-    complete, _, _partial = data.rpartition(b"\n")
-    for line in complete.split(b"\n"):
-        try:
-            row = orjson.loads(line)
-        except orjson.JSONDecodeError:
+    """The complete rows of a journal's contents; any line that does not hold a whole row is
+    skipped."""
+    for line in _complete_lines(data):
+        if (row := _decode(line)) is not None:
+            yield row
+
+
+def unflushed_tail(data: bytes, in_sqlite: Callable[[str], bool]) -> list[AuditRow]:
+    """The rows of a journal's contents after the newest one SQLite has (`in_sqlite(reference)`),
+    oldest first: read from the end, so a reader decodes a batch of rows, not the whole file.
+    Correct because the rows SQLite has of a journal are a prefix of it (see the module's
+    docstring); a line being written as the file was read is incomplete and never a row."""
+    tail: list[AuditRow] = []
+    for line in reversed(_complete_lines(data)):
+        row = _decode(line)
+        if row is None:
             continue
-        if isinstance(row, list) and len(row) == ROW_FIELDS:
-            yield tuple(row)
-        elif isinstance(row, list) and len(row) == OLDER_ROW_FIELDS:
-            # A journal left by a release before the fields added later: those are None.
-            yield (*row, *(None,) * (ROW_FIELDS - OLDER_ROW_FIELDS))
+        if in_sqlite(row[0]):
+            break
+        tail.append(row)
+    tail.reverse()
+    return tail
 
 
 class Journal:
@@ -73,6 +103,9 @@ class Journal:
         self._fd: int | None = None
         self._pid: int | None = None
         self._size = 0
+        # Rows written here that SQLite does not have yet, oldest first, and their references.
+        self._unflushed: list[AuditRow] = []
+        self._unflushed_references: set[str] = set()
 
     def _open(self) -> int:
         if self._fd is not None and self._pid == current_pid():
@@ -93,6 +126,8 @@ class Journal:
         except BaseException:
             os.close(fd)
             raise
+        # A forked child's copy of its parent's unflushed rows is the parent's to insert.
+        self._unflushed, self._unflushed_references = [], set()
         self._fd, self._pid, self._size = fd, current_pid(), 0
         return fd
 
@@ -103,25 +138,50 @@ class Journal:
             os.pwrite(fd, block[: size - offset], offset)
         os.fsync(fd)
 
-    def append(self, row: AuditRow) -> bool:
-        """Write one row and sync it; True when the file has reached its rotation size."""
+    def append(self, row: AuditRow) -> int:
+        """Write one row and sync it; returns how many rows SQLite does not have yet. The row
+        counts as unflushed from the moment it is written (before its sync returns), so
+        unflushed rows are always the newest rows of the file."""
         line = encode(row)
         with self._lock:
             fd = self._open()
             os.pwrite(fd, line, self._size)
             self._size += len(line)
-            full = self._size >= self.rotate_bytes
+            self._unflushed.append(row)
+            self._unflushed_references.add(row[0])
+            waiting = len(self._unflushed)
         os.fdatasync(fd)  # outside the lock: threads of one process sync side by side
-        return full
+        return waiting
 
-    def empty(self, synced: Callable[[], None]) -> None:
-        """Zero this process's file and write from its start again. `synced()` must make SQLite
-        durable past every row the file holds; it runs while appends wait, and every row in the
-        file was inserted into SQLite before it was written here, so nothing is dropped that
-        SQLite does not keep."""
+    @property
+    def full(self) -> bool:
+        """Whether the file has reached its rotation size."""
+        return self._size >= self.rotate_bytes
+
+    def holds_unflushed(self, reference: str) -> bool:
+        return reference in self._unflushed_references
+
+    def flush(self, insert: Callable[[list[AuditRow]], None]) -> None:
+        """Hand the unflushed rows to `insert` (which commits them to SQLite, or raises and
+        they stay unflushed). Under the lock, so batches reach SQLite in the file's order."""
+        with self._lock:
+            self._flush(insert)
+
+    def _flush(self, insert: Callable[[list[AuditRow]], None]) -> None:
+        if not self._unflushed or self._pid != current_pid():
+            return
+        insert(self._unflushed)
+        self._unflushed, self._unflushed_references = [], set()
+
+    def empty(self, insert: Callable[[list[AuditRow]], None], synced: Callable[[], None]) -> None:
+        """Zero this process's file and write from its start again. The unflushed rows are
+        inserted first (`insert`) and `synced()` must then make SQLite durable past every row
+        the file holds; both run while appends wait, so nothing is dropped that SQLite does not
+        keep."""
         with self._lock:
             if self._fd is None or self._pid != current_pid():
                 return
+            self._flush(insert)
             synced()
             self._zero(self._fd, self._size)
             self._size = 0
@@ -145,6 +205,24 @@ class Journal:
                 continue
             yield path, fd
 
+    def contents(self) -> Iterator[bytes]:
+        """What every journal file in the directory holds right now, live or not, unlocked:
+        a reader's view of the rows their writers have acknowledged."""
+        try:
+            paths = sorted(self.directory.glob(f"*{SUFFIX}"))
+        except OSError:
+            return
+        for path in paths:
+            try:
+                fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+            except FileNotFoundError:  # replayed and removed meanwhile: SQLite has its rows
+                continue
+            try:
+                data = self.read(fd)
+            finally:
+                os.close(fd)
+            yield data
+
     @staticmethod
     def read(fd: int) -> bytes:
         chunks = []
@@ -159,8 +237,14 @@ class Journal:
         finally:
             os.close(fd)
 
-    def close(self) -> None:
+    def close(self, insert: Callable[[list[AuditRow]], None]) -> None:
+        """Insert the unflushed rows (`insert`) and close the file. If inserting fails, the
+        rows stay in the file, which the next store to open replays."""
         with self._lock:
             if self._fd is not None and self._pid == current_pid():
-                os.close(self._fd)
+                try:
+                    self._flush(insert)
+                finally:
+                    os.close(self._fd)
             self._fd = self._pid = None
+            self._unflushed, self._unflushed_references = [], set()

@@ -5,10 +5,14 @@ indexes on `json_extract`, so a lookup by API-key hash or username is one index 
 log is its own table that triggers keep append-only; incident reports have their own table too
 (lookup/store/sqlite/incidents.py), and training mode's reports the same table in a file of their
 own beside this one (`training_incidents`). Document writes are committed with
-`synchronous=FULL`. An audit record is committed with `synchronous=NORMAL` and then synced to this
-process's audit journal (lookup/store/sqlite/audit_journal.py), so it is on disk before
-`append_audit` returns without holding SQLite's one write lock through an fsync. This module never
-opens SQLite's files itself (see `_make_durable`): only SQLite may, or its locks are lost.
+`synchronous=FULL`. An audit record is synced to this process's audit journal
+(lookup/store/sqlite/audit_journal.py), so it is on disk before `append_audit` returns without
+holding SQLite's one write lock through an fsync, and committed to SQLite with
+`synchronous=NORMAL` in batches of AUDIT_BATCH_ROWS: one commit writes each page of the table and
+its indexes once for the batch instead of once a record. Every read of the audit table first
+inserts the rows the journals hold and SQLite does not (`_catch_up`), so a reader in any process
+sees every acknowledged record. This module never opens SQLite's files itself (see
+`_make_durable`): only SQLite may, or its locks are lost.
 
 Connections are per thread (SQLite connections must not be shared across threads) and per
 process (a gunicorn worker forked after start-up opens its own).
@@ -52,7 +56,7 @@ from lookup.store.base import (
     VersionConflict,
 )
 from lookup.store.incidents import TRAINING_APART
-from lookup.store.sqlite.audit_journal import Journal, decode_lines
+from lookup.store.sqlite.audit_journal import AuditRow, Journal, decode_lines, unflushed_tail
 from lookup.store.sqlite.incidents import SQLiteIncidentStore
 from search_index.process_id import current_pid
 from search_index.sqlite.support import backup_to
@@ -65,6 +69,16 @@ _UNIQUE_INDEX = re.compile(r"ux__(?P<collection>[a-z0-9_]+?)__(?P<field>[A-Za-z0
 BUSY_TIMEOUT_MS = 10_000
 JOURNAL_SUFFIX = ".audit-journal"
 _INSERT_AUDIT = f"INSERT INTO audit ({SQLITE_COLUMNS}) VALUES ({', '.join('?' * ROW_FIELDS)})"  # noqa: S608
+# A row already there (inserted by a reader's catch-up, or kept before a crash) is the same
+# record: rows are only ever inserted from a journal, and a reference is checked unused before
+# its record is journaled.
+_INSERT_JOURNALED = _INSERT_AUDIT.replace("INSERT", "INSERT OR IGNORE", 1)
+_REFERENCE_USED = "SELECT 1 FROM audit WHERE reference = ?"
+# Journaled records inserted into SQLite together: a third of the CPU a record of one commit
+# each (9 against 26 µs measured alone), and most lookups write nothing to SQLite's log
+# (bench/README.md, "Lean lookup path"). A reader probes at most this many rows from the end of
+# each live journal (`_catch_up`).
+AUDIT_BATCH_ROWS = 32
 # The table (its columns from lookup/store/audit_record.py), then what keeps it append-only.
 _AUDIT_SCHEMA = f"""
 {sqlite_table()}
@@ -137,8 +151,15 @@ def _close_all(connections: dict[str, sqlite3.Connection], pid: int) -> None:
 class SQLiteStateStore:
     name = "sqlite"
 
-    def __init__(self, path: Path, *, journal_rotate_bytes: int | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        journal_rotate_bytes: int | None = None,
+        audit_batch_rows: int = AUDIT_BATCH_ROWS,
+    ) -> None:
         self.path = Path(path)
+        self.audit_batch_rows = audit_batch_rows
         self._local = threading.local()
         self._known: dict[str, CollectionSpec] = {}
         self._schema_lock = threading.Lock()
@@ -318,12 +339,9 @@ class SQLiteStateStore:
             try:
                 rows = list(decode_lines(self._journal.read(fd)))
                 if rows:
-                    # A row SQLite kept is skipped by its unique reference: each journal row was
-                    # inserted before it was journaled, so a kept reference is the same record.
+                    # A row SQLite kept (or never lost) is skipped by its unique reference.
                     with self._write() as connection:
-                        connection.executemany(
-                            _INSERT_AUDIT.replace("INSERT", "INSERT OR IGNORE", 1), rows
-                        )
+                        connection.executemany(_INSERT_JOURNALED, rows)
                     # The rows SQLite kept may never have been synced (their process ended
                     # before its journal rotated); inserting nothing new would sync nothing.
                     self._make_durable()
@@ -446,29 +464,84 @@ class SQLiteStateStore:
     def append_audit(self, record: AuditRecord) -> None:
         self._ensure_audit()
         row = sqlite_row(record)
+        if self._reference_used(record.reference):
+            raise DuplicateKey("audit", "reference")
         try:
-            # Committed (visible, and its reference checked unique) but not yet synced: the
-            # journal below makes it durable. Inserted first, so a journal row is always a row
-            # SQLite accepted. If the journal then fails, the lookup is refused and the row
-            # stays: the log may hold a record of a refused lookup, never miss an answered one.
-            self._audit_connection().execute(_INSERT_AUDIT, row)
-        except sqlite3.IntegrityError as error:
-            raise DuplicateKey("audit", "reference") from error
-        except sqlite3.Error as error:
-            raise StoreUnavailable(f"audit write failed: {error}") from error
-        try:
-            full = self._journal.append(row)
+            waiting = self._journal.append(row)
         except OSError as error:
             raise StoreUnavailable(f"audit journal write failed: {error}") from error
-        if full:
+        # The record is durable (acknowledged) from here on. What follows only moves journaled
+        # rows into SQLite; if that fails, the lookup is refused all the same (the log may hold a
+        # record of a refused lookup, never miss an answered one) and the rows stay journaled.
+        if self._journal.full:
             try:
-                self._journal.empty(self._make_durable)
+                self._journal.empty(self._insert_journaled, self._make_durable)
             except (OSError, StoreUnavailable) as error:
-                # The record is durable in the journal; emptying it is retried next time.
+                # The records are durable in the journal; emptying it is retried next time.
                 log.warning("audit journal not emptied: %s", type(error).__name__)
+        elif waiting >= self.audit_batch_rows:
+            self._journal.flush(self._insert_journaled)
+
+    def _reference_used(self, reference: str) -> bool:
+        """Whether a record already has this reference: in SQLite, or journaled by this process
+        and not inserted yet. (A reference another live process journaled in the last moments
+        is not seen: with 50 random bits, a clash among that handful of records is left to
+        chance; it would show as a logged error when the second row is inserted.)"""
+        if self._journal.holds_unflushed(reference):
+            return True
+        try:
+            found = self._audit_connection().execute(_REFERENCE_USED, (reference,)).fetchone()
+        except sqlite3.Error as error:
+            raise StoreUnavailable(f"audit log not readable: {error}") from error
+        return found is not None
+
+    def _insert_journaled(self, rows: list[AuditRow]) -> None:
+        """Commit journaled rows to SQLite in one transaction (unsynced: the journals hold
+        them durably). Raises StoreUnavailable."""
+        connection = self._audit_connection()
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            before = connection.total_changes
+            connection.executemany(_INSERT_JOURNALED, rows)
+            skipped = len(rows) - (connection.total_changes - before)
+            if skipped:
+                self._check_same_rows(connection, rows)
+            connection.execute("COMMIT")
+        except sqlite3.Error as error:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            raise StoreUnavailable(f"audit write failed: {error}") from error
+
+    @staticmethod
+    def _check_same_rows(connection: sqlite3.Connection, rows: list[AuditRow]) -> None:
+        """Rows skipped as already present must be the same records; a different record under
+        the same reference (two processes drew it at once) is logged, never overwritten."""
+        select = f"SELECT {SQLITE_COLUMNS} FROM audit WHERE reference = ?"  # noqa: S608
+        for row in rows:
+            stored = connection.execute(select, (row[0],)).fetchone()
+            if stored is not None and tuple(stored) != tuple(row):
+                log.error("audit reference %s drawn twice: one record is only in a journal", row[0])
+
+    def _catch_up(self) -> None:
+        """Insert the rows every journal holds and SQLite does not: this process's unflushed
+        rows, then the newest rows of the other processes' journals. After this, SQLite holds
+        every record acknowledged before it began."""
+        self._journal.flush(self._insert_journaled)
+        connection = self._audit_connection()
+
+        def in_sqlite(reference: str) -> bool:
+            return connection.execute(_REFERENCE_USED, (reference,)).fetchone() is not None
+
+        try:
+            for data in self._journal.contents():
+                if rows := unflushed_tail(data, in_sqlite):
+                    self._insert_journaled(rows)
+        except (sqlite3.Error, OSError) as error:
+            raise StoreUnavailable(f"audit log not readable: {error}") from error
 
     def iter_audit(self, filter: AuditFilter) -> Iterator[AuditRecord]:
         self._ensure_audit()
+        self._catch_up()
         clauses: list[str] = []
         parameters: list[Any] = []
         # reference is UNIQUE in the schema, so its automatic index answers it in one probe.
@@ -498,6 +571,7 @@ class SQLiteStateStore:
         """A consistent copy of the whole store at `target` (SQLite's online backup API, while
         the server writes on); returns the number of audit records it holds."""
         self._ensure_audit()
+        self._catch_up()
         connection = self._connect()
         try:
             backup_to(connection, target)
@@ -519,10 +593,14 @@ class SQLiteStateStore:
         self._read("SELECT 1")
 
     def close(self) -> None:
+        try:
+            self._journal.close(self._insert_journaled)
+        except StoreUnavailable as error:
+            # The rows stay in the journal, which the next store to open replays.
+            log.warning("audit rows not inserted at close: %s", type(error).__name__)
         connections: _ThreadConnections | None = getattr(self._local, "connections", None)
         if connections is not None:
             _close_all(connections.open, connections.pid)
         self._local = threading.local()
-        self._journal.close()
         if self._training is not None:
             self._training.close()

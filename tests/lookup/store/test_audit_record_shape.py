@@ -199,7 +199,8 @@ def test_the_csv_and_json_lines_exports() -> None:
 
 def test_the_sqlite_row_and_journal_line(tmp_path: Path) -> None:
     path = tmp_path / "state.sqlite3"
-    store = SQLiteStateStore(path)
+    # One row a batch, so the row is in SQLite as soon as it is journaled.
+    store = SQLiteStateStore(path, audit_batch_rows=1)
     try:
         store.append_audit(ENTRY)
         [journal] = path.with_name(path.name + JOURNAL_SUFFIX).glob("*.jsonl")

@@ -17,8 +17,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lookup.store.base import AuditFilter, AuditRecord, StoreUnavailable
-from lookup.store.sqlite.audit_journal import ROW_FIELDS, decode_lines, encode
+from lookup.store.base import AuditFilter, AuditRecord, DuplicateKey, StoreUnavailable
+from lookup.store.sqlite.audit_journal import ROW_FIELDS, decode_lines, encode, unflushed_tail
 from lookup.store.sqlite.store import _AUDIT_SCHEMA, JOURNAL_SUFFIX, SQLiteStateStore
 
 AT = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
@@ -198,3 +198,115 @@ def test_an_audit_table_from_before_on_behalf_of_gains_the_column(path: Path) ->
     found = {r.reference: r.on_behalf_of for r in store.iter_audit(AuditFilter())}
     assert found == {"DC-00000-00001": None, "DC-00000-00002": "badge 4471"}
     store.close()
+
+
+# -- records inserted into SQLite a batch at a time, behind the journal -----------------------
+
+
+def table_references(path: Path) -> list[str]:
+    """What the audit table itself holds, read past the store (as a raw SQLite reader would)."""
+    raw = sqlite3.connect(path)
+    try:
+        return [r[0] for r in raw.execute("SELECT reference FROM audit ORDER BY seq")]
+    finally:
+        raw.close()
+
+
+def test_journaled_records_reach_the_table_a_batch_at_a_time(path: Path) -> None:
+    store = SQLiteStateStore(path, audit_batch_rows=4)
+    for n in range(3):
+        store.append_audit(entry(f"DC-00000-0000{n}", n))
+    assert table_references(path) == []  # durable in the journal, waiting for their batch
+    store.append_audit(entry("DC-00000-00003", 3))
+    assert table_references(path) == [f"DC-00000-0000{n}" for n in range(4)]
+    store.append_audit(entry("DC-00000-00004", 4))
+    assert len(table_references(path)) == 4
+    # A read inserts what waits first, so it sees every acknowledged record.
+    assert references(store) == [f"DC-00000-0000{n}" for n in range(5)]
+    assert len(table_references(path)) == 5
+
+
+def _append_and_wait(path: str, appended: object, release: object) -> None:
+    store = SQLiteStateStore(Path(path), audit_batch_rows=100)
+    for n in range(5):
+        store.append_audit(entry(f"DC-LIVE0-0000{n}", n))
+    appended.set()  # type: ignore[attr-defined]
+    release.wait(30)  # type: ignore[attr-defined]
+    os._exit(0)  # no clean shutdown: its batch was never inserted by this process
+
+
+def test_a_reader_in_another_process_sees_a_live_writers_waiting_records(path: Path) -> None:
+    context = multiprocessing.get_context("fork")
+    appended, release = context.Event(), context.Event()
+    writer = context.Process(target=_append_and_wait, args=(path, appended, release))
+    writer.start()
+    try:
+        assert appended.wait(30)
+        assert table_references(path) == []
+        reader = SQLiteStateStore(path)
+        expected = [f"DC-LIVE0-0000{n}" for n in range(5)]
+        assert references(reader) == expected
+        (one,) = reader.iter_audit(AuditFilter(reference="DC-LIVE0-00003"))
+        assert one == entry("DC-LIVE0-00003", 3)
+        (journal,) = journals(path)  # the live writer's journal is read, never taken over
+        assert len(list(decode_lines(journal.read_bytes()))) == 5
+        assert reader.backup(path.with_name("copy.sqlite3")) == 5
+        assert table_references(path.with_name("copy.sqlite3")) == expected
+    finally:
+        release.set()
+        writer.join(timeout=30)
+    assert writer.exitcode == 0
+    reader.append_audit(entry("DC-LIVE0-00005", 5))
+    assert len(references(SQLiteStateStore(path))) == 6
+
+
+def test_a_waiting_reference_is_not_drawn_twice(path: Path) -> None:
+    store = SQLiteStateStore(path, audit_batch_rows=100)
+    store.append_audit(entry("DC-00000-00001"))
+    with pytest.raises(DuplicateKey):
+        store.append_audit(entry("DC-00000-00001", 1))  # still waiting for its batch
+    assert references(store) == ["DC-00000-00001"]  # now in the table
+    with pytest.raises(DuplicateKey):
+        store.append_audit(entry("DC-00000-00001", 2))
+
+
+def test_a_failed_insert_refuses_the_record_and_keeps_it_journaled(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = SQLiteStateStore(path, audit_batch_rows=1)
+
+    def locked(rows: object) -> None:
+        raise StoreUnavailable("audit write failed: database is locked")
+
+    monkeypatch.setattr(store, "_insert_journaled", locked)
+    with pytest.raises(StoreUnavailable, match="audit write failed"):
+        store.append_audit(entry("DC-00000-00001"))
+    (journal,) = journals(path)
+    assert [r[0] for r in decode_lines(journal.read_bytes())] == ["DC-00000-00001"]
+    monkeypatch.undo()
+    store.append_audit(entry("DC-00000-00002", 1))  # the next batch takes the waiting row too
+    assert table_references(path) == ["DC-00000-00001", "DC-00000-00002"]
+
+
+def test_a_reference_two_processes_drew_at_once_is_logged(
+    path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    first = SQLiteStateStore(path, audit_batch_rows=100)
+    first.append_audit(entry("DC-00000-00001"))
+    other = SQLiteStateStore(path, audit_batch_rows=1)
+    with caplog.at_level(logging.ERROR):
+        other.append_audit(replace(entry("DC-00000-00001", 5), query="CD1234"))
+        assert caplog.text == ""
+        first.close()  # inserts its waiting row: the reference is taken by another record
+    assert "DC-00000-00001 drawn twice" in caplog.text
+    assert "DVL1234" not in caplog.text
+
+
+@given(st.integers(0, 6), st.integers(0, 6), st.binary(max_size=40))
+def test_the_unflushed_tail_is_what_follows_the_rows_sqlite_has(
+    kept: int, waiting: int, cut: bytes
+) -> None:
+    written = [row(f"DC-00000-{n:05d}", n) for n in range(kept + waiting)]
+    data = b"".join(encode(r) for r in written) + cut.replace(b"\n", b"") + bytes(64)
+    in_sqlite = {r[0] for r in written[:kept]}
+    assert unflushed_tail(data, in_sqlite.__contains__) == written[kept:]

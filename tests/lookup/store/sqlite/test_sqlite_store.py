@@ -57,6 +57,8 @@ def test_connections_use_wal_and_full_sync(store: SQLiteStateStore) -> None:
 
 def test_audit_rows_cannot_be_changed_or_removed(store: SQLiteStateStore, tmp_path: Path) -> None:
     store.append_audit(entry("DC-00000-00001"))
+    # A read inserts the journaled record into the table (it may wait there for its batch).
+    assert [r.outcome for r in store.iter_audit(AuditFilter())] == ["match"]
     raw = sqlite3.connect(tmp_path / "state.sqlite3")
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         raw.execute("UPDATE audit SET outcome = 'no_match'")
