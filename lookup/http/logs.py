@@ -58,8 +58,30 @@ _ENCODER = json.JSONEncoder(default=str, ensure_ascii=True)
 _json_string = json.encoder.encode_basestring_ascii
 
 
+class _Second:
+    """The date and time of day of the last whole second a line was written in (one per process:
+    a thread that reads it while another replaces it sees one pair or the other)."""
+
+    current: tuple[int, str] = (0, "1970-01-01T00:00:00")
+
+
 def _timestamp(created: float) -> str:
-    return datetime.fromtimestamp(created, tz=UTC).isoformat(timespec="milliseconds")
+    """`datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds")`, with the date
+    and time of day written once per second rather than once per line. The fraction is rounded
+    to microseconds as datetime rounds it (half to even, after splitting off the whole seconds)
+    before the milliseconds are cut from it."""
+    fraction, whole = math.modf(created)
+    micro = round(fraction * 1e6)
+    second = int(whole)
+    if micro >= 1_000_000:
+        second, micro = second + 1, micro - 1_000_000
+    elif micro < 0:
+        second, micro = second - 1, micro + 1_000_000
+    known = _Second.current
+    if known[0] != second:
+        text = datetime.fromtimestamp(second, tz=UTC).isoformat(timespec="seconds")
+        known = _Second.current = (second, text.removesuffix("+00:00"))
+    return f"{known[1]}.{micro // 1000:03d}+00:00"
 
 
 class JsonFormatter(logging.Formatter):

@@ -12,11 +12,14 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from lookup.http.logs import (
     ACCESS_MESSAGE,
     JsonFormatter,
     RouteOnlyRequestLine,
+    _timestamp,
     access_line,
     log_access,
 )
@@ -211,3 +214,14 @@ def test_access_line_with_another_handler_goes_through_logging(
     log_access(access, {"status": 200})
     assert seen == [{"status": 200}]
     assert captured.getvalue() == ""
+
+
+@given(st.floats(min_value=-2e9, max_value=4e9))
+@example(1_796_000_000.9999995)  # rounds up into the next second
+@example(1_796_000_000.9995)
+@example(1_796_000_001.0000005)
+@example(-1_796_000_000.9999995)
+@example(0.0)
+def test_timestamp_is_what_datetime_writes(created: float) -> None:
+    expected = datetime.fromtimestamp(created, tz=UTC).isoformat(timespec="milliseconds")
+    assert _timestamp(created) == expected
