@@ -317,15 +317,14 @@ def _cached_find(
     context: answers.AnswerContext,
 ) -> answer_cache.CachedAnswer:
     """The matches, audited ids and summary of `query` on `snapshot`: from the cache when this
-    data set, day and generation already answered it, else built (and kept)."""
-    settings = current_settings()
-    today = settings.local_date()
+    data set, day and generation already answered it, else built (and kept). The day is the
+    context's, the one the matches are built for (not a second reading of the clock)."""
     key: answer_cache.CacheKey | None = None
     generation = cache.generation() if cache is not None and cache.enabled else None
     if cache is not None and generation is not None:
         key = answer_cache.CacheKey(
             dataset_id=snapshot.info.dataset_id,
-            day=today,
+            day=context.today,
             generation=generation,
             kind=query.kind,
             normalized=query.normalized,

@@ -42,14 +42,14 @@ class Encoded:
         self.json = json
 
 
+_flask_default = DefaultJSONProvider.default
+
+
 def _default(obj: Any) -> Any:
     """Flask's default, and an Encoded value read back (for the standard library)."""
     if isinstance(obj, Encoded):
         return orjson.loads(obj.json)
     return _flask_default(obj)
-
-
-_flask_default = DefaultJSONProvider.default
 
 
 def _orjson(obj: Any, default: Callable[[Any], Any], option: int) -> bytes | None:

@@ -21,13 +21,16 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask, Response, g, has_request_context, request
+from flask import Flask, Request, Response, g, has_request_context, request
+from flask.ctx import _AppCtxGlobals
 
 from lookup.config import Settings
 
 REQUEST_ID_HEADER = "X-Request-Id"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 _HANDLER_NAME = "dipcheck"
+# The message of every access line (one per request, logger `lookup.access`).
+ACCESS_MESSAGE = "request"
 # Attributes every LogRecord has; anything else was passed with `extra=` and is logged as a field.
 _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
     "message",
@@ -192,18 +195,24 @@ def init_request_logging(app: Flask) -> None:
 
     @app.after_request
     def _finish(response: Response) -> Response:
-        rid = g.get("request_id")
+        # The request and its globals looked up once: each access through Flask's proxies
+        # searches the context again, and this runs on every request.
+        req: Request = request._get_current_object()  # type: ignore[attr-defined]
+        state: _AppCtxGlobals = g._get_current_object()
+        rid = state.get("request_id")
         if rid:
             response.headers[REQUEST_ID_HEADER] = rid
-        route = request.url_rule.rule if request.url_rule else ROUTE_NOT_LOGGED
-        method = request.method if request.method in _ROUTED_METHODS else "-"
-        request.environ[ROUTE_ENVIRON_KEY] = route  # for gunicorn's access log, if enabled
+        rule = req.url_rule
+        route = rule.rule if rule else ROUTE_NOT_LOGGED
+        method = req.method if req.method in _ROUTED_METHODS else "-"
+        req.environ[ROUTE_ENVIRON_KEY] = route  # for gunicorn's access log, if enabled
         _last_route.set(method, route)  # for Werkzeug's
-        started = g.get("request_started")
+        started = state.get("request_started")
         if started is not None and access.isEnabledFor(logging.INFO):
-            principal = g.get("_dipcheck_principal")
+            principal = state.get("_dipcheck_principal")
             log_access(
                 access,
+                rid,
                 {
                     "method": method,
                     "route": route,
@@ -215,11 +224,9 @@ def init_request_logging(app: Flask) -> None:
         return response
 
 
-ACCESS_MESSAGE = "request"
-
-
-def log_access(access: logging.Logger, fields: dict[str, Any]) -> None:
-    """The access line of a request: `access.info("request", extra=fields)`, in fewer steps.
+def log_access(access: logging.Logger, rid: str | None, fields: dict[str, Any]) -> None:
+    """The access line of the request `rid` (this request's id, as `request_id()` gives it):
+    `access.info("request", extra=fields)`, in fewer steps.
 
     Where the line would reach only this module's own JSON handler (the production
     configuration), it is formatted as JsonFormatter formats that record and written as the
@@ -231,7 +238,7 @@ def log_access(access: logging.Logger, fields: dict[str, Any]) -> None:
     if handler is None:
         access.info(ACCESS_MESSAGE, extra=fields)
         return
-    line = access_line(time.time(), access.name, request_id(), fields) + handler.terminator
+    line = access_line(time.time(), access.name, rid, fields) + handler.terminator
     try:
         with handler.lock:  # type: ignore[union-attr]  # set by every Handler's constructor
             handler.stream.write(line)

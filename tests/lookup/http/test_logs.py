@@ -211,7 +211,7 @@ def test_access_line_with_another_handler_goes_through_logging(
     seen: list[dict[str, Any]] = []
     access = logging.getLogger("lookup.access")
     monkeypatch.setattr(access, "info", lambda _msg, extra: seen.append(extra))
-    log_access(access, {"status": 200})
+    log_access(access, None, {"status": 200})
     assert seen == [{"status": 200}]
     assert captured.getvalue() == ""
 
