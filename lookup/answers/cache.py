@@ -24,11 +24,12 @@ Invalidation:
   unknown and the lookup neither reads nor fills the cache (it reads the reports itself, and
   fails closed as it would without a cache): an answer with old points is never served.
 
-Memory is bounded: entries are charged their JSON size times `OBJECT_OVERHEAD` (what the Python
-objects take beside their JSON), and the least recently used are dropped beyond
-`DIPCHECK_ANSWER_CACHE_MB`. Cached matches are shared between requests and threads: renderers
-read them and never change them (the answer recorder asks each query twice to catch one that
-does).
+Each entry also keeps its matches written as the JSON API writes them (`matches_json`), so a hit
+serializes only the per-request part of its answer. Memory is bounded: entries are charged their
+JSON size times `OBJECT_OVERHEAD` (what the Python objects take) plus the JSON bytes they keep,
+and the least recently used are dropped beyond `DIPCHECK_ANSWER_CACHE_MB`. Cached matches are
+shared between requests and threads: renderers read them and never change them (the answer
+recorder asks each query twice to catch one that does).
 """
 
 from __future__ import annotations
@@ -41,7 +42,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import orjson
 from flask import current_app
 
 from lookup.config import current_settings
@@ -82,6 +82,9 @@ class CachedAnswer:
     matches: list[dict[str, Any]]
     ids: list[str]
     summary: dict[str, Any]
+    # `matches` as the JSON API writes them (lookup.http.json_provider.compact_json); None when
+    # the answer is not kept (no cache) or orjson cannot write it.
+    matches_json: bytes | None = None
 
 
 class AnswerCache:
@@ -141,7 +144,10 @@ class AnswerCache:
             return entry[0]
 
     def put(self, key: CacheKey, answer: CachedAnswer) -> None:
-        cost = len(orjson.dumps(answer.matches)) * OBJECT_OVERHEAD + 1024
+        """Keep `answer` (one without its `matches_json` is not kept: every hit needs it)."""
+        if answer.matches_json is None:
+            return
+        cost = len(answer.matches_json) * (OBJECT_OVERHEAD + 1) + 1024
         if cost > self.max_bytes:
             return
         with self._lock:

@@ -27,6 +27,7 @@ from lookup.answers.reported_points import reported_points as points_from_report
 from lookup.audit.records import AuditUnavailable, new_reference, record
 from lookup.config import Settings, current_settings
 from lookup.extensions import search_backend
+from lookup.http.json_provider import Encoded, compact_json
 from lookup.identity.principal import Principal
 from lookup.rules.freshness import data_stale
 from lookup.rules.immunity import load_matrix
@@ -114,6 +115,15 @@ class LookupResult:
     reference: str
     outcome: Outcome
     body: dict[str, Any]
+    # body["matches"] already written as JSON (a cached answer's), for `json_body`.
+    matches_json: bytes | None = None
+
+    def json_body(self) -> dict[str, Any]:
+        """The body for a JSON response: the same, with the matches already written where the
+        cache wrote them, so only the per-request fields are serialized."""
+        if self.matches_json is None:
+            return self.body
+        return {**self.body, "matches": Encoded(self.matches_json)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,15 +317,14 @@ def _cached_find(
     context: answers.AnswerContext,
 ) -> answer_cache.CachedAnswer:
     """The matches, audited ids and summary of `query` on `snapshot`: from the cache when this
-    data set, day and generation already answered it, else built (and kept)."""
-    settings = current_settings()
-    today = settings.local_date()
+    data set, day and generation already answered it, else built (and kept). The day is the
+    context's, the one the matches are built for (not a second reading of the clock)."""
     key: answer_cache.CacheKey | None = None
     generation = cache.generation() if cache is not None and cache.enabled else None
     if cache is not None and generation is not None:
         key = answer_cache.CacheKey(
             dataset_id=snapshot.info.dataset_id,
-            day=today,
+            day=context.today,
             generation=generation,
             kind=query.kind,
             normalized=query.normalized,
@@ -328,7 +337,12 @@ def _cached_find(
     matches, ids = _find(snapshot, query, context, shown)
     # What the answer showed, in brief, for the audit record (lookup receipts sign it).
     summary = {"levels": shown.levels[:_MAX_AUDITED_IDS], "insurance": shown.insurance}
-    found = answer_cache.CachedAnswer(matches=matches, ids=ids[:_MAX_AUDITED_IDS], summary=summary)
+    found = answer_cache.CachedAnswer(
+        matches=matches,
+        ids=ids[:_MAX_AUDITED_IDS],
+        summary=summary,
+        matches_json=compact_json(matches) if key is not None else None,
+    )
     if cache is not None and key is not None:
         cache.put(key, found)
     return found
@@ -479,7 +493,9 @@ def run_lookup(
         "query": query.as_json(),
         "verify": _verify(),
     }
-    return LookupResult(reference=reference, outcome=outcome, body=body)
+    return LookupResult(
+        reference=reference, outcome=outcome, body=body, matches_json=found.matches_json
+    )
 
 
 @functools.lru_cache(maxsize=8)

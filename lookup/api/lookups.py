@@ -83,7 +83,9 @@ def _answer(
         )
     except InvalidQuery as error:
         raise ApiError(400, "invalid_parameter", error.message, field=error.field) from None
-    return answer_response(result.body, text_answer.render if wants_text(query.format) else None)
+    if wants_text(query.format):
+        return answer_response(result.body, text_answer.render)
+    return answer_response(result.json_body(), None)
 
 
 def answer_response(

@@ -7,11 +7,13 @@ Decimal and UUID as strings, dataclasses as objects. One difference is only in s
 non-ASCII characters are written as UTF-8 rather than `\\u` escapes, which every JSON parser
 reads as the same string (and a float NaN, which the standard library writes as the invalid
 token `NaN`, becomes `null`). Pretty-printed output (debug mode) and any call with options orjson
-has no equivalent for go through the standard library unchanged.
+has no equivalent for go through the standard library unchanged. A value written once already
+(`Encoded`, a cached answer's matches) is copied into the output as it is.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -29,20 +31,58 @@ _OPTIONS = (
 _COMPACT = (",", ":")
 
 
+class Encoded:
+    """A value already written as the app's compact JSON (by `compact_json`), to be placed in a
+    response as it is: orjson copies its bytes, and the standard library (pretty output in debug
+    mode) reads them back. A cached answer's matches are written once, not per request."""
+
+    __slots__ = ("json",)
+
+    def __init__(self, json: bytes) -> None:
+        self.json = json
+
+
+_flask_default = DefaultJSONProvider.default
+
+
+def _default(obj: Any) -> Any:
+    """Flask's default, and an Encoded value read back (for the standard library)."""
+    if isinstance(obj, Encoded):
+        return orjson.loads(obj.json)
+    return _flask_default(obj)
+
+
+def _orjson(obj: Any, default: Callable[[Any], Any], option: int) -> bytes | None:
+    """orjson's bytes, or None where only the standard library can say what to do (integers
+    beyond 64 bits, strings with lone surrogates): the caller then falls back to it."""
+
+    def encoded_as_is(value: Any) -> Any:
+        if isinstance(value, Encoded):
+            return orjson.Fragment(value.json)
+        return default(value)
+
+    try:
+        return orjson.dumps(obj, default=encoded_as_is, option=_OPTIONS | option)
+    except orjson.JSONEncodeError as error:
+        if isinstance(error.__cause__, TypeError):
+            raise error.__cause__ from None  # what `default` refused, as stdlib reports it
+        return None
+
+
+def compact_json(obj: Any) -> bytes | None:
+    """`obj` as the app's JSON responses write it (compact, keys in their order), for an
+    Encoded value; None where orjson cannot write it."""
+    return _orjson(obj, _default, 0)
+
+
 class OrjsonProvider(DefaultJSONProvider):
     sort_keys = False
+    default = staticmethod(_default)
 
     def _encode(self, obj: Any, option: int) -> bytes | None:
-        """orjson's bytes, or None where only the standard library can say what to do (integers
-        beyond 64 bits, strings with lone surrogates): the caller then falls back to it."""
         if self.sort_keys:
             return None
-        try:
-            return orjson.dumps(obj, default=self.default, option=_OPTIONS | option)
-        except orjson.JSONEncodeError as error:
-            if isinstance(error.__cause__, TypeError):
-                raise error.__cause__ from None  # what `default` refused, as stdlib reports it
-            return None
+        return _orjson(obj, self.default, option)
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
         # Without separators the standard library puts spaces after "," and ":"; keep that.

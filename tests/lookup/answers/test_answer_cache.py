@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
+import orjson
 import pytest
-from flask import Flask
+from flask import Flask, Response
 
 from lookup.answers import cache as answer_cache
 from lookup.answers.cache import AnswerCache, CachedAnswer, CacheKey
@@ -65,7 +66,8 @@ def key(n: int) -> CacheKey:
 
 
 def entry(size: int) -> CachedAnswer:
-    return CachedAnswer(matches=[{"x": "y" * size}], ids=[], summary={})
+    matches = [{"x": "y" * size}]
+    return CachedAnswer(matches=matches, ids=[], summary={}, matches_json=orjson.dumps(matches))
 
 
 def test_answers_are_identical_with_and_without_the_cache(make_app: AppFactory) -> None:
@@ -181,7 +183,7 @@ def test_training_backends_are_not_cached(app: Flask) -> None:
 
 
 def test_the_cache_keeps_within_its_bound_dropping_the_least_recently_used() -> None:
-    cache = AnswerCache(max_bytes=72_000)  # four entries
+    cache = AnswerCache(max_bytes=110_000)  # four entries (25,054 bytes each)
     for n in range(3):
         cache.put(key(n), entry(8_000))
     assert cache.get(key(0)) is not None  # 0 is now the most recently used
@@ -191,6 +193,19 @@ def test_the_cache_keeps_within_its_bound_dropping_the_least_recently_used() -> 
     assert cache.get(key(0)) is not None
     assert cache.get(key(1)) is None
     assert cache.get(key(5)) is not None
+
+
+def test_an_entry_is_charged_its_objects_and_the_json_it_keeps() -> None:
+    cache = AnswerCache(max_bytes=1_000_000)
+    cache.put(key(1), entry(8_000))
+    json_bytes = len(b'[{"x":""}]') + 8_000
+    assert cache.size_bytes == json_bytes * answer_cache.OBJECT_OVERHEAD + json_bytes + 1024
+
+
+def test_an_answer_without_its_json_is_not_kept() -> None:
+    cache = AnswerCache(max_bytes=1_000_000)
+    cache.put(key(1), dataclasses.replace(entry(10), matches_json=None))
+    assert (len(cache), cache.size_bytes) == (0, 0)
 
 
 def test_an_answer_larger_than_the_whole_cache_is_not_kept() -> None:
@@ -206,3 +221,39 @@ def test_zero_megabytes_disables_the_cache(make_app: AppFactory) -> None:
         ask("plate", DIPLOMAT_PLATE, None)
         cache = answer_cache.app_cache()
     assert (cache.enabled, len(cache), cache.hits) == (False, 0, 0)
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "params", "count"),
+    [
+        ("plate", DIPLOMAT_PLATE, None, 1),
+        ("plate", "ZZ99999", None, 0),  # no match
+        ("plate_pattern", "DVL?234", None, 2),  # several matches
+        ("person", "Brezina", None, 1),  # a name written with non-ASCII letters
+        ("person", "Ostrander", None, 2),  # several people
+    ],
+)
+def test_a_cached_answer_is_written_byte_for_byte_as_its_whole_body(
+    app: Flask, kind: str, value: str, params: dict[str, Any] | None, count: int
+) -> None:
+    """A hit serializes only the per-request fields around the matches the cache wrote once;
+    the bytes are those of the whole body written at once."""
+    with app.test_request_context():
+        ask(kind, value, params)
+        hit = ask(kind, value, params)
+        assert answer_cache.app_cache().hits == 1
+        assert hit.matches_json is not None
+        spliced = cast(Response, app.json.response(hit.json_body())).get_data()
+        whole = cast(Response, app.json.response(hit.body)).get_data()
+    assert len(hit.body["matches"]) >= count
+    assert spliced == whole == orjson.dumps(hit.body, option=orjson.OPT_APPEND_NEWLINE)
+    if value == "Brezina":
+        assert "Brézina".encode() in spliced
+
+
+def test_an_answer_built_without_the_cache_is_written_whole(make_app: AppFactory) -> None:
+    app = make_app(answer_cache_mb=0)
+    with app.test_request_context():
+        result = ask("plate", DIPLOMAT_PLATE, None)
+    assert result.matches_json is None
+    assert result.json_body() is result.body

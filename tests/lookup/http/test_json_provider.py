@@ -15,7 +15,7 @@ from flask.json.provider import DefaultJSONProvider, JSONProvider
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lookup.http.json_provider import OrjsonProvider
+from lookup.http.json_provider import Encoded, OrjsonProvider, compact_json
 
 
 @dataclasses.dataclass
@@ -101,3 +101,30 @@ def test_any_json_value_round_trips_identically(value: Any) -> None:
         fast = _body(app.json, value)
         slow = _body(reference, value)
     assert json.loads(fast) == json.loads(slow) == value
+
+
+def _encoded(value: Any) -> Encoded:
+    written = compact_json(value)
+    assert written is not None
+    return Encoded(written)
+
+
+def test_an_encoded_value_is_written_as_the_value_itself() -> None:
+    """Fast (orjson copies the bytes) and pretty (the standard library reads them back)."""
+    app, reference = _apps()
+    plain = {"before": 1, "inner": SAMPLE, "after": "Zoë"}
+    spliced = {**plain, "inner": _encoded(SAMPLE)}
+    with app.app_context():
+        assert _body(app.json, spliced) == _body(app.json, plain)
+        assert app.json.dumps(spliced) == reference.dumps(plain)
+        app.debug = True
+        assert _body(app.json, spliced) == _body(reference, plain)
+
+
+@given(json_values)
+def test_any_encoded_json_value_is_written_byte_for_byte_as_before(value: Any) -> None:
+    app, _ = _apps()
+    with app.app_context():
+        assert _body(app.json, {"v": _encoded(value), "n": 1}) == _body(
+            app.json, {"v": value, "n": 1}
+        )
