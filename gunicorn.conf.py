@@ -19,7 +19,9 @@ bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 #   CPU per lookup was the same with 2 and 4 sync workers (1,260 and 1,305 µs; lookup/healthz
 #   ratio 0.366 and 0.356, within noise); a quiet outside run measured 5 workers at x1.03-1.26
 #   the requests/s of 2. Hence 2 x cores + 1 (5 on 2 cores); each worker keeps its own answer
-#   cache (DIPCHECK_ANSWER_CACHE_MB).
+#   cache (DIPCHECK_ANSWER_CACHE_MB). After the second pass (same README, "Second pass"), 5
+#   workers served 1,824 lookups/s at 930 µs of server CPU each (medians of 5 rounds), against
+#   1,550 to 1,770/s at 891 to 1,017 µs for 2 workers in their unhindered rounds.
 # - Worker class: gthread (2 workers x 4 threads, keep-alive) used as much CPU per lookup as
 #   sync (1,281 against 1,260 µs) and saved a few system calls (84 against 93 per request
 #   with 8 connections), not enough to give up sync workers' isolation (a stuck request holds
