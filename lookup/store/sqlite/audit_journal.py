@@ -186,9 +186,10 @@ class Journal:
             self._zero(self._fd, self._size)
             self._size = 0
 
-    def orphans(self) -> Iterator[tuple[Path, int]]:
-        """Files of processes that have gone, each locked (fd) for the caller to replay and then
-        release with `discard`. A file another live process holds is skipped."""
+    def _opened(self) -> Iterator[tuple[Path, int]]:
+        """Every journal file in the directory, by name, opened read-only for the caller to
+        close; a file removed since the listing (another process replayed it, so SQLite has its
+        rows) is skipped."""
         try:
             paths = sorted(self.directory.glob(f"*{SUFFIX}"))
         except OSError:
@@ -196,8 +197,14 @@ class Journal:
         for path in paths:
             try:
                 fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-            except FileNotFoundError:  # another process replayed it first
+            except FileNotFoundError:
                 continue
+            yield path, fd
+
+    def orphans(self) -> Iterator[tuple[Path, int]]:
+        """Files of processes that have gone, each locked (fd) for the caller to replay and then
+        release with `discard`. A file another live process holds is skipped."""
+        for path, fd in self._opened():
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:  # its writer is alive (possibly this process)
@@ -208,15 +215,7 @@ class Journal:
     def contents(self) -> Iterator[bytes]:
         """What every journal file in the directory holds right now, live or not, unlocked:
         a reader's view of the rows their writers have acknowledged."""
-        try:
-            paths = sorted(self.directory.glob(f"*{SUFFIX}"))
-        except OSError:
-            return
-        for path in paths:
-            try:
-                fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-            except FileNotFoundError:  # replayed and removed meanwhile: SQLite has its rows
-                continue
+        for _path, fd in self._opened():
             try:
                 data = self.read(fd)
             finally:

@@ -490,10 +490,15 @@ class SQLiteStateStore:
         if self._journal.holds_unflushed(reference):
             return True
         try:
-            found = self._audit_connection().execute(_REFERENCE_USED, (reference,)).fetchone()
+            return self._in_sqlite(reference)
         except sqlite3.Error as error:
             raise StoreUnavailable(f"audit log not readable: {error}") from error
-        return found is not None
+
+    def _in_sqlite(self, reference: str) -> bool:
+        """Whether the audit table has a row with this reference (raises sqlite3.Error)."""
+        return (
+            self._audit_connection().execute(_REFERENCE_USED, (reference,)).fetchone() is not None
+        )
 
     def _insert_journaled(self, rows: list[AuditRow]) -> None:
         """Commit journaled rows to SQLite in one transaction (unsynced: the journals hold
@@ -527,14 +532,9 @@ class SQLiteStateStore:
         rows, then the newest rows of the other processes' journals. After this, SQLite holds
         every record acknowledged before it began."""
         self._journal.flush(self._insert_journaled)
-        connection = self._audit_connection()
-
-        def in_sqlite(reference: str) -> bool:
-            return connection.execute(_REFERENCE_USED, (reference,)).fetchone() is not None
-
         try:
             for data in self._journal.contents():
-                if rows := unflushed_tail(data, in_sqlite):
+                if rows := unflushed_tail(data, self._in_sqlite):
                     self._insert_journaled(rows)
         except (sqlite3.Error, OSError) as error:
             raise StoreUnavailable(f"audit log not readable: {error}") from error
