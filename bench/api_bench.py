@@ -183,8 +183,9 @@ def cpu_breakdown(
     def answer(n: int) -> None:
         with search_backend().snapshot() as snapshot:
             context = answer_context(True)
-            for match in snapshot.find_plate(plates[n % len(plates)]):
-                answers.plate_match_json(snapshot, match, context)
+            answers.plate_matches_json(
+                snapshot, snapshot.find_plate(plates[n % len(plates)]), context
+            )
 
     def audit(n: int) -> None:
         record(principal, channel="api", action="plate", query=plates[0], outcome="match")

@@ -66,6 +66,13 @@ class Snapshot(Protocol):
 
     def get_mission(self, mission_id: str) -> Mission | None: ...
 
+    def persons_by_id(self, person_ids: Sequence[str]) -> dict[str, Person]:
+        """The persons of these ids that the set holds, by id, read in one request (an answer
+        with several matches reads their people together, not one request a person)."""
+
+    def missions_by_id(self, mission_ids: Sequence[str]) -> dict[str, Mission]:
+        """The missions of these ids that the set holds, by id, read in one request."""
+
     def find_credential(self, number: str) -> Person | None:
         """The person holding a State Department ID card number (raw input)."""
 
@@ -87,6 +94,9 @@ class Snapshot(Protocol):
 
     def family_of(self, person_id: str) -> list[Person]:
         """Family members whose principal is this person."""
+
+    def families_of(self, person_ids: Sequence[str]) -> dict[str, list[Person]]:
+        """`family_of` of each of these persons (every one a key), read together."""
 
     def members_of(self, mission_id: str, *, limit: int = 50) -> list[Person]:
         """Members of a mission, principals before family members."""

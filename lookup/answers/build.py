@@ -7,7 +7,7 @@ so one answer never mixes two published data sets.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -92,49 +92,76 @@ def person_json(
     return builder.person(person, builder.licence_of(person))
 
 
-def person_hit_json(
-    snapshot: Snapshot, hit: PersonHit, ctx: AnswerContext, shown: Shown | None = None
-) -> dict[str, Any]:
-    """A name-search result: the person plus its relevance score."""
+def person_hits_json(
+    snapshot: Snapshot, hits: Sequence[PersonHit], ctx: AnswerContext, shown: Shown | None = None
+) -> list[dict[str, Any]]:
+    """Name-search results: each person plus its relevance score, their related records read
+    together."""
     builder = _Builder(snapshot, ctx, shown)
-    answer = builder.person(hit.person, builder.licence_of(hit.person))
-    answer["score"] = float(hit.score)
-    return answer
+    builder.read_people([hit.person for hit in hits])
+    found = []
+    for hit in hits:
+        answer = builder.person(hit.person, builder.licence_of(hit.person))
+        answer["score"] = float(hit.score)
+        found.append(answer)
+    return found
 
 
-def plate_match_json(
-    snapshot: Snapshot, match: PlateMatch, ctx: AnswerContext, shown: Shown | None = None
-) -> dict[str, Any]:
-    return _Builder(snapshot, ctx, shown).plate_match(match)
-
-
-def license_match_json(
+def plate_matches_json(
     snapshot: Snapshot,
-    found: NumberMatch[License],
+    matches: Sequence[PlateMatch],
     ctx: AnswerContext,
     shown: Shown | None = None,
-) -> dict[str, Any]:
-    """A licence found by number (exactly, or one that differs only by confusable characters),
-    with its holder (null when the holder is not on record)."""
+) -> list[dict[str, Any]]:
+    """The matches of one plate answer, their related records read together."""
     builder = _Builder(snapshot, ctx, shown)
-    licence = found.record
-    holder = builder.get_person(licence.person_id)
-    return {
-        **_number_match(found),
-        "license": builder.licence(licence),
-        "person": builder.person(holder, licence) if holder else None,
-    }
+    builder.read_households([match.vehicle for match in matches])
+    return [builder.plate_match(match) for match in matches]
 
 
-def credential_match_json(
+def license_matches_json(
     snapshot: Snapshot,
-    found: NumberMatch[Person],
+    matches: Sequence[NumberMatch[License]],
     ctx: AnswerContext,
     shown: Shown | None = None,
-) -> dict[str, Any]:
-    """A State Department ID card found by number: the holder, whose `credential` is the card,
-    and how the number matched what was typed."""
-    return {**person_json(snapshot, found.record, ctx, shown), **_number_match(found)}
+) -> list[dict[str, Any]]:
+    """Licences found by number (exactly, or differing only by confusable characters), each
+    with its holder (null when the holder is not on record), their records read together."""
+    builder = _Builder(snapshot, ctx, shown)
+    holder_ids = [found.record.person_id for found in matches]
+    builder.read_persons(holder_ids)
+    builder.read_principals_and_missions(
+        [holder for p in holder_ids if (holder := builder.get_person(p))]
+    )
+    builder.read_reported_points(holder_ids)
+    answers = []
+    for found in matches:
+        licence = found.record
+        holder = builder.get_person(licence.person_id)
+        answers.append(
+            {
+                **_number_match(found),
+                "license": builder.licence(licence),
+                "person": builder.person(holder, licence) if holder else None,
+            }
+        )
+    return answers
+
+
+def credential_matches_json(
+    snapshot: Snapshot,
+    matches: Sequence[NumberMatch[Person]],
+    ctx: AnswerContext,
+    shown: Shown | None = None,
+) -> list[dict[str, Any]]:
+    """State Department ID cards found by number: each holder, whose `credential` is the card,
+    and how the number matched what was typed, their records read together."""
+    builder = _Builder(snapshot, ctx, shown)
+    builder.read_people([found.record for found in matches])
+    return [
+        {**builder.person(found.record, builder.licence_of(found.record)), **_number_match(found)}
+        for found in matches
+    ]
 
 
 def _number_match(found: NumberMatch[Any]) -> dict[str, Any]:
@@ -209,8 +236,20 @@ def matrix_json(matrix: ImmunityMatrix) -> dict[str, Any]:
     return answer.model_dump(mode="json")
 
 
+def _principal_ids(persons: Iterable[Person]) -> list[str]:
+    """The principals of the family members among these persons (whose answers name them)."""
+    return [
+        person.principal_id
+        for person in persons
+        if person.category == FAMILY_MEMBER and person.principal_id is not None
+    ]
+
+
 class _Builder:
-    """Builds the dicts of one answer, reading each related record at most once.
+    """Builds the dicts of one answer, reading each related record at most once, and the
+    records of all its matches together where it can (`read_households`, `read_people`): on
+    Elasticsearch each read is a request, so an answer of 25 matches costs a few requests, not
+    a few for each match.
 
     The dicts are written out by hand rather than through the pydantic models, which cost most of
     a lookup's CPU when validated on every request; their keys follow the models' field order, and
@@ -224,7 +263,59 @@ class _Builder:
         self.shown = shown
         self._persons: dict[str, Person | None] = {}
         self._missions: dict[str, Mission | None] = {}
+        self._families: dict[str, list[Person]] = {}
+        self._licences: dict[str, License | None] = {}
         self._reported: dict[str, int] = {}
+
+    def read_households(self, vehicles: Sequence[Vehicle]) -> None:
+        """Read what the matches of these vehicles show, one read per kind for them all: the
+        registrants, their principals, families, missions, licences and reported points (a
+        mission's members are read per mission, in `plate_match`)."""
+        self.read_persons(v.owner_person_id for v in vehicles if v.owner_person_id)
+        owners = [
+            owner
+            for vehicle in vehicles
+            if vehicle.owner_person_id and (owner := self._persons[vehicle.owner_person_id])
+        ]
+        self.read_persons(_principal_ids(owners))
+        heads = [self.principal_of(owner) or owner for owner in owners]
+        unread = [p for p in dict.fromkeys(h.person_id for h in heads) if p not in self._families]
+        if unread:
+            self._families.update(self.snapshot.families_of(unread))
+        people = [*owners, *heads, *(m for head in heads for m in self._families[head.person_id])]
+        # The missions of the people and of the mission-registered cars, in one read.
+        fleets = [v.owner_mission_id for v in vehicles if v.owner_mission_id]
+        self.read_missions([*fleets, *(person.mission_id for person in people)])
+        self.read_people(people)
+
+    def read_people(self, persons: Sequence[Person]) -> None:
+        """Read what these persons' answers show, one read per kind: their principals,
+        missions, licences and the points reported against those licences."""
+        self.read_principals_and_missions(persons)
+        self.read_reported_points(list(self.licences_of(persons)))
+
+    def read_principals_and_missions(self, persons: Sequence[Person]) -> None:
+        """Read these persons' principals and missions, one read per kind."""
+        self.know(persons)
+        self.read_persons(_principal_ids(persons))
+        self.read_missions(person.mission_id for person in persons)
+
+    def know(self, persons: Iterable[Person]) -> None:
+        """Persons read already (a family, a mission's members) are not read again."""
+        for person in persons:
+            self._persons.setdefault(person.person_id, person)
+
+    def read_persons(self, person_ids: Iterable[str]) -> None:
+        unread = [p for p in dict.fromkeys(person_ids) if p not in self._persons]
+        if unread:
+            found = self.snapshot.persons_by_id(unread)
+            self._persons.update((person_id, found.get(person_id)) for person_id in unread)
+
+    def read_missions(self, mission_ids: Iterable[str]) -> None:
+        unread = [m for m in dict.fromkeys(mission_ids) if m not in self._missions]
+        if unread:
+            found = self.snapshot.missions_by_id(unread)
+            self._missions.update((mission_id, found.get(mission_id)) for mission_id in unread)
 
     def get_person(self, person_id: str) -> Person | None:
         if person_id not in self._persons:
@@ -242,7 +333,24 @@ class _Builder:
         return self.get_person(person.principal_id)
 
     def licence_of(self, person: Person) -> License | None:
-        return self.snapshot.licenses_of([person.person_id]).get(person.person_id)
+        return self.licences_of([person]).get(person.person_id)
+
+    def licences_of(self, persons: Sequence[Person]) -> dict[str, License]:
+        """The licence of each of these persons who holds one; those not read yet, together."""
+        unread = [p for p in dict.fromkeys(p.person_id for p in persons) if p not in self._licences]
+        if unread:
+            found = self.snapshot.licenses_of(unread)
+            self._licences.update((person_id, found.get(person_id)) for person_id in unread)
+        return {
+            person.person_id: licence
+            for person in persons
+            if (licence := self._licences[person.person_id]) is not None
+        }
+
+    def family(self, head: Person) -> list[Person]:
+        if head.person_id not in self._families:
+            self._families[head.person_id] = self.snapshot.family_of(head.person_id)
+        return self._families[head.person_id]
 
     def read_reported_points(self, person_ids: Sequence[str]) -> None:
         """Points from incident reports of these persons, in one read for the whole answer."""
@@ -364,13 +472,14 @@ class _Builder:
                 limit = self.ctx.members_limit
                 members = self.snapshot.members_of(mission.mission_id, limit=limit + 1)
                 persons, truncated = members[:limit], len(members) > limit
+                self.know(persons)
                 note = self.ctx.matrix.vehicle_rule(mission_type=mission.mission_type)
                 immune_rule = note.text if note else None
             else:
                 registrant, persons = {"missing": "mission"}, []
         # Every licence shown, in one read; the household lists the registrant first, so the
         # registrant's answer is built once and reused as the first person.
-        licences = self.snapshot.licenses_of([p.person_id for p in persons]) if persons else {}
+        licences = self.licences_of(persons)
         self.read_reported_points(list(licences))
         persons_out = [self.person(p, licences.get(p.person_id)) for p in persons]
         if owner is not None:
@@ -391,7 +500,7 @@ class _Builder:
     def household(self, owner: Person) -> list[Person]:
         """The registrant first, then their principal (for a family member) and the family."""
         head = self.principal_of(owner) or owner
-        people = [owner, head, *self.snapshot.family_of(head.person_id)]
+        people = [owner, head, *self.family(head)]
         seen: set[str] = set()
         unique = []
         for person in people:

@@ -280,22 +280,22 @@ def _find(
     show."""
     if query.kind == "plate":
         plates = snapshot.find_plate(query.typed, limit=PLATE_LIMIT)
-        return [answers.plate_match_json(snapshot, m, context, shown) for m in plates], [
+        return answers.plate_matches_json(snapshot, plates, context, shown), [
             m.vehicle.plate for m in plates
         ]
     if query.kind == "plate_pattern":
         plates = snapshot.find_plate_pattern(query.normalized, limit=PATTERN_LIMIT)
-        return [answers.plate_match_json(snapshot, m, context, shown) for m in plates], [
+        return answers.plate_matches_json(snapshot, plates, context, shown), [
             m.vehicle.plate for m in plates
         ]
     if query.kind == "credential":
         cards = snapshot.find_credentials(query.typed, limit=NUMBER_LIMIT)
-        return [answers.credential_match_json(snapshot, c, context, shown) for c in cards], [
+        return answers.credential_matches_json(snapshot, cards, context, shown), [
             c.record.person_id for c in cards
         ]
     if query.kind == "license":
         licences = snapshot.find_licenses(query.typed, limit=NUMBER_LIMIT)
-        return [answers.license_match_json(snapshot, lic, context, shown) for lic in licences], [
+        return answers.license_matches_json(snapshot, licences, context, shown), [
             lic.record.license_number for lic in licences
         ]
     hits = snapshot.search_persons(
@@ -304,7 +304,7 @@ def _find(
         country=query.country,
         limit=PERSON_LIMIT,
     )
-    return [answers.person_hit_json(snapshot, hit, context, shown) for hit in hits], [
+    return answers.person_hits_json(snapshot, hits, context, shown), [
         hit.person.person_id for hit in hits
     ]
 

@@ -484,6 +484,18 @@ class ElasticsearchSnapshot:
         record = self._get(docs.mission_id(mission_id))
         return None if record is None else docs.from_record(Mission, record)
 
+    def persons_by_id(self, person_ids: Sequence[str]) -> dict[str, Person]:
+        return {
+            person.person_id: person
+            for person in self._mget_present(Person, [docs.person_id(p) for p in person_ids])
+        }
+
+    def missions_by_id(self, mission_ids: Sequence[str]) -> dict[str, Mission]:
+        return {
+            mission.mission_id: mission
+            for mission in self._mget_present(Mission, [docs.mission_id(m) for m in mission_ids])
+        }
+
     def find_credential(self, number: str) -> Person | None:
         hits = self._search(queries.credential(normalize_identifier(number)))
         return docs.from_record(Person, hits[0]["_source"]["record"]) if hits else None
@@ -513,6 +525,23 @@ class ElasticsearchSnapshot:
 
     def family_of(self, person_id: str) -> list[Person]:
         return self._records(Person, queries.family_of(person_id))
+
+    def families_of(self, person_ids: Sequence[str]) -> dict[str, list[Person]]:
+        wanted = list(dict.fromkeys(person_ids))
+        families: dict[str, list[Person]] = {person_id: [] for person_id in wanted}
+        for start in range(0, len(wanted), queries.FAMILY_HEADS):
+            chunk = wanted[start : start + queries.FAMILY_HEADS]
+            body = queries.families_of(chunk)
+            members = self._records(Person, body)
+            if len(members) == body["size"]:
+                # A full page may have cut one family short in favour of another: ask each.
+                families.update((head, self.family_of(head)) for head in chunk)
+                continue
+            for member in members:  # in file order; the first RELATED, as family_of reads
+                family = families.get(member.principal_id or "")
+                if family is not None and len(family) < queries.RELATED:
+                    family.append(member)
+        return families
 
     def members_of(self, mission_id: str, *, limit: int = 50) -> list[Person]:
         return self._records(Person, queries.members_of(mission_id, limit))
@@ -643,14 +672,30 @@ class ElasticsearchSnapshot:
             after = hits[-1]["sort"]
 
     def _mget(self, ids: list[str]) -> list[dict[str, Any]]:
+        found = [record for record in self._mget_records(ids) if record is not None]
+        if len(found) != len(ids):
+            raise BackendUnavailable("a person vanished from a read-only index")
+        return found
+
+    def _mget_present(self, cls: type[docs.R], ids: list[str]) -> list[docs.R]:
+        """The records of the documents of `ids` that the index holds."""
+        records = self._mget_records(list(dict.fromkeys(ids)))
+        return [docs.from_record(cls, record) for record in records if record is not None]
+
+    def _mget_records(self, ids: list[str]) -> list[dict[str, Any] | None]:
+        """The records of these documents in order, None for one the index does not hold. A
+        document the index could not answer for (its index pruned by later publishes) is a
+        failure, never "no record", as in `_get`."""
         if not ids:
             return []
         with unavailable_on_failure(BackendUnavailable, "mget"):
             resp = self._es.mget(index=self.index, ids=ids)
-        found = [d["_source"]["record"] for d in resp["docs"] if d.get("found")]
-        if len(found) != len(ids):
-            raise BackendUnavailable("a person vanished from a read-only index")
-        return found
+        records: list[dict[str, Any] | None] = []
+        for doc in resp["docs"]:
+            if "error" in doc:
+                raise BackendUnavailable("mget: a document could not be read")
+            records.append(doc["_source"]["record"] if doc.get("found") else None)
+        return records
 
     def _search_raw(self, body: dict[str, Any]) -> dict[str, Any]:
         with unavailable_on_failure(BackendUnavailable, "search"):

@@ -22,6 +22,9 @@ NAME_EXPANSIONS = 1000
 NAME_VOCABULARY = 10_000  # distinct name words one query word's persons may carry
 # Persons per licence request: within the default result window (10,000) and terms limit.
 LICENSE_HOLDERS = 1000
+# Principals whose families one search reads: RELATED each stays within the 10,000 hits a
+# search may return.
+FAMILY_HEADS = 50
 
 IN_FILE_ORDER = [{"seq": "asc"}]
 
@@ -91,6 +94,16 @@ def family_of(person_id: str) -> Json:
         "query": _filtered("person", {"term": {"principal_id": person_id}}),
         "sort": IN_FILE_ORDER,
         "size": RELATED,
+    }
+
+
+def families_of(person_ids: list[str]) -> Json:
+    """The families of these (distinct) persons, in file order: room for `RELATED` members
+    each, so only a page filled to the brim can have cut one short."""
+    return {
+        "query": _filtered("person", {"terms": {"principal_id": person_ids}}),
+        "sort": IN_FILE_ORDER,
+        "size": RELATED * len(person_ids),
     }
 
 

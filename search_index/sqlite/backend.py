@@ -172,7 +172,6 @@ _MISSION = _Codec.of(Mission)
 _PERSON = _Codec.of(Person)
 _VEHICLE = _Codec.of(Vehicle)
 _LICENSE = _Codec.of(License)
-_LICENSE_HOLDER = _LICENSE.columns.index("person_id")
 _FLEET_VEHICLE = ", ".join(f"v.{column}" for column in _VEHICLE.columns)
 # The policy facts of lookup/rules/insurance.py, counted per fleet: a person's vehicle belongs to
 # the person's mission.
@@ -357,6 +356,25 @@ class SQLiteSnapshot:
     def _all(self, codec: _Codec, sql: str, params: tuple[Any, ...]) -> list[Any]:
         return [codec.decode(row) for row in self._db.execute(sql, params)]
 
+    def _all_in(
+        self, codec: _Codec, table: str, column: str, values: Sequence[str], order: str
+    ) -> list[Any]:
+        """The rows of `table` whose `column` is one of `values`, by `order` within each chunk
+        of values (SQLite bounds a statement's parameters, so they are read a chunk at a time)."""
+        wanted = list(dict.fromkeys(values))
+        found: list[Any] = []
+        for start in range(0, len(wanted), _IN_CHUNK):
+            chunk = wanted[start : start + _IN_CHUNK]
+            found.extend(
+                self._all(
+                    codec,
+                    f"SELECT {codec.select} FROM {table} "
+                    f"WHERE {column} IN ({', '.join('?' * len(chunk))}) ORDER BY {order}",
+                    tuple(chunk),
+                )
+            )
+        return found
+
     def _one(self, codec: _Codec, sql: str, params: tuple[Any, ...]) -> Any:
         row = self._db.execute(sql, params).fetchone()
         return None if row is None else codec.decode(row)
@@ -403,6 +421,16 @@ class SQLiteSnapshot:
         )
         return mission
 
+    def persons_by_id(self, person_ids: Sequence[str]) -> dict[str, Person]:
+        persons: list[Person] = self._all_in(_PERSON, "persons", "person_id", person_ids, "rowid")
+        return {person.person_id: person for person in persons}
+
+    def missions_by_id(self, mission_ids: Sequence[str]) -> dict[str, Mission]:
+        missions: list[Mission] = self._all_in(
+            _MISSION, "missions", "mission_id", mission_ids, "mission_id"
+        )
+        return {mission.mission_id: mission for mission in missions}
+
     def find_credential(self, number: str) -> Person | None:
         person: Person | None = self._one(
             _PERSON,
@@ -438,20 +466,12 @@ class SQLiteSnapshot:
         return rank_number_candidates(number, licences, lambda lic: lic.license_number, limit)
 
     def licenses_of(self, person_ids: Sequence[str]) -> dict[str, License]:
-        wanted = list(dict.fromkeys(person_ids))
+        licences: list[License] = self._all_in(
+            _LICENSE, "licenses", "person_id", person_ids, "person_id, license_number"
+        )
         found: dict[str, License] = {}
-        for start in range(0, len(wanted), _IN_CHUNK):
-            chunk = wanted[start : start + _IN_CHUNK]
-            rows = self._db.execute(
-                f"SELECT {_LICENSE.select} FROM licenses "
-                f"WHERE person_id IN ({', '.join('?' * len(chunk))}) "
-                "ORDER BY person_id, license_number",
-                chunk,
-            )
-            # Lowest number first within each person: the first row of a person is theirs.
-            for row in rows:
-                if row[_LICENSE_HOLDER] not in found:
-                    found[row[_LICENSE_HOLDER]] = _LICENSE.decode(row)
+        for licence in licences:  # lowest number first within each person: the first is theirs
+            found.setdefault(licence.person_id, licence)
         return found
 
     def family_of(self, person_id: str) -> list[Person]:
@@ -460,6 +480,17 @@ class SQLiteSnapshot:
             f"SELECT {_PERSON.select} FROM persons WHERE principal_id = ? ORDER BY rowid",
             (person_id,),
         )
+
+    def families_of(self, person_ids: Sequence[str]) -> dict[str, list[Person]]:
+        families: dict[str, list[Person]] = {person_id: [] for person_id in person_ids}
+        # A principal's family is in one chunk, in file order (rowid), as family_of lists it.
+        members: list[Person] = self._all_in(
+            _PERSON, "persons", "principal_id", person_ids, "rowid"
+        )
+        for member in members:
+            if member.principal_id is not None:  # always: the query asked for these principals
+                families[member.principal_id].append(member)
+        return families
 
     def members_of(self, mission_id: str, *, limit: int = 50) -> list[Person]:
         return self._all(

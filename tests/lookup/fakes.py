@@ -54,6 +54,14 @@ class FakeSnapshot:
         self.calls.append(f"get_mission:{mission_id}")
         return self.missions.get(mission_id)
 
+    def persons_by_id(self, person_ids: Sequence[str]) -> dict[str, Person]:
+        self.calls.append(f"persons_by_id:{','.join(person_ids)}")
+        return {p: self.persons[p] for p in person_ids if p in self.persons}
+
+    def missions_by_id(self, mission_ids: Sequence[str]) -> dict[str, Mission]:
+        self.calls.append(f"missions_by_id:{','.join(mission_ids)}")
+        return {m: self.missions[m] for m in mission_ids if m in self.missions}
+
     def find_credential(self, number: str) -> Person | None:
         return next((p for p in self.persons.values() if p.credential_number == number), None)
 
@@ -78,7 +86,15 @@ class FakeSnapshot:
         return found
 
     def family_of(self, person_id: str) -> list[Person]:
+        self.calls.append(f"family_of:{person_id}")
         return [p for p in self.persons.values() if p.principal_id == person_id]
+
+    def families_of(self, person_ids: Sequence[str]) -> dict[str, list[Person]]:
+        self.calls.append(f"families_of:{','.join(person_ids)}")
+        return {
+            head: [p for p in self.persons.values() if p.principal_id == head]
+            for head in person_ids
+        }
 
     def members_of(self, mission_id: str, *, limit: int = 50) -> list[Person]:
         members = [p for p in self.persons.values() if p.mission_id == mission_id]

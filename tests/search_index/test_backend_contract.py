@@ -308,6 +308,57 @@ def test_licences_of_more_persons_than_one_query_binds(backend: SearchBackend) -
     assert held == {lic.person_id: lic for lic in licences}
 
 
+def test_records_are_read_together_by_id(published: SearchBackend) -> None:
+    dataset = small_dataset()
+    persons = {person.person_id: person for person in dataset.persons}
+    missions = {mission.mission_id: mission for mission in dataset.missions}
+    with published.snapshot() as snap:
+        # Unknown ids are left out; one asked twice is read once.
+        assert snap.persons_by_id([*persons, "P-none", DIPLOMAT_ID]) == persons
+        assert snap.missions_by_id([*missions, "M-none", MISSION_ID]) == missions
+        assert snap.persons_by_id([]) == {}
+        assert snap.missions_by_id(["M-none"]) == {}
+
+
+def test_families_read_together_are_each_family_of(backend: SearchBackend) -> None:
+    # 120 principals with 0 to 3 family members each (more than one request's worth of
+    # principals on Elasticsearch), and one with 450 before them in the file: more than one
+    # family read holds there, and enough to fill a read of two families by itself.
+    principals = [make_person(person_id=f"H{n:03}", credential_number=None) for n in range(120)]
+    family = [
+        make_person(
+            person_id=f"F{n:03}-{k}",
+            category="family_member",
+            principal_id=f"H{n:03}",
+            credential_number=None,
+        )
+        for n in range(120)
+        for k in range(n % 4)
+    ]
+    large = [
+        make_person(
+            person_id=f"F999-{k:03}",
+            category="family_member",
+            principal_id="H000",
+            credential_number=None,
+        )
+        for k in range(450)
+    ]
+    persons = (*principals, *large, *family)
+    backend.publish(Dataset(missions=(make_mission(),), persons=persons, vehicles=(), licenses=()))
+    heads = [p.person_id for p in principals]
+    with backend.snapshot() as snap:
+        one_by_one = {head: snap.family_of(head) for head in [*heads, "P-none"]}
+        assert snap.families_of([*heads, "P-none", "H001"]) == one_by_one
+        assert snap.families_of(["H000"]) == {"H000": one_by_one["H000"]}
+        assert snap.families_of(["H000", "H003"]) == {
+            "H000": one_by_one["H000"],
+            "H003": one_by_one["H003"],
+        }
+        assert snap.families_of([]) == {}
+    assert [p.person_id for p in one_by_one["H003"]] == ["F003-0", "F003-1", "F003-2"]
+
+
 def test_relations(published: SearchBackend) -> None:
     with published.snapshot() as snap:
         assert [p.person_id for p in snap.family_of(DIPLOMAT_ID)] == [SPOUSE_ID, CHILD_ID]

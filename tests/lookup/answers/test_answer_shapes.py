@@ -20,11 +20,11 @@ from pydantic import BaseModel
 
 from lookup.answers.build import (
     AnswerContext,
-    credential_match_json,
-    license_match_json,
-    person_hit_json,
+    credential_matches_json,
+    license_matches_json,
+    person_hits_json,
     person_json,
-    plate_match_json,
+    plate_matches_json,
 )
 from lookup.answers.models import (
     CredentialMatchOut,
@@ -63,19 +63,19 @@ def _answers(
             for vehicle in dataset.vehicles:
                 yield (
                     PlateMatchOut,
-                    plate_match_json(snapshot, PlateMatch("exact", 1.0, vehicle), ctx),
+                    plate_matches_json(snapshot, [PlateMatch("exact", 1.0, vehicle)], ctx)[0],
                 )
                 substitution = Substitution(position=0, typed="0", matched="O")
                 match = PlateMatch("confusable", 0.5, vehicle, (substitution,))
-                yield PlateMatchOut, plate_match_json(snapshot, match, ctx)
+                yield PlateMatchOut, plate_matches_json(snapshot, [match], ctx)[0]
             for person in dataset.persons:
                 yield PersonOut, person_json(snapshot, person, ctx)
                 card = NumberMatch("confusable", 0.9, person, (substitution,))
-                yield CredentialMatchOut, credential_match_json(snapshot, card, ctx)
-                yield PersonHitOut, person_hit_json(snapshot, PersonHit(person, 2.5), ctx)
+                yield CredentialMatchOut, credential_matches_json(snapshot, [card], ctx)[0]
+                yield PersonHitOut, person_hits_json(snapshot, [PersonHit(person, 2.5)], ctx)[0]
             for licence in dataset.licenses:
                 found = NumberMatch("exact", 1.0, licence)
-                yield LicenseMatchOut, license_match_json(snapshot, found, ctx)
+                yield LicenseMatchOut, license_matches_json(snapshot, [found], ctx)[0]
 
 
 def _check(dataset: Dataset, days: tuple[date, ...]) -> dict[str, set[str]]:

@@ -10,12 +10,12 @@ import pytest
 from lookup.answers.build import (
     PLATE_NOTICE,
     AnswerContext,
-    credential_match_json,
-    license_match_json,
+    credential_matches_json,
+    license_matches_json,
     matrix_json,
-    person_hit_json,
+    person_hits_json,
     person_json,
-    plate_match_json,
+    plate_matches_json,
 )
 from lookup.answers.models import MatrixOut, PersonOut, PlateMatchOut
 from lookup.rules.immunity import load_matrix
@@ -193,7 +193,7 @@ def test_person_json_validates_against_model(snapshot: FakeSnapshot, ctx: Answer
 
 
 def test_person_hit_carries_score(snapshot: FakeSnapshot, ctx: AnswerContext) -> None:
-    body = person_hit_json(snapshot, PersonHit(snapshot.persons[DIPLOMAT_ID], 0.87), ctx)
+    body = person_hits_json(snapshot, [PersonHit(snapshot.persons[DIPLOMAT_ID], 0.87)], ctx)[0]
     assert body["score"] == 0.87
     assert body["person_id"] == DIPLOMAT_ID
 
@@ -201,7 +201,7 @@ def test_person_hit_carries_score(snapshot: FakeSnapshot, ctx: AnswerContext) ->
 def test_credential_answer_is_the_holder(snapshot: FakeSnapshot, ctx: AnswerContext) -> None:
     holder = snapshot.find_credential("CN550101")
     assert holder is not None
-    body = credential_match_json(snapshot, NumberMatch("exact", 1.0, holder), ctx)
+    body = credential_matches_json(snapshot, [NumberMatch("exact", 1.0, holder)], ctx)[0]
     assert body["person_id"] == CONSUL_ID
     assert body["credential"]["type_label"] == "Consular (red border)"
     assert (body["match"], body["score"], body["substitutions"]) == ("exact", 1.0, [])
@@ -212,19 +212,21 @@ def test_a_look_alike_card_names_its_substitutions(
 ) -> None:
     holder = snapshot.persons[CONSUL_ID]
     sub = Substitution(position=1, typed="M", matched="N")
-    body = credential_match_json(snapshot, NumberMatch("confusable", 0.9, holder, (sub,)), ctx)
+    body = credential_matches_json(snapshot, [NumberMatch("confusable", 0.9, holder, (sub,))], ctx)[
+        0
+    ]
     assert body["match"] == "confusable"
     assert body["substitutions"] == [{"position": 1, "typed": "M", "matched": "N"}]
 
 
 def test_license_answer(snapshot: FakeSnapshot, ctx: AnswerContext) -> None:
     licence = snapshot.licenses[DIPLOMAT_LICENSE]
-    body = license_match_json(snapshot, NumberMatch("exact", 1.0, licence), ctx)
+    body = license_matches_json(snapshot, [NumberMatch("exact", 1.0, licence)], ctx)[0]
     assert body["license"]["license_number"] == DIPLOMAT_LICENSE
     assert list(body)[:3] == ["match", "score", "substitutions"]
     assert body["person"]["person_id"] == DIPLOMAT_ID
     orphan = make_license(license_number="OFM9", person_id="NOBODY", expiry=date(2026, 3, 14))
-    body = license_match_json(snapshot, NumberMatch("exact", 1.0, orphan), ctx)
+    body = license_matches_json(snapshot, [NumberMatch("exact", 1.0, orphan)], ctx)[0]
     assert body["person"] is None
     assert body["license"]["status"] == "expired"
 
@@ -232,7 +234,7 @@ def test_license_answer(snapshot: FakeSnapshot, ctx: AnswerContext) -> None:
 def test_plate_match_for_person_registrant(snapshot: FakeSnapshot, ctx: AnswerContext) -> None:
     vehicle = snapshot.vehicles[DIPLOMAT_PLATE]
     typed = PlateMatch("confusable", 0.9, vehicle, (Substitution(3, "I", "1"),))
-    body = plate_match_json(snapshot, typed, ctx)
+    body = plate_matches_json(snapshot, [typed], ctx)[0]
     assert set(body) == {
         "match",
         "score",
@@ -273,14 +275,16 @@ def test_plate_registered_to_family_member_lists_household(
     snapshot: FakeSnapshot, ctx: AnswerContext
 ) -> None:
     car = make_vehicle(plate="DVL555", owner_person_id=SPOUSE_ID)
-    body = plate_match_json(snapshot, PlateMatch("exact", 1.0, car), ctx)
+    body = plate_matches_json(snapshot, [PlateMatch("exact", 1.0, car)], ctx)[0]
     assert [p["person_id"] for p in body["persons"]] == [SPOUSE_ID, DIPLOMAT_ID, CHILD_ID]
     # The U.S.-national spouse has no immunity: no vehicle inviolability.
     assert body["vehicle"]["immune_vehicle_rule"] is None
 
 
 def test_cancelled_motorcycle_may_not_be_driven(snapshot: FakeSnapshot, ctx: AnswerContext) -> None:
-    body = plate_match_json(snapshot, PlateMatch("exact", 1.0, snapshot.vehicles["DVL77"]), ctx)
+    body = plate_matches_json(
+        snapshot, [PlateMatch("exact", 1.0, snapshot.vehicles["DVL77"])], ctx
+    )[0]
     insurance = body["vehicle"]["insurance"]
     assert insurance["status"] == "lapsed"
     assert insurance["cancelled"] is True
@@ -290,7 +294,9 @@ def test_cancelled_motorcycle_may_not_be_driven(snapshot: FakeSnapshot, ctx: Ans
 
 
 def test_plate_for_mission_registrant(snapshot: FakeSnapshot, ctx: AnswerContext) -> None:
-    body = plate_match_json(snapshot, PlateMatch("exact", 1.0, snapshot.vehicles["CCR0581"]), ctx)
+    body = plate_matches_json(
+        snapshot, [PlateMatch("exact", 1.0, snapshot.vehicles["CCR0581"])], ctx
+    )[0]
     assert set(body["registrant"]) == {"mission"}
     assert body["registrant"]["mission"]["mission_id"] == SECOND_MISSION_ID
     assert [p["person_id"] for p in body["persons"]] == [CONSUL_ID]
@@ -304,7 +310,7 @@ def test_embassy_vehicle_rule_and_members_limit() -> None:
     car = make_vehicle(plate="DEM1", owner_person_id=None, owner_mission_id="M-VAL")
     snapshot = FakeSnapshot(missions=[make_mission()], persons=members, vehicles=[car])
     ctx = AnswerContext(today=TODAY, verify_phone=PHONE, members_limit=3)
-    body = plate_match_json(snapshot, PlateMatch("exact", 1.0, car), ctx)
+    body = plate_matches_json(snapshot, [PlateMatch("exact", 1.0, car)], ctx)[0]
     assert len(body["persons"]) == 3
     assert body["persons_truncated"] is True
     assert body["vehicle"]["immune_vehicle_rule"] is not None
@@ -312,17 +318,66 @@ def test_embassy_vehicle_rule_and_members_limit() -> None:
 
 def test_missing_registrant_is_said_not_hidden(ctx: AnswerContext) -> None:
     car = make_vehicle(plate="DXX1", owner_person_id="GONE")
-    body = plate_match_json(FakeSnapshot(vehicles=[car]), PlateMatch("exact", 1.0, car), ctx)
+    body = plate_matches_json(FakeSnapshot(vehicles=[car]), [PlateMatch("exact", 1.0, car)], ctx)[0]
     assert body["registrant"] == {"missing": "person"}
     assert body["persons"] == []
 
 
-def test_related_records_are_read_once_per_answer(
+def test_the_matches_of_one_answer_read_each_kind_of_record_once(
     snapshot: FakeSnapshot, ctx: AnswerContext
 ) -> None:
-    plate_match_json(snapshot, PlateMatch("exact", 1.0, snapshot.vehicles[DIPLOMAT_PLATE]), ctx)
-    assert snapshot.calls.count(f"get_person:{DIPLOMAT_ID}") == 1
-    assert snapshot.calls.count("get_mission:M-VAL") == 1
+    # Four registrants in two missions, the diplomat's household twice (two cars), and a car
+    # of a mission: one read of persons, families, missions and licences for all of them.
+    plates = [DIPLOMAT_PLATE, "DVLI234", "DVLIZ34", "DVL77", "CCR0581"]
+    matches = [PlateMatch("exact", 1.0, snapshot.vehicles[plate]) for plate in plates]
+    found = plate_matches_json(snapshot, matches, ctx)
+    assert [match["vehicle"]["plate"] for match in found] == plates
+    reads = [call.split(":")[0] for call in snapshot.calls]
+    assert sorted(reads) == ["families_of", "licenses_of", "missions_by_id", "persons_by_id"]
+    assert snapshot.calls[0] == f"persons_by_id:{DIPLOMAT_ID},{CONSUL_ID},{SERVICE_ID}"
+
+
+def test_an_answer_of_several_matches_is_the_answers_of_each(
+    snapshot: FakeSnapshot, ctx: AnswerContext
+) -> None:
+    plates = [DIPLOMAT_PLATE, "DVLI234", "CCR0581", "DVL77"]
+    matches = [PlateMatch("exact", 1.0, snapshot.vehicles[plate]) for plate in plates]
+    together = plate_matches_json(snapshot, matches, ctx)
+    assert together == [plate_matches_json(snapshot, [match], ctx)[0] for match in matches]
+
+
+def test_number_matches_read_each_kind_of_record_once(
+    snapshot: FakeSnapshot, ctx: AnswerContext
+) -> None:
+    licences = [NumberMatch("exact", 1.0, lic) for lic in snapshot.licenses.values()]
+    found = license_matches_json(snapshot, licences, ctx)
+    assert found == [license_matches_json(snapshot, [match], ctx)[0] for match in licences]
+    snapshot.calls.clear()
+    license_matches_json(snapshot, licences, ctx)
+    # The licences shown are the ones found: no licence is read again.
+    assert sorted(call.split(":")[0] for call in snapshot.calls) == [
+        "missions_by_id",
+        "persons_by_id",
+    ]
+    cards = [NumberMatch("exact", 1.0, person) for person in snapshot.persons.values()]
+    snapshot.calls.clear()
+    held = credential_matches_json(snapshot, cards, ctx)
+    assert sorted(call.split(":")[0] for call in snapshot.calls) == [
+        "licenses_of",
+        "missions_by_id",
+    ]
+    assert held == [credential_matches_json(snapshot, [card], ctx)[0] for card in cards]
+
+
+def test_name_search_hits_read_each_kind_of_record_once(
+    snapshot: FakeSnapshot, ctx: AnswerContext
+) -> None:
+    hits = [PersonHit(person, 1.0) for person in snapshot.persons.values()]
+    found = person_hits_json(snapshot, hits, ctx)
+    assert [hit["person_id"] for hit in found] == list(snapshot.persons)
+    reads = sorted(call.split(":")[0] for call in snapshot.calls)
+    assert reads == ["licenses_of", "missions_by_id"]  # principals are among the hits
+    assert found == [person_hits_json(snapshot, [hit], ctx)[0] for hit in hits]
 
 
 def licence_reads(snapshot: FakeSnapshot) -> list[str]:
@@ -332,9 +387,9 @@ def licence_reads(snapshot: FakeSnapshot) -> list[str]:
 def test_a_plate_answer_reads_every_licence_shown_at_once(
     snapshot: FakeSnapshot, ctx: AnswerContext
 ) -> None:
-    household = plate_match_json(
-        snapshot, PlateMatch("exact", 1.0, snapshot.vehicles[DIPLOMAT_PLATE]), ctx
-    )
+    household = plate_matches_json(
+        snapshot, [PlateMatch("exact", 1.0, snapshot.vehicles[DIPLOMAT_PLATE])], ctx
+    )[0]
     assert licence_reads(snapshot) == [f"licenses_of:{DIPLOMAT_ID},{SPOUSE_ID},{CHILD_ID}"]
     registrant, *family = household["persons"]
     assert registrant is household["registrant"]["person"]  # built once
@@ -350,7 +405,7 @@ def test_mission_members_licences_are_one_read_of_the_members_shown() -> None:
         missions=[make_mission()], persons=members, vehicles=[car], licenses=licences
     )
     ctx = AnswerContext(today=TODAY, verify_phone=PHONE, members_limit=4)
-    body = plate_match_json(snapshot, PlateMatch("exact", 1.0, car), ctx)
+    body = plate_matches_json(snapshot, [PlateMatch("exact", 1.0, car)], ctx)[0]
     # The fifth member is read only to tell that the list was cut, and is not shown.
     assert licence_reads(snapshot) == ["licenses_of:P00,P01,P02,P03"]
     shown = [
@@ -362,7 +417,7 @@ def test_mission_members_licences_are_one_read_of_the_members_shown() -> None:
 def test_a_plate_without_persons_to_show_reads_no_licence(ctx: AnswerContext) -> None:
     car = make_vehicle(plate="DXX1", owner_person_id="GONE")
     snapshot = FakeSnapshot(vehicles=[car])
-    plate_match_json(snapshot, PlateMatch("exact", 1.0, car), ctx)
+    plate_matches_json(snapshot, [PlateMatch("exact", 1.0, car)], ctx)[0]
     assert licence_reads(snapshot) == []
 
 

@@ -243,7 +243,7 @@ def test_unexpected_failure_is_json_500_audited_and_logged_without_the_query(
     def broken(*args: Any) -> Iterator[Any]:
         raise ValueError(f"cannot render {DIPLOMAT_PLATE}")
 
-    monkeypatch.setattr(answers, "plate_match_json", broken)
+    monkeypatch.setattr(answers, "plate_matches_json", broken)
     response = client.get(PLATE_URL, headers=bearer(metro.officer_key))
     assert response.status_code == 500
     error = error_of(response)

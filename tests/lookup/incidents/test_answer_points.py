@@ -6,7 +6,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
-from lookup.answers.build import AnswerContext, license_match_json, person_json, plate_match_json
+from lookup.answers.build import (
+    AnswerContext,
+    license_matches_json,
+    person_json,
+    plate_matches_json,
+)
 from search_index.records import NumberMatch, PlateMatch
 from tests.factories import DIPLOMAT_ID, small_dataset
 from tests.lookup.fakes import FakeSnapshot
@@ -43,9 +48,9 @@ def test_every_licence_answer_adds_the_reported_points() -> None:
     assert source.calls[0][1:] == (snap.info.published_at, TODAY)
     [held] = [lic for lic in snap.licenses.values() if lic.person_id == DIPLOMAT_ID]
     found = NumberMatch("exact", 1.0, held)
-    assert license_match_json(snap, found, ctx)["license"]["points_alert"] == "review"
+    assert license_matches_json(snap, [found], ctx)[0]["license"]["points_alert"] == "review"
     source.calls.clear()
-    match = plate_match_json(snap, PlateMatch("exact", 1.0, snap.vehicles["DVL1234"]), ctx)
+    match = plate_matches_json(snap, [PlateMatch("exact", 1.0, snap.vehicles["DVL1234"])], ctx)[0]
     shown = [p["license"] for p in match["persons"] if p["license"]]
     assert shown
     assert len(source.calls) == 1  # one read for the whole household

@@ -200,6 +200,37 @@ def test_a_lookup_whose_index_was_pruned_is_unavailable_not_no_record(
             pinned.get_vehicle("D0123A")
         with pytest.raises(BackendUnavailable):
             pinned.get_vehicle("D9999Z")
+        with pytest.raises(BackendUnavailable):
+            pinned.persons_by_id(["P1", "P9"])
+        with pytest.raises(BackendUnavailable):
+            pinned.missions_by_id(["M9"])
+        with pytest.raises(BackendUnavailable):
+            pinned.families_of(["P1"])
+
+
+def test_the_records_of_several_matches_are_one_request_a_kind(
+    cluster: FakeCluster, backend: ElasticsearchBackend
+) -> None:
+    backend.publish(sample())
+    with backend.snapshot() as snap:
+        before = len(cluster.requests)
+        persons = snap.persons_by_id(["P1", "P3", "P9", "P1"])
+        missions = snap.missions_by_id(["M2", "M1"])
+        families = snap.families_of(["P1", "P3"])
+        assert snap.persons_by_id([]) == snap.missions_by_id([]) == snap.families_of([]) == {}
+        sent = cluster.requests[before:]
+    assert sorted(persons) == ["P1", "P3"]
+    assert sorted(missions) == ["M1", "M2"]
+    assert {head: [p.person_id for p in family] for head, family in families.items()} == {
+        "P1": ["P2", "P4"],
+        "P3": [],
+    }
+    assert [(r.method, r.path) for r in sent] == [
+        ("POST", f"/{snap.index}/_mget"),
+        ("POST", f"/{snap.index}/_mget"),
+        ("POST", f"/{snap.index}/_search"),
+    ]
+    assert sent[0].body["ids"] == ["person:P1", "person:P3", "person:P9"]  # each id once
 
 
 def test_the_licences_of_several_persons_are_one_search(

@@ -10,9 +10,9 @@ import pytest
 
 from lookup.answers.build import (
     AnswerContext,
-    credential_match_json,
-    license_match_json,
-    plate_match_json,
+    credential_matches_json,
+    license_matches_json,
+    plate_matches_json,
 )
 from lookup.answers.text import phrases
 from lookup.answers.text.gsm7 import fits_one_segment
@@ -63,7 +63,7 @@ def test_plate_answers_in_every_state(insurance: str, registration: str, level: 
     person = make_person(family_name="Wolfeschlegelsteinhausen-Ñúñez", **LEVEL_CASES[level])
     car = make_vehicle(registration_status=registration, **INSURANCE_CASES[insurance])
     snapshot = FakeSnapshot(missions=[make_mission()], persons=[person], vehicles=[car])
-    match = plate_match_json(snapshot, PlateMatch("exact", 1.0, car), CTX)
+    match = plate_matches_json(snapshot, [PlateMatch("exact", 1.0, car)], CTX)[0]
     assert match["vehicle"]["insurance"]["status"] == insurance
     assert match["registrant"]["person"]["immunity"]["level"] == level
 
@@ -83,12 +83,14 @@ def test_plate_answers_in_every_state(insurance: str, registration: str, level: 
 def test_mission_and_missing_registrants() -> None:
     mission_car = make_vehicle(owner_person_id=None, owner_mission_id="M-VAL")
     snapshot = FakeSnapshot(missions=[make_mission()], vehicles=[mission_car])
-    match = plate_match_json(snapshot, PlateMatch("exact", 1.0, mission_car), CTX)
+    match = plate_matches_json(snapshot, [PlateMatch("exact", 1.0, mission_car)], CTX)[0]
     text = reply_for("plate", mission_car.plate, _body(match, mission_car.plate), PHONE)
     assert "VALDORIA, mission car, check driver ID." in text
 
     orphan = make_vehicle(owner_person_id="P-NOBODY")
-    match = plate_match_json(FakeSnapshot(vehicles=[orphan]), PlateMatch("exact", 1.0, orphan), CTX)
+    match = plate_matches_json(
+        FakeSnapshot(vehicles=[orphan]), [PlateMatch("exact", 1.0, orphan)], CTX
+    )[0]
     text = reply_for("plate", orphan.plate, _body(match, orphan.plate), PHONE)
     assert "Registrant not on record, check driver ID." in text
 
@@ -98,13 +100,13 @@ def test_card_and_licence_answers(level: str) -> None:
     person = make_person(**LEVEL_CASES[level])
     licence = make_license(status="revoked")
     snapshot = FakeSnapshot(missions=[make_mission()], persons=[person], licenses=[licence])
-    card = credential_match_json(snapshot, NumberMatch("exact", 1.0, person), CTX)
+    card = credential_matches_json(snapshot, [NumberMatch("exact", 1.0, person)], CTX)[0]
     text = reply_for("credential", "DA123456", _body(card, "DA123456"), PHONE)
     assert text.startswith("ID DA123456: OSTRANDER M.")
     assert phrases.LEVEL[level] in text
     assert phrases.CREDENTIAL["valid"] in text
 
-    found = license_match_json(snapshot, NumberMatch("exact", 1.0, licence), CTX)
+    found = license_matches_json(snapshot, [NumberMatch("exact", 1.0, licence)], CTX)[0]
     text = reply_for("license", licence.license_number, _body(found, "OFM100200"), PHONE)
     assert text.startswith("DL OFM100200: OSTRANDER M.")
     assert phrases.LICENCE["revoked"] in text
@@ -116,7 +118,9 @@ def test_a_look_alike_number_is_offered_not_answered() -> None:
     person = make_person()
     snapshot = FakeSnapshot(missions=[make_mission()], persons=[person])
     sub = Substitution(position=0, typed="0", matched="D")
-    card = credential_match_json(snapshot, NumberMatch("confusable", 0.85, person, (sub,)), CTX)
+    card = credential_matches_json(
+        snapshot, [NumberMatch("confusable", 0.85, person, (sub,))], CTX
+    )[0]
     text = reply_for("credential", "0A123456", _body(card, "0A123456"), PHONE)
     assert text.startswith("1 possible ID card: DA123456. Check the ID card, re-send one as ID")
     assert all(level not in text for level in phrases.LEVEL.values())
@@ -125,9 +129,9 @@ def test_a_look_alike_number_is_offered_not_answered() -> None:
 
 def test_licence_whose_holder_is_not_on_record() -> None:
     licence = make_license(person_id="P-NOBODY", status="suspended")
-    found = license_match_json(
-        FakeSnapshot(licenses=[licence]), NumberMatch("exact", 1.0, licence), CTX
-    )
+    found = license_matches_json(
+        FakeSnapshot(licenses=[licence]), [NumberMatch("exact", 1.0, licence)], CTX
+    )[0]
     assert found["person"] is None
     text = reply_for("license", licence.license_number, _body(found, "OFM100200"), PHONE)
     assert text.startswith("DL OFM100200: Lic SUSPENDED-NO DRIVING. Holder not on record")
@@ -139,14 +143,14 @@ def test_a_valid_licence_at_the_suspension_threshold_says_so(points: int, shown:
     person = make_person()
     licence = make_license(status="valid", points=points)
     snapshot = FakeSnapshot(missions=[make_mission()], persons=[person], licenses=[licence])
-    found = license_match_json(snapshot, NumberMatch("exact", 1.0, licence), CTX)
+    found = license_matches_json(snapshot, [NumberMatch("exact", 1.0, licence)], CTX)[0]
     text = reply_for("license", licence.license_number, _body(found, "OFM100200"), PHONE)
     assert shown in text
     assert fits_one_segment(text)
     orphan = make_license(person_id="P-NOBODY", status="valid", points=points)
-    found = license_match_json(
-        FakeSnapshot(licenses=[orphan]), NumberMatch("exact", 1.0, orphan), CTX
-    )
+    found = license_matches_json(
+        FakeSnapshot(licenses=[orphan]), [NumberMatch("exact", 1.0, orphan)], CTX
+    )[0]
     text = reply_for("license", orphan.license_number, _body(found, "OFM100200"), PHONE)
     assert shown in text
     assert fits_one_segment(text)
