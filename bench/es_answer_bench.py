@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,8 +33,9 @@ sys.path.insert(0, str(REPO))
 
 import elastic_transport  # noqa: E402
 
+from bench import harness  # noqa: E402
 from bench.answer_record import queries  # noqa: E402
-from bench.live_es_bench import SCRIPT, cluster_version  # noqa: E402
+from bench.live_es_bench import cluster_version  # noqa: E402
 from lookup import create_app  # noqa: E402
 from lookup.cli_data import import_directory  # noqa: E402
 from lookup.extensions import search_backend, state_store  # noqa: E402
@@ -132,19 +132,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="dipcheck-es-answer-bench-") as temporary:
         work = Path(temporary)
-        state = work / "es-state"
-        url = args.elasticsearch_url
-        if url is None:
-            env = {**os.environ, "ES_HEAP": os.environ.get("ES_HEAP", "1g")}
-            started = subprocess.run(
-                [str(SCRIPT), "start", "--state", str(state)],
-                env=env,
-                check=True,
-                capture_output=True,
-                text=True,
-            )
-            url = started.stdout.strip()
-        try:
+        with harness.elasticsearch_node(args.elasticsearch_url, work / "es-state") as url:
             results = {
                 "scale": args.scale,
                 "per_kind": args.per_kind,
@@ -153,9 +141,6 @@ def main() -> None:
                 "cpu_count": os.cpu_count(),
                 "load_average": os.getloadavg(),
             }
-        finally:
-            if args.elasticsearch_url is None:
-                subprocess.run([str(SCRIPT), "stop", "--state", str(state)], check=False)
     print(json.dumps(results, indent=2))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

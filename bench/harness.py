@@ -63,6 +63,29 @@ class Served(NamedTuple):
     description: str
 
 
+@contextmanager
+def elasticsearch_node(url: str | None, state: Path) -> Iterator[str]:
+    """`url` when one is given (a running cluster, left as it is), else the URL of a single
+    local node started with scripts/elasticsearch.sh (heap from ES_HEAP, 1g unless set) with its
+    files in `state`, and stopped when the block ends."""
+    if url is not None:
+        yield url
+        return
+    script = str(REPO / "scripts" / "elasticsearch.sh")
+    env = {**os.environ, "ES_HEAP": os.environ.get("ES_HEAP", "1g")}
+    started = subprocess.run(
+        [script, "start", "--state", str(state)],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    try:
+        yield started.stdout.strip()
+    finally:
+        subprocess.run([script, "stop", "--state", str(state)], check=False)
+
+
 def arguments(doc: str | None, *, requests: int) -> argparse.ArgumentParser:
     """The options every HTTP benchmark takes; a benchmark may add its own."""
     parser = argparse.ArgumentParser(description=(doc or "").split("\n\n")[0])

@@ -26,7 +26,6 @@ import json
 import os
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -48,7 +47,6 @@ from search_index.normalize import normalize_plate  # noqa: E402
 
 KEYS = 50
 NAME_SAMPLE = 300
-SCRIPT = REPO / "scripts" / "elasticsearch.sh"
 
 NAME_LUA = """
 local paths = {%s}
@@ -154,19 +152,7 @@ def main() -> None:
         work = Path(temporary)
         csv_dir = work / "csv"
         write_demo_data(csv_dir, scale=args.scale, seed=1)
-        state = work / "es-state"
-        url = args.elasticsearch_url
-        if url is None:
-            env = {**os.environ, "ES_HEAP": os.environ.get("ES_HEAP", "1g")}
-            started = subprocess.run(
-                [str(SCRIPT), "start", "--state", str(state)],
-                env=env,
-                check=True,
-                capture_output=True,
-                text=True,
-            )
-            url = started.stdout.strip()
-        try:
+        with harness.elasticsearch_node(args.elasticsearch_url, work / "es-state") as url:
             sqlite_dir = work / "sqlite"
             es_dir = work / "es"
             sqlite_dir.mkdir()
@@ -188,9 +174,6 @@ def main() -> None:
                 "cpu_count": os.cpu_count(),
                 "load_average": os.getloadavg(),
             }
-        finally:
-            if args.elasticsearch_url is None:
-                subprocess.run([str(SCRIPT), "stop", "--state", str(state)], check=False)
     print(json.dumps(results, indent=2))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
