@@ -461,9 +461,7 @@ def main() -> None:
     print(json.dumps(results, indent=2))
     if audited < answered:
         print(f"FAIL: {answered} answered lookups but only {audited} audit records", flush=True)
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
+    harness.write_json(results, args.json)
     if temporary is not None:
         temporary.cleanup()
 

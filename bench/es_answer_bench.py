@@ -142,9 +142,7 @@ def main() -> None:
                 "load_average": os.getloadavg(),
             }
     print(json.dumps(results, indent=2))
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
+    harness.write_json(results, args.json)
 
 
 if __name__ == "__main__":

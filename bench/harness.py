@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import logging
 import os
 import random
@@ -61,6 +62,13 @@ class Served(NamedTuple):
     port: int
     trivial_path: str
     description: str
+
+
+def write_json(results: Mapping[str, Any], path: Path | None) -> None:
+    """The figures of a run as JSON at `path` (its folder made), when one is given."""
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
 
 
 @contextmanager
