@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from lookup.answers import models as m
 from lookup.rules.credential import credential_on
@@ -236,6 +236,23 @@ def matrix_json(matrix: ImmunityMatrix) -> dict[str, Any]:
     return answer.model_dump(mode="json")
 
 
+V = TypeVar("V")
+
+
+def _read_unread(
+    known: dict[str, V],
+    keys: Iterable[str],
+    read: Callable[[list[str]], Mapping[str, V]],
+    absent: V,
+) -> None:
+    """Read the keys `known` does not hold yet, in one call of `read`, and note each of them:
+    what `read` found, or `absent` for one it did not."""
+    unread = [key for key in dict.fromkeys(keys) if key not in known]
+    if unread:
+        found = read(unread)
+        known.update((key, found.get(key, absent)) for key in unread)
+
+
 def _principal_ids(persons: Iterable[Person]) -> list[str]:
     """The principals of the family members among these persons (whose answers name them)."""
     return [
@@ -306,16 +323,10 @@ class _Builder:
             self._persons.setdefault(person.person_id, person)
 
     def read_persons(self, person_ids: Iterable[str]) -> None:
-        unread = [p for p in dict.fromkeys(person_ids) if p not in self._persons]
-        if unread:
-            found = self.snapshot.persons_by_id(unread)
-            self._persons.update((person_id, found.get(person_id)) for person_id in unread)
+        _read_unread(self._persons, person_ids, self.snapshot.persons_by_id, None)
 
     def read_missions(self, mission_ids: Iterable[str]) -> None:
-        unread = [m for m in dict.fromkeys(mission_ids) if m not in self._missions]
-        if unread:
-            found = self.snapshot.missions_by_id(unread)
-            self._missions.update((mission_id, found.get(mission_id)) for mission_id in unread)
+        _read_unread(self._missions, mission_ids, self.snapshot.missions_by_id, None)
 
     def get_person(self, person_id: str) -> Person | None:
         if person_id not in self._persons:
@@ -337,10 +348,9 @@ class _Builder:
 
     def licences_of(self, persons: Sequence[Person]) -> dict[str, License]:
         """The licence of each of these persons who holds one; those not read yet, together."""
-        unread = [p for p in dict.fromkeys(p.person_id for p in persons) if p not in self._licences]
-        if unread:
-            found = self.snapshot.licenses_of(unread)
-            self._licences.update((person_id, found.get(person_id)) for person_id in unread)
+        _read_unread(
+            self._licences, (p.person_id for p in persons), self.snapshot.licenses_of, None
+        )
         return {
             person.person_id: licence
             for person in persons
@@ -355,12 +365,10 @@ class _Builder:
     def read_reported_points(self, person_ids: Sequence[str]) -> None:
         """Points from incident reports of these persons, in one read for the whole answer."""
         source = self.ctx.reported_points
-        missing = [p for p in person_ids if p not in self._reported]
-        if source is None or not missing:
+        if source is None:
             return
-        found = source(missing, self.snapshot.info.published_at, self.ctx.today)
-        for person_id in missing:
-            self._reported[person_id] = found.get(person_id, 0)
+        published_at, today = self.snapshot.info.published_at, self.ctx.today
+        _read_unread(self._reported, person_ids, lambda ids: source(ids, published_at, today), 0)
 
     def licence(self, licence: License) -> dict[str, Any]:
         """The one place a licence answer is built: its points include those from reports."""
