@@ -60,11 +60,6 @@ def counted_requests() -> Iterator[list[str]]:
         elastic_transport.Transport.perform_request = original  # type: ignore[method-assign]
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
-
-
 def measure(url: str, work: Path, scale: str, per_kind: int) -> dict[str, Any]:
     csv_dir = work / "csv"
     write_demo_data(csv_dir, scale=scale, seed=1)
@@ -97,11 +92,7 @@ def measure(url: str, work: Path, scale: str, per_kind: int) -> dict[str, Any]:
             body = response.get_json(silent=True)
             if body is not None:
                 figures["matches"].append(len(body["matches"]))
-        trivial = []
-        for _ in range(200):
-            started = time.perf_counter()
-            client.get("/healthz")
-            trivial.append((time.perf_counter() - started) * 1000)
+        trivial = harness.latencies_ms(range(200), lambda _: client.get("/healthz"))
     kinds = {
         label: {
             "answers": len(figures["ms"]),
@@ -112,14 +103,14 @@ def measure(url: str, work: Path, scale: str, per_kind: int) -> dict[str, Any]:
             "requests_mean": round(statistics.fmean(figures["requests"]), 2),
             "requests_max": max(figures["requests"]),
             "p50_ms": round(statistics.median(figures["ms"]), 2),
-            "p99_ms": round(percentile(figures["ms"], 0.99), 2),
+            "p99_ms": round(harness.percentile(figures["ms"], 0.99), 2),
         }
         for label, figures in sorted(per_label.items())
     }
     return {
         "kinds": kinds,
         "healthz_p50_ms": round(statistics.median(trivial), 3),
-        "healthz_p99_ms": round(percentile(trivial, 0.99), 3),
+        "healthz_p99_ms": round(harness.percentile(trivial, 0.99), 3),
     }
 
 
